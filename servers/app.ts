@@ -1,0 +1,81 @@
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './config.js';
+import { ServerContext } from './context.js';
+import { Feed } from './feed.js';
+import { installErrorHandlers } from './http-errors.js';
+import controlRoutes from './routes/control.js';
+import dashboardRoutes from './routes/dashboard.js';
+import pingRoutes from './routes/ping.js';
+import statsRoutes from './routes/stats.js';
+import { installSecurity } from './security.js';
+import { FeedDriver } from './sources/driver.js';
+import { ServerStats } from './stats.js';
+import longPollTransport from './transports/long-poll.js';
+import shortPollTransport from './transports/short-poll.js';
+import sseTransport from './transports/sse.js';
+import websocketTransport from './transports/websocket.js';
+
+export interface WirelabServer {
+  readonly app: FastifyInstance;
+  readonly context: ServerContext;
+  /** Starts listening; resolves with the base URL (`http://host:port`). */
+  listen(): Promise<string>;
+  /** Graceful stop: 503 for new requests, 1001 to WebSockets, streams ended, polls answered. */
+  close(): Promise<void>;
+}
+
+/** Builds the feed server without listening, so tests can choose how to start it. */
+export async function buildServer(input: ServerOptions = {}, logger = false): Promise<WirelabServer> {
+  const options: ResolvedServerOptions = resolveServerOptions(input);
+  const app = Fastify({
+    logger,
+    bodyLimit: options.maxMessageBytes,
+    requestTimeout: options.requestTimeoutMs,
+    // Open SSE streams and held long polls are responses, which these timeouts never cut.
+    http: { headersTimeout: options.headersTimeoutMs },
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  const feed = new Feed({ historySize: options.historySize, ...(options.epoch === undefined ? {} : { epoch: options.epoch }) });
+  const driver = new FeedDriver(feed, { mode: options.mode, rate: options.rate, payload: options.payload }, options.demoIntervalMs);
+  const stats = new ServerStats();
+  const context = new ServerContext(options, feed, driver, stats);
+  app.decorate('wirelab', context);
+
+  installErrorHandlers(app);
+  installSecurity(app);
+  await app.register(websocket, { options: { maxPayload: options.maxMessageBytes, perMessageDeflate: false } });
+  await app.register(websocketTransport);
+  await app.register(sseTransport);
+  await app.register(longPollTransport);
+  await app.register(shortPollTransport);
+  await app.register(pingRoutes);
+  await app.register(statsRoutes);
+  await app.register(controlRoutes);
+  await app.register(dashboardRoutes);
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    context,
+    async listen() {
+      await app.listen({ host: options.host, port: options.port });
+      driver.apply(driver.settings);
+      const address = app.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : options.port;
+      const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+      return `http://${host}:${port}`;
+    },
+    close() {
+      closing ??= (async () => {
+        context.shuttingDown = true;
+        driver.stop();
+        for (const transport of context.transports.values()) transport.shutdown();
+        await app.close();
+        stats.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * Every error wirelab reports, over HTTP, over a WebSocket or from the CLI, has a code from
+ * this table. Codes are never reused once retired; `docs/errors.md` lists each one and a test
+ * checks that the two agree.
+ */
+export const ERRORS = {
+  WL_BAD_CURSOR: { status: 400, message: 'bad resume cursor: %s' },
+  WL_CURSOR_AHEAD: { status: 400, message: 'resume point %s is beyond the feed head %s' },
+  WL_BAD_QUERY: { status: 400, message: 'bad query parameter: %s' },
+  WL_BAD_OPTION: { status: 400, message: 'bad option: %s' },
+  WL_BAD_BODY: { status: 400, message: 'bad request body: %s' },
+  WL_BAD_MESSAGE: { status: 400, message: 'bad message: %s' },
+  WL_UNKNOWN_TYPE: { status: 400, message: 'unknown message type %s' },
+  WL_RATE_LIMITED: { status: 429, message: 'too many messages: more than %s per second' },
+  WL_TOO_LARGE: { status: 413, message: 'message of %s bytes is over the limit of %s bytes' },
+  WL_UNAUTHORIZED: { status: 401, message: 'missing or wrong access token' },
+  WL_FORBIDDEN_ORIGIN: { status: 403, message: 'origin %s is not allowed' },
+  WL_CONTROL_DISABLED: { status: 404, message: 'control is disabled: start the server with a control token' },
+  WL_CONTROL_UNAUTHORIZED: { status: 401, message: 'missing or wrong control token' },
+  WL_NOT_FOUND: { status: 404, message: 'no route %s %s' },
+  WL_SHUTTING_DOWN: { status: 503, message: 'the server is shutting down' },
+  WL_SLOW_CONSUMER: { status: 503, message: 'client too slow: more than %s bytes unread' },
+  WL_INTERNAL: { status: 500, message: 'internal error: %s' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An error that knows its code and HTTP status, so edges can report it without guessing. */
+export class WirelabError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+
+  constructor(code: ErrorCode, ...args: Array<string | number>) {
+    super(format(ERRORS[code].message, args));
+    this.name = 'WirelabError';
+    this.code = code;
+    this.statusCode = ERRORS[code].status;
+  }
+
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+function format(template: string, args: Array<string | number>): string {
+  let index = 0;
+  return template.replace(/%s/g, () => String(args[index++] ?? ''));
+}
+
+/** The body every HTTP error has: `{"error":{"code","message"}}`. */
+export function errorBody(error: WirelabError): { error: { code: ErrorCode; message: string } } {
+  return { error: error.toJSON() };
+}

@@ -1,0 +1,100 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { buildServer } from './app.js';
+import type { ServerOptions } from './config.js';
+import { WirelabError } from './errors.js';
+
+/**
+ * `npm start`: the feed server. Flags win over the environment (HOST, PORT,
+ * WIRELAB_CONTROL_TOKEN, WIRELAB_ACCESS_TOKEN, WIRELAB_ORIGINS).
+ */
+function integer(name: string) {
+  return (text: string): number => {
+    if (!/^\d+$/.test(text)) throw new InvalidArgumentError(`${name} must be a whole number, got "${text}"`);
+    return Number(text);
+  };
+}
+
+const program = new Command('wirelab-server')
+  .description('Serve one live event feed over WebSocket, SSE, long polling and short polling.')
+  .option('--host <host>', 'address to listen on (HOST)')
+  .option('--port <port>', 'port to listen on, 0 for any free port (PORT)', integer('--port'))
+  .option('--mode <mode>', 'feed at start: demo, bench or idle')
+  .option('--rate <n>', 'bench-mode updates per second', integer('--rate'))
+  .option('--payload <bytes>', 'bench-mode message size in bytes', integer('--payload'))
+  .option('--history <n>', 'updates kept for resume', integer('--history'))
+  .option('--heartbeat-ms <ms>', 'WebSocket ping-frame interval', integer('--heartbeat-ms'))
+  .option('--sse-heartbeat-ms <ms>', 'longest SSE silence before a comment line', integer('--sse-heartbeat-ms'))
+  .option('--max-buffered-bytes <n>', 'unread output per client before it is cut off', integer('--max-buffered-bytes'))
+  .option('--control-token <token>', 'enable /control/* with this Bearer token (WIRELAB_CONTROL_TOKEN)')
+  .option('--access-token <token>', 'require this token on every feed endpoint (WIRELAB_ACCESS_TOKEN)')
+  .option('--origins <list>', 'comma-separated Origin allow-list (WIRELAB_ORIGINS)')
+  .option('--epoch <id>', 'fixed feed epoch id, [a-z0-9]{1,32} (tests and restarts)')
+  .option('--ready-json', 'print one JSON line {"url","pid","epoch"} when listening, instead of the banner')
+  .option('--log', 'log every request (Fastify logger)');
+
+program.parse();
+const flags = program.opts<Record<string, string | number | boolean | undefined>>();
+const env = process.env;
+
+const options: ServerOptions = {
+  host: (flags.host as string | undefined) ?? env.HOST,
+  port: (flags.port as number | undefined) ?? (env.PORT === undefined ? undefined : Number(env.PORT)),
+  mode: flags.mode as ServerOptions['mode'],
+  rate: flags.rate as number | undefined,
+  payload: flags.payload as number | undefined,
+  historySize: flags.history as number | undefined,
+  heartbeatMs: flags.heartbeatMs as number | undefined,
+  sseHeartbeatMs: flags.sseHeartbeatMs as number | undefined,
+  maxBufferedBytes: flags.maxBufferedBytes as number | undefined,
+  controlToken: (flags.controlToken as string | undefined) ?? env.WIRELAB_CONTROL_TOKEN,
+  accessToken: (flags.accessToken as string | undefined) ?? env.WIRELAB_ACCESS_TOKEN,
+  allowedOrigins: ((flags.origins as string | undefined) ?? env.WIRELAB_ORIGINS)?.split(',').map((origin) => origin.trim()).filter(Boolean),
+  epoch: flags.epoch as string | undefined,
+};
+
+try {
+  const server = await buildServer(options, flags.log === true);
+  const url = await server.listen();
+  const { feed, driver } = server.context;
+  if (flags.readyJson === true) {
+    process.stdout.write(`${JSON.stringify({ url, pid: process.pid, epoch: feed.epoch })}\n`);
+  } else {
+    const ws = url.replace(/^http/, 'ws');
+    process.stdout.write(
+      [
+        `wirelab feed server (${driver.settings.mode} mode, epoch ${feed.epoch})`,
+        `  dashboard     ${url}/`,
+        `  WebSocket     ${ws}/ws`,
+        `  SSE           ${url}/sse            try: curl -N ${url}/sse`,
+        `  long polling  ${url}/long-poll?since=0`,
+        `  short polling ${url}/poll?since=0`,
+        `  stats         ${url}/stats   metrics ${url}/metrics`,
+        `Press Ctrl+C to stop.`,
+        '',
+      ].join('\n'),
+    );
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (flags.readyJson !== true) process.stdout.write(`${signal}: closing connections…\n`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+} catch (error) {
+  if (error instanceof WirelabError) {
+    process.stderr.write(`wirelab-server: ${error.code}: ${error.message}\n`);
+    process.exit(2);
+  }
+  const code = (error as NodeJS.ErrnoException).code;
+  process.stderr.write(`wirelab-server: cannot start: ${code === 'EADDRINUSE' ? `port already in use (${String(error)})` : String(error)}\n`);
+  process.exit(1);
+}

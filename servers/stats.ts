@@ -1,0 +1,135 @@
+import type { Socket } from 'node:net';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+export type TransportName = 'ws' | 'sse' | 'long-poll' | 'short-poll';
+export const TRANSPORT_NAMES: readonly TransportName[] = Object.freeze(['ws', 'sse', 'long-poll', 'short-poll']);
+
+/** Counters a transport bumps on its own paths; each is a plain integer increment. */
+export interface TransportCounters {
+  /** Open now: WebSockets, SSE streams, held long polls. */
+  connections: number;
+  /** Connections (or poll requests) accepted since the last reset: the reconnect storm's raw data. */
+  accepted: number;
+  /** HTTP requests, including WebSocket upgrades. */
+  requests: number;
+  messagesSent: number;
+  slowConsumersDropped: number;
+  /** Client input refused with an error. */
+  errors: number;
+}
+
+interface SocketTotals {
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+function emptyCounters(): TransportCounters {
+  return { connections: 0, accepted: 0, requests: 0, messagesSent: 0, slowConsumersDropped: 0, errors: 0 };
+}
+
+/**
+ * The server's own cost. Bytes are read from the sockets themselves (headers and framing
+ * included) rather than added up per write: each socket is attributed to the transport of its
+ * first request, and its `bytesWritten`/`bytesRead` are summed when stats are read.
+ */
+export class ServerStats {
+  readonly transports: Record<TransportName, TransportCounters>;
+  private readonly openSockets: Record<TransportName, Set<Socket>>;
+  private readonly closedTotals: Record<TransportName, SocketTotals>;
+  /** Bytes already on a socket when counters were last reset, so a reset starts from zero. */
+  private readonly baseline = new WeakMap<Socket, SocketTotals>();
+  private readonly socketOwner = new WeakMap<Socket, TransportName>();
+  private readonly loopDelay: IntervalHistogram;
+  private cpuAtReset = process.cpuUsage();
+  private resetAt = performance.now();
+
+  constructor() {
+    this.transports = byTransport(emptyCounters);
+    this.openSockets = byTransport(() => new Set<Socket>());
+    this.closedTotals = byTransport(() => ({ bytesSent: 0, bytesReceived: 0 }));
+    this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.loopDelay.enable();
+  }
+
+  /** Attributes `socket` to `transport` (once; later calls are no-ops) so its bytes are counted. */
+  trackSocket(transport: TransportName, socket: Socket): void {
+    if (this.socketOwner.has(socket)) return;
+    this.socketOwner.set(socket, transport);
+    this.openSockets[transport].add(socket);
+    socket.once('close', () => {
+      const base = this.baseline.get(socket);
+      this.closedTotals[transport].bytesSent += socket.bytesWritten - (base?.bytesSent ?? 0);
+      this.closedTotals[transport].bytesReceived += socket.bytesRead - (base?.bytesReceived ?? 0);
+      this.openSockets[transport].delete(socket);
+    });
+  }
+
+  /** Bytes through every socket of `transport` since the last reset. */
+  bytes(transport: TransportName): SocketTotals {
+    const totals = { ...this.closedTotals[transport] };
+    for (const socket of this.openSockets[transport]) {
+      const base = this.baseline.get(socket);
+      totals.bytesSent += socket.bytesWritten - (base?.bytesSent ?? 0);
+      totals.bytesReceived += socket.bytesRead - (base?.bytesReceived ?? 0);
+    }
+    return totals;
+  }
+
+  resetCounters(): void {
+    for (const name of TRANSPORT_NAMES) {
+      const open = this.transports[name].connections;
+      this.transports[name] = { ...emptyCounters(), connections: open };
+      this.closedTotals[name] = { bytesSent: 0, bytesReceived: 0 };
+      for (const socket of this.openSockets[name]) {
+        this.baseline.set(socket, { bytesSent: socket.bytesWritten, bytesReceived: socket.bytesRead });
+      }
+    }
+    this.loopDelay.reset();
+    this.cpuAtReset = process.cpuUsage();
+    this.resetAt = performance.now();
+  }
+
+  /** Process cost since the last reset: CPU in µs, RSS in bytes, event-loop delay in ms. */
+  process(): ProcessStats {
+    const cpu = process.cpuUsage(this.cpuAtReset);
+    const memory = process.memoryUsage();
+    return {
+      pid: process.pid,
+      uptimeMs: Math.round(process.uptime() * 1000),
+      sinceResetMs: Math.round(performance.now() - this.resetAt),
+      cpuUserMicros: cpu.user,
+      cpuSystemMicros: cpu.system,
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      eventLoopDelayMs: {
+        mean: nanosToMs(this.loopDelay.mean),
+        p50: nanosToMs(this.loopDelay.percentile(50)),
+        p99: nanosToMs(this.loopDelay.percentile(99)),
+        max: nanosToMs(this.loopDelay.max),
+      },
+    };
+  }
+
+  close(): void {
+    this.loopDelay.disable();
+  }
+}
+
+export interface ProcessStats {
+  pid: number;
+  uptimeMs: number;
+  sinceResetMs: number;
+  cpuUserMicros: number;
+  cpuSystemMicros: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  eventLoopDelayMs: { mean: number; p50: number; p99: number; max: number };
+}
+
+function nanosToMs(nanos: number): number {
+  return Number.isFinite(nanos) ? Math.round(nanos / 1000) / 1000 : 0;
+}
+
+export function byTransport<T>(make: (name: TransportName) => T): Record<TransportName, T> {
+  return Object.fromEntries(TRANSPORT_NAMES.map((name) => [name, make(name)])) as Record<TransportName, T>;
+}
