@@ -44,8 +44,10 @@ export async function buildServer(input: ServerOptions = {}, logger = false): Pr
   app.decorate('wirelab', context);
 
   installErrorHandlers(app);
-  installSecurity(app);
   await app.register(websocket, { options: { maxPayload: options.maxMessageBytes, perMessageDeflate: false } });
+  // After the WebSocket plugin, whose own hook marks upgrade requests so that a refused
+  // upgrade's socket is closed once the error response is written.
+  installSecurity(app);
   await app.register(websocketTransport);
   await app.register(sseTransport);
   await app.register(longPollTransport);
@@ -72,7 +74,11 @@ export async function buildServer(input: ServerOptions = {}, logger = false): Pr
         context.shuttingDown = true;
         driver.stop();
         for (const transport of context.transports.values()) transport.shutdown();
+        // Peers that do not finish closing within the grace period are cut.
+        const grace = setTimeout(() => app.server.closeAllConnections(), options.shutdownGraceMs);
+        grace.unref();
         await app.close();
+        clearTimeout(grace);
         stats.close();
       })();
       return closing;

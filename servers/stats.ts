@@ -23,6 +23,9 @@ interface SocketTotals {
   bytesReceived: number;
 }
 
+/** The sampling timer's own period is part of every sample and is taken off when reporting. */
+const LOOP_DELAY_RESOLUTION_MS = 10;
+
 function emptyCounters(): TransportCounters {
   return { connections: 0, accepted: 0, requests: 0, messagesSent: 0, slowConsumersDropped: 0, errors: 0 };
 }
@@ -34,6 +37,8 @@ function emptyCounters(): TransportCounters {
  */
 export class ServerStats {
   readonly transports: Record<TransportName, TransportCounters>;
+  /** PING requests answered over HTTP (`POST /ping`). */
+  pings = 0;
   private readonly openSockets: Record<TransportName, Set<Socket>>;
   private readonly closedTotals: Record<TransportName, SocketTotals>;
   /** Bytes already on a socket when counters were last reset, so a reset starts from zero. */
@@ -47,7 +52,7 @@ export class ServerStats {
     this.transports = byTransport(emptyCounters);
     this.openSockets = byTransport(() => new Set<Socket>());
     this.closedTotals = byTransport(() => ({ bytesSent: 0, bytesReceived: 0 }));
-    this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.loopDelay = monitorEventLoopDelay({ resolution: LOOP_DELAY_RESOLUTION_MS });
     this.loopDelay.enable();
   }
 
@@ -64,6 +69,13 @@ export class ServerStats {
     });
   }
 
+  /** Destroys every open socket of `transport` (a reconnect test); returns how many. */
+  destroySockets(transport: TransportName): number {
+    const sockets = [...this.openSockets[transport]];
+    for (const socket of sockets) socket.destroy();
+    return sockets.length;
+  }
+
   /** Bytes through every socket of `transport` since the last reset. */
   bytes(transport: TransportName): SocketTotals {
     const totals = { ...this.closedTotals[transport] };
@@ -78,12 +90,14 @@ export class ServerStats {
   resetCounters(): void {
     for (const name of TRANSPORT_NAMES) {
       const open = this.transports[name].connections;
-      this.transports[name] = { ...emptyCounters(), connections: open };
+      // Counters are reset in place: transports hold references to their own object.
+      Object.assign(this.transports[name], emptyCounters(), { connections: open });
       this.closedTotals[name] = { bytesSent: 0, bytesReceived: 0 };
       for (const socket of this.openSockets[name]) {
         this.baseline.set(socket, { bytesSent: socket.bytesWritten, bytesReceived: socket.bytesRead });
       }
     }
+    this.pings = 0;
     this.loopDelay.reset();
     this.cpuAtReset = process.cpuUsage();
     this.resetAt = performance.now();
@@ -126,8 +140,10 @@ export interface ProcessStats {
   eventLoopDelayMs: { mean: number; p50: number; p99: number; max: number };
 }
 
+/** A loop-delay sample in ms with the sampling period removed. */
 function nanosToMs(nanos: number): number {
-  return Number.isFinite(nanos) ? Math.round(nanos / 1000) / 1000 : 0;
+  if (!Number.isFinite(nanos)) return 0;
+  return Math.max(0, Math.round(nanos / 1000 - LOOP_DELAY_RESOLUTION_MS * 1000) / 1000);
 }
 
 export function byTransport<T>(make: (name: TransportName) => T): Record<TransportName, T> {

@@ -1,4 +1,45 @@
 import type { FastifyInstance } from 'fastify';
+import { answerFor, readPollRequest, sendJson } from './poll-answer.js';
 
-/** Placeholder: not built yet. */
-export default async function plugin(_app: FastifyInstance): Promise<void> {}
+/**
+ * `GET /poll`: short polling. Answers at once with the events after `since` (possibly none).
+ * Clients polling on the same schedule mostly ask the same question, so answers are cached
+ * per (since, limit) until the feed's head moves.
+ */
+export default async function shortPollTransport(app: FastifyInstance): Promise<void> {
+  const { feed, stats, options } = app.wirelab;
+  const counters = stats.transports['short-poll'];
+  let cacheHead = -1;
+  const cache = new Map<string, { body: string; count: number; empty: boolean }>();
+  const MAX_CACHED = 256;
+
+  app.wirelab.registerTransport({ name: 'short-poll', drop: () => stats.destroySockets('short-poll'), shutdown: () => {} });
+
+  app.addHook('onRequest', async (request) => {
+    counters.requests += 1;
+    stats.trackSocket('short-poll', request.raw.socket);
+  });
+
+  app.get('/poll', async (request, reply) => {
+    const { cursor, limit } = readPollRequest(request, feed, options);
+    counters.accepted += 1;
+    const cacheable = cursor.since !== undefined && (cursor.epoch === undefined || cursor.epoch === feed.epoch);
+    if (cacheHead !== feed.head) {
+      cache.clear();
+      cacheHead = feed.head;
+    }
+    const key = `${cursor.since}:${limit}`;
+    let answer = cacheable ? cache.get(key) : undefined;
+    if (answer === undefined) {
+      const result = feed.read(cursor, limit);
+      // requestCursor has already refused cursors ahead of the head.
+      if (result.kind === 'ahead') throw new Error('unreachable: cursor ahead of head');
+      const built = answerFor(feed, result, cursor.since ?? feed.head);
+      answer = { ...built, empty: result.kind === 'events' && result.events.length === 0 };
+      if (cacheable && cache.size < MAX_CACHED) cache.set(key, answer);
+    }
+    counters.messagesSent += answer.count;
+    sendJson(reply, answer.body);
+    return reply;
+  });
+}

@@ -1,4 +1,94 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { framed, type Cursor, type FeedMessage } from '../feed.js';
+import { requestCursor } from '../request-cursor.js';
+import { PushFanout, type PushSink } from './push-fanout.js';
 
-/** Placeholder: not built yet. */
-export default async function plugin(_app: FastifyInstance): Promise<void> {}
+/** What a browser's EventSource waits before reconnecting, sent at the top of every stream. */
+const RETRY_MS = 1000;
+const HEARTBEAT = Buffer.from(': hb\n\n');
+
+interface Stream {
+  readonly response: ServerResponse;
+  /** Written to since the last heartbeat check: a busy stream needs no comment line. */
+  wrote: boolean;
+}
+
+/**
+ * `GET /sse`: the feed as Server-Sent Events. Every event carries `id: EPOCH:SEQ`, so an
+ * EventSource resumes by itself through `Last-Event-ID`; the message type is inside the JSON,
+ * so there is no `event:` field. See docs/protocol.md.
+ */
+export default async function sseTransport(app: FastifyInstance): Promise<void> {
+  const { feed, stats, options } = app.wirelab;
+  const counters = stats.transports.sse;
+  const sseFrame = (message: FeedMessage): Buffer =>
+    framed(message, 'sse', (m) => Buffer.from(`id: ${feed.epoch}:${m.seq}\ndata: ${m.json}\n\n`));
+  const fanout = new PushFanout(feed, sseFrame, counters, options.maxBufferedBytes);
+  const streams = new Set<Stream>();
+
+  // Checked twice per interval, so no stream stays silent for longer than one interval.
+  const heartbeat = setInterval(() => {
+    for (const stream of streams) {
+      if (!stream.wrote) stream.response.write(HEARTBEAT);
+      stream.wrote = false;
+    }
+  }, Math.max(5, Math.floor(options.sseHeartbeatMs / 2)));
+  heartbeat.unref();
+
+  const endAll = (): number => {
+    const count = streams.size;
+    for (const stream of streams) stream.response.end();
+    return count;
+  };
+
+  app.wirelab.registerTransport({
+    name: 'sse',
+    drop: endAll,
+    shutdown: () => {
+      clearInterval(heartbeat);
+      endAll();
+      fanout.close();
+    },
+  });
+
+  app.addHook('onRequest', async (request) => {
+    counters.requests += 1;
+    stats.trackSocket('sse', request.raw.socket);
+  });
+
+  app.get('/sse', async (request, reply) => {
+    const cursor: Cursor = requestCursor(request, feed, true);
+    reply.hijack();
+    const response = reply.raw;
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    response.write(`retry: ${RETRY_MS}\n\n`);
+    counters.accepted += 1;
+    counters.connections += 1;
+    const stream: Stream = { response, wrote: true };
+    streams.add(stream);
+
+    const sink: PushSink = {
+      write: (chunk) => {
+        stream.wrote = true;
+        response.write(chunk);
+      },
+      pending: () => response.writableLength,
+      onceDrained: (callback) => response.once('drain', callback),
+      // A stalled reader would never read an orderly end: destroying frees its buffer now.
+      cutOff: () => response.destroy(),
+      isOpen: () => !response.writableEnded && !response.destroyed,
+    };
+    const unsubscribe = fanout.add(sink, cursor);
+    response.once('close', () => {
+      unsubscribe();
+      streams.delete(stream);
+      counters.connections -= 1;
+    });
+  });
+}

@@ -1,0 +1,136 @@
+import type { Cursor, Feed, FeedMessage } from '../feed.js';
+import type { TransportCounters } from '../stats.js';
+
+/**
+ * One subscriber of a push transport (a WebSocket or an SSE stream), seen only as a byte
+ * sink. The transport owns the connection; the fan-out decides what to write and when.
+ */
+export interface PushSink {
+  /** Queues bytes on the connection. */
+  write(chunk: Buffer): void;
+  /** Bytes written but not yet handed to the kernel. */
+  pending(): number;
+  /** Calls `callback` once when the pending output has been flushed. */
+  onceDrained(callback: () => void): void;
+  /** Ends the connection because its reader fell too far behind. */
+  cutOff(): void;
+  /** False once the connection is closing; nothing is written after that. */
+  isOpen(): boolean;
+}
+
+interface Subscriber {
+  readonly sink: PushSink;
+  /** Seq of the last message written: live batches skip what this already covers. */
+  lastSent: number;
+  /** Caught up with the head and receiving live batches. */
+  live: boolean;
+}
+
+/** Updates sent per write while a resuming client catches up from the history ring. */
+const CATCH_UP_PAGE = 512;
+
+/**
+ * Fan-out for the push transports. Each batch of updates (one event-loop turn) is framed
+ * once, concatenated once, and written to every live subscriber in one write, so the cost
+ * per client is one `write` per turn whatever the rate.
+ *
+ * A subscriber that resumes from an older seq is caught up page by page from the history
+ * ring, waiting for its socket to drain between pages, so a large backlog neither trips the
+ * slow-consumer bound nor sits in memory. If its resume point falls out of the ring while it
+ * catches up it gets a `reset`, never a silent gap.
+ */
+export class PushFanout {
+  private readonly subscribers = new Set<Subscriber>();
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly feed: Feed,
+    private readonly frame: (message: FeedMessage) => Buffer,
+    private readonly counters: TransportCounters,
+    private readonly maxBufferedBytes: number,
+  ) {
+    this.unsubscribe = feed.subscribe((batch) => this.broadcast(batch));
+  }
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  /**
+   * Starts feeding `sink` from `cursor`: a snapshot, a reset, or every update after
+   * `cursor.since`. Returns the function that unsubscribes it.
+   */
+  add(sink: PushSink, cursor: Cursor): () => void {
+    const subscriber: Subscriber = { sink, lastSent: this.feed.head, live: false };
+    this.subscribers.add(subscriber);
+    const start = this.feed.read(cursor, 0);
+    if (start.kind === 'initial' || start.kind === 'reset') this.send(subscriber, [start.message]);
+    else if (start.kind === 'events') subscriber.lastSent = cursor.since ?? this.feed.head;
+    this.catchUp(subscriber);
+    return () => this.subscribers.delete(subscriber);
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.subscribers.clear();
+  }
+
+  private broadcast(batch: readonly FeedMessage[]): void {
+    if (batch.length === 0 || this.subscribers.size === 0) return;
+    const first = batch[0]!.seq;
+    let whole: Buffer | undefined;
+    for (const subscriber of this.subscribers) {
+      if (!subscriber.live) continue;
+      if (subscriber.lastSent < first) {
+        whole ??= batch.length === 1 ? this.frame(batch[0]!) : Buffer.concat(batch.map(this.frame));
+        this.write(subscriber, whole, batch.length, batch[batch.length - 1]!.seq);
+      } else {
+        // Joined in this turn: its start already covered part of the batch.
+        const rest = batch.filter((message) => message.seq > subscriber.lastSent);
+        if (rest.length > 0) this.send(subscriber, rest);
+      }
+    }
+  }
+
+  private send(subscriber: Subscriber, messages: readonly FeedMessage[]): void {
+    const chunk = messages.length === 1 ? this.frame(messages[0]!) : Buffer.concat(messages.map(this.frame));
+    this.write(subscriber, chunk, messages.length, messages[messages.length - 1]!.seq);
+  }
+
+  private write(subscriber: Subscriber, chunk: Buffer, messages: number, lastSeq: number): void {
+    const { sink } = subscriber;
+    if (!sink.isOpen()) return;
+    // Judged on what is still unread from earlier writes, so one large batch never cuts off a
+    // reader that keeps up; memory per client stays below the bound plus one batch.
+    if (sink.pending() > this.maxBufferedBytes) {
+      this.counters.slowConsumersDropped += 1;
+      this.subscribers.delete(subscriber);
+      sink.cutOff();
+      return;
+    }
+    sink.write(chunk);
+    subscriber.lastSent = lastSeq;
+    this.counters.messagesSent += messages;
+  }
+
+  private catchUp(subscriber: Subscriber): void {
+    const { sink } = subscriber;
+    while (this.subscribers.has(subscriber) && sink.isOpen()) {
+      if (subscriber.lastSent >= this.feed.head) {
+        subscriber.live = true;
+        return;
+      }
+      const answer = this.feed.read({ since: subscriber.lastSent, epoch: this.feed.epoch }, CATCH_UP_PAGE);
+      if (answer.kind === 'reset') this.send(subscriber, [answer.message]);
+      else if (answer.kind === 'events' && answer.events.length > 0) this.send(subscriber, answer.events);
+      else {
+        subscriber.live = true;
+        return;
+      }
+      if (sink.pending() > this.maxBufferedBytes / 2) {
+        sink.onceDrained(() => this.catchUp(subscriber));
+        return;
+      }
+    }
+  }
+}
