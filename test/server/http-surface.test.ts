@@ -128,3 +128,13 @@ describe('access token and origin allow-list', () => {
     sse.close();
   });
 });
+
+describe('POST /ping from a browser', () => {
+  it('accepts the JSON body sent as text/plain, and names a body that is not JSON', async () => {
+    server = await startServer();
+    const ok = await getJson<Record<string, unknown>>(`${server.url}/ping`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"id":"b1","ts":5}' });
+    expect(ok.body).toMatchObject({ type: 'pong', id: 'b1', ts: 5 });
+    const bad = await getJson<ErrorBody>(`${server.url}/ping`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    expect([bad.status, bad.body.error.code]).toEqual([400, 'WL_BAD_BODY']);
+  });
+});

@@ -1,0 +1,128 @@
+import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import { nowMicros } from '../servers/clock.js';
+import { asError, BaseClient, FeedClientError, httpError } from './base.js';
+import { parseMessage } from './frame.js';
+import type { FeedClientOptions } from './types.js';
+
+/** A complete HTTP answer. */
+export interface Answer {
+  readonly status: number;
+  readonly body: Buffer;
+  /** nowMicros() when the last byte of the body arrived. */
+  readonly receivedAt: number;
+}
+
+/** Largest answer body read (a poll answer of many big events); more is an error. */
+export const MAX_ANSWER_BYTES = 256 * 1024 * 1024;
+/** Largest error or PONG body read. */
+const MAX_SMALL_BODY_BYTES = 64 * 1024;
+
+/**
+ * Reads a whole response body, at most `limit` bytes. Rejects when the response is cut off
+ * or too large.
+ */
+export function readBody(res: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        res.destroy(new FeedClientError(`answer larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    res.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    res.on('error', reject);
+    res.on('close', () => {
+      if (!res.complete) reject(new FeedClientError('the answer was cut off'));
+    });
+  });
+}
+
+/**
+ * What the three HTTP protocols share: a keep-alive Agent of the client's own with one socket
+ * (as a browser tab would hold), byte counting on every socket, and PING as `POST /ping` on a
+ * new connection, as a browser's `fetch` would send it.
+ */
+export abstract class HttpFeedClient extends BaseClient {
+  protected readonly agent: http.Agent;
+  /** The feed request in flight (poll or SSE stream). */
+  protected current: ClientRequest | undefined;
+  private readonly pingRequests = new Set<ClientRequest>();
+
+  constructor(options: FeedClientOptions) {
+    super(options);
+    const agentOptions = { keepAlive: true, maxSockets: 1 };
+    this.agent = this.target.secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  }
+
+  /**
+   * Starts a request to `path` (under the URL's prefix). Counts it, meters its socket, and
+   * destroys it when no socket activity happens for `timeoutMs`. The caller ends it.
+   */
+  protected request(method: string, path: string, headers: OutgoingHttpHeaders, agent: http.Agent | false, timeoutMs: number): ClientRequest {
+    const send = this.target.secure ? https.request : http.request;
+    const req = send({
+      hostname: this.target.hostname,
+      port: this.target.port,
+      path: this.target.prefix + path,
+      method,
+      headers,
+      agent,
+      timeout: timeoutMs,
+    });
+    this.counters.requests += 1;
+    req.on('socket', (socket: Socket) => this.meter.track(socket));
+    req.on('timeout', () => req.destroy(new FeedClientError(`no answer from ${method} ${path} within ${timeoutMs} ms`)));
+    return req;
+  }
+
+  /** Resolves with the whole answer of `req`; rejects on a network error. */
+  protected exchange(req: ClientRequest, limit: number): Promise<Answer> {
+    return new Promise<Answer>((resolve, reject) => {
+      req.on('error', reject);
+      req.on('response', (res) => {
+        readBody(res, limit).then((body) => resolve({ status: res.statusCode ?? 0, body, receivedAt: nowMicros() }), reject);
+      });
+    });
+  }
+
+  protected override transmitPing(id: string, sentAt: number): void {
+    const body = `{"id":${JSON.stringify(id)},"ts":${sentAt}}`;
+    const headers = { ...this.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    const req = this.request('POST', '/ping', headers, false, this.requestTimeoutMs);
+    this.pingRequests.add(req);
+    req.on('close', () => this.pingRequests.delete(req));
+    this.exchange(req, MAX_SMALL_BODY_BYTES).then(
+      (answer) => {
+        if (answer.status !== 200) {
+          this.pingFailed(id, httpError(answer.status, answer.body, 'POST /ping'));
+          return;
+        }
+        const message = parseMessage(answer.body.toString('utf8'));
+        if (message.kind === 'pong' && message.id === id) this.settlePing(id, message.serverTs, answer.receivedAt);
+        else this.pingFailed(id, new FeedClientError(`POST /ping: not the expected pong: ${answer.body.toString('utf8', 0, 200)}`));
+      },
+      (error: unknown) => this.pingFailed(id, asError(error)),
+    );
+    req.end(body);
+  }
+
+  protected override teardown(): void {
+    const req = this.current;
+    this.current = undefined;
+    req?.destroy();
+  }
+
+  protected override async shutdown(): Promise<void> {
+    this.teardown();
+    for (const req of this.pingRequests) req.destroy();
+    this.pingRequests.clear();
+    this.agent.destroy();
+    await this.meter.destroyAll();
+  }
+}

@@ -1,0 +1,30 @@
+import { PollingClient } from './polling.js';
+import type { FeedClientOptions } from './types.js';
+
+export const DEFAULT_LONG_POLL_TIMEOUT_MS = 25_000;
+
+/**
+ * Long polling: `GET /long-poll?since=S&epoch=E&timeout=T`, held by the server until an
+ * update exists or T passes, re-requested at once after every answer.
+ */
+export class LongPollClient extends PollingClient {
+  readonly protocol = 'long-poll' as const;
+  private readonly holdMs: number;
+  private readonly again = (generation: number): void => this.next(generation);
+
+  constructor(options: FeedClientOptions) {
+    super(options);
+    this.holdMs = options.longPollTimeoutMs ?? DEFAULT_LONG_POLL_TIMEOUT_MS;
+    if (!Number.isInteger(this.holdMs) || this.holdMs < 0) throw new RangeError(`longPollTimeoutMs must be an integer >= 0, got ${this.holdMs}`);
+  }
+
+  protected override open(generation: number): void {
+    this.next(generation);
+  }
+
+  private next(generation: number): void {
+    // The server holds the request up to holdMs; silence beyond that plus the usual
+    // request timeout means the connection is dead.
+    this.poll(generation, '/long-poll', `timeout=${this.holdMs}`, this.holdMs + this.requestTimeoutMs, this.again);
+  }
+}

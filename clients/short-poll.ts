@@ -1,0 +1,52 @@
+import { performance } from 'node:perf_hooks';
+import { PollingClient } from './polling.js';
+import type { FeedClientOptions } from './types.js';
+
+export const DEFAULT_POLL_INTERVAL_MS = 1000;
+
+/**
+ * Short polling: `GET /poll?since=S&epoch=E` on a fixed schedule, one request every
+ * `pollIntervalMs` counted from the first one (not from the last answer), so a slow answer
+ * does not stretch the schedule. When an answer arrives after the next request was due, that
+ * request goes out at once and the schedule continues from there; requests never overlap.
+ */
+export class ShortPollClient extends PollingClient {
+  readonly protocol = 'short-poll' as const;
+  private readonly intervalMs: number;
+  /** performance.now() at which the next request is due. */
+  private due = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly schedule = (generation: number): void => this.scheduleNext(generation);
+
+  constructor(options: FeedClientOptions) {
+    super(options);
+    this.retryStaleSocket = true;
+    this.intervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    if (!(Number.isFinite(this.intervalMs) && this.intervalMs > 0)) throw new RangeError(`pollIntervalMs must be > 0, got ${this.intervalMs}`);
+  }
+
+  protected override open(generation: number): void {
+    this.due = performance.now();
+    this.sendPoll(generation);
+  }
+
+  protected override teardown(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    super.teardown();
+  }
+
+  private sendPoll(generation: number): void {
+    this.poll(generation, '/poll', '', this.requestTimeoutMs, this.schedule);
+  }
+
+  private scheduleNext(generation: number): void {
+    this.due += this.intervalMs;
+    const now = performance.now();
+    if (this.due < now) this.due = now;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (generation === this.generation) this.sendPoll(generation);
+    }, this.due - now);
+  }
+}
