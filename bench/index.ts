@@ -1,0 +1,20 @@
+/**
+ * The harness as a library: `runBench(options, { onProgress })` resolves a BenchResult; the
+ * rest are the pieces the CLI and the dashboard build on.
+ */
+export { runBench, type RunBenchHooks } from './run.js';
+export { resolveBenchOptions, recordedOptions, SCENARIOS, RESERVED_SCENARIOS, type BenchOptions, type ResolvedBenchOptions, type RecordedOptions } from './options.js';
+export { BenchOptionError } from './option-error.js';
+export { TargetError, ControlClient, type ServerStatsSnapshot, type FeedSettings } from './control-client.js';
+export { BENCH_DEFAULTS, defaultThresholds, defaultWorkers } from './defaults.js';
+export { parseThreshold, evaluateThresholds, type Threshold } from './thresholds.js';
+export { METRICS, metricByKey, findMetric, type MetricDefinition, type MetricUnit } from './metrics.js';
+export { createHistogram, encodeHistogram, decodeHistogram, addEncoded, summarize, type Histogram } from './histogram.js';
+export { CSV_COLUMNS, TIMESERIES_CSV_COLUMNS, TIMESERIES_METRICS, csvLine, csvRow, metricColumn, resultsToCsv, resultToCsv, timeseriesToCsv } from './csv.js';
+export { formatBytes, formatCount, formatDurationMs, formatMetric, formatMicros, formatMillis } from './format.js';
+export { formatHeader, formatTable, formatTotal, formatProtocolLine } from './print.js';
+export { writeResultFiles, resultFilePaths, type ResultFiles } from './result-files.js';
+export { spawnServer, type SpawnedServer, type SpawnServerOptions } from './server-process.js';
+export { parseCount, parseDuration, parseSize, UnitError } from './units.js';
+export { RESULT_SCHEMA } from './types.js';
+export type * from './types.js';

@@ -1,0 +1,105 @@
+import type { LatencySummary, ProtocolResult } from './types.js';
+
+/**
+ * Every per-protocol figure the harness reports, defined once: the terminal table, the CSV
+ * columns, the thresholds and docs/metrics-harness.md all read this list. No Node-only
+ * imports: the browser dashboard imports it too.
+ *
+ * Units, as stored: `us` microseconds, `ms` milliseconds, `bytes` bytes, `percent` 0–100,
+ * `per-second` a rate, `count` and `ratio` plain numbers.
+ */
+export type MetricUnit = 'us' | 'ms' | 'bytes' | 'count' | 'ratio' | 'percent' | 'per-second';
+
+export interface MetricDefinition {
+  readonly key: string;
+  readonly label: string;
+  readonly unit: MetricUnit;
+  readonly description: string;
+  /** Shown in the terminal table (the rest go to CSV and JSON only). */
+  readonly inTable: boolean;
+  get(result: ProtocolResult): number | null;
+}
+
+function latency(prefix: string, label: string, pick: (r: ProtocolResult) => LatencySummary | null | undefined, description: string, tableStats: string[]): MetricDefinition[] {
+  const stats: Array<[keyof LatencySummary, string]> = [
+    ['p50', 'p50'],
+    ['p90', 'p90'],
+    ['p99', 'p99'],
+    ['p999', 'p99.9'],
+    ['max', 'max'],
+    ['mean', 'mean'],
+  ];
+  return stats.map(([stat, name]) => ({
+    key: `${prefix}.${stat}`,
+    label: `${label} ${name}`,
+    unit: 'us' as const,
+    description: `${description} (${name})`,
+    inTable: tableStats.includes(stat),
+    get: (r: ProtocolResult) => {
+      const summary = pick(r);
+      return summary && summary.count > 0 ? summary[stat] : null;
+    },
+  }));
+}
+
+const metric = (key: string, label: string, unit: MetricUnit, inTable: boolean, description: string, get: (r: ProtocolResult) => number | null): MetricDefinition => ({
+  key,
+  label,
+  unit,
+  inTable,
+  description,
+  get,
+});
+
+export const METRICS: readonly MetricDefinition[] = Object.freeze([
+  metric('clients.connected', 'clients connected', 'count', true, 'Clients that received their first message', (r) => r.clients.connected),
+  metric('clients.failed', 'clients failed', 'count', false, 'Clients that never connected', (r) => r.clients.failed),
+  ...latency('connect', 'connect', (r) => r.connect, 'Connection time: TCP, handshake and first message of the feed', ['p50', 'p99']),
+  ...latency('latency', 'latency', (r) => r.latency, 'One-way delivery latency, publish to receipt', ['p50', 'p90', 'p99', 'p999', 'max']),
+  ...latency('spread.first', 'to first client', (r) => r.spread?.first, 'Per update: publish to the first client that received it', []),
+  ...latency('spread.last', 'to last client', (r) => r.spread?.last, 'Per update: publish to the last client that received it', ['p99']),
+  ...latency('ping', 'PING RTT', (r) => r.ping?.corrected, 'PING round trip, corrected for coordinated omission', ['p50', 'p99']),
+  ...latency('ping.raw', 'PING RTT raw', (r) => r.ping?.raw, 'PING round trip as measured, without correction', []),
+  metric('delivery.expected', 'expected', 'count', true, 'Updates published in the window × clients', (r) => r.delivery.expected),
+  metric('delivery.delivered', 'delivered', 'count', true, 'Distinct updates received in the window', (r) => r.delivery.delivered),
+  metric('delivery.missed', 'missed', 'count', true, 'Expected updates that never arrived', (r) => r.delivery.missed),
+  metric('delivery.duplicated', 'duplicated', 'count', true, 'Updates received more than once', (r) => r.delivery.duplicated),
+  metric('delivery.outOfOrder', 'out of order', 'count', true, 'Updates received after a later one', (r) => r.delivery.outOfOrder),
+  metric('delivery.resets', 'resets', 'count', false, 'reset messages: resume points the server could not honour', (r) => r.delivery.resets),
+  metric('bandwidth.bytesDown', 'bytes down', 'bytes', true, 'Bytes read at the client sockets (headers and framing included)', (r) => r.bandwidth.bytesDown),
+  metric('bandwidth.bytesUp', 'bytes up', 'bytes', true, 'Bytes written at the client sockets', (r) => r.bandwidth.bytesUp),
+  metric('bandwidth.bytesPerEvent', 'bytes/event', 'bytes', true, 'Bytes down and up per delivered update', (r) => r.bandwidth.bytesPerEvent),
+  metric('bandwidth.efficiency', 'payload/wire', 'percent', true, 'Update bytes ÷ bytes down', (r) => r.bandwidth.efficiency * 100),
+  metric('bandwidth.requests', 'HTTP requests', 'count', false, 'HTTP requests made (WebSocket: the upgrade)', (r) => r.bandwidth.requests),
+  metric('bandwidth.requestsPerEvent', 'requests/event', 'ratio', true, 'HTTP requests per delivered update', (r) => r.bandwidth.requestsPerEvent),
+  metric('bandwidth.emptyPolls', 'empty polls', 'count', true, 'Poll answers with no update', (r) => r.bandwidth.emptyPolls),
+  metric('bandwidth.idleBytesPerClientPerSecond', 'idle bytes/client/s', 'bytes', true, 'Bytes per client per second while the feed was idle', (r) => r.bandwidth.idleBytesPerClientPerSecond),
+  metric('server.cpuPercent', 'server CPU', 'percent', true, 'Server process CPU, % of one core, over the window', (r) => r.server?.cpuPercent ?? null),
+  metric('server.rss', 'server RSS', 'bytes', true, 'Server resident memory with every client connected', (r) => r.server?.rssBytes ?? null),
+  metric('server.memoryPerConnection', 'memory/connection', 'bytes', true, 'Server RSS growth ÷ clients', (r) => r.server?.memoryPerConnectionBytes ?? null),
+  metric('server.eventLoopDelayP99', 'server loop delay p99', 'ms', false, 'Server event-loop delay p99 over the window', (r) => r.server?.eventLoopDelayP99Ms ?? null),
+  metric('server.bytesSent', 'server bytes sent', 'bytes', false, 'Bytes the server wrote to this protocol’s sockets in the window', (r) => r.server?.bytesSent ?? null),
+  metric('server.acceptedPerSecondPeak', 'server accepts/s peak', 'per-second', false, 'Most connections (or poll requests) the server accepted in one second', (r) => r.server?.acceptedPerSecondPeak ?? null),
+  metric('generator.cpuPercent', 'generator CPU', 'percent', true, 'Load generator CPU, % of one core', (r) => r.generator.cpuPercent),
+  metric('generator.cpuMicrosPerMessage', 'generator CPU/msg', 'us', true, 'Load generator CPU time (all threads) per delivered update', (r) => r.generator.cpuMicrosPerMessage),
+  metric('generator.rssPerThousandClients', 'generator RSS/1k clients', 'bytes', true, 'Load generator RSS growth per 1,000 clients', (r) => r.generator.rssPerThousandClientsBytes),
+  metric('generator.eventLoopDelayP99', 'generator loop delay p99', 'ms', true, 'Worst generator thread event-loop delay p99', (r) => r.generator.eventLoopDelayP99Ms),
+  metric('generator.saturated', 'generator saturated', 'count', false, '1 when the generator was the bottleneck', (r) => (r.generator.saturated ? 1 : 0)),
+  metric('capacity.requestsPerSecond', 'poll capacity req/s', 'per-second', true, 'autocannon: requests per second the polling endpoint sustained', (r) => r.capacity?.requestsPerSecond ?? null),
+  metric('capacity.latencyP99', 'poll capacity p99', 'ms', false, 'autocannon: p99 request latency', (r) => r.capacity?.latencyP99Ms ?? null),
+  ...latency('reconnect.recovery', 'recovery', (r) => r.reconnect?.recovery, 'Time from a drop to the first update received again', ['p50', 'p99', 'max']),
+  metric('reconnect.publishedDuringOutage', 'published in outage', 'count', true, 'Updates published while clients were reconnecting', (r) => r.reconnect?.publishedDuringOutage ?? null),
+  metric('reconnect.recoveredByResume', 'recovered by resume', 'count', true, 'Outage updates that reached clients through resume', (r) => r.reconnect?.recoveredByResume ?? null),
+  metric('reconnect.attemptsPerSecondPeak', 'reconnect storm peak/s', 'per-second', true, 'Peak connection attempts per second at the server', (r) => r.reconnect?.attemptsPerSecondPeak ?? null),
+]);
+
+const BY_KEY = new Map(METRICS.map((definition) => [definition.key, definition]));
+
+export function metricByKey(key: string): MetricDefinition | undefined {
+  return BY_KEY.get(key);
+}
+
+/** Accepts the table's short names too: `server.memoryPerConnection` and `latency.p99.9`. */
+export function findMetric(key: string): MetricDefinition | undefined {
+  return BY_KEY.get(key) ?? BY_KEY.get(key.replace(/p99\.9$/, 'p999'));
+}

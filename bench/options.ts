@@ -1,0 +1,184 @@
+import { FEED_LIMITS } from '../servers/config.js';
+import { PROTOCOLS } from '../clients/types.js';
+import { BENCH_DEFAULTS, defaultThresholds, defaultWorkers } from './defaults.js';
+import { BenchOptionError } from './option-error.js';
+import { parseThreshold } from './thresholds.js';
+import type { Protocol, Scenario } from './types.js';
+
+export { BenchOptionError };
+
+export const SCENARIOS: readonly Scenario[] = Object.freeze(['broadcast', 'ping', 'reconnect']);
+
+/** Scenario names that are taken but not runnable yet (reconnect: issue 5). */
+export const RESERVED_SCENARIOS: readonly Scenario[] = Object.freeze(['reconnect']);
+
+/** What a caller of `runBench` may set; everything is optional. Times in ms, sizes in bytes. */
+export interface BenchOptions {
+  clients?: number;
+  protocols?: readonly Protocol[];
+  scenario?: Scenario;
+  durationMs?: number;
+  warmupMs?: number;
+  rate?: number;
+  payload?: number;
+  pollIntervalMs?: number;
+  longPollTimeoutMs?: number;
+  pingIntervalMs?: number;
+  idleMs?: number;
+  capacityDurationMs?: number;
+  capacityConnections?: number;
+  connectConcurrency?: number;
+  connectTimeoutMs?: number;
+  drainTimeoutMs?: number;
+  /** An already running wirelab server (`http://host:port`) instead of spawning one. */
+  target?: string;
+  /** Control token of the target server (spawned servers get a random one). */
+  controlToken?: string;
+  workers?: number;
+  outDir?: string;
+  /** Write result files; off for callers that only want the object. @default true */
+  writeFiles?: boolean;
+  thresholds?: readonly string[];
+  reconnect?: { initialDelayMs?: number; maxDelayMs?: number; multiplier?: number; jitter?: number };
+}
+
+export interface ResolvedBenchOptions {
+  readonly clients: number;
+  readonly protocols: readonly Protocol[];
+  readonly scenario: Scenario;
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  readonly rate: number;
+  readonly payload: number;
+  readonly pollIntervalMs: number;
+  readonly longPollTimeoutMs: number;
+  readonly pingIntervalMs: number;
+  readonly idleMs: number;
+  readonly capacityDurationMs: number;
+  readonly capacityConnections: number;
+  readonly connectConcurrency: number;
+  readonly connectTimeoutMs: number;
+  readonly drainTimeoutMs: number;
+  readonly target: string | undefined;
+  readonly controlToken: string | undefined;
+  readonly workers: number;
+  readonly outDir: string;
+  readonly writeFiles: boolean;
+  readonly thresholds: readonly string[];
+  readonly reconnect: { readonly initialDelayMs: number; readonly maxDelayMs: number; readonly multiplier: number; readonly jitter: number };
+}
+
+/** What a result records of the options: everything but secrets and file switches. */
+export type RecordedOptions = Omit<ResolvedBenchOptions, 'controlToken' | 'writeFiles'>;
+
+export function recordedOptions(options: ResolvedBenchOptions): RecordedOptions {
+  const { controlToken: _token, writeFiles: _write, ...rest } = options;
+  return rest;
+}
+
+type IntegerRule = [keyof BenchOptions & string, string, number, number];
+
+/** Option, its flag (for messages), smallest and largest value. */
+const INTEGER_RULES: IntegerRule[] = [
+  ['clients', '--clients', 1, 100_000],
+  ['durationMs', '--duration', 100, 24 * 3_600_000],
+  ['warmupMs', '--warmup', 0, 3_600_000],
+  ['rate', '--rate', 0, FEED_LIMITS.maxRate],
+  ['payload', '--payload', 0, FEED_LIMITS.maxPayload],
+  ['pollIntervalMs', '--poll-interval', 10, 3_600_000],
+  ['longPollTimeoutMs', '--long-poll-timeout', 100, 60_000],
+  ['pingIntervalMs', '--ping-interval', 100, 3_600_000],
+  ['idleMs', '--idle', 0, 3_600_000],
+  ['capacityDurationMs', '--capacity-duration', 0, 600_000],
+  ['capacityConnections', '--capacity-connections', 1, 10_000],
+  ['connectConcurrency', '--connect-concurrency', 1, 100_000],
+  ['connectTimeoutMs', '--connect-timeout', 100, 600_000],
+  ['drainTimeoutMs', '--drain-timeout', 0, 600_000],
+  ['workers', '--workers', 1, 64],
+];
+
+/** Range checks, then defaults, then cross-option rules; throws BenchOptionError naming the flag. */
+export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOptions {
+  for (const [key, flag, min, max] of INTEGER_RULES) {
+    const value = input[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new BenchOptionError(flag, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    }
+  }
+  const protocols = input.protocols ?? BENCH_DEFAULTS.protocols;
+  if (protocols.length === 0) throw new BenchOptionError('--protocols', `needs at least one of ${PROTOCOLS.join(', ')}`);
+  for (const protocol of protocols) {
+    if (!PROTOCOLS.includes(protocol)) {
+      throw new BenchOptionError('--protocols', `unknown protocol "${protocol}"; choose from ${PROTOCOLS.join(', ')}`);
+    }
+  }
+  if (new Set(protocols).size !== protocols.length) throw new BenchOptionError('--protocols', `lists a protocol twice: ${protocols.join(',')}`);
+  const scenario = input.scenario ?? BENCH_DEFAULTS.scenario;
+  const runnable = SCENARIOS.filter((name) => !RESERVED_SCENARIOS.includes(name));
+  if (!SCENARIOS.includes(scenario)) throw new BenchOptionError('--scenario', `unknown scenario "${scenario}"; choose from ${runnable.join(', ')}`);
+  if (RESERVED_SCENARIOS.includes(scenario)) {
+    throw new BenchOptionError('--scenario', `"${scenario}" is reserved but not built yet; choose from ${runnable.join(', ')}`);
+  }
+  const target = input.target === undefined ? undefined : checkTarget(input.target);
+  if (target !== undefined && (input.controlToken === undefined || input.controlToken === '')) {
+    throw new BenchOptionError('--target', `${target} needs --control-token (or WIRELAB_CONTROL_TOKEN): the harness sets the feed's rate and reads /stats through /control`);
+  }
+  if (target === undefined && input.controlToken !== undefined) {
+    throw new BenchOptionError('--control-token', 'is only used with --target (a spawned server gets a random token)');
+  }
+  const reconnect = { ...BENCH_DEFAULTS.reconnect, ...stripUndefined(input.reconnect ?? {}) };
+  if (!(reconnect.jitter >= 0 && reconnect.jitter <= 1)) throw new BenchOptionError('--jitter', `must be from 0 to 1, got ${reconnect.jitter}`);
+  if (!(reconnect.initialDelayMs > 0 && reconnect.maxDelayMs >= reconnect.initialDelayMs)) {
+    throw new BenchOptionError('--backoff-initial', `must be above 0 and at most --backoff-max, got ${reconnect.initialDelayMs} ms and ${reconnect.maxDelayMs} ms`);
+  }
+  const pollIntervalMs = input.pollIntervalMs ?? BENCH_DEFAULTS.pollIntervalMs;
+  const thresholds = input.thresholds ?? defaultThresholds(pollIntervalMs);
+  for (const expression of thresholds) parseThreshold(expression);
+  if (input.outDir !== undefined && input.outDir.trim() === '') throw new BenchOptionError('--out', 'must name a folder');
+
+  return Object.freeze({
+    clients: input.clients ?? BENCH_DEFAULTS.clients,
+    protocols: Object.freeze([...protocols]),
+    scenario,
+    durationMs: input.durationMs ?? BENCH_DEFAULTS.durationMs,
+    warmupMs: input.warmupMs ?? BENCH_DEFAULTS.warmupMs,
+    rate: input.rate ?? BENCH_DEFAULTS.rate,
+    payload: input.payload ?? BENCH_DEFAULTS.payload,
+    pollIntervalMs,
+    longPollTimeoutMs: input.longPollTimeoutMs ?? BENCH_DEFAULTS.longPollTimeoutMs,
+    pingIntervalMs: input.pingIntervalMs ?? BENCH_DEFAULTS.pingIntervalMs,
+    idleMs: input.idleMs ?? BENCH_DEFAULTS.idleMs,
+    capacityDurationMs: input.capacityDurationMs ?? BENCH_DEFAULTS.capacityDurationMs,
+    capacityConnections: input.capacityConnections ?? BENCH_DEFAULTS.capacityConnections,
+    connectConcurrency: input.connectConcurrency ?? BENCH_DEFAULTS.connectConcurrency,
+    connectTimeoutMs: input.connectTimeoutMs ?? BENCH_DEFAULTS.connectTimeoutMs,
+    drainTimeoutMs: input.drainTimeoutMs ?? Math.max(BENCH_DEFAULTS.drainTimeoutMs, pollIntervalMs * 3),
+    target,
+    controlToken: input.controlToken,
+    workers: input.workers ?? defaultWorkers(),
+    outDir: input.outDir ?? BENCH_DEFAULTS.outDir,
+    writeFiles: input.writeFiles ?? true,
+    thresholds: Object.freeze([...thresholds]),
+    reconnect: Object.freeze(reconnect),
+  });
+}
+
+/** Only loopback, or what the user explicitly named; never a path or query. */
+function checkTarget(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new BenchOptionError('--target', `is not a URL: "${text}" (expected http://host:port)`);
+  }
+  if (url.protocol !== 'http:') throw new BenchOptionError('--target', `must be an http:// URL, got "${url.protocol}"`);
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
+    throw new BenchOptionError('--target', `must be a base URL without path or query, got "${text}"`);
+  }
+  return url.origin;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

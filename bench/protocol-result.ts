@@ -1,0 +1,163 @@
+import type { ServerStatsSnapshot } from './control-client.js';
+import { subtractCounters, sumCounters } from './counters.js';
+import { addEncoded, createHistogram, encodeHistogram, summarize } from './histogram.js';
+import type { ResolvedBenchOptions } from './options.js';
+import type { SpreadMerger } from './spread.js';
+import type { CapacityFigures, GeneratorHealth, Protocol, ProtocolResult, ServerCost } from './types.js';
+import type { WorkerCounters, WorkerFinal, WorkerMessage } from './worker-protocol.js';
+
+type Connected = Extract<WorkerMessage, { type: 'connected' }>;
+
+/** Everything one protocol's run collected, raw; {@link buildProtocolResult} turns it into figures. */
+export interface ProtocolRunData {
+  protocol: Protocol;
+  options: ResolvedBenchOptions;
+  connected: readonly Connected[];
+  finals: readonly WorkerFinal[];
+  seqStart: number;
+  seqEnd: number;
+  measuredMs: number;
+  countersAtStart: WorkerCounters;
+  idleBefore: WorkerCounters;
+  idleAfter: WorkerCounters;
+  /** Server /stats: before connecting, with every client connected, after the window. */
+  server: { before: ServerStatsSnapshot; connected: ServerStatsSnapshot; window: ServerStatsSnapshot };
+  serverAcceptedPerSecondPeak: number;
+  generator: {
+    cpuMicros: number;
+    rssBefore: number;
+    rssConnected: number;
+    rssAfter: number;
+    loopDelayP99Ms: number;
+    saturation: string[];
+  };
+  spread: SpreadMerger;
+  capacity: CapacityFigures | null;
+  errors: string[];
+}
+
+export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
+  const { options, protocol, finals } = data;
+  const errors = [...data.errors];
+  const connect = createHistogram();
+  let connected = 0;
+  let failed = 0;
+  for (const reply of data.connected) {
+    addEncoded(connect, reply.connect);
+    connected += reply.connected;
+    failed += reply.failed;
+    for (const message of reply.errors) pushError(errors, `connect: ${message}`);
+  }
+
+  const latency = createHistogram();
+  const pingRaw = createHistogram();
+  const pingCorrected = createHistogram();
+  let delivered = 0;
+  let duplicated = 0;
+  let outOfOrder = 0;
+  let messages = 0;
+  let payloadBytes = 0;
+  let caughtUp = 0;
+  let loopDelay = data.generator.loopDelayP99Ms;
+  for (const final of finals) {
+    addEncoded(latency, final.latency);
+    addEncoded(pingRaw, final.pingRaw);
+    addEncoded(pingCorrected, final.pingCorrected);
+    data.spread.add(final.spread);
+    delivered += final.delivered;
+    duplicated += final.duplicated;
+    outOfOrder += final.outOfOrder;
+    messages += final.messages;
+    payloadBytes += final.payloadBytes;
+    caughtUp += final.caughtUp;
+    loopDelay = Math.max(loopDelay, final.loopDelayP99Ms);
+    for (const message of final.errors) pushError(errors, `client: ${message}`);
+  }
+  if (caughtUp < connected) {
+    pushError(errors, `${connected - caughtUp} of ${connected} clients had not received the last update ${options.drainTimeoutMs} ms after the feed stopped`);
+  }
+
+  const spreadFirst = createHistogram();
+  const spreadLast = createHistogram();
+  data.spread.forEach(data.seqStart, data.seqEnd, (min, max) => {
+    spreadFirst.recordValue(Math.round(min));
+    spreadLast.recordValue(Math.round(max));
+  });
+
+  const window = subtractCounters(sumCounters(finals.map((final) => final.counters)), data.countersAtStart);
+  const idle = subtractCounters(data.idleAfter, data.idleBefore);
+  const eventsPublished = data.seqEnd - data.seqStart;
+  const expected = eventsPublished * connected;
+  const wireBytes = window.bytesRead + window.bytesWritten;
+  const isPing = options.scenario === 'ping';
+
+  const generator: GeneratorHealth = {
+    cpuPercent: data.measuredMs > 0 ? round((data.generator.cpuMicros / (data.measuredMs * 1000)) * 100, 1) : 0,
+    cpuMicrosPerMessage: messages > 0 ? round(data.generator.cpuMicros / messages, 2) : 0,
+    rssBytes: data.generator.rssAfter,
+    rssPerThousandClientsBytes: connected > 0 ? Math.round((Math.max(0, data.generator.rssConnected - data.generator.rssBefore) / connected) * 1000) : 0,
+    eventLoopDelayP99Ms: round(loopDelay, 2),
+    saturated: data.generator.saturation.length > 0,
+    reasons: data.generator.saturation,
+  };
+
+  return {
+    protocol,
+    scenario: options.scenario,
+    clients: { requested: options.clients, connected, failed },
+    window: { seqStart: data.seqStart, seqEnd: data.seqEnd, measuredMs: Math.round(data.measuredMs), eventsPublished },
+    connect: summarize(connect),
+    latency: summarize(latency),
+    spread: spreadFirst.totalCount > 0 ? { first: summarize(spreadFirst), last: summarize(spreadLast) } : null,
+    ping: isPing ? { corrected: summarize(pingCorrected), raw: summarize(pingRaw) } : null,
+    delivery: { expected, delivered, missed: Math.max(0, expected - delivered), duplicated, outOfOrder, resets: window.resets },
+    bandwidth: {
+      bytesDown: window.bytesRead,
+      bytesUp: window.bytesWritten,
+      bytesPerEvent: delivered > 0 ? round(wireBytes / delivered, 1) : 0,
+      payloadBytes,
+      efficiency: window.bytesRead > 0 ? round(payloadBytes / window.bytesRead, 4) : 0,
+      requests: window.requests,
+      requestsPerEvent: delivered > 0 ? round(window.requests / delivered, 4) : 0,
+      emptyPolls: window.emptyPolls,
+      idleBytesPerClientPerSecond: options.idleMs > 0 && connected > 0 ? round((idle.bytesRead + idle.bytesWritten) / connected / (options.idleMs / 1000), 1) : null,
+    },
+    server: serverCost(protocol, data.server, connected, data.serverAcceptedPerSecondPeak),
+    generator,
+    capacity: data.capacity,
+    reconnect: null,
+    histograms: {
+      latency: encodeHistogram(latency),
+      connect: encodeHistogram(connect),
+      ...(isPing ? { ping: encodeHistogram(pingCorrected) } : {}),
+      ...(spreadFirst.totalCount > 0 ? { spreadFirst: encodeHistogram(spreadFirst), spreadLast: encodeHistogram(spreadLast) } : {}),
+    },
+    errors,
+  };
+}
+
+function serverCost(protocol: Protocol, stats: ProtocolRunData['server'], clients: number, acceptedPerSecondPeak: number): ServerCost {
+  const { before, connected, window } = stats;
+  const cpuMicros = window.process.cpuUserMicros + window.process.cpuSystemMicros;
+  const transport = window.transports[protocol];
+  return {
+    cpuPercent: window.process.sinceResetMs > 0 ? round((cpuMicros / (window.process.sinceResetMs * 1000)) * 100, 1) : 0,
+    cpuMicros,
+    rssBytes: connected.process.rssBytes,
+    rssBaselineBytes: before.process.rssBytes,
+    memoryPerConnectionBytes: clients > 0 ? Math.round(Math.max(0, connected.process.rssBytes - before.process.rssBytes) / clients) : 0,
+    eventLoopDelayP99Ms: window.process.eventLoopDelayMs.p99,
+    bytesSent: transport?.bytesSent ?? 0,
+    bytesReceived: transport?.bytesReceived ?? 0,
+    acceptedPerSecondPeak,
+  };
+}
+
+function pushError(errors: string[], message: string): void {
+  if (errors.length < 10 && !errors.includes(message)) errors.push(message);
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

@@ -1,0 +1,54 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../clients/index.js';
+import type { FeedClient, Protocol } from '../../clients/types.js';
+import { ControlClient } from '../../bench/control-client.js';
+import { spawnServer, type SpawnedServer } from '../../bench/server-process.js';
+
+/**
+ * The harness reports bytes read at the client sockets; the server counts the bytes through
+ * its own sockets. With every connection opened after a counter reset and closed before the
+ * reading, the two must agree to the byte, in both directions, for every transport.
+ */
+describe('bytes on the wire', () => {
+  let server: SpawnedServer;
+  let control: ControlClient;
+
+  beforeAll(async () => {
+    server = await spawnServer();
+    control = new ControlClient(server.url, server.controlToken);
+  }, 30_000);
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it.each(['ws', 'sse', 'long-poll', 'short-poll'] as const)('client and server count the same bytes over %s', async (protocol: Protocol) => {
+    await control.setFeed({ mode: 'idle' });
+    await control.resetCounters();
+    const clients: FeedClient[] = Array.from({ length: 3 }, (_, i) =>
+      createClient({ url: server.url, protocol, id: `b${i}`, pollIntervalMs: 100, handlers: { onUpdate: () => undefined } }),
+    );
+    await Promise.all(clients.map((client) => client.connect()));
+    await control.setFeed({ mode: 'bench', rate: 50, payload: 300 });
+    await delay(600);
+    const head = (await control.setFeed({ mode: 'idle' })).feed.head;
+    for (let i = 0; i < 100 && clients.some((client) => (client.lastSeq ?? 0) < head); i++) await delay(20);
+    await Promise.all(clients.map((client) => client.close()));
+
+    // The server learns of each close a moment later; its totals include closed sockets.
+    let stats = await control.stats();
+    for (let i = 0; i < 50 && stats.transports[protocol].connections > 0; i++) {
+      await delay(20);
+      stats = await control.stats();
+    }
+    await delay(50);
+    stats = await control.stats();
+    const read = clients.reduce((sum, client) => sum + client.counters.bytesRead, 0);
+    const written = clients.reduce((sum, client) => sum + client.counters.bytesWritten, 0);
+    expect(head).toBeGreaterThan(10);
+    expect(read).toBeGreaterThan(3 * 300 * 10);
+    expect(stats.transports[protocol].bytesSent).toBe(read);
+    expect(stats.transports[protocol].bytesReceived).toBe(written);
+  }, 30_000);
+});
