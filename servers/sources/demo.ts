@@ -8,11 +8,15 @@ export interface DemoEvent {
   minute: number;
 }
 
+const FULL_TIME = 90;
+/** Share of updates that are a goal; the others only move the clock. */
+const GOAL_CHANCE = 0.4;
+
 const MATCHES = ['Falcons vs Wolves', 'Herons vs Foxes', 'Otters vs Lynxes', 'Ravens vs Bears', 'Comets vs Tides'];
 
 /**
- * Demo mode: five events whose scores change at random, each on its own timer firing every
- * `low`–`high` ms, so a person watching the page sees live data at once.
+ * Demo mode: five matches whose clocks and scores change at random, each on its own timer
+ * firing every `low`–`high` ms, so a person watching the page sees live data at once.
  */
 export class DemoSource {
   private readonly events: DemoEvent[] = MATCHES.map((name, index) => ({ id: index + 1, name, score: { home: 0, away: 0 }, minute: 0 }));
@@ -49,10 +53,20 @@ export class DemoSource {
     this.timers.add(timer);
   }
 
+  /**
+   * One update of a match: the clock moves on and sometimes a side scores. A match that has
+   * reached 90 minutes kicks off again at 0–0, so the demo stays lively however long it runs.
+   */
   private step(event: DemoEvent): void {
-    if (this.random() < 0.5) event.score.home += 1;
-    else event.score.away += 1;
-    event.minute = Math.min(90, event.minute + 1 + Math.floor(this.random() * 9));
+    if (event.minute >= FULL_TIME) {
+      event.score = { home: 0, away: 0 };
+      event.minute = 0;
+    } else {
+      event.minute = Math.min(FULL_TIME, event.minute + 1 + Math.floor(this.random() * 9));
+      const roll = this.random();
+      if (roll < GOAL_CHANCE / 2) event.score.home += 1;
+      else if (roll < GOAL_CHANCE) event.score.away += 1;
+    }
     this.feed.publish(event);
   }
 }

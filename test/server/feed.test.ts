@@ -64,3 +64,28 @@ describe('parseCursor', () => {
     }
   });
 });
+
+describe('DemoSource', () => {
+  it('moves each match on, scores sometimes, and kicks off again after full time', async () => {
+    const { DemoSource } = await import('../../servers/sources/demo.js');
+    const feed = new Feed({ historySize: 1000 });
+    // A fixed sequence of "random" numbers: each step uses one for the clock and one for a goal.
+    const rolls = [0.99, 0.1];
+    let next = 0;
+    const demo = new DemoSource(feed, [1, 1], () => rolls[next++ % rolls.length]!);
+    const steps: Array<{ minute: number; home: number; away: number }> = [];
+    feed.subscribe((batch) => {
+      for (const m of batch) {
+        const data = JSON.parse(m.json).data as { id: number; minute: number; score: { home: number; away: number } };
+        if (data.id === 1) steps.push({ minute: data.minute, ...data.score });
+      }
+    });
+    const step = (demo as unknown as { step(event: unknown): void }).step.bind(demo);
+    const match = demo.snapshot().events[0]!;
+    for (let index = 0; index < 12; index++) step(match);
+    await new Promise((resolve) => process.nextTick(resolve));
+    expect(steps[0]).toEqual({ minute: 9, home: 1, away: 0 });
+    expect(steps.map((s) => s.minute)).toEqual([9, 18, 27, 36, 45, 54, 63, 72, 81, 90, 0, 9]);
+    expect(steps[10]).toEqual({ minute: 0, home: 0, away: 0 });
+  });
+});

@@ -1,0 +1,523 @@
+import { METRICS, findMetric, type MetricDefinition, type MetricUnit } from '../../../bench/metrics.js';
+import type { BenchResult, ProtocolResult } from '../../../bench/types.js';
+import { Chart, chartBox } from '../charts.js';
+import { clear, h, help } from '../dom.js';
+import { deltaPercent, formatAxisMs, formatBytes, formatCount, formatDate, formatDelta, formatDurationMs, formatMicros, formatMsNumber, formatNumber, formatPercent, isOneTwoFive } from '../format.js';
+import { fetchJson, HttpError, type ServerInfo } from '../http.js';
+import { protocolColour, protocolLabel, withAlpha } from '../protocols.js';
+import { downloadCsv } from '../results/export.js';
+import { percentileCurve, percentileLabel } from '../results/percentiles.js';
+import type { View } from './view.js';
+
+/** One line of `GET /api/results` (servers/routes/dashboard.ts RunListing). */
+interface RunListing {
+  id: string;
+  file: string;
+  sizeBytes: number;
+  modifiedAt: string;
+  startedAt?: string;
+  durationMs?: number;
+  protocols?: string[];
+  clients?: number | null;
+  scenario?: string | null;
+  passed?: boolean;
+  suspect?: boolean;
+  error?: string;
+}
+
+/** Metrics where a larger value is the better one; the rest are costs (smaller is better). */
+const HIGHER_IS_BETTER = new Set(['bandwidth.efficiency', 'capacity.requestsPerSecond', 'reconnect.recoveredByResume']);
+/**
+ * Totals that grow with the run's size (clients, duration) rather than judge the protocol:
+ * their Δ is shown without colour.
+ */
+const NEUTRAL = new Set([
+  'clients.connected',
+  'delivery.expected',
+  'delivery.delivered',
+  'bandwidth.bytesDown',
+  'bandwidth.bytesUp',
+  'bandwidth.requests',
+  'server.bytesSent',
+  'reconnect.drops',
+  'reconnect.publishedDuringOutage',
+]);
+/** Settings that change what the figures mean: a comparison warns when they differ. */
+const COMPARED_SETTINGS: Array<[string, string]> = [
+  ['clients', 'clients'],
+  ['rate', 'updates/s'],
+  ['payload', 'payload bytes'],
+  ['durationMs', 'duration ms'],
+  ['scenario', 'scenario'],
+  ['pollIntervalMs', 'poll interval ms'],
+  ['workers', 'workers'],
+];
+
+const GROUPS: Array<[string, string]> = [
+  ['clients', 'Clients'],
+  ['connect', 'Connection time'],
+  ['latency', 'Delivery latency'],
+  ['spread', 'Fan-out spread'],
+  ['ping', 'PING'],
+  ['delivery', 'Delivery'],
+  ['bandwidth', 'Bandwidth'],
+  ['server', 'Server cost'],
+  ['generator', 'Load generator'],
+  ['capacity', 'Poll capacity'],
+  ['reconnect', 'Reconnect'],
+];
+
+export function formatMetricValue(unit: MetricUnit, value: number | null): string {
+  if (value === null) return '—';
+  switch (unit) {
+    case 'us':
+      return formatMicros(value);
+    case 'ms':
+      return `${formatMsNumber(value)} ms`;
+    case 'bytes':
+      return formatBytes(value);
+    case 'percent':
+      return formatPercent(value);
+    case 'per-second':
+      return `${formatNumber(value, 1)} /s`;
+    case 'ratio':
+      return formatNumber(value, 4);
+    case 'count':
+      return formatCount(value);
+    default:
+      return formatNumber(value);
+  }
+}
+
+/** Lists the runs in results/, opens one or several side by side, compares them. */
+export class ResultsView implements View {
+  readonly element: HTMLElement;
+  private readonly listBox: HTMLElement;
+  private readonly detail: HTMLElement;
+  private readonly openButton: HTMLButtonElement;
+  private readonly allMetricsToggle: HTMLInputElement;
+  private readonly selected = new Set<string>();
+  private readonly charts: Chart[] = [];
+  private readonly cache = new Map<string, BenchResult>();
+  private openIds: string[] = [];
+  private loaded: BenchResult[] = [];
+
+  constructor() {
+    this.listBox = h('div', { class: 'run-list', 'data-testid': 'run-list' });
+    this.detail = h('div', { class: 'run-detail', 'data-testid': 'run-detail' });
+    this.openButton = h('button', { type: 'button', class: 'primary', disabled: true, 'data-testid': 'open-selected', onclick: () => this.openSelected() }, 'Open selected');
+    this.allMetricsToggle = h('input', { type: 'checkbox', 'data-testid': 'all-metrics', onchange: () => this.renderDetail() });
+    this.element = h(
+      'section',
+      { class: 'view results-view', 'data-view': 'results' },
+      h(
+        'header',
+        { class: 'view-header' },
+        h('h2', {}, 'Results'),
+        h('p', { class: 'lede' }, 'Every run the bench wrote to results/. Tick several and open them to see them side by side, with the change (Δ %) of each figure against the first.'),
+      ),
+      h(
+        'div',
+        { class: 'panel list-panel' },
+        h('div', { class: 'list-actions' }, this.openButton, h('button', { type: 'button', 'data-testid': 'refresh', onclick: () => void this.loadList() }, 'Refresh'), h('label', { class: 'toggle' }, this.allMetricsToggle, ' show every metric')),
+        this.listBox,
+      ),
+      this.detail,
+    );
+  }
+
+  setServerInfo(_info: ServerInfo | undefined): void {}
+
+  show(args: string[]): void {
+    void this.loadList();
+    const ids = (args[0] ?? '')
+      .split(',')
+      .map((id) => decodeURIComponent(id))
+      .filter((id) => id !== '');
+    if (ids.join(',') !== this.openIds.join(',') || ids.some((id) => !this.cache.has(id))) void this.openRuns(ids);
+  }
+
+  hide(): void {}
+
+  private async loadList(): Promise<void> {
+    let runs: RunListing[];
+    try {
+      runs = (await fetchJson<{ runs: RunListing[] }>('/api/results')).runs;
+    } catch (error) {
+      clear(this.listBox);
+      this.listBox.append(
+        h(
+          'div',
+          { class: 'error-state', 'data-testid': 'results-error' },
+          h('strong', {}, 'Cannot load the list of runs. '),
+          error instanceof HttpError ? `${error.wire.code}: ${error.wire.message}` : 'The server does not answer: is it running? (npm start)',
+          ' ',
+          h('button', { type: 'button', onclick: () => void this.loadList() }, 'Retry'),
+        ),
+      );
+      return;
+    }
+    clear(this.listBox);
+    if (runs.length === 0) {
+      this.listBox.append(
+        h(
+          'div',
+          { class: 'empty-state', 'data-testid': 'results-empty' },
+          h('strong', {}, 'No results yet. '),
+          'Run a bench, for example ',
+          h('code', {}, 'npm run bench -- --clients 100 --duration 10s'),
+          ', and its result appears here (files in results/).',
+        ),
+      );
+      return;
+    }
+    const rows = runs.map((run) => {
+      if (run.error !== undefined) {
+        return h(
+          'tr',
+          { class: 'bad-file', 'data-run-id': run.id },
+          h('td', {}),
+          h('td', {}, run.file),
+          h('td', { colspan: 5 }, h('span', { class: 'badge bad' }, 'unreadable'), ` ${run.error}`),
+        );
+      }
+      const box = h('input', {
+        type: 'checkbox',
+        'aria-label': `select ${run.id}`,
+        checked: this.selected.has(run.id),
+        onchange: (event: Event) => {
+          if ((event.target as HTMLInputElement).checked) this.selected.add(run.id);
+          else this.selected.delete(run.id);
+          this.updateOpenButton();
+        },
+      });
+      const outcome: Array<Node | string> = [];
+      if (run.passed !== undefined) outcome.push(h('span', { class: `badge ${run.passed ? 'good' : 'bad'}`, title: run.passed ? 'every threshold held' : 'a threshold failed or a protocol could not be measured' }, run.passed ? 'passed' : 'failed'));
+      if (run.suspect === true) outcome.push(' ', h('span', { class: 'badge warn', title: 'the load generator was saturated: some figures may understate the protocol' }, 'suspect'));
+      return h(
+        'tr',
+        { 'data-run-id': run.id, class: this.openIds.includes(run.id) ? 'open' : '' },
+        h('td', {}, box),
+        h('td', {}, h('a', { href: `#results/${encodeURIComponent(run.id)}`, 'data-testid': 'run-link' }, run.id)),
+        h('td', {}, formatDate(run.startedAt)),
+        h('td', {}, ...(run.protocols ?? []).map((p) => h('span', { class: 'protocol-chip small', style: `--protocol:${protocolColour(p)}` }, protocolLabel(p)))),
+        h('td', { class: 'num' }, run.clients === null || run.clients === undefined ? '—' : formatCount(run.clients)),
+        h('td', { class: 'num' }, formatDurationMs(run.durationMs)),
+        h('td', {}, ...outcome),
+      );
+    });
+    this.listBox.append(
+      h(
+        'table',
+        { class: 'data-table runs-table' },
+        h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'Run'), h('th', {}, 'Started'), h('th', {}, 'Protocols'), h('th', {}, 'Clients per protocol'), h('th', {}, 'Duration'), h('th', {}, 'Outcome'))),
+        h('tbody', {}, ...rows),
+      ),
+    );
+    this.updateOpenButton();
+  }
+
+  private updateOpenButton(): void {
+    this.openButton.disabled = this.selected.size === 0;
+    this.openButton.textContent = this.selected.size > 1 ? `Compare selected (${this.selected.size})` : 'Open selected';
+  }
+
+  private openSelected(): void {
+    location.hash = `#results/${[...this.selected].map(encodeURIComponent).join(',')}`;
+  }
+
+  private async openRuns(ids: string[]): Promise<void> {
+    this.openIds = ids;
+    for (const row of this.listBox.querySelectorAll('tr[data-run-id]')) row.classList.toggle('open', ids.includes((row as HTMLElement).dataset.runId ?? ''));
+    if (ids.length === 0) {
+      this.loaded = [];
+      this.renderDetail();
+      return;
+    }
+    clear(this.detail);
+    this.detail.append(h('p', { class: 'empty' }, `Loading ${ids.join(', ')}…`));
+    const outcomes = await Promise.all(
+      ids.map(async (id) => {
+        const cached = this.cache.get(id);
+        if (cached !== undefined) return { id, result: cached };
+        try {
+          const result = await fetchJson<BenchResult>(`/api/results/${encodeURIComponent(id)}`);
+          this.cache.set(id, result);
+          return { id, result };
+        } catch (error) {
+          return { id, error: error instanceof HttpError ? `${error.wire.code}: ${error.wire.message}` : `the server does not answer (${String(error)})` };
+        }
+      }),
+    );
+    if (ids !== this.openIds) return;
+    this.loaded = outcomes.flatMap((o) => (o.result === undefined ? [] : [o.result]));
+    this.renderDetail(outcomes.flatMap((o) => (o.error === undefined ? [] : [{ id: o.id, error: o.error }])));
+  }
+
+  private renderDetail(errors: Array<{ id: string; error: string }> = []): void {
+    for (const chart of this.charts.splice(0)) chart.destroy();
+    clear(this.detail);
+    for (const { id, error } of errors) {
+      this.detail.append(h('div', { class: 'error-state', 'data-testid': 'result-error' }, h('strong', {}, `Cannot open ${id}: `), error));
+    }
+    const runs = this.loaded;
+    if (runs.length === 0) {
+      if (errors.length === 0) this.detail.append(h('p', { class: 'empty' }, 'Pick a run above to see its figures, or tick several to compare them.'));
+      return;
+    }
+    const panels = h('div', { class: 'run-panels', style: `--runs:${Math.min(runs.length, 3)}` });
+    for (const run of runs) panels.append(this.runPanel(run));
+    this.detail.append(panels);
+    const base = runs[0];
+    if (base !== undefined) for (const other of runs.slice(1)) this.detail.append(this.deltaPanel(base, other));
+  }
+
+  private visibleMetrics(runs: BenchResult[]): MetricDefinition[] {
+    const all = this.allMetricsToggle.checked;
+    return METRICS.filter((metric) => (all || metric.inTable) && runs.some((run) => run.protocols.some((p) => safeGet(metric, p) !== null)));
+  }
+
+  private runPanel(run: BenchResult): HTMLElement {
+    const options = run.options as Record<string, unknown>;
+    const facts: Array<[string, string]> = [
+      ['started', formatDate(run.startedAt)],
+      ['duration', formatDurationMs(run.durationMs)],
+      ['clients', typeof options.clients === 'number' ? formatCount(options.clients) : '—'],
+      ['feed', typeof options.rate === 'number' ? `${formatCount(options.rate)} updates/s × ${formatBytes(typeof options.payload === 'number' ? options.payload : null)}` : '—'],
+      ['scenario', String(options.scenario ?? run.protocols[0]?.scenario ?? '—')],
+      ['target', `${run.target.url}${run.target.spawned ? ' (spawned)' : ''}`],
+      ['machine', `${run.environment.cpuModel} × ${run.environment.cores}, ${run.environment.node}`],
+    ];
+    const badges: Node[] = [h('span', { class: `badge ${run.passed ? 'good' : 'bad'}` }, run.passed ? 'thresholds passed' : 'a threshold failed')];
+    if (run.suspect) badges.push(h('span', { class: 'badge warn', title: 'the load generator was saturated: some figures may understate the protocol' }, 'suspect'));
+    const panel = h(
+      'article',
+      { class: 'run-panel panel', 'data-testid': 'run-panel', 'data-run-id': run.id },
+      h(
+        'header',
+        { class: 'run-header' },
+        h('h3', {}, run.id),
+        h('div', { class: 'badges' }, ...badges),
+        h('button', { type: 'button', class: 'primary', 'data-testid': 'export-csv', onclick: () => downloadCsv(run), title: 'The same CSV the CLI writes to results/<run>.csv: one row per protocol, units in the column names.' }, 'Export CSV'),
+      ),
+      h('dl', { class: 'facts' }, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+    );
+    panel.append(this.metricsTable(run));
+    const failed = run.thresholds.filter((t) => !t.passed);
+    if (failed.length > 0) {
+      panel.append(
+        h(
+          'div',
+          { class: 'error-state', 'data-testid': 'failed-thresholds' },
+          h('strong', {}, 'Failed thresholds: '),
+          h(
+            'ul',
+            { class: 'plain' },
+            ...failed.map((t) => {
+              const unit = findMetric(t.metric)?.unit ?? 'count';
+              const who = t.protocol === '*' ? '' : ` (${protocolLabel(t.protocol)})`;
+              return h('li', {}, h('code', {}, t.expression), `${who}: was ${formatMetricValue(unit, t.actual)}, limit ${formatMetricValue(unit, t.limit)}`);
+            }),
+          ),
+        ),
+      );
+    }
+    const failures = (run as BenchResult & { failures?: Array<{ protocol: string; message: string }> }).failures ?? [];
+    if (failures.length > 0) {
+      panel.append(h('div', { class: 'error-state' }, h('strong', {}, 'Protocols that could not be measured: '), failures.map((f) => `${protocolLabel(f.protocol)}: ${f.message}`).join('; ')));
+    }
+    const errors = run.protocols.flatMap((p) => p.errors.map((e) => `${protocolLabel(p.protocol)}: ${e}`));
+    if (errors.length > 0) panel.append(h('details', { class: 'errors' }, h('summary', {}, `${errors.length} client error(s)`), h('ul', {}, ...errors.slice(0, 50).map((e) => h('li', {}, e)))));
+    const charts = h('div', { class: 'charts-grid results-charts' });
+    panel.append(charts);
+    // Charts need their canvas in the document to size themselves.
+    queueMicrotask(() => this.drawCharts(run, charts));
+    return panel;
+  }
+
+  private metricsTable(run: BenchResult): HTMLElement {
+    const metrics = this.visibleMetrics([run]);
+    const head = h('tr', {}, h('th', {}, 'Metric'), ...run.protocols.map((p) => h('th', { class: 'num' }, h('span', { class: 'protocol-chip', style: `--protocol:${protocolColour(p.protocol)}` }, protocolLabel(p.protocol)))));
+    const body = h('tbody', {});
+    let group = '';
+    for (const metric of metrics) {
+      const prefix = metric.key.split('.')[0] ?? '';
+      if (prefix !== group) {
+        group = prefix;
+        body.append(h('tr', { class: 'group-row' }, h('th', { colspan: run.protocols.length + 1 }, GROUPS.find(([k]) => k === prefix)?.[1] ?? prefix)));
+      }
+      body.append(
+        h(
+          'tr',
+          { 'data-metric': metric.key },
+          h('th', { scope: 'row' }, `${metric.label} `, h('span', { class: 'unit' }, unitLabel(metric.unit)), ' ', help(metric.description)),
+          ...run.protocols.map((p) => h('td', { class: 'num' }, formatMetricValue(metric.unit, safeGet(metric, p)))),
+        ),
+      );
+    }
+    return h('div', { class: 'table-scroll' }, h('table', { class: 'data-table metrics-table', 'data-testid': 'metrics-table' }, h('thead', {}, head), body));
+  }
+
+  private drawCharts(run: BenchResult, grid: HTMLElement): void {
+    if (!grid.isConnected) return;
+    const { box, canvas } = chartBox(
+      'Latency by percentile (ms)',
+      'One-way delivery latency at each percentile, from the stored HDR histogram. Read right for the tail: 99% means 1 update in 100 was slower.',
+      'chart-percentiles',
+    );
+    box.classList.add('wide');
+    grid.append(box);
+    let fromSummary = false;
+    const datasets = run.protocols.flatMap((p) => {
+      const curve = percentileCurve(p.histograms?.latency, p.latency);
+      if (curve === undefined) return [];
+      if (curve.source === 'summary') fromSummary = true;
+      const colour = protocolColour(p.protocol);
+      return [{ label: protocolLabel(p.protocol), data: curve.points.map((pt) => ({ x: pt.x, y: Math.max(pt.y, 0.001) })), borderColor: colour, backgroundColor: colour, borderWidth: 2, pointRadius: 0, pointHitRadius: 6, stepped: false as const }];
+    });
+    if (datasets.length === 0) {
+      box.append(h('p', { class: 'empty' }, 'No latency was recorded in this run.'));
+    } else {
+      box.dataset.source = fromSummary ? 'summary' : 'histogram';
+      if (fromSummary) box.querySelector('.chart-help')?.append(' (Some lines use only the stored p50/p90/p99/p99.9/max: their histogram could not be read.)');
+      this.charts.push(
+        new Chart(canvas, {
+          type: 'line',
+          data: { datasets },
+          options: {
+            parsing: false,
+            scales: {
+              x: {
+                type: 'logarithmic',
+                min: 1,
+                title: { display: true, text: 'percentile (log scale of 1/(1−p))' },
+                ticks: { callback: (value) => (isDecadeOrTwo(Number(value)) ? percentileLabel(Number(value)) : ''), autoSkip: false, maxRotation: 0 },
+              },
+              y: { type: 'logarithmic', title: { display: true, text: 'latency (ms, log scale)' }, ticks: { callback: (v) => (isOneTwoFive(Number(v)) ? formatAxisMs(Number(v)) : ''), autoSkip: false } },
+            },
+            plugins: {
+              legend: { position: 'bottom' },
+              tooltip: { callbacks: { title: (items) => `${percentileLabel(items[0]?.parsed.x ?? 1)} of updates`, label: (item) => `${item.dataset.label ?? ''}: ≤ ${formatMsNumber(item.parsed.y ?? 0)} ms` } },
+            },
+          },
+        }),
+      );
+    }
+    const bars: Array<{ key: string; title: string; helpText: string; axis: string; value: (p: ProtocolResult) => number | null; tick: (v: number) => string }> = [
+      { key: 'bytes-per-event', title: 'Bytes per event', helpText: 'Bytes on the wire, both directions, headers and framing included, per delivered update.', axis: 'bytes / event', value: (p) => p.bandwidth.bytesPerEvent, tick: (v) => formatBytes(v) },
+      { key: 'requests-per-event', title: 'HTTP requests per event', helpText: 'Requests made per delivered update (a WebSocket makes one, its upgrade).', axis: 'requests / event', value: (p) => p.bandwidth.requestsPerEvent, tick: (v) => formatNumber(v, 3) },
+      { key: 'server-cpu', title: 'Server CPU (% of one core)', helpText: 'CPU of the server process over the measured window.', axis: '% of one core', value: (p) => p.server?.cpuPercent ?? null, tick: (v) => `${formatNumber(v, 1)} %` },
+      { key: 'server-rss', title: 'Server memory (RSS)', helpText: 'Resident memory of the server with every client connected.', axis: 'RSS', value: (p) => p.server?.rssBytes ?? null, tick: (v) => formatBytes(v) },
+    ];
+    for (const spec of bars) {
+      const { box: barBox, canvas: barCanvas } = chartBox(spec.title, spec.helpText, `chart-${spec.key}`);
+      grid.append(barBox);
+      const values = run.protocols.map((p) => spec.value(p));
+      if (values.every((v) => v === null)) {
+        barBox.append(h('p', { class: 'empty' }, 'Not measured in this run.'));
+        continue;
+      }
+      this.charts.push(
+        new Chart(barCanvas, {
+          type: 'bar',
+          data: {
+            // Two lines ("Long" / "polling") so four labels fit under narrow bars.
+            labels: run.protocols.map((p) => protocolLabel(p.protocol).split(' ')),
+            datasets: [
+              {
+                label: spec.axis,
+                data: values,
+                backgroundColor: run.protocols.map((p) => withAlpha(protocolColour(p.protocol), 0.75)),
+                borderColor: run.protocols.map((p) => protocolColour(p.protocol)),
+                borderWidth: 1,
+              },
+            ],
+          },
+          options: {
+            scales: {
+              x: { ticks: { autoSkip: false, maxRotation: 0, font: { size: 11 } } },
+              y: { beginAtZero: true, title: { display: true, text: spec.axis }, ticks: { callback: (v) => spec.tick(Number(v)), maxTicksLimit: 6 } },
+            },
+            plugins: { legend: { display: false }, tooltip: { callbacks: { label: (item) => `${spec.tick(Number(item.parsed.y))}` } } },
+          },
+        }),
+      );
+    }
+  }
+
+  private deltaPanel(base: BenchResult, other: BenchResult): HTMLElement {
+    const protocols = base.protocols.filter((p) => other.protocols.some((o) => o.protocol === p.protocol));
+    const pairs = protocols.map((p) => [p, other.protocols.find((o) => o.protocol === p.protocol)] as const);
+    const metrics = this.visibleMetrics([base, other]).filter((metric) => pairs.some(([a, b]) => safeGet(metric, a) !== null || (b !== undefined && safeGet(metric, b) !== null)));
+    const differences = COMPARED_SETTINGS.flatMap(([key, label]) => {
+      const a = (base.options as Record<string, unknown>)[key];
+      const b = (other.options as Record<string, unknown>)[key];
+      return JSON.stringify(a) === JSON.stringify(b) ? [] : [`${label} ${String(a ?? '—')} → ${String(b ?? '—')}`];
+    });
+    const head = h('tr', {}, h('th', {}, 'Metric'), ...protocols.map((p) => h('th', { class: 'num' }, h('span', { class: 'protocol-chip', style: `--protocol:${protocolColour(p.protocol)}` }, protocolLabel(p.protocol)))));
+    const body = h('tbody', {});
+    for (const metric of metrics) {
+      const cells = protocols.map((p) => {
+        const a = safeGet(metric, p);
+        const match = other.protocols.find((o) => o.protocol === p.protocol);
+        const b = match === undefined ? null : safeGet(metric, match);
+        const delta = deltaPercent(a, b);
+        let verdict = 'same';
+        if (delta !== null && Math.abs(delta) >= 0.05 && !NEUTRAL.has(metric.key)) {
+          const up = delta > 0;
+          verdict = up === HIGHER_IS_BETTER.has(metric.key) ? 'better' : 'worse';
+        }
+        return h(
+          'td',
+          { class: `num delta ${verdict}`, title: `${base.id}: ${formatMetricValue(metric.unit, a)} → ${other.id}: ${formatMetricValue(metric.unit, b)}` },
+          h('span', { class: 'delta-value', 'data-testid': 'delta' }, formatDelta(delta)),
+          h('span', { class: 'delta-detail' }, `${formatMetricValue(metric.unit, a)} → ${formatMetricValue(metric.unit, b)}`),
+        );
+      });
+      body.append(h('tr', { 'data-metric': metric.key }, h('th', { scope: 'row' }, `${metric.label} `, h('span', { class: 'unit' }, unitLabel(metric.unit)), ' ', help(metric.description)), ...cells));
+    }
+    return h(
+      'section',
+      { class: 'panel delta-panel', 'data-testid': 'delta-panel' },
+      h('h3', {}, `Change: ${other.id} against ${base.id} (Δ %)`),
+      h('p', { class: 'chart-help' }, 'Green: better in the second run; red: worse (for costs such as latency, bytes and CPU, lower is better); black: totals that grow with the size of the run. Hover a cell for both values.'),
+      differences.length === 0
+        ? null
+        : h('div', { class: 'notice', 'data-testid': 'settings-differ' }, h('strong', {}, 'The runs used different settings: '), differences.join('; '), '. A change may come from the settings, not the protocol.'),
+      h('div', { class: 'table-scroll' }, h('table', { class: 'data-table metrics-table compact' }, h('thead', {}, head), body)),
+    );
+  }
+}
+
+function safeGet(metric: MetricDefinition, result: ProtocolResult): number | null {
+  try {
+    const value = metric.get(result);
+    return typeof value === 'number' && Number.isFinite(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+function unitLabel(unit: MetricUnit): string {
+  switch (unit) {
+    case 'us':
+    case 'ms':
+      return '(ms)';
+    case 'bytes':
+      return '(bytes)';
+    case 'percent':
+      return '(%)';
+    case 'per-second':
+      return '(/s)';
+    case 'ratio':
+      return '(ratio)';
+    default:
+      return '';
+  }
+}
+
+function isDecadeOrTwo(x: number): boolean {
+  if (Math.abs(x - 2) < 1e-9) return true;
+  const log = Math.log10(x);
+  return Math.abs(log - Math.round(log)) < 1e-9 && x >= 10;
+}

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildServer, type WirelabServer } from '../../servers/app.js';
+import type { ServerOptions } from '../../servers/config.js';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+export const ARTIFACTS = path.join(REPO, 'test-artifacts', 'dashboard');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Sources that end up in the bundle: a change to any of them means a new build. */
+const BUNDLE_INPUTS = ['dashboard', 'bench/types.ts', 'bench/metrics.ts', 'bench/csv.ts', 'clients/types.ts'];
+
+async function filesUnder(entry: string): Promise<string[]> {
+  const full = path.join(REPO, entry);
+  if (!existsSync(full)) return [];
+  if (!entry.startsWith('dashboard')) return [full];
+  const found: string[] = [];
+  const walk = async (dir: string) => {
+    for (const item of await readdir(dir, { withFileTypes: true })) {
+      if (item.name === 'dist' || item.name === 'node_modules') continue;
+      const child = path.join(dir, item.name);
+      if (item.isDirectory()) await walk(child);
+      else found.push(child);
+    }
+  };
+  await walk(full);
+  return found.sort();
+}
+
+let building: Promise<string> | undefined;
+
+/**
+ * Builds the dashboard with Vite's `build()` API into a temporary folder named by a hash of
+ * its sources, once: test files running in parallel (and later runs) share the same build.
+ * The build goes to a fresh folder first and is renamed into place, so nobody sees half of it.
+ */
+export function builtDashboard(): Promise<string> {
+  building ??= (async () => {
+    const hash = createHash('sha256');
+    for (const entry of BUNDLE_INPUTS) for (const file of await filesUnder(entry)) hash.update(file).update(await readFile(file));
+    const root = path.join(tmpdir(), 'wirelab-dashboard-test');
+    const target = path.join(root, hash.digest('hex').slice(0, 16));
+    if (existsSync(path.join(target, 'index.html'))) return target;
+    await mkdir(root, { recursive: true });
+    const scratch = await mkdtemp(path.join(root, 'build-'));
+    const { build } = await import('vite');
+    await build({ configFile: path.join(REPO, 'dashboard', 'vite.config.ts'), logLevel: 'warn', build: { outDir: scratch, emptyOutDir: true } });
+    try {
+      await rename(scratch, target);
+    } catch {
+      // Another worker got there first: its build is the same.
+      await rm(scratch, { recursive: true, force: true });
+    }
+    return target;
+  })();
+  return building;
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+    timeout: 20_000,
+  });
+}
+
+/** A page with a console/page-error collector, so a test can assert the page threw nothing. */
+export async function newPage(browser: Browser): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  return { page, errors };
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** A screenshot of one element (a chart, a table), for a closer look than the full page. */
+export async function elementShot(page: Page, selector: string, name: string): Promise<string> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.locator(selector).first().screenshot({ path: file });
+  return file;
+}
+
+/** A real feed server on 127.0.0.1, demo mode with fast updates unless told otherwise. */
+export async function startFeedServer(options: ServerOptions): Promise<{ server: WirelabServer; url: string }> {
+  const server = await buildServer({ host: '127.0.0.1', port: 0, demoIntervalMs: [50, 150], ...options });
+  const url = await server.listen();
+  return { server, url };
+}

@@ -1,0 +1,72 @@
+import * as hdr from 'hdr-histogram-js';
+import { describe, expect, it } from 'vitest';
+import { backoffDelay } from '../../dashboard/src/demo-connection.js';
+import { deltaPercent, formatAxisMs, formatBytes, formatDelta, formatMicros, isOneTwoFive } from '../../dashboard/src/format.js';
+import { percentileCurve, percentileLabel } from '../../dashboard/src/results/percentiles.js';
+import { PROTOCOL_INFO, PROTOCOLS } from '../../dashboard/src/protocols.js';
+
+describe('dashboard helpers', () => {
+  it('backs off 1, 2, 4, 8, 16, 16 s with up to 25 % jitter', () => {
+    expect([1, 2, 3, 4, 5, 6, 9].map((n) => backoffDelay(n, () => 0))).toEqual([1000, 2000, 4000, 8000, 16000, 16000, 16000]);
+    expect(backoffDelay(1, () => 0.999)).toBe(1250);
+    expect(backoffDelay(0, () => 0)).toBe(1000);
+  });
+
+  it('formats figures with their units', () => {
+    expect(formatMicros(1234)).toBe('1.23 ms');
+    expect(formatMicros(250)).toBe('0.250 ms');
+    expect(formatMicros(1_500_000)).toBe('1,500 ms');
+    expect(formatMicros(null)).toBe('—');
+    expect(formatBytes(260)).toBe('260 B');
+    expect(formatBytes(3 * 1024 * 1024)).toBe('3.0 MiB');
+    expect(formatAxisMs(0.5)).toBe('0.5 ms');
+    expect(formatAxisMs(1000)).toBe('1,000 ms');
+    expect([1, 2, 5, 10, 20, 50, 0.5, 3, 7].map(isOneTwoFive)).toEqual([true, true, true, true, true, true, true, false, false]);
+  });
+
+  it('computes Δ % against the first run, and nothing against zero', () => {
+    expect(deltaPercent(100, 150)).toBe(50);
+    expect(deltaPercent(200, 150)).toBe(-25);
+    expect(deltaPercent(0, 0)).toBe(0);
+    expect(deltaPercent(0, 5)).toBeNull();
+    expect(deltaPercent(null, 5)).toBeNull();
+    expect(formatDelta(12.345)).toBe('+12.3 %');
+    expect(formatDelta(-4)).toBe('−4.0 %');
+    expect(formatDelta(0.01)).toBe('±0 %');
+    expect(formatDelta(null)).toBe('—');
+  });
+
+  it('draws the percentile distribution from a stored histogram, like HdrHistogram plots', () => {
+    const histogram = hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+    for (let v = 1; v <= 10_000; v++) histogram.recordValue(v * 100); // 0.1 ms … 1000 ms, uniform
+    const encoded = hdr.encodeIntoCompressedBase64(histogram);
+    const curve = percentileCurve(encoded, null)!;
+    expect(curve.source).toBe('histogram');
+    expect(curve.count).toBe(10_000);
+    const at = (x: number) => curve.points.find((p) => Math.abs(p.x - x) < 1e-6)!;
+    expect(at(1).y).toBeCloseTo(0.1, 1); // p0: the minimum
+    expect(at(2).y).toBeCloseTo(500, -1); // the median
+    expect(at(100).y).toBeCloseTo(990, -1); // p99
+    expect(curve.points.at(-1)).toMatchObject({ x: 10_000, percentile: 100 });
+    expect(curve.points.at(-1)!.y).toBeCloseTo(1000, -1);
+    for (let i = 1; i < curve.points.length; i++) expect(curve.points[i]!.y).toBeGreaterThanOrEqual(curve.points[i - 1]!.y);
+  });
+
+  it('falls back to the stored percentiles when there is no histogram', () => {
+    const summary = { count: 5000, min: 100, mean: 900, p50: 800, p90: 1500, p99: 4000, p999: 9000, max: 12000 };
+    const curve = percentileCurve('not base64 at all', summary)!;
+    expect(curve.source).toBe('summary');
+    expect(curve.points.map((p) => Math.round(p.x))).toEqual([1, 2, 10, 100, 1000, 5000]);
+    expect(curve.points.map((p) => p.y)).toEqual([0.1, 0.8, 1.5, 4, 9, 12]);
+    expect(percentileCurve('', { ...summary, count: 0 })).toBeUndefined();
+  });
+
+  it('labels the log percentile axis', () => {
+    expect([2, 10, 100, 1000, 10_000].map(percentileLabel)).toEqual(['50%', '90%', '99%', '99.9%', '99.99%']);
+  });
+
+  it('gives every protocol its own colour', () => {
+    const colours = PROTOCOLS.map((p) => PROTOCOL_INFO[p].colour);
+    expect(new Set(colours).size).toBe(4);
+  });
+});
