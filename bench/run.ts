@@ -87,7 +87,10 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       suspect: protocols.some((p) => p.generator.saturated),
       passed: failures.length === 0 && thresholds.every((t) => t.passed),
     };
-    if (options.writeFiles) hooks.onFiles?.(await writeResultFiles(result, options.outDir));
+    if (options.writeFiles) {
+      const files = await writeResultFiles(result, options.outDir);
+      hooks.onFiles?.(files);
+    }
     emit({ type: 'done', result });
     return result;
   } catch (error) {
