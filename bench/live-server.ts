@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { WirelabError, errorBody } from '../servers/errors.js';
 import { registerDashboardRoutes } from '../servers/routes/dashboard.js';
+import { SSE_RESPONSE_HEADERS } from '../servers/transports/sse.js';
 import type { ProgressEvent } from './types.js';
 
 export interface LiveServerOptions {
@@ -135,12 +136,7 @@ export async function startLiveServer(options: LiveServerOptions): Promise<LiveS
     const lastId = text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : undefined;
     reply.hijack();
     const response = reply.raw;
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    response.writeHead(200, SSE_RESPONSE_HEADERS);
     const backlog = replay.since(lastId);
     response.write(`retry: 1000\n\n${backlog.map((entry) => entry.block).join('')}`);
     const stream = { response, wrote: true };

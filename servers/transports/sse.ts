@@ -8,6 +8,14 @@ import { PushFanout, type PushSink } from './push-fanout.js';
 const RETRY_MS = 1000;
 const HEARTBEAT = Buffer.from(': hb\n\n');
 
+/** The head of every event stream; `x-accel-buffering` keeps reverse proxies from holding events back. */
+export const SSE_RESPONSE_HEADERS = Object.freeze({
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+});
+
 interface Stream {
   readonly response: ServerResponse;
   /** Written to since the last heartbeat check: a busy stream needs no comment line. */
@@ -61,12 +69,7 @@ export default async function sseTransport(app: FastifyInstance): Promise<void> 
     const cursor: Cursor = requestCursor(request, feed, true);
     reply.hijack();
     const response = reply.raw;
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    response.writeHead(200, SSE_RESPONSE_HEADERS);
     response.write(`retry: ${RETRY_MS}\n\n`);
     counters.accepted += 1;
     counters.connections += 1;
