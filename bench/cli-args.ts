@@ -7,6 +7,7 @@ import type { BenchOptions } from './options.js';
 import { SCENARIOS, RESERVED_SCENARIOS } from './options.js';
 import type { Protocol, Scenario } from './types.js';
 import { parseCount, parseDuration, parseSize, UnitError } from './units.js';
+import { NetOptionError, parseNetFlags, type NetFlags } from '../netem/options.js';
 
 /** What the command line asks for: the library's options plus how the CLI shows them. */
 export interface CliRequest {
@@ -47,12 +48,21 @@ export function createProgram(): Command {
     .option('--backoff-initial <time>', `client reconnect: first delay; bare number = ms (default ${D.reconnect.initialDelayMs}ms)`)
     .option('--backoff-max <time>', `client reconnect: longest delay; bare number = ms (default ${D.reconnect.maxDelayMs}ms)`)
     .option('--jitter <fraction>', `client reconnect: random share of each delay, 0 to 1 (default ${D.reconnect.jitter})`)
+    .option('--drop-at <times>', 'scenario reconnect: drop every connection at these times of the window, e.g. 5s,12s (default: at 25% and 60% of it)')
+    .option('--drop-every <time>', 'scenario reconnect: drop every connection this often during the window, e.g. 10s')
+    .option('--restart', 'scenario reconnect: kill the feed server and start it again on the same port (new epoch) instead of dropping')
+    .option('--net-latency <time>', 'one-way delay added in each direction by the harness\'s proxy, e.g. 50ms')
+    .option('--net-jitter <time>', 'each chunk\'s delay is latency ± this, e.g. 10ms (at most --net-latency)')
+    .option('--net-bandwidth <rate>', 'bandwidth cap in each direction, bits per second, e.g. 1mbit or 500kbit')
+    .option('--net-bandwidth-scope <scope>', 'connection (each client its own cap, default) or shared (one cap for all)')
+    .option('--net-reset-every <time>', 'reset every proxied connection this often, timed from the window start, e.g. 10s')
+    .option('--net-loss <percent>', 'real packet loss each way, e.g. 1% (needs root and the kernel\'s sch_netem: the server runs in a network namespace)')
     .option('--target <url>', 'an already running wirelab server (http://host:port) instead of spawning one')
     .option('--control-token <token>', 'control token of the --target server (WIRELAB_CONTROL_TOKEN)')
     .option('-w, --workers <n>', 'worker threads holding the clients (default: cores - 1, at least 1)')
     .option('-o, --out <dir>', `folder for the result files (default ${D.outDir}/)`)
     .option('--no-files', 'do not write result files')
-    .option('--threshold <expr>', `pass/fail rule, repeatable, e.g. ws.latency.p99<50ms; "none" for no thresholds (default: ${defaultThresholds(D.pollIntervalMs).join(' ')})`, collect)
+    .option('--threshold <expr>', `pass/fail rule, repeatable, e.g. ws.latency.p99<50ms; "none" for no thresholds (default: ${defaultThresholds(D.pollIntervalMs).join(' ')}; scenario reconnect: ${defaultThresholds(D.pollIntervalMs, 'reconnect').join(' ')})`, collect)
     .option('--json', 'print the result JSON on stdout (logs go to stderr)')
     .option('--no-progress', 'no per-second progress line')
     .option('--no-live', 'do not start the live dashboard')
@@ -116,6 +126,19 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
     jitter: convert('jitter', '--jitter', parseFraction),
   };
   if (Object.values(reconnect).some((value) => value !== undefined)) options.reconnect = reconnect;
+  const dropAt = convert('dropAt', '--drop-at', (value) => value.split(',').map((part) => parseDuration(part.trim(), 's')));
+  assign(options, 'dropAtMs', dropAt);
+  assign(options, 'dropEveryMs', convert('dropEvery', '--drop-every', seconds));
+  if (flags.restart === true) options.restart = true;
+  const net: NetFlags = {
+    netLatency: text('netLatency'),
+    netJitter: text('netJitter'),
+    netBandwidth: text('netBandwidth'),
+    netBandwidthScope: text('netBandwidthScope'),
+    netResetEvery: text('netResetEvery'),
+    netLoss: text('netLoss'),
+  };
+  if (Object.values(net).some((value) => value !== undefined)) options.network = networkOptions(net);
   const thresholds = flags.threshold;
   if (Array.isArray(thresholds) && thresholds.length > 0) {
     options.thresholds = thresholds.length === 1 && thresholds[0] === 'none' ? [] : thresholds;
@@ -123,6 +146,28 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
   if (flags.files === false) options.writeFiles = false;
   const json = flags.json === true;
   return { options, json, progress: flags.progress !== false && !json, live: flags.live !== false && !json };
+}
+
+/** The `--net-*` texts parsed by netem/options.ts; a bad one becomes a BenchOptionError naming the flag and the value. */
+function networkOptions(flags: NetFlags): NonNullable<BenchOptions['network']> {
+  try {
+    const faults = parseNetFlags(flags);
+    return {
+      latencyMs: faults.latencyMs,
+      jitterMs: faults.jitterMs,
+      bandwidthBitsPerSecond: faults.bandwidthBitsPerSecond ?? null,
+      bandwidthScope: faults.bandwidthScope,
+      resetEveryMs: faults.resetEveryMs ?? null,
+      lossPercent: faults.lossPercent ?? null,
+    };
+  } catch (error) {
+    if (error instanceof NetOptionError) {
+      // NetOptionError's message is "bad option: FLAG DETAIL"; BenchOptionError adds both again.
+      const detail = error.message.replace(/^bad option: /, '');
+      throw new BenchOptionError(error.flag, detail.startsWith(`${error.flag} `) ? detail.slice(error.flag.length + 1) : detail);
+    }
+    throw error;
+  }
 }
 
 function assign<K extends keyof BenchOptions>(options: BenchOptions, key: K, value: BenchOptions[K] | undefined): void {

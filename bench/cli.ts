@@ -90,6 +90,11 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write('wirelab-bench: interrupted; no result written\n');
       return EXIT.interrupted;
     }
+    if (error instanceof BenchOptionError) {
+      // Found only once the run starts (e.g. --net-loss on a machine without netem): still bad usage.
+      process.stderr.write(`wirelab-bench: ${error.message}\n`);
+      return EXIT.usage;
+    }
     const reason = error instanceof TargetError ? error.message : error instanceof Error ? (process.env.WIRELAB_DEBUG ? (error.stack ?? error.message) : error.message) : String(error);
     process.stderr.write(`wirelab-bench: ${palette.red('error')}: ${reason}\n`);
     return error instanceof BenchOptionError ? EXIT.usage : EXIT.runtime;

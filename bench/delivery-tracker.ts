@@ -38,6 +38,25 @@ export class DeliveryTracker {
     else this.highest = seq;
   }
 
+  /** The window's first seq is above this. */
+  get floorSeq(): number {
+    return this.floor;
+  }
+
+  /** The highest seq received (the floor when none). */
+  get highestSeq(): number {
+    return this.highest;
+  }
+
+  /** Whether `seq` was received (false at or below the floor). */
+  has(seq: number): boolean {
+    const offset = seq - this.floor - 1;
+    if (offset < 0) return false;
+    const word = offset >>> 5;
+    if (word >= this.bits.length) return false;
+    return (this.bits[word]! & (1 << (offset & 31))) !== 0;
+  }
+
   /** Distinct updates received with seq in (seqStart, seqEnd]. */
   deliveredUpTo(seqEnd: number): number {
     const limit = seqEnd - this.floor;

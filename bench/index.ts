@@ -3,7 +3,7 @@
  * rest are the pieces the CLI and the dashboard build on.
  */
 export { runBench, type RunBenchHooks } from './run.js';
-export { resolveBenchOptions, recordedOptions, SCENARIOS, RESERVED_SCENARIOS, type BenchOptions, type ResolvedBenchOptions, type RecordedOptions } from './options.js';
+export { resolveBenchOptions, recordedOptions, needsNetworkProxy, SCENARIOS, RESERVED_SCENARIOS, type BenchOptions, type ResolvedBenchOptions, type RecordedOptions } from './options.js';
 export { BenchOptionError } from './option-error.js';
 export { TargetError, ControlClient, type ServerStatsSnapshot, type FeedSettings } from './control-client.js';
 export { BENCH_DEFAULTS, defaultThresholds, defaultWorkers } from './defaults.js';
@@ -12,7 +12,8 @@ export { METRICS, metricByKey, findMetric, type MetricDefinition, type MetricUni
 export { createHistogram, encodeHistogram, decodeHistogram, addEncoded, summarize, type Histogram } from './histogram.js';
 export { CSV_COLUMNS, TIMESERIES_CSV_COLUMNS, TIMESERIES_METRICS, csvLine, csvRow, metricColumn, resultsToCsv, resultToCsv, timeseriesToCsv } from './csv.js';
 export { formatBytes, formatCount, formatDurationMs, formatMetric, formatMicros, formatMillis } from './format.js';
-export { formatHeader, formatTable, formatTotal, formatProtocolLine } from './print.js';
+export { formatHeader, formatTable, formatTotal, formatProtocolLine, formatDropLine, describeNetwork } from './print.js';
+export { planDrops, type PlannedDrop } from './drops.js';
 export { writeResultFiles, resultFilePaths, type ResultFiles } from './result-files.js';
 export { spawnServer, type SpawnedServer, type SpawnServerOptions } from './server-process.js';
 export { parseCount, parseDuration, parseSize, UnitError } from './units.js';

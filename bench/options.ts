@@ -1,16 +1,18 @@
 import { FEED_LIMITS } from '../servers/config.js';
 import { PROTOCOLS } from '../clients/types.js';
+import { MAX_DURATION_MS, MIN_BANDWIDTH_BITS, MIN_RESET_EVERY_MS } from '../netem/options.js';
 import { BENCH_DEFAULTS, defaultThresholds, defaultWorkers } from './defaults.js';
 import { BenchOptionError } from './option-error.js';
 import { parseThreshold } from './thresholds.js';
-import type { Protocol, Scenario } from './types.js';
+import { formatDurationMs } from './format.js';
+import type { NetworkSettings, Protocol, Scenario } from './types.js';
 
 export { BenchOptionError };
 
 export const SCENARIOS: readonly Scenario[] = Object.freeze(['broadcast', 'ping', 'reconnect']);
 
-/** Scenario names that are taken but not runnable yet (reconnect: issue 5). */
-export const RESERVED_SCENARIOS: readonly Scenario[] = Object.freeze(['reconnect']);
+/** Scenario names that are taken but not runnable yet (none at the moment). */
+export const RESERVED_SCENARIOS: readonly Scenario[] = Object.freeze([]);
 
 /** What a caller of `runBench` may set; everything is optional. Times in ms, sizes in bytes. */
 export interface BenchOptions {
@@ -40,6 +42,14 @@ export interface BenchOptions {
   writeFiles?: boolean;
   thresholds?: readonly string[];
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number; multiplier?: number; jitter?: number };
+  /** Scenario `reconnect`: drop times in ms after the window opens (`--drop-at 5s,12s`). */
+  dropAtMs?: readonly number[];
+  /** Scenario `reconnect`: one drop every this many ms of the window (`--drop-every 10s`). */
+  dropEveryMs?: number;
+  /** Scenario `reconnect`: kill the spawned server and start it again on the same port (new epoch) instead of the control drop. */
+  restart?: boolean;
+  /** Faults between the clients and the server (`--net-*`, docs/network-faults.md); times in ms. */
+  network?: Partial<NetworkSettings>;
 }
 
 export interface ResolvedBenchOptions {
@@ -66,6 +76,10 @@ export interface ResolvedBenchOptions {
   readonly writeFiles: boolean;
   readonly thresholds: readonly string[];
   readonly reconnect: { readonly initialDelayMs: number; readonly maxDelayMs: number; readonly multiplier: number; readonly jitter: number };
+  /** When the harness drops connections, ms after the window opens (empty outside scenario `reconnect`), and how. */
+  readonly drops: { readonly atMs: readonly number[]; readonly restart: boolean };
+  /** The network faults, or null when the network is left alone. */
+  readonly network: Readonly<NetworkSettings> | null;
 }
 
 /** What a result records of the options: everything but secrets and file switches. */
@@ -133,7 +147,11 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     throw new BenchOptionError('--backoff-initial', `must be above 0 and at most --backoff-max, got ${reconnect.initialDelayMs} ms and ${reconnect.maxDelayMs} ms`);
   }
   const pollIntervalMs = input.pollIntervalMs ?? BENCH_DEFAULTS.pollIntervalMs;
-  const thresholds = input.thresholds ?? defaultThresholds(pollIntervalMs);
+  const scenarioDefaults = scenario === 'reconnect' ? BENCH_DEFAULTS.reconnectScenario : BENCH_DEFAULTS;
+  const durationMs = input.durationMs ?? scenarioDefaults.durationMs;
+  const drops = resolveDrops(input, scenario, durationMs, target);
+  const network = resolveNetwork(input.network, durationMs, target);
+  const thresholds = input.thresholds ?? defaultThresholds(pollIntervalMs, scenario);
   for (const expression of thresholds) parseThreshold(expression);
   if (input.outDir !== undefined && input.outDir.trim() === '') throw new BenchOptionError('--out', 'must name a folder');
 
@@ -141,15 +159,15 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     clients: input.clients ?? BENCH_DEFAULTS.clients,
     protocols: Object.freeze([...protocols]),
     scenario,
-    durationMs: input.durationMs ?? BENCH_DEFAULTS.durationMs,
+    durationMs,
     warmupMs: input.warmupMs ?? BENCH_DEFAULTS.warmupMs,
     rate: input.rate ?? BENCH_DEFAULTS.rate,
     payload: input.payload ?? BENCH_DEFAULTS.payload,
     pollIntervalMs,
     longPollTimeoutMs: input.longPollTimeoutMs ?? BENCH_DEFAULTS.longPollTimeoutMs,
     pingIntervalMs: input.pingIntervalMs ?? BENCH_DEFAULTS.pingIntervalMs,
-    idleMs: input.idleMs ?? BENCH_DEFAULTS.idleMs,
-    capacityDurationMs: input.capacityDurationMs ?? BENCH_DEFAULTS.capacityDurationMs,
+    idleMs: input.idleMs ?? scenarioDefaults.idleMs,
+    capacityDurationMs: input.capacityDurationMs ?? scenarioDefaults.capacityDurationMs,
     capacityConnections: input.capacityConnections ?? BENCH_DEFAULTS.capacityConnections,
     connectConcurrency: input.connectConcurrency ?? BENCH_DEFAULTS.connectConcurrency,
     connectTimeoutMs: input.connectTimeoutMs ?? BENCH_DEFAULTS.connectTimeoutMs,
@@ -161,7 +179,83 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     writeFiles: input.writeFiles ?? true,
     thresholds: Object.freeze([...thresholds]),
     reconnect: Object.freeze(reconnect),
+    drops,
+    network,
   });
+}
+
+/** Drop times of scenario `reconnect`: `--drop-at` or `--drop-every`, else the default shares of the window. */
+function resolveDrops(input: BenchOptions, scenario: Scenario, durationMs: number, target: string | undefined): ResolvedBenchOptions['drops'] {
+  const { dropAtMs, dropEveryMs, restart = false } = input;
+  if (scenario !== 'reconnect') {
+    if (dropAtMs !== undefined) throw new BenchOptionError('--drop-at', 'only applies to --scenario reconnect');
+    if (dropEveryMs !== undefined) throw new BenchOptionError('--drop-every', 'only applies to --scenario reconnect');
+    if (restart) throw new BenchOptionError('--restart', 'only applies to --scenario reconnect');
+    return Object.freeze({ atMs: Object.freeze([]), restart: false });
+  }
+  if (restart && target !== undefined) {
+    throw new BenchOptionError('--restart', `cannot restart the --target server ${target}: the harness only restarts a server it spawned itself`);
+  }
+  if (dropAtMs !== undefined && dropEveryMs !== undefined) throw new BenchOptionError('--drop-at', 'and --drop-every exclude each other: give one');
+  const window = formatDurationMs(durationMs);
+  let atMs: number[];
+  if (dropAtMs !== undefined) {
+    if (dropAtMs.length === 0) throw new BenchOptionError('--drop-at', 'needs at least one time, like 5s,12s');
+    for (const at of dropAtMs) {
+      if (!Number.isInteger(at) || at <= 0 || at >= durationMs) {
+        throw new BenchOptionError('--drop-at', `times must fall inside the ${window} window (--duration), after its start; got ${JSON.stringify(at)} ms`);
+      }
+    }
+    atMs = [...new Set(dropAtMs)].sort((a, b) => a - b);
+  } else if (dropEveryMs !== undefined) {
+    if (!Number.isInteger(dropEveryMs) || dropEveryMs < BENCH_DEFAULTS.minDropEveryMs) {
+      throw new BenchOptionError('--drop-every', `must be at least ${BENCH_DEFAULTS.minDropEveryMs}ms, got ${JSON.stringify(dropEveryMs)} ms`);
+    }
+    if (dropEveryMs >= durationMs) throw new BenchOptionError('--drop-every', `(${formatDurationMs(dropEveryMs)}) must be shorter than the ${window} window (--duration), or no drop would happen`);
+    atMs = [];
+    for (let at = dropEveryMs; at < durationMs; at += dropEveryMs) atMs.push(at);
+  } else {
+    atMs = BENCH_DEFAULTS.reconnectScenario.dropAtShares.map((share) => Math.round(durationMs * share));
+  }
+  return Object.freeze({ atMs: Object.freeze(atMs), restart });
+}
+
+/** Range checks of the `--net-*` settings (the CLI parses their text with netem/options.ts first). */
+function resolveNetwork(input: Partial<NetworkSettings> | undefined, durationMs: number, target: string | undefined): Readonly<NetworkSettings> | null {
+  if (input === undefined) return null;
+  const duration = (flag: string, value: number | undefined | null, min: number): number | null => {
+    if (value === undefined || value === null) return null;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > MAX_DURATION_MS) {
+      throw new BenchOptionError(flag, `must be a duration from ${formatDurationMs(min)} to ${formatDurationMs(MAX_DURATION_MS)}, got ${JSON.stringify(value)} ms`);
+    }
+    return value;
+  };
+  const latencyMs = duration('--net-latency', input.latencyMs, 0) ?? 0;
+  const jitterMs = duration('--net-jitter', input.jitterMs, 0) ?? 0;
+  if (jitterMs > latencyMs) throw new BenchOptionError('--net-jitter', `(${jitterMs} ms) must not exceed --net-latency (${latencyMs} ms): the delay would have to go below zero`);
+  const resetEveryMs = duration('--net-reset-every', input.resetEveryMs, MIN_RESET_EVERY_MS);
+  if (resetEveryMs !== null && resetEveryMs >= durationMs) {
+    throw new BenchOptionError('--net-reset-every', `(${formatDurationMs(resetEveryMs)}) would never fire: resets are timed from the window's start, and the window is ${formatDurationMs(durationMs)}; give a longer --duration`);
+  }
+  const bandwidth = input.bandwidthBitsPerSecond ?? null;
+  if (bandwidth !== null && !(typeof bandwidth === 'number' && Number.isFinite(bandwidth) && bandwidth >= MIN_BANDWIDTH_BITS)) {
+    throw new BenchOptionError('--net-bandwidth', `must be at least 1kbit (${MIN_BANDWIDTH_BITS} bits/s), got ${JSON.stringify(bandwidth)}`);
+  }
+  const scope = input.bandwidthScope ?? 'connection';
+  if (scope !== 'connection' && scope !== 'shared') throw new BenchOptionError('--net-bandwidth-scope', `must be "connection" or "shared", got ${JSON.stringify(scope)}`);
+  const loss = input.lossPercent ?? null;
+  if (loss !== null && !(typeof loss === 'number' && loss >= 0 && loss < 100)) throw new BenchOptionError('--net-loss', `must be a percentage from 0 up to (not including) 100, got ${JSON.stringify(loss)}`);
+  if (loss !== null && target !== undefined) {
+    throw new BenchOptionError('--net-loss', `cannot be used with --target: loss needs the feed server inside a network namespace the harness makes, and ${target} runs elsewhere`);
+  }
+  const settings: NetworkSettings = { latencyMs, jitterMs, bandwidthBitsPerSecond: bandwidth, bandwidthScope: scope, resetEveryMs, lossPercent: loss };
+  if (latencyMs === 0 && jitterMs === 0 && bandwidth === null && resetEveryMs === null && loss === null) return null;
+  return Object.freeze(settings);
+}
+
+/** True when the settings need the harness's TCP proxy between clients and server (all but loss). */
+export function needsNetworkProxy(network: Readonly<NetworkSettings> | null): boolean {
+  return network !== null && (network.latencyMs > 0 || network.jitterMs > 0 || network.bandwidthBitsPerSecond !== null || network.resetEveryMs !== null);
 }
 
 /** Only loopback, or what the user explicitly named; never a path or query. */

@@ -2,7 +2,7 @@
  * Everything the CLI shows, as strings: the header line, the comparison table and the total.
  * Measuring never prints; these functions never measure.
  */
-import { formatCount, formatDurationMs, formatMetric } from './format.js';
+import { formatCount, formatDurationMs, formatMetric, formatMillis } from './format.js';
 import { METRICS, metricByKey, type MetricDefinition } from './metrics.js';
 import type { RecordedOptions } from './options.js';
 import { createPalette, visibleLength, type Palette } from './palette.js';
@@ -19,8 +19,12 @@ const SECTIONS: Record<string, string> = {
   server: 'Server process',
   generator: 'Load generator',
   capacity: 'Polling endpoint capacity (autocannon)',
-  reconnect: 'Reconnect',
+  reconnect: 'Reconnect (drop → first message again; outage updates per client, summed)',
+  net: 'Network faults (proxy / namespace link)',
 };
+
+/** Counts that are bad news whenever they are not zero. */
+const RED_WHEN_POSITIVE = new Set(['delivery.missed', 'delivery.duplicated', 'delivery.outOfOrder', 'reconnect.missedInOutage', 'reconnect.notRecovered']);
 
 export interface ResultFiles {
   json: string;
@@ -42,7 +46,32 @@ export function formatHeader(start: { target: string; spawned: boolean; options:
   ];
   if (o.protocols.includes('short-poll')) parts.push(`poll every ${formatDurationMs(o.pollIntervalMs)}`);
   if (o.scenario === 'ping') parts.push(`PING every ${formatDurationMs(o.pingIntervalMs)}`);
+  // Results written before issue 5 have neither member.
+  const drops = o.drops as RecordedOptions['drops'] | undefined;
+  if (o.scenario === 'reconnect' && drops !== undefined) {
+    const jitter = o.reconnect.jitter === 0 ? 'no jitter' : `jitter ${o.reconnect.jitter}`;
+    parts.push(`${drops.restart ? 'restart' : 'drop'} at ${drops.atMs.map((ms) => formatDurationMs(ms)).join(', ')} · backoff ${formatDurationMs(o.reconnect.initialDelayMs)}…${formatDurationMs(o.reconnect.maxDelayMs)}, ${jitter}`);
+  }
+  const network = o.network as RecordedOptions['network'] | undefined;
+  if (network !== undefined && network !== null) parts.push(`net ${describeNetwork(network)}`);
   return `${parts.join(c.dim(' · '))}\n${c.dim(`run ${start.runId}`)}`;
+}
+
+/** `+50ms ±10ms one-way, 1mbit/connection, reset every 10s, loss 1%`. */
+export function describeNetwork(network: NonNullable<RecordedOptions['network']>): string {
+  const parts: string[] = [];
+  if (network.latencyMs > 0 || network.jitterMs > 0) parts.push(`+${formatDurationMs(network.latencyMs)}${network.jitterMs > 0 ? ` ±${formatDurationMs(network.jitterMs)}` : ''} one-way`);
+  if (network.bandwidthBitsPerSecond !== null) parts.push(`${formatBits(network.bandwidthBitsPerSecond)}/${network.bandwidthScope === 'shared' ? 'shared' : 'connection'}`);
+  if (network.resetEveryMs !== null) parts.push(`reset every ${formatDurationMs(network.resetEveryMs)}`);
+  if (network.lossPercent !== null) parts.push(`loss ${network.lossPercent}%`);
+  return parts.join(', ');
+}
+
+function formatBits(bits: number): string {
+  if (bits >= 1e9 && bits % 1e7 === 0) return `${bits / 1e9}gbit`;
+  if (bits >= 1e6 && bits % 1e4 === 0) return `${bits / 1e6}mbit`;
+  if (bits >= 1e3 && bits % 10 === 0) return `${bits / 1e3}kbit`;
+  return `${bits}bit`;
 }
 
 /** One line when a protocol is done: what a log reader wants at a glance. */
@@ -53,7 +82,21 @@ export function formatProtocolLine(result: ProtocolResult, c: Palette = createPa
   const delivery = `${formatCount(d.delivered)}/${formatCount(d.expected)} delivered${d.missed > 0 ? c.red(`, ${formatCount(d.missed)} missed`) : ''}${d.duplicated > 0 ? c.red(`, ${formatCount(d.duplicated)} duplicated`) : ''}`;
   const latency = result.latency.count > 0 ? `latency p99 ${formatMetric(result.latency.p99, 'us')}` : 'no latency samples';
   const suspect = result.generator.saturated ? c.yellow(' (generator saturated)') : '';
-  return `${mark} ${c.bold(result.protocol)}: ${formatCount(result.clients.connected)} clients, ${delivery}, ${latency}${suspect}`;
+  const r = result.reconnect;
+  let reconnect = '';
+  if (r !== null && r.drops > 0) {
+    const recovery = r.recovery.count > 0 ? `recovery p50 ${formatMetric(r.recovery.p50, 'us')} p99 ${formatMetric(r.recovery.p99, 'us')}` : 'no recovery';
+    const away = r.notRecovered > 0 ? c.red(`, ${formatCount(r.notRecovered)} not back`) : '';
+    const missed = r.missedInOutage > 0 ? c.red(`, ${formatCount(r.missedInOutage)} missed`) : '';
+    reconnect = `; ${r.drops} drop${r.drops === 1 ? '' : 's'}, ${recovery}${away}, outage ${formatCount(r.recoveredByResume)}/${formatCount(r.publishedDuringOutage)} resumed${missed}${r.resets > 0 ? `, ${formatCount(r.resets)} resets` : ''}`;
+  }
+  return `${mark} ${c.bold(result.protocol)}: ${formatCount(result.clients.connected)} clients, ${delivery}, ${latency}${reconnect}${suspect}`;
+}
+
+/** One line per drop: `↯ ws: drop at 5s of the window, 1,000 connections cut`. */
+export function formatDropLine(protocol: string, drop: { kind: string; atMs: number; connections: number; tookMs: number }, c: Palette = createPalette(false)): string {
+  const what = drop.kind === 'restart' ? `server restarted (back in ${formatMillis(drop.tookMs)})` : drop.kind === 'net-reset' ? 'proxy reset' : 'drop';
+  return `${c.yellow('↯')} ${c.bold(protocol)}: ${what} at ${formatDurationMs(drop.atMs)} of the window, ${formatCount(drop.connections)} connection${drop.connections === 1 ? '' : 's'} cut`;
 }
 
 /** The comparison table: one column per protocol, one row per figure that any protocol has. */
@@ -90,7 +133,7 @@ export function formatTable(result: BenchResult, c: Palette = createPalette(fals
 function cell(metric: MetricDefinition, protocol: ProtocolResult, value: number | null, failing: Set<string>, c: Palette): string {
   const text = formatMetric(value, metric.unit);
   if (failing.has(`${protocol.protocol}|${metric.key}`)) return c.red(text);
-  if ((metric.key === 'delivery.missed' || metric.key === 'delivery.duplicated' || metric.key === 'delivery.outOfOrder') && value !== null && value > 0) return c.red(text);
+  if (RED_WHEN_POSITIVE.has(metric.key) && value !== null && value > 0) return c.red(text);
   return text;
 }
 

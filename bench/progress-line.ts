@@ -1,6 +1,6 @@
 import { formatCount, formatDurationMs, formatMetric } from './format.js';
 import type { Palette } from './palette.js';
-import { formatProtocolLine } from './print.js';
+import { formatDropLine, formatProtocolLine } from './print.js';
 import type { Phase, ProgressEvent, Protocol } from './types.js';
 
 export interface ProgressStream {
@@ -63,6 +63,10 @@ export class ProgressReporter {
       case 'protocol-done':
         this.clear();
         this.stream.write(`${formatProtocolLine(event.result, this.palette)}\n`);
+        return;
+      case 'drop':
+        this.clear();
+        this.stream.write(`${formatDropLine(event.protocol, event.drop, this.palette)}\n`);
         return;
       case 'protocol-failed':
         this.clear();

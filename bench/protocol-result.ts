@@ -3,10 +3,27 @@ import { subtractCounters, sumCounters } from './counters.js';
 import { addEncoded, createHistogram, encodeHistogram, summarize } from './histogram.js';
 import type { ResolvedBenchOptions } from './options.js';
 import type { SpreadMerger } from './spread.js';
-import type { CapacityFigures, GeneratorHealth, Protocol, ProtocolResult, ServerCost } from './types.js';
+import type { ProxyStats } from '../netem/proxy.js';
+import type { StormFigures } from './storm.js';
+import type { CapacityFigures, DropEvent, GeneratorHealth, NetworkFigures, NetworkSettings, Protocol, ProtocolResult, ReconnectFigures, ServerCost } from './types.js';
 import type { WorkerCounters, WorkerFinal, WorkerMessage } from './worker-protocol.js';
 
 type Connected = Extract<WorkerMessage, { type: 'connected' }>;
+
+/** The drops of a window, and the storm they caused. */
+export interface ReconnectRunData {
+  events: DropEvent[];
+  storm: StormFigures;
+}
+
+/** The `--net-*` faults, and the proxy's and the lossy link's counters over the window. */
+export interface NetworkRunData {
+  settings: Readonly<NetworkSettings>;
+  proxied: boolean;
+  namespace: boolean;
+  proxy: { start: ProxyStats; end: ProxyStats } | null;
+  loss: { sentPackets: number; droppedPackets: number } | null;
+}
 
 /** Everything one protocol's run collected, raw; {@link buildProtocolResult} turns it into figures. */
 export interface ProtocolRunData {
@@ -16,6 +33,10 @@ export interface ProtocolRunData {
   finals: readonly WorkerFinal[];
   seqStart: number;
   seqEnd: number;
+  /** The feed epochs the window went through (one, unless the server was restarted), with their first and last seq. */
+  epochs: ReadonlyArray<{ epoch: string; start: number; end: number }>;
+  reconnect: ReconnectRunData | null;
+  network: NetworkRunData | null;
   measuredMs: number;
   countersAtStart: WorkerCounters;
   idleBefore: WorkerCounters;
@@ -52,6 +73,7 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
   const latency = createHistogram();
   const pingRaw = createHistogram();
   const pingCorrected = createHistogram();
+  let expected = 0;
   let delivered = 0;
   let duplicated = 0;
   let outOfOrder = 0;
@@ -64,6 +86,7 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
     addEncoded(pingRaw, final.pingRaw);
     addEncoded(pingCorrected, final.pingCorrected);
     data.spread.add(final.spread);
+    expected += final.expected;
     delivered += final.delivered;
     duplicated += final.duplicated;
     outOfOrder += final.outOfOrder;
@@ -79,15 +102,17 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
 
   const spreadFirst = createHistogram();
   const spreadLast = createHistogram();
-  data.spread.forEach(data.seqStart, data.seqEnd, (min, max) => {
-    spreadFirst.recordValue(Math.round(min));
-    spreadLast.recordValue(Math.round(max));
-  });
+  // Per-seq spread only means something within one epoch: a restarted feed numbers from 0 again.
+  if (data.epochs.length <= 1) {
+    data.spread.forEach(data.seqStart, data.seqEnd, (min, max) => {
+      spreadFirst.recordValue(Math.round(min));
+      spreadLast.recordValue(Math.round(max));
+    });
+  }
 
   const window = subtractCounters(sumCounters(finals.map((final) => final.counters)), data.countersAtStart);
   const idle = subtractCounters(data.idleAfter, data.idleBefore);
-  const eventsPublished = data.seqEnd - data.seqStart;
-  const expected = eventsPublished * connected;
+  const eventsPublished = data.epochs.length === 0 ? data.seqEnd - data.seqStart : data.epochs.reduce((sum, e) => sum + Math.max(0, e.end - e.start), 0);
   const wireBytes = window.bytesRead + window.bytesWritten;
   const isPing = options.scenario === 'ping';
 
@@ -101,13 +126,17 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
     reasons: data.generator.saturation,
   };
 
+  const latencySummary = summarize(latency);
+  const reconnect = data.reconnect === null ? null : reconnectFigures(data.reconnect, finals, window, duplicated);
+  const network = data.network === null ? null : networkFigures(data.network, latencySummary, window.bytesRead, connected, data.measuredMs);
+
   return {
     protocol,
     scenario: options.scenario,
     clients: { requested: options.clients, connected, failed },
     window: { seqStart: data.seqStart, seqEnd: data.seqEnd, measuredMs: Math.round(data.measuredMs), eventsPublished },
     connect: summarize(connect),
-    latency: summarize(latency),
+    latency: latencySummary,
     spread: spreadFirst.totalCount > 0 ? { first: summarize(spreadFirst), last: summarize(spreadLast) } : null,
     ping: isPing ? { corrected: summarize(pingCorrected), raw: summarize(pingRaw) } : null,
     delivery: { expected, delivered, missed: Math.max(0, expected - delivered), duplicated, outOfOrder, resets: window.resets },
@@ -125,14 +154,89 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
     server: serverCost(protocol, data.server, connected, data.serverAcceptedPerSecondPeak),
     generator,
     capacity: data.capacity,
-    reconnect: null,
+    reconnect: reconnect?.figures ?? null,
+    network,
     histograms: {
       latency: encodeHistogram(latency),
       connect: encodeHistogram(connect),
       ...(isPing ? { ping: encodeHistogram(pingCorrected) } : {}),
       ...(spreadFirst.totalCount > 0 ? { spreadFirst: encodeHistogram(spreadFirst), spreadLast: encodeHistogram(spreadLast) } : {}),
+      ...(reconnect === null ? {} : { recovery: reconnect.encoded }),
     },
     errors,
+  };
+}
+
+function reconnectFigures(data: ReconnectRunData, finals: readonly WorkerFinal[], window: WorkerCounters, duplicated: number): { figures: ReconnectFigures; encoded: string } {
+  const recovery = createHistogram();
+  const sums = { clientDrops: 0, recovered: 0, publishedDuringOutage: 0, recoveredByResume: 0, missedInOutage: 0, coveredByReset: 0 };
+  for (const final of finals) {
+    const part = final.reconnect;
+    if (part === null) continue;
+    addEncoded(recovery, part.recovery);
+    sums.clientDrops += part.clientDrops;
+    sums.recovered += part.recovered;
+    sums.publishedDuringOutage += part.publishedDuringOutage;
+    sums.recoveredByResume += part.recoveredByResume;
+    sums.missedInOutage += part.missedInOutage;
+    sums.coveredByReset += part.coveredByReset;
+  }
+  const figures: ReconnectFigures = {
+    drops: data.events.length,
+    events: data.events,
+    clientDrops: sums.clientDrops,
+    recovered: sums.recovered,
+    notRecovered: sums.clientDrops - sums.recovered,
+    recovery: summarize(recovery),
+    publishedDuringOutage: sums.publishedDuringOutage,
+    recoveredByResume: sums.recoveredByResume,
+    missedInOutage: sums.missedInOutage,
+    coveredByReset: sums.coveredByReset,
+    duplicated,
+    resets: window.resets,
+    attempts: window.reconnects,
+    attemptsPerSecondPeak: data.storm.attemptsPerSecondPeak,
+    acceptedPerSecondBaseline: data.storm.acceptedPerSecondBaseline,
+    clientAttemptsPerSecondPeak: data.storm.clientAttemptsPerSecondPeak,
+    storm: data.storm.points,
+  };
+  const encoded = encodeHistogram(recovery);
+  recovery.destroy();
+  return { figures, encoded };
+}
+
+function networkFigures(data: NetworkRunData, latency: ReturnType<typeof summarize>, bytesDown: number, clients: number, measuredMs: number): NetworkFigures {
+  const injected = data.settings.latencyMs * 1000;
+  const seconds = measuredMs / 1000;
+  const perClient = clients > 0 && seconds > 0 ? bytesDown / clients / seconds : 0;
+  const cap = data.settings.bandwidthBitsPerSecond;
+  let capUsedPercent: number | null = null;
+  if (cap !== null && seconds > 0) {
+    const bits = data.settings.bandwidthScope === 'shared' ? (bytesDown * 8) / seconds : perClient * 8;
+    capUsedPercent = round((bits / cap) * 100, 1);
+  }
+  let proxy: NetworkFigures['proxy'] = null;
+  if (data.proxy !== null) {
+    const { start, end } = data.proxy;
+    proxy = {
+      resets: end.resets - start.resets,
+      upstreamFailures: end.upstreamFailures - start.upstreamFailures,
+      bytesClientToServer: end.bytesClientToServer - start.bytesClientToServer,
+      bytesServerToClient: end.bytesServerToClient - start.bytesServerToClient,
+      peakQueuedBytes: end.peakQueuedBytes,
+      backpressurePauses: end.backpressurePauses - start.backpressurePauses,
+    };
+  }
+  return {
+    ...data.settings,
+    proxied: data.proxied,
+    namespace: data.namespace,
+    latencyAddedP50: latency.count > 0 ? latency.p50 - injected : null,
+    latencyAddedP99: latency.count > 0 ? latency.p99 - injected : null,
+    downBytesPerSecondPerClient: Math.round(perClient),
+    capUsedPercent,
+    proxy,
+    loss: data.loss,
   };
 }
 

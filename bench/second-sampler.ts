@@ -17,6 +17,7 @@ interface Previous {
   at: number;
   bytes: number;
   received: number;
+  reconnects: number;
   cpu: NodeJS.CpuUsage;
   server: ServerStatsSnapshot | undefined;
 }
@@ -30,6 +31,9 @@ export class SecondSampler {
   measuring = false;
   worstLoopDelayMs = 0;
   acceptedPerSecondPeak = 0;
+  /** Receives the workers' reconnect-attempt bins (the storm recorder). */
+  onAttempts: ((pairs: readonly number[]) => void) | undefined;
+  private dropsThisSecond = 0;
   private worstUtilisation = 0;
   private readonly latest = new Map<number, WorkerTick>();
   private readonly interval = createHistogram();
@@ -56,14 +60,20 @@ export class SecondSampler {
       }
     }
     this.spread.add(tick.spread);
+    if (tick.attemptBins.length > 0) this.onAttempts?.(tick.attemptBins);
     if (this.measuring) {
       this.worstLoopDelayMs = Math.max(this.worstLoopDelayMs, tick.loopDelayP99Ms);
       this.worstUtilisation = Math.max(this.worstUtilisation, tick.utilisation);
     }
   }
 
+  /** The harness just dropped connections: counted in the current second's point. */
+  noteDrop(): void {
+    this.dropsThisSecond += 1;
+  }
+
   start(): void {
-    this.previous = { at: performance.now(), bytes: 0, received: 0, cpu: process.cpuUsage(), server: undefined };
+    this.previous = { at: performance.now(), bytes: 0, received: 0, reconnects: 0, cpu: process.cpuUsage(), server: undefined };
     this.timer = setInterval(() => this.sample(), 1000);
   }
 
@@ -139,9 +149,12 @@ export class SecondSampler {
       serverAcceptedPerSecond: serverFigures?.acceptedPerSecond ?? null,
       generatorCpuPercent: seconds > 0 ? Math.round(((cpu.user + cpu.system) / (seconds * 1e6)) * 1000) / 10 : 0,
       generatorLoopDelayMs: Math.round(loopDelay * 100) / 100,
+      reconnectsPerSecond: perSecond(reconnects - previous.reconnects),
+      drops: this.dropsThisSecond,
     };
+    this.dropsThisSecond = 0;
     this.interval.reset();
-    this.previous = { at: now, bytes, received, cpu: process.cpuUsage(), server: server ?? previous.server };
+    this.previous = { at: now, bytes, received, reconnects, cpu: process.cpuUsage(), server: server ?? previous.server };
     this.context.timeseries.push(point);
     this.context.emit({
       type: 'tick',

@@ -16,6 +16,8 @@ export interface SpawnedServer {
   exitReason(): string | undefined;
   /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
   stop(graceMs?: number): Promise<number | null>;
+  /** SIGKILL at once, as a crash: resolves once the process is gone (its sockets closed by the kernel). */
+  kill(): Promise<void>;
 }
 
 export interface SpawnServerOptions {
@@ -24,6 +26,10 @@ export interface SpawnServerOptions {
   epoch?: string;
   extraArgs?: string[];
   startTimeoutMs?: number;
+  /** Reuse a control token (a restarted server keeps its predecessor's); random by default. */
+  controlToken?: string;
+  /** Turns the command line into another, e.g. `ip netns exec NAME node …` (netem/netns.ts `command()`). */
+  wrap?: (command: string, args: string[]) => { command: string; args: string[] };
 }
 
 /**
@@ -31,7 +37,7 @@ export interface SpawnServerOptions {
  * apart from the load generator's, and waits for its ready line.
  */
 export async function spawnServer(options: SpawnServerOptions = {}): Promise<SpawnedServer> {
-  const controlToken = randomBytes(12).toString('hex');
+  const controlToken = options.controlToken ?? randomBytes(12).toString('hex');
   const args = [
     '--import',
     'tsx',
@@ -48,7 +54,8 @@ export async function spawnServer(options: SpawnServerOptions = {}): Promise<Spa
     ...(options.epoch === undefined ? [] : ['--epoch', options.epoch]),
     ...(options.extraArgs ?? []),
   ];
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+  const line = options.wrap === undefined ? { command: process.execPath, args } : options.wrap(process.execPath, args);
+  const child = spawn(line.command, line.args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000);
@@ -86,6 +93,13 @@ export async function spawnServer(options: SpawnServerOptions = {}): Promise<Spa
       const [code] = await exited;
       clearTimeout(timer);
       return code;
+    },
+    async kill() {
+      process.off('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      stopping = true;
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

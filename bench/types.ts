@@ -87,14 +87,96 @@ export interface CapacityFigures {
   connections: number;
 }
 
+/** What made clients lose their connections: the control endpoint, a server restart, the proxy. */
+export type DropKind = 'drop' | 'restart' | 'net-reset';
+
+/** One drop the harness caused during the window. */
+export interface DropEvent {
+  kind: DropKind;
+  /** Milliseconds since the run started (the time series' `t`). */
+  t: number;
+  /** Milliseconds since the window opened. */
+  atMs: number;
+  /** Connections the server (drop), the proxy (net-reset) or the workers (restart: clients open) reported cut. */
+  connections: number;
+  /** restart: from the kill to the new server's ready line; else the control call's round trip. */
+  tookMs: number;
+}
+
+/**
+ * Scenario `reconnect` (and any run with `--net-reset-every`): what the drops cost. A
+ * *client-drop* is one client affected by one drop. Defined in docs/metrics-harness.md.
+ */
 export interface ReconnectFigures {
   drops: number;
-  /** Drop to first update received again, per client. */
+  events: DropEvent[];
+  /** Client-drops: clients affected, summed over the drops. */
+  clientDrops: number;
+  /** Client-drops that received a feed message again before the next drop or the end. */
+  recovered: number;
+  notRecovered: number;
+  /** Drop to the first feed message received again (update or reset), per client-drop (µs). */
   recovery: LatencySummary;
+  /** Updates published while each client was away (from its last update before the drop to its first after), summed. */
   publishedDuringOutage: number;
+  /** Of those, received after the reconnect, through resume. */
   recoveredByResume: number;
+  /** Of those, never received and not covered by a reset: silent loss. */
+  missedInOutage: number;
+  /** Of those, skipped because a `reset` replaced the client's state (restart: history gone). */
+  coveredByReset: number;
+  /** Updates received twice in the window (resume overlap). */
+  duplicated: number;
+  /** `reset` messages received in the window. */
   resets: number;
+  /** Reconnect attempts the clients started in the window. */
+  attempts: number;
+  /** Peak connection attempts per second at the server (`/stats` accepted, sampled every ~200 ms). */
   attemptsPerSecondPeak: number;
+  /** Server accepts per second in the second before the first drop: polling's normal request rate. */
+  acceptedPerSecondBaseline: number | null;
+  /** Peak reconnect attempts per second started by the clients (100 ms bins). */
+  clientAttemptsPerSecondPeak: number;
+  /** The storm at ~200 ms resolution over the window: server accepts/s and client attempts/s. */
+  storm: StormPoint[];
+}
+
+export interface StormPoint {
+  /** Milliseconds since the run started. */
+  t: number;
+  /** Server accepts per second over the interval ending at `t` (null when /stats did not answer). */
+  acceptedPerSecond: number | null;
+  /** Client reconnect attempts per second over the same interval. */
+  attemptsPerSecond: number;
+}
+
+/** What `--net-*` asked of the network, as run. */
+export interface NetworkSettings {
+  latencyMs: number;
+  jitterMs: number;
+  bandwidthBitsPerSecond: number | null;
+  bandwidthScope: 'connection' | 'shared';
+  resetEveryMs: number | null;
+  lossPercent: number | null;
+}
+
+/** How a protocol fared through the faults (see docs/network-faults.md). */
+export interface NetworkFigures extends NetworkSettings {
+  /** Clients went through the harness's proxy. */
+  proxied: boolean;
+  /** The feed server ran in a network namespace behind a veth link (loss). */
+  namespace: boolean;
+  /** Measured latency minus the injected one-way delay (µs): what the protocol adds on a slow link. */
+  latencyAddedP50: number | null;
+  latencyAddedP99: number | null;
+  /** Bytes per second read per client over the window. */
+  downBytesPerSecondPerClient: number;
+  /** Share of the bandwidth cap used (0–100): per client for `connection` scope, all clients for `shared`. */
+  capUsedPercent: number | null;
+  /** The proxy's counters over the window. */
+  proxy: { resets: number; upstreamFailures: number; bytesClientToServer: number; bytesServerToClient: number; peakQueuedBytes: number; backpressurePauses: number } | null;
+  /** Packets netem sent and dropped on the namespace link over the window, both ways. */
+  loss: { sentPackets: number; droppedPackets: number } | null;
 }
 
 /** One second of a protocol's run. */
@@ -114,6 +196,10 @@ export interface TimeseriesPoint {
   serverAcceptedPerSecond: number | null;
   generatorCpuPercent: number;
   generatorLoopDelayMs: number;
+  /** Reconnect attempts the clients started in this second (optional in the type for older readers; always written). */
+  reconnectsPerSecond?: number;
+  /** Drops the harness caused in this second (control drop, restart, proxy reset). */
+  drops?: number;
 }
 
 export interface EncodedHistograms {
@@ -142,7 +228,10 @@ export interface ProtocolResult {
   server: ServerCost | null;
   generator: GeneratorHealth;
   capacity: CapacityFigures | null;
+  /** Scenario `reconnect`, or any run with `--net-reset-every`; else null. */
   reconnect: ReconnectFigures | null;
+  /** Runs with `--net-*` faults; absent or null otherwise. */
+  network?: NetworkFigures | null;
   histograms: EncodedHistograms;
   errors: string[];
 }
@@ -180,6 +269,8 @@ export interface BenchResult {
   /** Protocols that could not be measured, and why. */
   failures: ProtocolFailure[];
   timeseries: TimeseriesPoint[];
+  /** The `--net-*` faults of the run, or null when the network was left alone. */
+  network?: (NetworkSettings & { proxied: boolean; namespace: { name: string; serverAddress: string } | null }) | null;
   thresholds: ThresholdOutcome[];
   /** Some figure was taken while the generator was saturated. */
   suspect: boolean;
@@ -201,6 +292,8 @@ export interface ProtocolFailure {
 export type ProgressEvent =
   | { type: 'start'; runId: string; startedAt: string; target: string; spawned: boolean; options: RecordedOptions; protocols: Protocol[] }
   | { type: 'phase'; protocol: Protocol; phase: Phase; t: number }
+  /** The harness just cut connections (scenario `reconnect`, `--net-reset-every`). */
+  | { type: 'drop'; protocol: Protocol; drop: DropEvent }
   | {
       type: 'tick';
       point: TimeseriesPoint;

@@ -57,13 +57,26 @@ export class WorkerPool {
     );
   }
 
-  /** Workers start counting updates after `seqStart`, once their clients have caught up to it. */
-  measure(seqStart: number, settleTimeoutMs: number): Promise<Array<Reply<'measuring'>>> {
-    return this.broadcast({ type: 'measure', seqStart, settleTimeoutMs }, 'measuring');
+  /** Workers start counting updates after `seqStart` of `epoch`, once their clients have caught up to it. */
+  measure(seqStart: number, epoch: string, settleTimeoutMs: number): Promise<Array<Reply<'measuring'>>> {
+    return this.broadcast({ type: 'measure', seqStart, epoch, settleTimeoutMs }, 'measuring');
   }
 
-  finish(seqEnd: number, drainTimeoutMs: number): Promise<Array<Reply<'final'>>> {
-    return this.broadcast({ type: 'finish', seqEnd, drainTimeoutMs }, 'final');
+  /** Every client opens a record for drop `drop`; resolves with how many clients were open. */
+  async arm(drop: number): Promise<number> {
+    const replies = await this.broadcast({ type: 'arm', drop }, 'armed');
+    return replies.reduce((sum, reply) => sum + reply.open, 0);
+  }
+
+  /** Tells the workers when drop `drop` happened (µs of the monotonic clock); no answer. */
+  dropped(drop: number, startedAt: number, doneAt: number): void {
+    if (this.failure !== undefined) return;
+    for (const worker of this.workers) worker.postMessage({ type: 'dropped', drop, startedAt, doneAt } satisfies CoordinatorMessage);
+  }
+
+  /** `epochEnds`: the window's last seq in each feed epoch (more than one after a restart). */
+  finish(seqEnd: number, epoch: string, epochEnds: Record<string, number>, drainTimeoutMs: number): Promise<Array<Reply<'final'>>> {
+    return this.broadcast({ type: 'finish', seqEnd, epoch, epochEnds, drainTimeoutMs }, 'final');
   }
 
   sample(): Promise<Array<Reply<'sample'>>> {

@@ -15,13 +15,20 @@ export interface ClientPlan {
   readonly connectConcurrency: number;
   readonly connectTimeoutMs: number;
   readonly reconnect: { initialDelayMs: number; maxDelayMs: number; multiplier: number; jitter: number };
+  /** Follow each client through drops (scenario `reconnect`, `--net-reset-every`): recovery and outage accounting. */
+  readonly trackDrops: boolean;
 }
 
 export type CoordinatorMessage =
   | { type: 'connect'; plan: ClientPlan }
   /** Start counting updates after `seqStart` once every client has caught up to it. */
-  | { type: 'measure'; seqStart: number; settleTimeoutMs: number }
-  | { type: 'finish'; seqEnd: number; drainTimeoutMs: number }
+  | { type: 'measure'; seqStart: number; epoch: string; settleTimeoutMs: number }
+  /** A drop is about to happen: every client starts a new client-drop record. */
+  | { type: 'arm'; drop: number }
+  /** The drop happened: `startedAt` just before it was triggered, `doneAt` once it was done (µs, monotonic). */
+  | { type: 'dropped'; drop: number; startedAt: number; doneAt: number }
+  /** `epochEnds`: the window's last seq in each feed epoch it went through (a restart starts a new one). */
+  | { type: 'finish'; seqEnd: number; epoch: string; epochEnds: Record<string, number>; drainTimeoutMs: number }
   | { type: 'sample' }
   | { type: 'close' };
 
@@ -67,6 +74,20 @@ export interface WorkerTick {
   loopDelayP99Ms: number;
   /** Event-loop utilisation of the worker thread over the last second, 0–1. */
   utilisation: number;
+  /** Client reconnect attempts since the last tick, as flat [bin, count] pairs (bin = µs time ÷ attemptBinMs). */
+  attemptBins: number[];
+}
+
+/** A worker's share of the drop figures (see ReconnectFigures). */
+export interface WorkerReconnect {
+  clientDrops: number;
+  recovered: number;
+  /** Encoded histogram of drop → first message again (µs). */
+  recovery: string;
+  publishedDuringOutage: number;
+  recoveredByResume: number;
+  missedInOutage: number;
+  coveredByReset: number;
 }
 
 export interface WorkerFinal {
@@ -76,6 +97,8 @@ export interface WorkerFinal {
   caughtUp: number;
   messages: number;
   payloadBytes: number;
+  /** Updates the worker's clients should have received: the window's, less what resets replaced. */
+  expected: number;
   delivered: number;
   duplicated: number;
   outOfOrder: number;
@@ -85,6 +108,9 @@ export interface WorkerFinal {
   pingCorrected: string;
   spread: number[];
   loopDelayP99Ms: number;
+  reconnect: WorkerReconnect | null;
+  /** Reconnect attempts not yet sent with a tick, [bin, count] pairs. */
+  attemptBins: number[];
   /** The first few client errors seen, for the result's `errors`. */
   errors: string[];
 }
@@ -94,6 +120,7 @@ export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'connected'; connected: number; failed: number; connect: string; errors: string[] }
   | { type: 'measuring'; settled: boolean }
+  | { type: 'armed'; open: number }
   | WorkerTick
   | WorkerFinal
   | { type: 'sample'; counters: WorkerCounters; connected: number }

@@ -3,8 +3,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parentPort } from 'node:worker_threads';
 import { createClient } from '../clients/index.js';
 import type { FeedClient, FeedClientOptions } from '../clients/types.js';
-import { DeliveryTracker } from './delivery-tracker.js';
+import { nowMicros } from '../servers/clock.js';
 import { BinnedRecorder } from './binned-recorder.js';
+import { BENCH_DEFAULTS } from './defaults.js';
+import { AttemptBins, ClientFollower, DropLog } from './drop-follower.js';
 import { createHistogram, encodeHistogram } from './histogram.js';
 import { SpreadRing } from './spread.js';
 import { WindowProfiler } from './window-profiler.js';
@@ -26,7 +28,8 @@ const LOOP_RESOLUTION_MS = 20;
 
 interface Slot {
   client: FeedClient;
-  tracker: DeliveryTracker;
+  /** Delivery bitsets (per feed epoch) and, when drops are followed, the client's drop records. */
+  follower: ClientFollower;
   connected: boolean;
   pingTimer: NodeJS.Timeout | undefined;
 }
@@ -45,6 +48,8 @@ const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 loopDelay.enable();
 const errorSamples: string[] = [];
 const profiler = new WindowProfiler();
+const attempts = new AttemptBins(BENCH_DEFAULTS.attemptBinMs * 1000);
+let dropLog = new DropLog(false);
 
 let plan: ClientPlan | undefined;
 let measuring = false;
@@ -89,16 +94,29 @@ function connectedCount(): number {
   return count;
 }
 
-/** Open clients that have received every update up to `seq`. */
-function caughtUpCount(seq: number): number {
+/** Open clients that have received every update up to `seq` (of `epoch`, when given). */
+function caughtUpCount(seq: number, epoch?: string): number {
   let count = 0;
-  for (const slot of slots) if (slot.connected && slot.client.state === 'open' && (slot.client.lastSeq ?? 0) >= seq) count += 1;
+  for (const slot of slots) {
+    if (!slot.connected || slot.client.state !== 'open' || (slot.client.lastSeq ?? 0) < seq) continue;
+    if (epoch !== undefined && slot.client.epoch !== epoch) continue;
+    count += 1;
+  }
+  return count;
+}
+
+/** Clients that should catch up: the open ones; with drops followed, every client that ever connected (one may still be reconnecting). */
+function expectedCount(): number {
+  if (plan?.trackDrops !== true) return connectedCount();
+  let count = 0;
+  for (const slot of slots) if (slot.connected && slot.client.state !== 'closed') count += 1;
   return count;
 }
 
 function makeSlot(index: number, current: ClientPlan): Slot {
-  const tracker = new DeliveryTracker();
-  const slot: Slot = { tracker, connected: false, pingTimer: undefined, client: undefined as unknown as FeedClient };
+  const follower = new ClientFollower(dropLog, '');
+  const slot: Slot = { follower, connected: false, pingTimer: undefined, client: undefined as unknown as FeedClient };
+  const follow = current.trackDrops;
   const options: FeedClientOptions = {
     url: current.url,
     protocol: current.protocol,
@@ -112,12 +130,20 @@ function makeSlot(index: number, current: ClientPlan): Slot {
         const latency = receivedAt > ts ? receivedAt - ts : 0;
         received += 1;
         if (!measuring) {
+          if (follow) follower.update(seq, ts, receivedAt, false);
           latencyBins.record(latency);
           return;
         }
-        if (seq <= seqStart) return;
+        if (follow) {
+          // After a restart the feed numbers from 0 again: the window's floor is per epoch.
+          const inWindow = seq > follower.current.tracker.floorSeq;
+          follower.update(seq, ts, receivedAt, inWindow);
+          if (!inWindow) return;
+        } else {
+          if (seq <= seqStart) return;
+          follower.current.tracker.record(seq);
+        }
         latencyBins.record(latency);
-        tracker.record(seq);
         spread.record(seq, latency);
         windowMessages += 1;
         payloadBytes += bytes;
@@ -129,6 +155,19 @@ function makeSlot(index: number, current: ClientPlan): Slot {
       onError(error) {
         noteError(error.message);
       },
+      ...(follow
+        ? {
+            onSnapshot(kind: 'initial' | 'reset', seq: number, epoch: string) {
+              follower.snapshot(kind, seq, epoch, nowMicros(), measuring);
+            },
+            onClose(info: { willReconnect: boolean; delayMs?: number }) {
+              if (!info.willReconnect) return;
+              const now = nowMicros();
+              follower.lost(now);
+              attempts.record(now + (info.delayMs ?? 0) * 1000);
+            },
+          }
+        : {}),
     },
   };
   slot.client = createClient(options);
@@ -187,6 +226,7 @@ function startTicks(): void {
       spread: spread.drain(),
       loopDelayP99Ms: loopDelayP99(),
       utilisation: utilisation.utilization,
+      attemptBins: attempts.drain(),
     });
     loopDelay.reset();
   }, TICK_MS);
@@ -237,20 +277,20 @@ function stopPings(): void {
   }
 }
 
-/** Waits, polling every 20 ms, until every open client has `seq` or the time is up. */
-async function waitForCaughtUp(seq: number, timeoutMs: number): Promise<boolean> {
+/** Waits, polling every 20 ms, until every client that should has `seq` (of `epoch`) or the time is up. */
+async function waitForCaughtUp(seq: number, timeoutMs: number, epoch?: string): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    if (caughtUpCount(seq) >= connectedCount()) return true;
+    if (caughtUpCount(seq, epoch) >= expectedCount()) return true;
     if (performance.now() >= deadline) return false;
     await delay(20);
   }
 }
 
-async function measure(start: number, settleTimeoutMs: number): Promise<void> {
+async function measure(start: number, epoch: string, settleTimeoutMs: number): Promise<void> {
   const settled = await waitForCaughtUp(start, settleTimeoutMs);
   seqStart = start;
-  for (const { tracker } of slots) tracker.start(seqStart);
+  for (const { follower } of slots) follower.start(seqStart, epoch);
   windowLatency.reset();
   latencyBins.reset();
   intervalLatency.reset();
@@ -265,37 +305,49 @@ async function measure(start: number, settleTimeoutMs: number): Promise<void> {
   send({ type: 'measuring', settled });
 }
 
-async function finish(seqEnd: number, drainTimeoutMs: number): Promise<void> {
-  await waitForCaughtUp(seqEnd, drainTimeoutMs);
+/** Every open client starts a record for drop `drop`; answers how many were open. */
+function arm(drop: number): void {
+  const now = nowMicros();
+  let open = 0;
+  for (const slot of slots) {
+    if (!slot.connected) continue;
+    const isOpen = slot.client.state === 'open';
+    if (isOpen) open += 1;
+    slot.follower.arm(drop, now, isOpen);
+  }
+  send({ type: 'armed', open });
+}
+
+async function finish(seqEnd: number, epoch: string, epochEnds: Record<string, number>, drainTimeoutMs: number): Promise<void> {
+  await waitForCaughtUp(seqEnd, drainTimeoutMs, epoch);
   await profiler.stop(`${plan?.protocol ?? 'clients'}-window`);
   stopPings();
   latencyBins.flushInto(intervalLatency);
   windowLatency.add(intervalLatency);
   intervalLatency.reset();
   measuring = false;
-  let delivered = 0;
-  let duplicated = 0;
-  let outOfOrder = 0;
-  for (const { tracker } of slots) {
-    delivered += tracker.deliveredUpTo(seqEnd);
-    duplicated += tracker.duplicated;
-    outOfOrder += tracker.outOfOrder;
-  }
+  const { delivery, reconnect } = dropLog.settle(
+    slots.filter((slot) => slot.connected).map((slot) => slot.follower),
+    epochEnds,
+  );
   send({
     type: 'final',
     connected: connectedCount(),
-    caughtUp: caughtUpCount(seqEnd),
+    caughtUp: caughtUpCount(seqEnd, epoch),
     messages: windowMessages,
     payloadBytes,
-    delivered,
-    duplicated,
-    outOfOrder,
+    expected: delivery.expected,
+    delivered: delivery.delivered,
+    duplicated: delivery.duplicated,
+    outOfOrder: delivery.outOfOrder,
     counters: counters(),
     latency: encodeHistogram(windowLatency),
     pingRaw: encodeHistogram(pingRaw),
     pingCorrected: encodeHistogram(pingCorrected),
     spread: spread.drain(),
     loopDelayP99Ms: loopDelayP99(),
+    reconnect: plan?.trackDrops === true ? reconnect : null,
+    attemptBins: attempts.drain(),
     errors: [...errorSamples],
   });
 }
@@ -314,14 +366,21 @@ async function handle(message: CoordinatorMessage): Promise<void> {
   switch (message.type) {
     case 'connect':
       plan = message.plan;
+      dropLog = new DropLog(message.plan.protocol === 'short-poll');
       startTicks();
       await connectAll(message.plan);
       return;
     case 'measure':
-      await measure(message.seqStart, message.settleTimeoutMs);
+      await measure(message.seqStart, message.epoch, message.settleTimeoutMs);
+      return;
+    case 'arm':
+      arm(message.drop);
+      return;
+    case 'dropped':
+      dropLog.dropped(message.drop, message.startedAt, message.doneAt);
       return;
     case 'finish':
-      await finish(message.seqEnd, message.drainTimeoutMs);
+      await finish(message.seqEnd, message.epoch, message.epochEnds, message.drainTimeoutMs);
       return;
     case 'sample':
       send({ type: 'sample', counters: counters(), connected: connectedCount() });

@@ -62,4 +62,40 @@ describe('parseCliArgs', () => {
   it('lets commander refuse unknown flags', () => {
     expect(() => parse('--bogus')).toThrow(CommanderError);
   });
+
+  it('reads the reconnect scenario and the --net-* flags', () => {
+    const request = parse('-s', 'reconnect', '--drop-at', '5s, 12', '--restart', '--jitter', '0', '--net-latency', '50ms', '--net-jitter', '10ms', '--net-bandwidth', '1mbit', '--net-bandwidth-scope', 'shared', '--net-reset-every', '30s');
+    expect(request.options).toMatchObject({
+      scenario: 'reconnect',
+      dropAtMs: [5000, 12_000],
+      restart: true,
+      reconnect: { jitter: 0 },
+      network: { latencyMs: 50, jitterMs: 10, bandwidthBitsPerSecond: 1e6, bandwidthScope: 'shared', resetEveryMs: 30_000, lossPercent: null },
+    });
+    expect(parse('--drop-every', '10').options.dropEveryMs).toBe(10_000);
+    expect(parse('--net-loss', '1%').options.network?.lossPercent).toBe(1);
+  });
+
+  it.each([
+    [['--net-latency', '50'], '--net-latency', '"50"'],
+    [['--net-bandwidth', '1mbps'], '--net-bandwidth', '1mbps'],
+    [['--net-latency', '10ms', '--net-jitter', '20ms'], '--net-jitter', '20 ms'],
+    [['--net-loss', '5'], '--net-loss', '5%'],
+    [['--net-bandwidth-scope', 'everyone'], '--net-bandwidth-scope', 'everyone'],
+    [['--drop-at', '5s,soon'], '--drop-at', 'soon'],
+  ])('refuses %j as a BenchOptionError (WL_BAD_OPTION) naming %s and the value', (argv, flag, value) => {
+    let caught: unknown;
+    try {
+      parse(...argv);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(BenchOptionError);
+    const error = caught as BenchOptionError;
+    expect(error.option).toBe(flag);
+    expect(error.code).toBe('WL_BAD_OPTION');
+    expect(error.message).toContain(flag);
+    expect(error.message).toContain(value);
+    expect(error.message).not.toContain(`${flag} ${flag}`);
+  });
 });

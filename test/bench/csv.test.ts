@@ -70,5 +70,13 @@ describe('CSV', () => {
     const metrics = Object.fromEntries(body.map((row) => [row[2], Number(row[3])]));
     expect(metrics).toMatchObject({ measuring: 1, connected: 10, messages_per_s: 100, 'latency.p99_us': 3000, 'generator.cpu_pct': 5.5 });
     expect(metrics).not.toHaveProperty('server.cpu_pct'); // null: left out
+    expect(metrics).not.toHaveProperty('drops'); // written before issue 5: absent, left out
+  });
+
+  it('writes the reconnect timeline: attempts per second and drops per second', () => {
+    const point = { ...result.timeseries[0]!, reconnects: 10, reconnectsPerSecond: 10, drops: 1 };
+    const rows = parseCsv(timeseriesToCsv(benchResult([protocolResult('ws')], { timeseries: [point] })));
+    const metrics = Object.fromEntries(rows.slice(1).map((row) => [row[2], Number(row[3])]));
+    expect(metrics).toMatchObject({ reconnects: 10, reconnects_per_s: 10, drops: 1, connected: 10 });
   });
 });

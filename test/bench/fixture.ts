@@ -1,6 +1,32 @@
 import { createHistogram, encodeHistogram, summarize } from '../../bench/histogram.js';
 import { recordedOptions, resolveBenchOptions } from '../../bench/options.js';
-import { RESULT_SCHEMA, type BenchResult, type Protocol, type ProtocolResult } from '../../bench/types.js';
+import { RESULT_SCHEMA, type BenchResult, type Protocol, type ProtocolResult, type ReconnectFigures } from '../../bench/types.js';
+
+/** Reconnect figures of one drop of 10 clients, recovered in about `recoveryUs`. */
+export function reconnectFigures(overrides: Partial<ReconnectFigures> = {}, recoveryUs = 800_000): ReconnectFigures {
+  const recovery = createHistogram();
+  for (let i = 1; i <= 10; i++) recovery.recordValue(Math.round((recoveryUs * i) / 5));
+  return {
+    drops: 1,
+    events: [{ kind: 'drop', t: 8000, atMs: 5000, connections: 10, tookMs: 2.5 }],
+    clientDrops: 10,
+    recovered: 10,
+    notRecovered: 0,
+    recovery: summarize(recovery),
+    publishedDuringOutage: 90,
+    recoveredByResume: 90,
+    missedInOutage: 0,
+    coveredByReset: 0,
+    duplicated: 0,
+    resets: 0,
+    attempts: 10,
+    attemptsPerSecondPeak: 50,
+    acceptedPerSecondBaseline: 0,
+    clientAttemptsPerSecondPeak: 60,
+    storm: [{ t: 8200, acceptedPerSecond: 50, attemptsPerSecond: 40 }],
+    ...overrides,
+  };
+}
 
 /** A plausible ProtocolResult with latencies spread around `latencyUs`. */
 export function protocolResult(protocol: Protocol, overrides: Partial<ProtocolResult> = {}, latencyUs = 1500): ProtocolResult {

@@ -56,10 +56,48 @@ describe('resolveBenchOptions', () => {
     expect(refusal(() => resolveBenchOptions({ protocols: [] })).option).toBe('--protocols');
   });
 
-  it('knows the scenarios and keeps "reconnect" reserved', () => {
+  it('knows the scenarios', () => {
     expect(resolveBenchOptions({ scenario: 'ping' }).scenario).toBe('ping');
     expect(refusal(() => resolveBenchOptions({ scenario: 'soak' as never })).message).toMatch(/--scenario.*soak/);
-    expect(refusal(() => resolveBenchOptions({ scenario: 'reconnect' })).message).toMatch(/--scenario "reconnect" is reserved/);
+  });
+
+  it('gives scenario reconnect its own defaults: a longer window, two drops, no idle or capacity phase, recovery thresholds', () => {
+    const options = resolveBenchOptions({ scenario: 'reconnect' });
+    expect(options).toMatchObject({ durationMs: 20_000, idleMs: 0, capacityDurationMs: 0, drops: { atMs: [5000, 12_000], restart: false } });
+    expect(options.thresholds).toContain('*.reconnect.recovery.p99<2s');
+    expect(options.thresholds.some((t) => t.includes('latency'))).toBe(false);
+    // The shares follow the window; what the user sets wins.
+    expect(resolveBenchOptions({ scenario: 'reconnect', durationMs: 4000 }).drops.atMs).toEqual([1000, 2400]);
+    expect(resolveBenchOptions({ scenario: 'reconnect', idleMs: 1000, dropEveryMs: 3000, durationMs: 10_000 })).toMatchObject({ idleMs: 1000, drops: { atMs: [3000, 6000, 9000] } });
+    expect(resolveBenchOptions({ scenario: 'reconnect', dropAtMs: [7000, 2000, 7000] }).drops.atMs).toEqual([2000, 7000]);
+    expect(resolveBenchOptions().drops).toEqual({ atMs: [], restart: false });
+  });
+
+  it('refuses drops that cannot happen or do not apply', () => {
+    expect(refusal(() => resolveBenchOptions({ dropAtMs: [5000] })).message).toMatch(/--drop-at only applies to --scenario reconnect/);
+    expect(refusal(() => resolveBenchOptions({ restart: true })).option).toBe('--restart');
+    expect(refusal(() => resolveBenchOptions({ scenario: 'reconnect', dropAtMs: [25_000] })).message).toMatch(/--drop-at .*inside the 20s window.*25000/);
+    expect(refusal(() => resolveBenchOptions({ scenario: 'reconnect', dropAtMs: [1000], dropEveryMs: 2000 })).message).toMatch(/exclude each other/);
+    expect(refusal(() => resolveBenchOptions({ scenario: 'reconnect', dropEveryMs: 100 })).message).toMatch(/--drop-every must be at least 500ms, got 100/);
+    expect(refusal(() => resolveBenchOptions({ scenario: 'reconnect', dropEveryMs: 20_000 })).option).toBe('--drop-every');
+    expect(refusal(() => resolveBenchOptions({ scenario: 'reconnect', restart: true, target: 'http://127.0.0.1:3000', controlToken: 't' })).message).toMatch(/--restart cannot restart the --target/);
+  });
+
+  it('checks the network faults together; none means null', () => {
+    expect(resolveBenchOptions().network).toBeNull();
+    expect(resolveBenchOptions({ network: { latencyMs: 0 } }).network).toBeNull();
+    expect(resolveBenchOptions({ network: { latencyMs: 50, bandwidthBitsPerSecond: 1e6 } }).network).toEqual({
+      latencyMs: 50,
+      jitterMs: 0,
+      bandwidthBitsPerSecond: 1e6,
+      bandwidthScope: 'connection',
+      resetEveryMs: null,
+      lossPercent: null,
+    });
+    expect(refusal(() => resolveBenchOptions({ network: { latencyMs: 10, jitterMs: 20 } })).option).toBe('--net-jitter');
+    expect(refusal(() => resolveBenchOptions({ network: { resetEveryMs: 30_000 } })).message).toMatch(/--net-reset-every \(30s\) would never fire.*10s/);
+    expect(refusal(() => resolveBenchOptions({ network: { bandwidthBitsPerSecond: 10 } })).option).toBe('--net-bandwidth');
+    expect(refusal(() => resolveBenchOptions({ network: { lossPercent: 1 }, target: 'http://127.0.0.1:3000', controlToken: 't' })).message).toMatch(/--net-loss cannot be used with --target/);
   });
 
   it('checks --target and wants its control token', () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { colorEnabled, createPalette } from '../../bench/palette.js';
-import { formatHeader, formatTable, formatTotal } from '../../bench/print.js';
+import { formatDropLine, formatHeader, formatProtocolLine, formatTable, formatTotal } from '../../bench/print.js';
 import { formatBytes, formatMicros } from '../../bench/format.js';
-import { benchResult, protocolResult } from './fixture.js';
+import { recordedOptions, resolveBenchOptions } from '../../bench/options.js';
+import { benchResult, protocolResult, reconnectFigures } from './fixture.js';
 
 describe('printing', () => {
   const result = benchResult([protocolResult('ws'), protocolResult('sse'), protocolResult('long-poll'), protocolResult('short-poll')]);
@@ -69,5 +70,32 @@ describe('printing', () => {
     expect(colorEnabled({ isTTY: false }, { FORCE_COLOR: '1' })).toBe(true);
     expect(formatTable(result, createPalette(false))).not.toContain('\u001b[');
     expect(formatTable(result, createPalette(true))).toContain('\u001b[');
+  });
+
+  it('prints the reconnect figures, the drop plan and the faults', () => {
+    const options = recordedOptions(resolveBenchOptions({ clients: 10, scenario: 'reconnect', reconnect: { jitter: 0 }, network: { latencyMs: 50, jitterMs: 10, bandwidthBitsPerSecond: 1e6, resetEveryMs: 4000 } }));
+    const run = benchResult(
+      [
+        protocolResult('ws', { scenario: 'reconnect', reconnect: reconnectFigures() }),
+        protocolResult('short-poll', { scenario: 'reconnect', reconnect: reconnectFigures({ attempts: 0, recovered: 9, notRecovered: 1, missedInOutage: 3 }, 400_000) }),
+      ],
+      { options },
+    );
+    const header = formatHeader({ runId: run.id, target: run.target.url, spawned: true, options });
+    expect(header).toContain('scenario reconnect');
+    expect(header).toContain('drop at 5s, 12s · backoff 1s…16s, no jitter');
+    expect(header).toContain('net +50ms ±10ms one-way, 1mbit/connection, reset every 4s');
+    const table = formatTable(run);
+    expect(table).toContain('Reconnect');
+    expect(table).toMatch(/recovery p50\s+800ms\s+400ms/);
+    expect(table).toMatch(/recovery p99\s+1\.60s\s+800ms/);
+    expect(table).toMatch(/recovered by resume\s+90\s+90/);
+    expect(table).toMatch(/missed in outage\s+0\s+3/);
+    expect(table).toMatch(/storm peak \(server accepts\/s\)\s+50\/s/);
+    expect(table).toMatch(/storm peak \(client attempts\/s\)\s+60\/s/);
+    const coloured = formatTable(run, createPalette(true));
+    expect(coloured).toContain('\u001b[31m3\u001b[39m');
+    expect(formatProtocolLine(run.protocols[1]!)).toMatch(/1 drop, recovery p50 400ms p99 800ms, 1 not back, outage 90\/90 resumed, 3 missed/);
+    expect(formatDropLine('ws', { kind: 'restart', atMs: 5000, connections: 1000, tookMs: 1250 })).toBe('↯ ws: server restarted (back in 1.25s) at 5s of the window, 1,000 connections cut');
   });
 });
