@@ -1,8 +1,10 @@
-import type { OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import { nowMicros } from '../servers/clock.js';
 import { FeedClientError, httpError, isRetryableStatus } from './base.js';
-import { HttpFeedClient, readBody } from './http.js';
-import { SseParser } from './sse-parser.js';
+import { HttpFeedClient } from './http.js';
+import { BodyCollector, BodyDecoder, ResponseHeadReader, type ResponseHead } from './http-response.js';
+import { openSocket, requestHead } from './raw-socket.js';
+import { SseStreamParser } from './sse-stream.js';
 import type { FeedClientOptions } from './types.js';
 
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -12,18 +14,25 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
  * point goes in the `Last-Event-ID: EPOCH:SEQ` header, as EventSource sends it. The stream's
  * `retry:` sets the first reconnect delay unless `reconnect.initialDelayMs` was given.
  *
+ * The request is written and the answer read on the client's own metered socket (see
+ * {@link openSocket}): the response head is parsed once, then the body (chunked, sized, or
+ * delimited by the close) is decoded straight from each socket read and handed to the SSE
+ * parser as ranges of the read buffer, without node:http's parser and streams in between.
+ *
  * Any end of the stream that the client did not ask for (the server ended it, the socket
  * broke) is a lost connection; a 204 or a 4xx answer stops the client, as EventSource does.
  */
 export class SseClient extends HttpFeedClient {
   readonly protocol = 'sse' as const;
-  private readonly parser: SseParser;
+  private readonly parser: SseStreamParser;
   /** nowMicros() of the chunk being parsed: every event in one chunk arrived together. */
   private chunkReceivedAt = 0;
+  /** The socket of the current stream. */
+  private stream: { socket: Socket; decoder: BodyDecoder | undefined } | undefined;
 
   constructor(options: FeedClientOptions) {
     super(options);
-    this.parser = new SseParser(
+    this.parser = new SseStreamParser(
       (data, start, end) => this.receive(data, start, end, this.chunkReceivedAt),
       (ms) => this.useServerRetry(ms),
     );
@@ -36,39 +45,102 @@ export class SseClient extends HttpFeedClient {
 
   protected override open(generation: number): void {
     this.parser.reset();
-    const headers: OutgoingHttpHeaders = { ...this.headers, accept: 'text/event-stream', 'cache-control': 'no-cache' };
+    const headers: Record<string, string> = { ...this.headers, accept: 'text/event-stream', 'cache-control': 'no-cache' };
     const since = this.lastSeq;
     if (since !== undefined) headers['last-event-id'] = this.epoch === undefined ? String(since) : `${this.epoch}:${since}`;
-    const req = this.request('GET', '/sse', headers, this.agent, this.requestTimeoutMs);
-    this.current = req;
-    req.on('error', (error) => this.lost(generation, { reason: `GET /sse: ${error.message}`, error }));
-    req.on('response', (res) => {
-      if (generation !== this.generation) {
-        res.destroy();
+    const request = requestHead('GET', `${this.target.prefix}/sse`, this.target.authority, headers, { defaults: { Connection: 'keep-alive' } });
+    const stream: { socket: Socket; decoder: BodyDecoder | undefined } = { socket: undefined as unknown as Socket, decoder: undefined };
+
+    const heads = new ResponseHeadReader();
+    /** Set when the answer is not a stream: its body is read for the error it carries. */
+    let refusal: BodyCollector | undefined;
+    let lastError: Error | undefined;
+
+    const streamSink = {
+      data: (buf: Buffer, start: number, end: number): void => this.parser.push(buf, start, end),
+      end: (): void => this.lost(generation, { reason: 'the server ended the stream' }),
+      error: (message: string): void => this.lost(generation, { reason: `the stream broke: ${message}`, error: new FeedClientError(message) }),
+    };
+
+    const answer = (head: ResponseHead, buf: Buffer, bodyStart: number, bodyEnd: number): void => {
+      const { status } = head;
+      const type = head.headers['content-type'] ?? '';
+      const ok = status === 200 && type.startsWith('text/event-stream');
+      let decoder: BodyDecoder;
+      try {
+        decoder = new BodyDecoder(head, ok ? streamSink : (refusal = new BodyCollector(MAX_ERROR_BODY_BYTES, (body) => this.refused(generation, status, type, body ?? Buffer.alloc(0)))));
+      } catch (error) {
+        if (ok) this.lost(generation, { reason: `GET /sse: ${(error as Error).message}`, error: error as Error });
+        else this.refused(generation, status, type, Buffer.alloc(0));
         return;
       }
-      const status = res.statusCode ?? 0;
-      const type = res.headers['content-type'] ?? '';
-      if (status !== 200 || !type.startsWith('text/event-stream')) {
-        readBody(res, MAX_ERROR_BODY_BYTES).then(
-          (body) => this.refused(generation, status, type, body),
-          () => this.refused(generation, status, type, Buffer.alloc(0)),
-        );
-        return;
-      }
+      stream.decoder = decoder;
       // The stream may stay silent for long (heartbeats every 15 s by default): from here on
       // only the socket's own end or error counts.
-      req.setTimeout(0);
-      res.on('data', (chunk: Buffer) => {
-        if (generation !== this.generation) return;
+      if (ok) socket.setTimeout(0);
+      decoder.start();
+      decoder.push(buf, bodyStart, bodyEnd);
+    };
+
+    // The hot path: one clock read per socket read, then the body straight from the bytes.
+    const socket = openSocket(this.target, (buf, start, end) => {
+      const decoder = stream.decoder;
+      if (decoder !== undefined) {
         this.chunkReceivedAt = nowMicros();
-        this.parser.push(chunk);
-      });
-      res.on('end', () => this.lost(generation, { reason: 'the server ended the stream' }));
-      res.on('error', (error) => this.lost(generation, { reason: `the stream broke: ${error.message}`, error }));
-      res.on('close', () => this.lost(generation, { reason: 'the stream was cut off' }));
+        decoder.push(buf, start, end);
+        return;
+      }
+      if (generation !== this.generation) return;
+      let read;
+      try {
+        read = heads.push(buf, start, end);
+      } catch (error) {
+        this.lost(generation, { reason: `GET /sse: ${(error as Error).message}`, error: error as Error });
+        return;
+      }
+      if (read === undefined) return;
+      this.chunkReceivedAt = nowMicros();
+      answer(read.head, read.buf, read.bodyStart, read.bodyEnd);
     });
-    req.end();
+    stream.socket = socket;
+    this.stream = stream;
+    this.meter.track(socket);
+    this.counters.requests += 1;
+    socket.on('error', (error) => {
+      lastError = error;
+    });
+    socket.on('close', () => {
+      const decoder = stream.decoder;
+      if (decoder === undefined) {
+        const error = lastError ?? new FeedClientError('socket hang up');
+        this.lost(generation, { reason: `GET /sse: ${error.message}`, error });
+      } else if (refusal !== undefined) {
+        if (!decoder.finish()) refusal.cutOff();
+      } else if (!decoder.finish()) {
+        // finish() reported the end of a close-delimited stream itself.
+        this.lost(generation, lastError === undefined ? { reason: 'the stream was cut off' } : { reason: `the stream broke: ${lastError.message}`, error: lastError });
+      }
+    });
+    socket.setTimeout(this.requestTimeoutMs, () => {
+      if (refusal !== undefined) {
+        // The error answer stalled: settle it with what there is, as a cut-off body.
+        socket.destroy();
+        return;
+      }
+      const error = new FeedClientError(`no answer from GET /sse within ${this.requestTimeoutMs} ms`);
+      this.lost(generation, { reason: `GET /sse: ${error.message}`, error });
+    });
+    socket.write(request);
+  }
+
+  protected override teardown(): void {
+    const stream = this.stream;
+    this.stream = undefined;
+    if (stream !== undefined) {
+      stream.decoder?.stop();
+      stream.socket.destroy();
+    }
+    super.teardown();
   }
 
   private refused(generation: number, status: number, type: string, body: Buffer): void {
@@ -78,7 +150,7 @@ export class SseClient extends HttpFeedClient {
       this.fail(generation, new FeedClientError('GET /sse: the server answered 204: do not reconnect', { status }));
     } else {
       const error = httpError(status, body, 'GET /sse');
-      if (isRetryableStatus(status)) this.lost(generation, { code: status, reason: error.message, error });
+      if (isRetryableStatus(status)) this.lost(generation, { reason: error.message, code: status, error });
       else this.fail(generation, error);
     }
   }

@@ -1,27 +1,54 @@
-import net, { type NetConnectOpts, type Socket } from 'node:net';
-import tls, { type ConnectionOptions } from 'node:tls';
-import WebSocket, { type RawData } from 'ws';
+import type { Socket } from 'node:net';
 import { nowMicros } from '../servers/clock.js';
-import { BaseClient, FeedClientError, httpError, isRetryableStatus } from './base.js';
-import { readBody } from './http.js';
+import { BaseClient, FeedClientError, httpError, isRetryableStatus, type Loss } from './base.js';
+import { BodyCollector, BodyDecoder, HttpParseError, ResponseHeadReader } from './http-response.js';
+import { openSocket, requestHead } from './raw-socket.js';
 import type { FeedClientOptions } from './types.js';
+import { checkUpgrade, closePayload, handshakeKey, maskedFrame, OPCODE, WsFrameParser, type WsFrameHandler } from './ws-frames.js';
 
 /** How long close() waits for the server's closing handshake before cutting the socket. */
 const CLOSE_WAIT_MS = 1000;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** Close code of a connection that ended without a close frame (RFC 6455 §7.1.5). */
+const CLOSE_ABNORMAL = 1006;
+const CLOSE_NO_STATUS = 1005;
+
+/** Where one connection attempt is. */
+type Phase = 'handshake' | 'open' | 'closing';
 
 /**
- * WebSocket (the `ws` package, no extensions): `GET /ws?since=S&epoch=E`. Frames arrive as
- * Buffers and updates are read from the bytes without converting them to a string. The
- * socket is created here so that its bytes, the upgrade included, are metered.
+ * One WebSocket connection attempt: the socket, the handshake, the frame parser, and how the
+ * connection ended (reported to the client once the socket has closed, as `ws` does).
+ */
+interface Connection {
+  socket: Socket;
+  readonly generation: number;
+  phase: Phase;
+  parser: WsFrameParser | undefined;
+  /** nowMicros() of the socket read being parsed: every message of one read shares it. */
+  receivedAt: number;
+  closeSent: boolean;
+  /** How the connection ended, once known (a close frame, a protocol error). */
+  ending: Loss | undefined;
+  lastError: Error | undefined;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * WebSocket (RFC 6455, no extensions): `GET /ws?since=S&epoch=E`. The client speaks the
+ * protocol itself on a plain `net.Socket` (TLS for wss:): it writes the upgrade request,
+ * checks the 101 answer, and parses the frames straight from each socket read, so an update
+ * that arrives in one TCP read reaches {@link BaseClient.receive} as a range of the read
+ * buffer, without copies, streams or events in between (see {@link openSocket}). Every
+ * byte, the handshake included, goes through the one metered socket.
  *
  * Any close the client did not ask for (4000 drop, 1001 shutdown, 4002 slow consumer, a
- * broken socket, …) is a lost connection and leads to a reconnect; a 4xx answer to the
- * upgrade (other than 429) stops the client.
+ * broken socket, a protocol error, …) is a lost connection and leads to a reconnect; a 4xx
+ * answer to the upgrade (other than 429) stops the client.
  */
 export class WebSocketClient extends BaseClient {
   readonly protocol = 'ws' as const;
-  private socket: WebSocket | undefined;
+  private connection: Connection | undefined;
 
   constructor(options: FeedClientOptions) {
     super(options);
@@ -29,86 +56,195 @@ export class WebSocketClient extends BaseClient {
 
   protected override open(generation: number): void {
     const query = this.cursorQuery();
-    const { secure, authority, prefix } = this.target;
-    const url = `${secure ? 'wss' : 'ws'}://${authority}${prefix}/ws${query === '' ? '' : `?${query}`}`;
-    const ws = new WebSocket(url, {
-      perMessageDeflate: false,
-      // Only the ASCII head of a message is read on the hot path; full parses go through
-      // JSON.parse, which copes with any bytes.
-      skipUTF8Validation: true,
-      headers: this.headers,
-      handshakeTimeout: this.requestTimeoutMs,
-      createConnection: this.connectSocket as unknown as typeof net.createConnection,
+    const path = `${this.target.prefix}/ws${query === '' ? '' : `?${query}`}`;
+    const key = handshakeKey();
+    const request = requestHead('GET', path, this.target.authority, this.headers, {
+      fixed: { 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': key, Connection: 'Upgrade', Upgrade: 'websocket' },
     });
-    this.socket = ws;
-    this.counters.requests += 1;
-    let lastError: Error | undefined;
+    const connection: Connection = {
+      socket: undefined as unknown as Socket,
+      generation,
+      phase: 'handshake',
+      parser: undefined,
+      receivedAt: 0,
+      closeSent: false,
+      ending: undefined,
+      lastError: undefined,
+      timer: undefined,
+    };
+    this.connection = connection;
 
-    ws.on('message', (data: RawData) => {
-      if (generation !== this.generation) return;
-      const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-      this.receive(buf, 0, buf.length, nowMicros());
+    const heads = new ResponseHeadReader();
+    let errorBody: { decoder: BodyDecoder; collector: BodyCollector } | undefined;
+
+    const handshake = (chunk: Buffer, from: number, to: number): void => {
+      if (errorBody !== undefined) {
+        errorBody.decoder.push(chunk, from, to);
+        return;
+      }
+      let read;
+      try {
+        read = heads.push(chunk, from, to);
+      } catch (error) {
+        this.lost(generation, { code: CLOSE_ABNORMAL, reason: (error as HttpParseError).message, error: error as Error });
+        return;
+      }
+      if (read === undefined) return;
+      const { head } = read;
+      if (head.status !== 101) {
+        // An HTTP answer instead of the upgrade: read its body for the error it carries.
+        const settle = (body: Buffer | undefined): void => {
+          const error = httpError(head.status, body ?? Buffer.alloc(0), 'WebSocket upgrade');
+          if (isRetryableStatus(head.status)) this.lost(generation, { code: head.status, reason: error.message, error });
+          else this.fail(generation, error);
+        };
+        const collector = new BodyCollector(MAX_ERROR_BODY_BYTES, settle);
+        let decoder: BodyDecoder;
+        try {
+          decoder = new BodyDecoder(head, collector);
+        } catch {
+          settle(undefined);
+          return;
+        }
+        errorBody = { decoder, collector };
+        decoder.start();
+        decoder.push(read.buf, read.bodyStart, read.bodyEnd);
+        return;
+      }
+      const wrong = checkUpgrade(head.headers, key);
+      if (wrong !== undefined) {
+        const error = new FeedClientError(wrong);
+        this.lost(generation, { code: CLOSE_ABNORMAL, reason: wrong, error });
+        return;
+      }
+      socket.setTimeout(0);
+      connection.phase = 'open';
+      connection.parser = new WsFrameParser(this.frameHandler(connection));
+      if (read.bodyStart < read.bodyEnd) {
+        connection.receivedAt = nowMicros();
+        connection.parser.push(read.buf, read.bodyStart, read.bodyEnd);
+      }
+    };
+
+    // The hot path: one clock read per socket read, then the frames straight from the bytes.
+    const socket = openSocket(this.target, (buf, start, end) => {
+      const parser = connection.parser;
+      if (parser !== undefined) {
+        connection.receivedAt = nowMicros();
+        parser.push(buf, start, end);
+      } else if (connection.phase === 'handshake') {
+        handshake(buf, start, end);
+      }
     });
-    ws.on('error', (error) => {
-      lastError = error;
+    connection.socket = socket;
+    this.meter.track(socket);
+    this.counters.requests += 1;
+    socket.on('error', (error) => {
+      connection.lastError = error;
     });
-    ws.on('close', (code, reason) => {
-      const text = reason.length > 0 ? reason.toString('utf8') : (lastError?.message ?? `closed with code ${code}`);
-      this.lost(generation, { code, reason: text, error: lastError });
+    socket.on('close', () => {
+      if (connection.timer !== undefined) clearTimeout(connection.timer);
+      connection.timer = undefined;
+      connection.parser?.stop();
+      if (errorBody !== undefined) {
+        // Cut off before the whole error answer arrived, unless it was delimited by the close.
+        if (!errorBody.decoder.finish()) errorBody.collector.cutOff();
+        return;
+      }
+      const lastError = connection.lastError;
+      const loss = connection.ending ?? { code: CLOSE_ABNORMAL, reason: lastError?.message ?? `closed with code ${CLOSE_ABNORMAL}`, error: lastError };
+      this.lost(generation, loss);
     });
-    ws.on('unexpected-response', (_req, res) => {
-      const status = res.statusCode ?? 0;
-      const settle = (body: Buffer): void => {
-        const error = httpError(status, body, 'WebSocket upgrade');
-        if (isRetryableStatus(status)) this.lost(generation, { code: status, reason: error.message, error });
-        else this.fail(generation, error);
-        ws.terminate();
-      };
-      readBody(res, MAX_ERROR_BODY_BYTES).then(settle, () => settle(Buffer.alloc(0)));
+    socket.setTimeout(this.requestTimeoutMs, () => {
+      if (connection.phase !== 'handshake') return;
+      if (errorBody !== undefined) {
+        // The error answer stalled: settle it with what there is, as a cut-off body.
+        socket.destroy();
+        return;
+      }
+      const error = new FeedClientError('Opening handshake has timed out');
+      this.lost(generation, { code: CLOSE_ABNORMAL, reason: error.message, error });
     });
+    socket.write(request);
+  }
+
+  /** What the frames of `connection` do. */
+  private frameHandler(connection: Connection): WsFrameHandler {
+    return {
+      message: (buf, start, end) => this.receive(buf, start, end, connection.receivedAt),
+      ping: (payload) => {
+        if (!connection.closeSent && connection.socket.writable) connection.socket.write(maskedFrame(OPCODE.pong, payload));
+      },
+      pong: () => {},
+      close: (code, reason) => {
+        const text = reason.length > 0 ? reason.toString('utf8') : `closed with code ${code ?? CLOSE_NO_STATUS}`;
+        if (connection.ending === undefined) connection.ending = { code: code ?? CLOSE_NO_STATUS, reason: text };
+        // Echo the close (RFC 6455 §5.5.1) unless ours went first, then end our side; the
+        // server closes the TCP connection, and the loss is reported when it has.
+        this.sendClose(connection, code, reason);
+        this.finishClosing(connection);
+      },
+      error: (code, message) => {
+        const error = new FeedClientError(`WebSocket protocol error: ${message}`);
+        if (connection.ending === undefined) connection.ending = { code, reason: error.message, error };
+        this.sendClose(connection, code, '');
+        this.finishClosing(connection);
+      },
+    };
+  }
+
+  /** Sends a close frame once; the connection is then closing. */
+  private sendClose(connection: Connection, code: number | undefined, reason: string | Buffer): void {
+    connection.phase = 'closing';
+    if (connection.closeSent) return;
+    connection.closeSent = true;
+    if (connection.socket.writable) connection.socket.write(maskedFrame(OPCODE.close, closePayload(code, reason)));
+  }
+
+  /** Both close frames are out (or ours after an error): end our side, cut the socket if the server lingers. */
+  private finishClosing(connection: Connection): void {
+    connection.socket.end();
+    if (connection.timer === undefined && !connection.socket.destroyed) {
+      connection.timer = setTimeout(() => connection.socket.destroy(), CLOSE_WAIT_MS);
+    }
   }
 
   protected override teardown(): void {
-    const ws = this.socket;
-    this.socket = undefined;
-    ws?.terminate();
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection !== undefined) {
+      connection.parser?.stop();
+      if (connection.timer !== undefined) clearTimeout(connection.timer);
+      connection.timer = undefined;
+      connection.socket.destroy();
+    }
     this.failAllPings(new FeedClientError('the WebSocket closed before the pong arrived'));
   }
 
   protected override async shutdown(): Promise<void> {
-    const ws = this.socket;
-    this.socket = undefined;
-    if (ws !== undefined && ws.readyState === WebSocket.OPEN) {
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection !== undefined && connection.phase === 'open' && !connection.closeSent && !connection.socket.destroyed) {
+      const { socket } = connection;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => ws.terminate(), CLOSE_WAIT_MS);
-        ws.once('close', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        ws.close(1000, 'client close');
+        socket.once('close', () => resolve());
+        // The server answers with its close frame (then our side ends) and closes the TCP
+        // connection; without an answer the socket is cut after CLOSE_WAIT_MS.
+        this.sendClose(connection, 1000, 'client close');
+        connection.timer = setTimeout(() => socket.destroy(), CLOSE_WAIT_MS);
       });
-    } else {
-      ws?.terminate();
+    } else if (connection !== undefined) {
+      connection.parser?.stop();
+      if (connection.timer !== undefined) clearTimeout(connection.timer);
+      connection.timer = undefined;
+      connection.socket.destroy();
     }
     await this.meter.destroyAll();
   }
 
   protected override transmitPing(id: string, sentAt: number): void {
-    const ws = this.socket;
-    if (ws === undefined || ws.readyState !== WebSocket.OPEN) throw new FeedClientError('the WebSocket is not open');
-    ws.send(`{"type":"ping","id":${JSON.stringify(id)},"ts":${sentAt}}`);
+    const connection = this.connection;
+    if (connection === undefined || connection.phase !== 'open' || !connection.socket.writable) throw new FeedClientError('the WebSocket is not open');
+    connection.socket.write(maskedFrame(OPCODE.text, Buffer.from(`{"type":"ping","id":${JSON.stringify(id)},"ts":${sentAt}}`)));
   }
-
-  /** ws's own connect, plus metering of the socket. */
-  private readonly connectSocket = (options: NetConnectOpts & ConnectionOptions & { socketPath?: string; host?: string }): Socket => {
-    let socket: Socket;
-    if (this.target.secure) {
-      const servername = options.servername ?? (net.isIP(options.host ?? '') ? '' : options.host);
-      socket = tls.connect({ ...options, path: undefined, ...(servername === undefined ? {} : { servername }) } as ConnectionOptions);
-    } else {
-      socket = net.connect({ ...options, path: options.socketPath } as NetConnectOpts);
-    }
-    this.meter.track(socket);
-    return socket;
-  };
 }
