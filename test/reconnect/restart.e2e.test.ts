@@ -45,8 +45,9 @@ describe('scenario reconnect --restart', () => {
     expect(r).toMatchObject({ clientDrops: 10, recovered: 10, notRecovered: 0, resets: 10, recoveredByResume: 0, missedInOutage: 0 });
     expect(p.delivery.resets).toBe(10);
     // History is gone: what was published while the clients were away was replaced by the reset.
+    // (How much that is depends on whether a client came back before the new server's feed
+    // started, which a loaded machine decides; the identities below hold either way.)
     expect(r.coveredByReset).toBe(r.publishedDuringOutage);
-    expect(r.coveredByReset).toBeGreaterThan(0);
     expect(p.delivery).toMatchObject({ missed: 0, duplicated: 0, outOfOrder: 0 });
     expect(p.delivery.delivered).toBe(p.delivery.expected);
     // Both epochs' updates, less what the resets replaced.
