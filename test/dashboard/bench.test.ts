@@ -72,7 +72,7 @@ describe('live view and results view against a real short bench', () => {
       await page.waitForFunction((n) => document.querySelectorAll('[data-testid="live-done"] tbody tr').length === n, first.protocols.length);
       // Each chart has one line (or two) per protocol that ran.
       const datasets = await page.evaluate(() => document.querySelectorAll('[data-testid^="live-chart-"] canvas').length);
-      expect(datasets).toBe(7);
+      expect(datasets).toBe(8);
       await screenshot(page, 'live-done');
       await elementShot(page, '[data-testid="live-chart-latency"]', 'live-done-latency-chart');
       expect(errors).toEqual([]);

@@ -1,5 +1,5 @@
 import type { BenchResult, Phase, ProgressEvent, ProtocolResult, TimeseriesPoint } from '../../../bench/types.js';
-import { Chart, chartBox } from '../charts.js';
+import { Chart, chartBox, dropMarkerPlugin, type DropMarker } from '../charts.js';
 import { clear, h, help } from '../dom.js';
 import { formatAxisMs, formatBytes, formatClock, formatCount, formatMicros, formatNumber, formatPercent, isOneTwoFive } from '../format.js';
 import { httpUrl, type ServerInfo } from '../http.js';
@@ -44,7 +44,12 @@ interface SeriesSpec {
   log?: boolean;
   /** Whole numbers only (clients, reconnects). */
   integer?: boolean;
+  /** Draw a dashed red line at each drop the harness caused. */
+  drops?: boolean;
 }
+
+/** The status red: a drop is a disconnection, not a protocol. */
+const DROP_COLOUR = '#dc2626';
 
 const SERIES: SeriesSpec[] = [
   {
@@ -78,11 +83,24 @@ const SERIES: SeriesSpec[] = [
   {
     key: 'connected',
     title: 'Connected clients',
-    help: 'Clients whose connection is up (or whose last poll was answered).',
+    help: 'Clients whose connection is up (or whose last poll was answered). Red dashed lines: drops the harness caused.',
     axis: 'clients',
     lines: [{ name: 'connected', value: (p) => p.connected }],
     tick: (v) => formatNumber(v, 0),
     integer: true,
+    drops: true,
+  },
+  {
+    key: 'storm',
+    title: 'Reconnect storm (per second)',
+    help: 'Reconnect attempts the clients started each second (solid) and connections or poll requests the server accepted each second (dashed). Red dashed lines: drops.',
+    axis: 'per second',
+    lines: [
+      { name: 'attempts/s', value: (p) => p.reconnectsPerSecond ?? null },
+      { name: 'server accepts/s', value: (p) => p.serverAcceptedPerSecond, dashed: true },
+    ],
+    tick: (v) => `${formatNumber(v, v < 10 ? 1 : 0)} /s`,
+    drops: true,
   },
   {
     key: 'reconnects',
@@ -116,7 +134,7 @@ const SERIES: SeriesSpec[] = [
 
 declare global {
   interface Window {
-    __wirelabLive?: { ticks: number; runId: string | undefined; phase: string | undefined; done: boolean };
+    __wirelabLive?: { ticks: number; runId: string | undefined; phase: string | undefined; done: boolean; drops: number };
   }
 }
 
@@ -130,6 +148,8 @@ export class LiveView implements View {
   private readonly doneTable: HTMLElement;
   private readonly doneSection: HTMLElement;
   private readonly charts = new Map<string, Chart<'line', Array<{ x: number; y: number | null }>>>();
+  /** One per `drop` event of the run, drawn on the charts whose spec asks for it. */
+  private readonly dropMarkers: DropMarker[] = [];
   private source: EventSource | undefined;
   private run: LiveRun | undefined;
   private dirty = false;
@@ -138,7 +158,7 @@ export class LiveView implements View {
   private timer: ReturnType<typeof setInterval> | undefined;
   private info: ServerInfo | undefined;
   private streamState: 'idle' | 'open' | 'error' | 'unavailable' = 'idle';
-  private readonly probe = { ticks: 0, runId: undefined as string | undefined, phase: undefined as string | undefined, done: false };
+  private readonly probe = { ticks: 0, runId: undefined as string | undefined, phase: undefined as string | undefined, done: false, drops: 0 };
 
   constructor() {
     window.__wirelabLive = this.probe;
@@ -242,6 +262,8 @@ export class LiveView implements View {
           failed: undefined,
         };
         for (const chart of this.charts.values()) chart.data.datasets = [];
+        this.dropMarkers.length = 0;
+        this.probe.drops = 0;
         this.probe.runId = event.runId;
         this.probe.ticks = 0;
         this.probe.done = false;
@@ -264,6 +286,11 @@ export class LiveView implements View {
           this.run.current.phase = event.point.phase;
           this.run.current.t = event.point.t;
         }
+        break;
+      case 'drop':
+        if (this.run === undefined) return;
+        this.dropMarkers.push({ x: Math.round(event.drop.t / 100) / 10, label: `↯ ${event.drop.kind === 'net-reset' ? 'reset' : event.drop.kind}`, colour: DROP_COLOUR });
+        this.probe.drops += 1;
         break;
       case 'protocol-done':
         if (this.run === undefined) return;
@@ -371,6 +398,7 @@ export class LiveView implements View {
           },
         },
       },
+      plugins: spec.drops === true ? [dropMarkerPlugin(() => this.dropMarkers)] : [],
     });
   }
 
@@ -436,6 +464,7 @@ export class LiveView implements View {
       item('Connected', point === undefined ? '—' : formatCount(point.connected), 'Clients connected right now.', 'now-connected'),
       item('Messages/s', point === undefined ? '—' : formatCount(point.messagesPerSecond), 'Updates received per second, all clients together.', 'now-messages'),
       item('Latency p50 / p99', point === undefined ? '—' : `${formatMicros(point.latencyP50)} / ${formatMicros(point.latencyP99)}`, 'One-way delivery latency over the last second.', 'now-latency'),
+      item('Reconnects/s', point?.reconnectsPerSecond === undefined ? '—' : formatCount(point.reconnectsPerSecond), 'Reconnect attempts the clients started in the last second.', 'now-reconnects'),
       item('Bandwidth', point === undefined ? '—' : `${formatBytes(point.bytesPerSecond)}/s`, 'Bytes per second at the client sockets.', 'now-bytes'),
       item('Server CPU', point === undefined ? '—' : formatPercent(point.serverCpuPercent), 'Server process CPU, % of one core.', 'now-cpu'),
       item('Server RSS', point === undefined ? '—' : formatBytes(point.serverRssBytes), 'Server resident memory.', 'now-rss'),

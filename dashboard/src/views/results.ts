@@ -1,6 +1,6 @@
 import { METRICS, findMetric, type MetricDefinition, type MetricUnit } from '../../../bench/metrics.js';
 import type { BenchResult, ProtocolResult } from '../../../bench/types.js';
-import { Chart, chartBox } from '../charts.js';
+import { Chart, chartBox, dropMarkerPlugin, type DropMarker } from '../charts.js';
 import { clear, h, help } from '../dom.js';
 import { deltaPercent, formatAxisMs, formatBytes, formatCount, formatDate, formatDelta, formatDurationMs, formatMicros, formatMsNumber, formatNumber, formatPercent, isOneTwoFive } from '../format.js';
 import { fetchJson, HttpError, type ServerInfo } from '../http.js';
@@ -52,6 +52,33 @@ const COMPARED_SETTINGS: Array<[string, string]> = [
   ['pollIntervalMs', 'poll interval ms'],
   ['workers', 'workers'],
 ];
+
+/** The figures of the reconnect table, in order; labels and help texts come from bench/metrics.ts. */
+const RECONNECT_FIGURES = [
+  'reconnect.drops',
+  'reconnect.clientDrops',
+  'reconnect.recovered',
+  'reconnect.notRecovered',
+  'reconnect.recovery.p50',
+  'reconnect.recovery.p99',
+  'reconnect.recovery.max',
+  'reconnect.publishedDuringOutage',
+  'reconnect.recoveredByResume',
+  'reconnect.missedInOutage',
+  'reconnect.coveredByReset',
+  'reconnect.duplicated',
+  'reconnect.resets',
+  'reconnect.attempts',
+  'reconnect.attemptsPerSecondPeak',
+  'reconnect.acceptedPerSecondBaseline',
+  'reconnect.clientAttemptsPerSecondPeak',
+  'net.proxyResets',
+];
+/** Figures that must be 0: anything else is shown red. */
+const MUST_BE_ZERO = new Set(['reconnect.notRecovered', 'reconnect.missedInOutage']);
+/** The status red: a drop is a disconnection, not a protocol. */
+const DROP_COLOUR = '#dc2626';
+const DROP_LABEL: Record<string, string> = { drop: 'drop', restart: 'restart', 'net-reset': 'reset' };
 
 const GROUPS: Array<[string, string]> = [
   ['clients', 'Clients'],
@@ -328,6 +355,11 @@ export class ResultsView implements View {
     }
     const errors = run.protocols.flatMap((p) => p.errors.map((e) => `${protocolLabel(p.protocol)}: ${e}`));
     if (errors.length > 0) panel.append(h('details', { class: 'errors' }, h('summary', {}, `${errors.length} client error(s)`), h('ul', {}, ...errors.slice(0, 50).map((e) => h('li', {}, e)))));
+    if (run.protocols.some((p) => p.reconnect !== null && p.reconnect !== undefined)) {
+      const timelines = h('div', { class: 'charts-grid reconnect-charts' });
+      panel.append(this.reconnectSection(run, timelines));
+      queueMicrotask(() => this.drawReconnectTimelines(run, timelines));
+    }
     const charts = h('div', { class: 'charts-grid results-charts' });
     panel.append(charts);
     // Charts need their canvas in the document to size themselves.
@@ -336,7 +368,9 @@ export class ResultsView implements View {
   }
 
   private metricsTable(run: BenchResult): HTMLElement {
-    const metrics = this.visibleMetrics([run]);
+    // A run with drops has its own Reconnect section: its figures are not repeated here.
+    const hasReconnect = run.protocols.some((p) => p.reconnect !== null && p.reconnect !== undefined);
+    const metrics = this.visibleMetrics([run]).filter((metric) => !(hasReconnect && RECONNECT_FIGURES.includes(metric.key)));
     const head = h('tr', {}, h('th', {}, 'Metric'), ...run.protocols.map((p) => h('th', { class: 'num' }, h('span', { class: 'protocol-chip', style: `--protocol:${protocolColour(p.protocol)}` }, protocolLabel(p.protocol)))));
     const body = h('tbody', {});
     let group = '';
@@ -356,6 +390,116 @@ export class ResultsView implements View {
       );
     }
     return h('div', { class: 'table-scroll' }, h('table', { class: 'data-table metrics-table', 'data-testid': 'metrics-table' }, h('thead', {}, head), body));
+  }
+
+  /** The reconnect figures of every protocol (one column each) above the timelines. */
+  private reconnectSection(run: BenchResult, timelines: HTMLElement): HTMLElement {
+    const metrics = RECONNECT_FIGURES.flatMap((key) => {
+      const metric = findMetric(key);
+      return metric !== undefined && run.protocols.some((p) => safeGet(metric, p) !== null) ? [metric] : [];
+    });
+    const head = h('tr', {}, h('th', {}, 'Figure'), ...run.protocols.map((p) => h('th', { class: 'num' }, h('span', { class: 'protocol-chip', style: `--protocol:${protocolColour(p.protocol)}` }, protocolLabel(p.protocol)))));
+    const rows = metrics.map((metric) =>
+      h(
+        'tr',
+        { 'data-metric': metric.key },
+        h('th', { scope: 'row' }, `${metric.label} `, h('span', { class: 'unit' }, unitLabel(metric.unit)), ' ', help(metric.description)),
+        ...run.protocols.map((p) => {
+          const value = safeGet(metric, p);
+          const alarm = MUST_BE_ZERO.has(metric.key) && value !== null && value > 0;
+          return h('td', { class: `num${alarm ? ' alarm' : ''}`, 'data-protocol': p.protocol, title: alarm ? 'should be 0' : null }, formatMetricValue(metric.unit, value));
+        }),
+      ),
+    );
+    const drops = run.protocols.flatMap((p) => p.reconnect?.events ?? []);
+    const kinds = [...new Set(drops.map((d) => d.kind))].map((k) => (k === 'net-reset' ? 'proxy resets (--net-reset-every)' : k === 'restart' ? 'server restarts (--restart)' : 'control drops'));
+    return h(
+      'section',
+      { class: 'reconnect-section', 'data-testid': 'reconnect-section' },
+      h('h4', {}, 'Reconnect'),
+      h(
+        'p',
+        { class: 'chart-help' },
+        `The harness cut every connection ${drops.length === 0 ? 'during the window' : `${drops.length} time(s) in all (${kinds.join(', ')})`}; these figures say how the clients came back: recovery is drop → first feed message again, per client-drop; resume must bring back every update published in the outage (missed in outage = 0).`,
+      ),
+      h('div', { class: 'table-scroll' }, h('table', { class: 'data-table metrics-table compact', 'data-testid': 'reconnect-table' }, h('thead', {}, head), h('tbody', {}, ...rows))),
+      timelines,
+    );
+  }
+
+  /**
+   * Per protocol: connected clients (left axis) and the storm, attempts/s and accepts/s (right
+   * axis), with a dashed red line at each drop. The rates come from `reconnect.storm` (~200 ms)
+   * when it has points, else from the per-second time series.
+   */
+  private drawReconnectTimelines(run: BenchResult, grid: HTMLElement): void {
+    if (!grid.isConnected) return;
+    for (const p of run.protocols) {
+      const figures = p.reconnect;
+      if (figures === null || figures === undefined) continue;
+      const colour = protocolColour(p.protocol);
+      const label = protocolLabel(p.protocol);
+      const points = run.timeseries.filter((pt) => pt.protocol === p.protocol);
+      const storm = figures.storm ?? [];
+      const fine = storm.length > 0;
+      const { box, canvas } = chartBox(
+        `Reconnect timeline: ${label}`,
+        `Connected clients (solid, left axis, one sample a second: an outage shorter than that may not show) dip at each drop (red dashed line) and climb back. Right axis: reconnect attempts the clients started per second (dashed) and connections or poll requests the server accepted per second (dotted), ${fine ? 'at ~200 ms' : 'per second'}.`,
+        `reconnect-timeline-${p.protocol}`,
+      );
+      box.dataset.protocol = p.protocol;
+      box.dataset.drops = String(figures.events.length);
+      grid.append(box);
+      const connected = points.map((pt) => ({ x: pt.t / 1000, y: pt.connected }));
+      const attempts = fine ? storm.map((s) => ({ x: s.t / 1000, y: s.attemptsPerSecond })) : points.map((pt) => ({ x: pt.t / 1000, y: pt.reconnectsPerSecond ?? null }));
+      const accepts = fine ? storm.map((s) => ({ x: s.t / 1000, y: s.acceptedPerSecond })) : points.map((pt) => ({ x: pt.t / 1000, y: pt.serverAcceptedPerSecond }));
+      if (connected.length === 0 && attempts.length === 0) {
+        box.append(h('p', { class: 'empty' }, 'No time series was recorded for this protocol.'));
+        continue;
+      }
+      const markers: DropMarker[] = figures.events.map((event, index) => ({
+        x: event.t / 1000,
+        label: `↯ ${DROP_LABEL[event.kind] ?? event.kind}${figures.events.length > 1 ? ` ${index + 1}` : ''}`,
+        colour: DROP_COLOUR,
+      }));
+      const xs = [...connected, ...attempts].map((pt) => pt.x).concat(markers.map((m) => m.x));
+      const perSecond = (v: number) => `${formatNumber(v, v < 10 ? 1 : 0)} /s`;
+      const requested = p.clients.requested;
+      this.charts.push(
+        new Chart(canvas, {
+          type: 'line',
+          data: {
+            datasets: [
+              { label: 'connected clients', data: connected, yAxisID: 'y', borderColor: colour, backgroundColor: withAlpha(colour, 0.12), fill: 'origin', borderWidth: 2, pointRadius: 0, pointHitRadius: 6, tension: 0 },
+              { label: 'reconnect attempts/s (clients)', data: attempts, yAxisID: 'y1', borderColor: colour, backgroundColor: colour, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, pointHitRadius: 6, spanGaps: true, tension: 0 },
+              { label: 'accepts/s (server)', data: accepts, yAxisID: 'y1', borderColor: withAlpha(colour, 0.6), backgroundColor: withAlpha(colour, 0.6), borderDash: [2, 3], borderWidth: 1.5, pointRadius: 0, pointHitRadius: 6, spanGaps: true, tension: 0 },
+              // Only for the legend: the drop markers are drawn by the plugin.
+              { label: 'drop', data: [], borderColor: DROP_COLOUR, backgroundColor: DROP_COLOUR, borderDash: [4, 3], borderWidth: 1.5 },
+            ],
+          },
+          options: {
+            parsing: false,
+            interaction: { mode: 'nearest', axis: 'x', intersect: false },
+            scales: {
+              x: { type: 'linear', min: Math.floor(Math.min(...xs)), max: Math.ceil(Math.max(...xs)), title: { display: true, text: 'time since the run started (s)' }, ticks: { callback: (v) => `${v} s`, maxTicksLimit: 12 } },
+              // Headroom above the clients requested, so the drop labels do not sit on the line.
+              y: { type: 'linear', beginAtZero: true, suggestedMax: requested, grace: '12%', title: { display: true, text: 'connected clients' }, ticks: { precision: 0, maxTicksLimit: 6 } },
+              y1: { type: 'linear', position: 'right', beginAtZero: true, suggestedMax: 1, grid: { drawOnChartArea: false }, title: { display: true, text: 'per second' }, ticks: { callback: (v) => perSecond(Number(v)), maxTicksLimit: 6 } },
+            },
+            plugins: {
+              legend: { position: 'bottom', labels: { boxWidth: 14, boxHeight: 2 } },
+              tooltip: {
+                callbacks: {
+                  title: (items) => `${formatNumber(items[0]?.parsed.x ?? 0, 1)} s`,
+                  label: (item) => `${item.dataset.label ?? ''}: ${item.parsed.y === null ? '—' : item.dataset.yAxisID === 'y' ? formatCount(item.parsed.y) : perSecond(item.parsed.y)}`,
+                },
+              },
+            },
+          },
+          plugins: [dropMarkerPlugin(() => markers)],
+        }),
+      );
+    }
   }
 
   private drawCharts(run: BenchResult, grid: HTMLElement): void {
