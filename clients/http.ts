@@ -4,7 +4,6 @@ import type { Socket } from 'node:net';
 import { nowMicros } from '../servers/clock.js';
 import { asError, BaseClient, FeedClientError, httpError } from './base.js';
 import { parseMessage } from './frame.js';
-import type { FeedClientOptions } from './types.js';
 
 /** A complete HTTP answer. */
 export interface Answer {
@@ -44,27 +43,20 @@ export function readBody(res: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /**
- * What the three HTTP protocols share: a keep-alive Agent of the client's own with one socket
- * (as a browser tab would hold), byte counting on every socket, and PING as `POST /ping` on a
- * new connection, as a browser's `fetch` would send it.
+ * What the three HTTP protocols share: byte counting on every socket, and PING as
+ * `POST /ping` on a new connection, as a browser's `fetch` would send it (through node:http:
+ * it is not the hot path). The feed requests themselves (the SSE stream, the polls) are
+ * written and read by the subclasses on sockets of their own (see `raw-socket.ts`).
  */
 export abstract class HttpFeedClient extends BaseClient {
-  protected readonly agent: http.Agent;
-  /** The feed request in flight (poll or SSE stream). */
-  protected current: ClientRequest | undefined;
   private readonly pingRequests = new Set<ClientRequest>();
 
-  constructor(options: FeedClientOptions) {
-    super(options);
-    const agentOptions = { keepAlive: true, maxSockets: 1 };
-    this.agent = this.target.secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-  }
-
   /**
-   * Starts a request to `path` (under the URL's prefix). Counts it, meters its socket, and
-   * destroys it when no socket activity happens for `timeoutMs`. The caller ends it.
+   * Starts a request to `path` (under the URL's prefix) on a new connection. Counts it,
+   * meters its socket, and destroys it when no socket activity happens for `timeoutMs`. The
+   * caller ends it.
    */
-  protected request(method: string, path: string, headers: OutgoingHttpHeaders, agent: http.Agent | false, timeoutMs: number): ClientRequest {
+  protected request(method: string, path: string, headers: OutgoingHttpHeaders, timeoutMs: number): ClientRequest {
     const send = this.target.secure ? https.request : http.request;
     const req = send({
       hostname: this.target.hostname,
@@ -72,7 +64,7 @@ export abstract class HttpFeedClient extends BaseClient {
       path: this.target.prefix + path,
       method,
       headers,
-      agent,
+      agent: false,
       timeout: timeoutMs,
     });
     this.counters.requests += 1;
@@ -94,7 +86,7 @@ export abstract class HttpFeedClient extends BaseClient {
   protected override transmitPing(id: string, sentAt: number): void {
     const body = `{"id":${JSON.stringify(id)},"ts":${sentAt}}`;
     const headers = { ...this.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    const req = this.request('POST', '/ping', headers, false, this.requestTimeoutMs);
+    const req = this.request('POST', '/ping', headers, this.requestTimeoutMs);
     this.pingRequests.add(req);
     req.on('close', () => this.pingRequests.delete(req));
     this.exchange(req, MAX_SMALL_BODY_BYTES).then(
@@ -112,17 +104,13 @@ export abstract class HttpFeedClient extends BaseClient {
     req.end(body);
   }
 
-  protected override teardown(): void {
-    const req = this.current;
-    this.current = undefined;
-    req?.destroy();
-  }
+  /** The subclasses drop their feed connection; PINGs go on (they have connections of their own). */
+  protected override teardown(): void {}
 
   protected override async shutdown(): Promise<void> {
     this.teardown();
     for (const req of this.pingRequests) req.destroy();
     this.pingRequests.clear();
-    this.agent.destroy();
     await this.meter.destroyAll();
   }
 }

@@ -1,27 +1,114 @@
-import { asError, FeedClientError, httpError, isRetryableStatus } from './base.js';
-import { HttpFeedClient, MAX_ANSWER_BYTES, type Answer } from './http.js';
+import type { Socket } from 'node:net';
+import { nowMicros } from '../servers/clock.js';
+import { FeedClientError, httpError, isRetryableStatus } from './base.js';
+import { HttpFeedClient, MAX_ANSWER_BYTES } from './http.js';
+import { BodyDecoder, ResponseHeadReader, type BodySink, type ResponseHead } from './http-response.js';
 import { PollAnswerReader } from './poll-answer.js';
+import { openSocket, requestHead } from './raw-socket.js';
 import type { FeedClientOptions } from './types.js';
+
+/** Largest error body read (the `{"error":…}` of a non-200 answer). */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/**
+ * One poll on the wire: the request sent and its answer as far as it has arrived. It is also
+ * the sink of the answer's body (a class, so no closures are made per request).
+ */
+class Exchange implements BodySink {
+  /** Some byte of the answer has arrived. */
+  answered = false;
+  heads = new ResponseHeadReader();
+  head: ResponseHead | undefined = undefined;
+  decoder: BodyDecoder | undefined = undefined;
+  /** The connection stays open after this answer. */
+  keepAlive = true;
+  /** The body, as far as it has arrived: parts[i] for i >= shared are views into the current read. */
+  readonly parts: Buffer[] = [];
+  shared = 0;
+  size = 0;
+  /** Largest body accepted. */
+  limit = MAX_ANSWER_BYTES;
+  /** The body is complete (`failure` undefined) or broken. */
+  complete = false;
+  failure: string | undefined = undefined;
+
+  constructor(
+    readonly generation: number,
+    readonly path: string,
+    readonly extraQuery: string,
+    readonly timeoutMs: number,
+    readonly then: (generation: number) => void,
+    /** This is the one retry of a request that failed on a stale keep-alive socket. */
+    readonly retry: boolean,
+    /** The request went out on a connection that had carried an earlier one. */
+    readonly reused: boolean,
+  ) {}
+
+  data(buf: Buffer, start: number, end: number): void {
+    if (this.complete) return;
+    this.size += end - start;
+    if (this.size > this.limit) {
+      this.complete = true;
+      this.failure = `answer larger than ${this.limit} bytes`;
+      return;
+    }
+    this.parts.push(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
+  }
+
+  end(): void {
+    this.complete = true;
+  }
+
+  error(message: string): void {
+    this.complete = true;
+    this.failure = `bad body: ${message}`;
+  }
+}
+
+/** The client's keep-alive connection. */
+interface Connection {
+  readonly socket: Socket;
+  /** Requests written on it. */
+  uses: number;
+  /** The poll in flight on it, if any. */
+  exchange: Exchange | undefined;
+  /** The socket's last error. */
+  error: Error | undefined;
+  /** The socket's inactivity limit. */
+  timeoutMs: number;
+}
 
 /**
  * What long and short polling share: one GET at a time on the client's keep-alive socket,
  * the answer `{"epoch","next","events"}` read without JSON.parse, `next` kept as the cursor.
  * The subclasses decide only when the next request goes out.
+ *
+ * The client speaks HTTP/1.1 itself on one persistent TCP (or TLS) connection opened with
+ * {@link openSocket}, as the SSE client does: each request is written as bytes, and the answer
+ * (head, then a body sized by Content-Length, chunked, or delimited by the close) is read
+ * straight from the socket's reads. A body that arrives in one read (the usual case) is read
+ * in place, without a copy. When the server closes the connection (`Connection: close`, an
+ * idle keep-alive timeout, a drop), the next request opens a new one.
  */
 export abstract class PollingClient extends HttpFeedClient {
   /** The `since` of the next request: the last answer's `next`. */
   private cursor: number | undefined;
   private readonly reader = new PollAnswerReader();
   /**
-   * Retry at once, once, a request that failed on a reused keep-alive socket before any
-   * answer: the server closed the idle socket just as it was reused (what browsers retry
-   * silently too). Short polling only: a held long poll that breaks is a real drop.
+   * Retry at once, once, a request that failed on a reused keep-alive socket before any byte
+   * of the answer: the server closed the idle socket just as it was reused (what browsers
+   * retry silently too). Short polling only: a held long poll that breaks is a real drop.
    */
   protected retryStaleSocket = false;
+  private connection: Connection | undefined;
+  /** The request head after its request line: Host, the caller's headers, Connection. */
+  private readonly headTail: string;
 
   constructor(options: FeedClientOptions) {
     super(options);
     this.cursor = options.since;
+    const head = requestHead('GET', '/', this.target.authority, this.headers, { defaults: { Connection: 'keep-alive' } });
+    this.headTail = head.slice(head.indexOf('\r\n') + 2);
   }
 
   /**
@@ -32,34 +119,147 @@ export abstract class PollingClient extends HttpFeedClient {
   protected poll(generation: number, path: string, extraQuery: string, timeoutMs: number, then: (generation: number) => void, retry = false): void {
     const cursor = this.cursorQuery(this.cursor);
     const query = cursor === '' ? extraQuery : extraQuery === '' ? cursor : `${cursor}&${extraQuery}`;
-    const req = this.request('GET', query === '' ? path : `${path}?${query}`, this.headers, this.agent, timeoutMs);
-    this.current = req;
-    let answered = false;
-    req.once('response', () => {
-      answered = true;
+    const target = `${this.target.prefix}${path}${query === '' ? '' : `?${query}`}`;
+    let connection = this.connection;
+    if (connection === undefined || connection.socket.destroyed || connection.socket.writableEnded || connection.socket.readableEnded) connection = this.openConnection();
+    const reused = connection.uses > 0;
+    connection.uses += 1;
+    connection.exchange = new Exchange(generation, path, extraQuery, timeoutMs, then, retry, reused);
+    this.counters.requests += 1;
+    // The socket's inactivity timer is refreshed by every read and write; it is set again
+    // only when the limit changes. While no poll is in flight it is ignored.
+    if (connection.timeoutMs !== timeoutMs) {
+      connection.timeoutMs = timeoutMs;
+      connection.socket.setTimeout(timeoutMs);
+    }
+    connection.socket.write(`GET ${target} HTTP/1.1\r\n${this.headTail}`, 'latin1');
+  }
+
+  /** Opens a new connection (the old one, if any, is gone) and makes it the client's. */
+  private openConnection(): Connection {
+    const connection: Connection = { socket: undefined as unknown as Socket, uses: 0, exchange: undefined, error: undefined, timeoutMs: 0 };
+    const socket = openSocket(this.target, (buf, start, end) => this.onRead(connection, buf, start, end));
+    (connection as { socket: Socket }).socket = socket;
+    this.connection = connection;
+    this.meter.track(socket);
+    socket.on('error', (error) => {
+      connection.error = error;
     });
-    this.exchange(req, MAX_ANSWER_BYTES).then(
-      (answer) => {
-        if (generation !== this.generation) return;
-        this.current = undefined;
-        if (this.deliver(generation, path, answer)) then(generation);
-      },
-      (error: unknown) => {
-        if (generation !== this.generation) return;
-        const cause = asError(error);
-        if (this.retryStaleSocket && !retry && !answered && req.reusedSocket && isConnectionReset(cause)) {
-          this.poll(generation, path, extraQuery, timeoutMs, then, true);
-          return;
+    socket.on('timeout', () => this.onTimeout(connection));
+    socket.on('close', () => this.onClose(connection));
+    return connection;
+  }
+
+  /** The hot path: one socket read, parsed at once. */
+  private onRead(connection: Connection, buf: Buffer, start: number, end: number): void {
+    const exchange = connection.exchange;
+    if (exchange === undefined) {
+      // Bytes nobody asked for: the connection cannot be trusted for the next request.
+      if (start < end) this.drop(connection);
+      return;
+    }
+    exchange.answered = true;
+    let from = start;
+    if (exchange.decoder === undefined) {
+      let read;
+      try {
+        read = exchange.heads.push(buf, start, end);
+        while (read !== undefined && read.head.status >= 100 && read.head.status < 200 && read.head.status !== 101) {
+          // An interim answer (100 Continue, 103 Early Hints): the real one follows.
+          exchange.heads = new ResponseHeadReader();
+          read = exchange.heads.push(read.buf, read.bodyStart, read.bodyEnd);
         }
-        this.lost(generation, { reason: `GET ${path}: ${cause.message}`, error: cause });
-      },
-    );
-    req.end();
+        if (read === undefined) return;
+        this.startBody(exchange, read.head);
+      } catch (error) {
+        this.failExchange(connection, exchange, `GET ${exchange.path}: ${(error as Error).message}`, error as Error);
+        return;
+      }
+      buf = read.buf;
+      from = read.bodyStart;
+      end = read.bodyEnd;
+      exchange.decoder!.start();
+    }
+    if (!exchange.complete) exchange.decoder!.push(buf, from, end);
+    if (exchange.complete) {
+      this.finishExchange(connection, exchange, nowMicros());
+      return;
+    }
+    // The body goes on in a later read: keep what this read gave (the read buffer is reused).
+    const parts = exchange.parts;
+    for (let i = exchange.shared; i < parts.length; i++) parts[i] = Buffer.from(parts[i]!);
+    exchange.shared = parts.length;
+  }
+
+  /** The head of the answer arrived: choose how its body is read. */
+  private startBody(exchange: Exchange, head: ResponseHead): void {
+    exchange.head = head;
+    const connectionHeader = head.headers.connection?.toLowerCase() ?? '';
+    exchange.keepAlive = head.version === 'HTTP/1.1' ? !/\bclose\b/.test(connectionHeader) : /\bkeep-alive\b/.test(connectionHeader);
+    exchange.limit = head.status === 200 ? MAX_ANSWER_BYTES : MAX_ERROR_BODY_BYTES;
+    exchange.decoder = new BodyDecoder(head, exchange);
+  }
+
+  /** The answer of `exchange` is complete (or broken): hand it on, free the connection. */
+  private finishExchange(connection: Connection, exchange: Exchange, receivedAt: number): void {
+    connection.exchange = undefined;
+    if (exchange.failure !== undefined) {
+      this.drop(connection);
+      const error = new FeedClientError(`GET ${exchange.path}: ${exchange.failure}`);
+      this.lost(exchange.generation, { reason: error.message, error });
+      return;
+    }
+    if (!exchange.keepAlive) this.drop(connection);
+    const parts = exchange.parts;
+    const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts, exchange.size);
+    if (exchange.generation !== this.generation) return;
+    if (this.deliver(exchange.generation, exchange.path, exchange.head!.status, body, receivedAt)) exchange.then(exchange.generation);
+  }
+
+  /** The request of `exchange` failed: a lost connection. */
+  private failExchange(connection: Connection, exchange: Exchange, reason: string, error: Error): void {
+    connection.exchange = undefined;
+    this.drop(connection);
+    this.lost(exchange.generation, { reason, error });
+  }
+
+  private onTimeout(connection: Connection): void {
+    const exchange = connection.exchange;
+    if (exchange === undefined) return;
+    const what = `GET ${exchange.path}`;
+    this.failExchange(connection, exchange, `${what}: no answer from ${what} within ${exchange.timeoutMs} ms`, new FeedClientError(`no answer from ${what} within ${exchange.timeoutMs} ms`));
+  }
+
+  private onClose(connection: Connection): void {
+    if (this.connection === connection) this.connection = undefined;
+    const exchange = connection.exchange;
+    if (exchange === undefined) return;
+    connection.exchange = undefined;
+    if (exchange.decoder !== undefined && exchange.decoder.finish()) {
+      // A body delimited by the close (or one the close completed): the answer is whole.
+      exchange.keepAlive = false;
+      this.finishExchange(connection, exchange, nowMicros());
+      return;
+    }
+    if (exchange.generation !== this.generation) return;
+    if (this.retryStaleSocket && !exchange.retry && exchange.reused && !exchange.answered) {
+      // The server closed the idle connection just as it was reused: once more, at once.
+      this.poll(exchange.generation, exchange.path, exchange.extraQuery, exchange.timeoutMs, exchange.then, true);
+      return;
+    }
+    const cause = connection.error ?? new FeedClientError(exchange.answered ? 'the answer was cut off' : 'socket hang up');
+    this.lost(exchange.generation, { reason: `GET ${exchange.path}: ${cause.message}`, error: cause });
+  }
+
+  /** Closes `connection` at once; a poll in flight on it is abandoned (the caller reports it). */
+  private drop(connection: Connection): void {
+    connection.exchange = undefined;
+    if (this.connection === connection) this.connection = undefined;
+    connection.socket.destroy();
   }
 
   /** Delivers one answer; false when the attempt ended (error, or closed by a handler). */
-  private deliver(generation: number, path: string, answer: Answer): boolean {
-    const { status, body, receivedAt } = answer;
+  private deliver(generation: number, path: string, status: number, body: Buffer, receivedAt: number): boolean {
     if (status !== 200) {
       const error = httpError(status, body, `GET ${path}`);
       if (isRetryableStatus(status)) this.lost(generation, { code: status, reason: error.message, error });
@@ -86,9 +286,17 @@ export abstract class PollingClient extends HttpFeedClient {
     }
     return generation === this.generation;
   }
-}
 
-function isConnectionReset(error: Error): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ECONNRESET' || code === 'EPIPE';
+  /** Drops the poll in flight (the attempt ended); an idle keep-alive connection is kept. */
+  protected override teardown(): void {
+    const connection = this.connection;
+    if (connection !== undefined && connection.exchange !== undefined) this.drop(connection);
+    super.teardown();
+  }
+
+  protected override async shutdown(): Promise<void> {
+    const connection = this.connection;
+    if (connection !== undefined) this.drop(connection);
+    await super.shutdown();
+  }
 }
