@@ -57,7 +57,8 @@ export class ControlClient {
       });
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new TargetError(`cannot reach ${this.baseUrl}${path}: ${cause?.code ?? ''} ${cause?.message ?? (error as Error).message}`.trim());
+      const why = [cause?.code, cause?.message ?? (error as Error).message].filter((part) => part !== undefined && part !== '').join(' ');
+      throw new TargetError(`cannot reach ${this.baseUrl}${path}: ${why}`);
     }
     const text = await response.text();
     if (!response.ok) {
