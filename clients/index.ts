@@ -37,6 +37,6 @@ export { LongPollClient, DEFAULT_LONG_POLL_TIMEOUT_MS } from './long-poll.js';
 export { PollAnswerReader } from './poll-answer.js';
 export { ShortPollClient, DEFAULT_POLL_INTERVAL_MS } from './short-poll.js';
 export { SseClient } from './sse.js';
-export { SseParser, type SseEventHandler } from './sse-parser.js';
+export { SseStreamParser, type SseStreamHandler } from './sse-stream.js';
 export { WebSocketClient } from './websocket.js';
 export * from './types.js';

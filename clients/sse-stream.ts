@@ -7,8 +7,7 @@
  * whole events in one read, copies nothing: a one-line event is handed over as a range of
  * the input.
  *
- * Same format rules as {@link SseParser} (clients/sse-parser.ts): chunks split anywhere,
- * LF/CRLF/CR line ends, a leading UTF-8 BOM skipped, `:` comments, `data`, `id`, `retry`;
+ * Format rules: chunks split anywhere, LF/CRLF/CR line ends, a leading UTF-8 BOM skipped, `:` comments, `data`, `id`, `retry`;
  * `event:` names are read and dropped (wirelab puts the message type inside the JSON).
  */
 

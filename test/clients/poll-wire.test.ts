@@ -1,7 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createClient } from '../../clients/index.js';
-import type { FeedClient, FeedClientOptions } from '../../clients/types.js';
+import { describe, expect, it } from 'vitest';
+import { scriptedTestbed } from './scripted.js';
 import { eventually, fastOptions, range, Recorder } from './helpers.js';
 import { bytewise, chunked, randomSplits } from './wire.js';
 
@@ -10,27 +9,7 @@ import { bytewise, chunked, randomSplits } from './wire.js';
  * split anywhere, idle connections closed by the server, polls cut mid-hold, error answers.
  */
 
-const clients: FeedClient[] = [];
-const servers: Server[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await Promise.all(
-    servers.splice(0).map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          (server as Server & { sockets?: Set<Socket> }).sockets?.forEach((socket) => socket.destroy());
-        }),
-    ),
-  );
-});
-
-function client(options: FeedClientOptions): FeedClient {
-  const created = createClient(options);
-  clients.push(created);
-  return created;
-}
+const { client, track } = scriptedTestbed();
 
 interface Request {
   /** Index among all requests the server read. */
@@ -85,7 +64,7 @@ async function pollServer(handle: (socket: Socket, request: Request) => void): P
     });
   });
   (server as Server & { sockets?: Set<Socket> }).sockets = sockets;
-  servers.push(server);
+  track(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   return { url: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`, requests, sockets: all };

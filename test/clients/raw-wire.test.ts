@@ -1,8 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createClient } from '../../clients/index.js';
-import type { FeedClient, FeedClientOptions } from '../../clients/types.js';
+import { describe, expect, it } from 'vitest';
 import { acceptFor, closePayload, OPCODE } from '../../clients/ws-frames.js';
+import { scriptedTestbed } from './scripted.js';
 import { fastOptions, range, Recorder } from './helpers.js';
 import { chunked, randomSplits, readClientFrames, serverFrame, textFrame, type ClientFrame } from './wire.js';
 
@@ -11,27 +10,7 @@ import { chunked, randomSplits, readClientFrames, serverFrame, textFrame, type C
  * on the wire (splits, fragments, framing, odd answers) are exactly what each test says.
  */
 
-const clients: FeedClient[] = [];
-const servers: Server[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await Promise.all(
-    servers.splice(0).map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          (server as Server & { sockets?: Set<Socket> }).sockets?.forEach((socket) => socket.destroy());
-        }),
-    ),
-  );
-});
-
-function client(options: FeedClientOptions): FeedClient {
-  const created = createClient(options);
-  clients.push(created);
-  return created;
-}
+const { client, track } = scriptedTestbed();
 
 interface Request {
   index: number;
@@ -68,7 +47,7 @@ async function rawServer(handle: (socket: Socket, request: Request, after: Buffe
     socket.on('data', onData);
   });
   (server as Server & { sockets?: Set<Socket> }).sockets = sockets;
-  servers.push(server);
+  track(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   return { url: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`, requests };
