@@ -45,15 +45,12 @@ export default async function longPollTransport(app: FastifyInstance): Promise<v
     }
   });
 
-  const answerAllEmpty = (): number => {
-    let count = 0;
+  const answerAllEmpty = (): void => {
     for (const group of [...held.values()]) {
       for (const poll of [...group]) {
         if (release(poll)) sendJson(poll.reply, pollBody(feed.epoch, poll.since, []));
-        count += 1;
       }
     }
-    return count;
   };
 
   app.wirelab.registerTransport({

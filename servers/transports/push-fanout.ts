@@ -52,10 +52,6 @@ export class PushFanout {
     this.unsubscribe = feed.subscribe((batch) => this.broadcast(batch));
   }
 
-  get size(): number {
-    return this.subscribers.size;
-  }
-
   /**
    * Starts feeding `sink` from `cursor`: a snapshot, a reset, or every update after
    * `cursor.since`. Returns the function that unsubscribes it.
