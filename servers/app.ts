@@ -15,6 +15,7 @@ import longPollTransport from './transports/long-poll.js';
 import shortPollTransport from './transports/short-poll.js';
 import sseTransport from './transports/sse.js';
 import websocketTransport from './transports/websocket.js';
+import { refuseStrayUpgrades } from './upgrade-guard.js';
 
 export interface WirelabServer {
   readonly app: FastifyInstance;
@@ -36,6 +37,9 @@ export async function buildServer(input: ServerOptions = {}, logger = false): Pr
     http: { headersTimeout: options.headersTimeoutMs },
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // A body member the schema does not list, or of the wrong type, is refused (400
+    // WL_BAD_BODY), never silently removed or converted.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   });
   const feed = new Feed({ historySize: options.historySize, ...(options.epoch === undefined ? {} : { epoch: options.epoch }) });
   const driver = new FeedDriver(feed, { mode: options.mode, rate: options.rate, payload: options.payload }, options.demoIntervalMs);
@@ -48,6 +52,7 @@ export async function buildServer(input: ServerOptions = {}, logger = false): Pr
   // After the WebSocket plugin, whose own hook marks upgrade requests so that a refused
   // upgrade's socket is closed once the error response is written.
   installSecurity(app);
+  refuseStrayUpgrades(app);
   await app.register(websocketTransport);
   await app.register(sseTransport);
   await app.register(longPollTransport);
