@@ -70,13 +70,16 @@ export default async function longPollTransport(app: FastifyInstance): Promise<v
   app.get('/long-poll', (request, reply) => {
     const { cursor, limit } = readPollRequest(request, feed, options);
     const timeoutMs = integerParam(request, 'timeout', options.longPollTimeoutMs, 0, options.longPollMaxTimeoutMs);
-    counters.accepted += 1;
+    // HEAD is never held: it is answered at once, as a poll with timeout=0 would be, and Fastify
+    // sends the head without the body. It counts as a request only.
+    const head = request.method === 'HEAD';
+    if (!head) counters.accepted += 1;
     const result = feed.read(cursor, limit);
     if (result.kind === 'ahead') throw new Error('unreachable: cursor ahead of head');
     const since = cursor.since ?? feed.head;
-    if (result.kind !== 'events' || result.events.length > 0 || timeoutMs === 0) {
+    if (result.kind !== 'events' || result.events.length > 0 || timeoutMs === 0 || head) {
       const answer = answerFor(feed, result, since);
-      counters.messagesSent += answer.count;
+      if (!head) counters.messagesSent += answer.count;
       sendJson(reply, answer.body);
       return;
     }

@@ -22,7 +22,9 @@ export default async function shortPollTransport(app: FastifyInstance): Promise<
 
   app.get('/poll', async (request, reply) => {
     const { cursor, limit } = readPollRequest(request, feed, options);
-    counters.accepted += 1;
+    // A HEAD request gets the head of the answer without the body: it counts as a request only.
+    const head = request.method === 'HEAD';
+    if (!head) counters.accepted += 1;
     const cacheable = cursor.since !== undefined && (cursor.epoch === undefined || cursor.epoch === feed.epoch);
     if (cacheHead !== feed.head) {
       cache.clear();
@@ -38,7 +40,7 @@ export default async function shortPollTransport(app: FastifyInstance): Promise<
       answer = { ...built, empty: result.kind === 'events' && result.events.length === 0 };
       if (cacheable && cache.size < MAX_CACHED) cache.set(key, answer);
     }
-    counters.messagesSent += answer.count;
+    if (!head) counters.messagesSent += answer.count;
     sendJson(reply, answer.body);
     return reply;
   });

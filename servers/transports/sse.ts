@@ -70,6 +70,12 @@ export default async function sseTransport(app: FastifyInstance): Promise<void> 
     reply.hijack();
     const response = reply.raw;
     response.writeHead(200, SSE_RESPONSE_HEADERS);
+    // HEAD gets the head a stream would have and no stream: it is not a connection, and the
+    // request pipelined behind it is served.
+    if (request.method === 'HEAD') {
+      response.end();
+      return;
+    }
     response.write(`retry: ${RETRY_MS}\n\n`);
     counters.accepted += 1;
     counters.connections += 1;
