@@ -131,7 +131,7 @@ describe('--net-loss under the harness', () => {
       await expect(run).rejects.toBeInstanceOf(BenchOptionError);
       await expect(run).rejects.toMatchObject({ code: 'WL_BAD_OPTION', option: '--net-loss' });
       await expect(run).rejects.toThrow(
-        isRoot ? /--net-loss 2\.5% needs the kernel's netem qdisc \(sch_netem\) or nftables to drop packets: neither netem nor nftables can drop packets here: netem: .*`tc`.*; nftables: .*`nft`/ : /--net-loss 2\.5% needs root/,
+        isRoot ? /--net-loss 2\.5% needs the kernel's netem qdisc \(sch_netem\) or nftables to drop packets: neither netem nor nftables can drop packets here: netem: .*`(tc|ip)`.*; nftables: .*`(nft|ip)`/ : /--net-loss 2\.5% needs root/,
       );
     } finally {
       process.env.PATH = path;

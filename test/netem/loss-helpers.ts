@@ -47,8 +47,8 @@ export async function pathWithOnly(tools: readonly string[]): Promise<string> {
       .split(delimiter)
       .map((folder) => join(folder, tool))
       .find((candidate) => existsSync(candidate));
-    if (found === undefined) throw new Error(`${tool} is not on PATH`);
-    await symlink(found, join(dir, tool));
+    // A tool missing here is missing there too, which is all the caller wants.
+    if (found !== undefined) await symlink(found, join(dir, tool));
   }
   return dir;
 }
