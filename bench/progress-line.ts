@@ -1,5 +1,6 @@
 import { formatCount, formatDurationMs, formatMetric } from './format.js';
 import type { Palette } from './palette.js';
+import { formatLossControlLine } from './loss-print.js';
 import { formatDropLine, formatProtocolLine } from './print.js';
 import type { Phase, ProgressEvent, Protocol } from './types.js';
 
@@ -63,6 +64,10 @@ export class ProgressReporter {
       case 'protocol-done':
         this.clear();
         this.stream.write(`${formatProtocolLine(event.result, this.palette)}\n`);
+        return;
+      case 'loss-control-done':
+        this.clear();
+        this.stream.write(`${formatLossControlLine(event.result, this.palette)}\n`);
         return;
       case 'drop':
         this.clear();

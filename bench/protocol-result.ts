@@ -5,7 +5,7 @@ import type { ResolvedBenchOptions } from './options.js';
 import type { SpreadMerger } from './spread.js';
 import type { ProxyStats } from '../netem/proxy.js';
 import type { StormFigures } from './storm.js';
-import type { CapacityFigures, DropEvent, GeneratorHealth, NetworkFigures, NetworkSettings, Protocol, ProtocolResult, ReconnectFigures, ServerCost } from './types.js';
+import type { CapacityFigures, DropEvent, GeneratorHealth, LossFigures, NetworkFigures, NetworkSettings, Protocol, ProtocolResult, ReconnectFigures, ServerCost } from './types.js';
 import type { WorkerCounters, WorkerFinal, WorkerMessage } from './worker-protocol.js';
 
 type Connected = Extract<WorkerMessage, { type: 'connected' }>;
@@ -22,7 +22,7 @@ export interface NetworkRunData {
   proxied: boolean;
   namespace: boolean;
   proxy: { start: ProxyStats; end: ProxyStats } | null;
-  loss: { sentPackets: number; droppedPackets: number } | null;
+  loss: LossFigures | null;
 }
 
 /** Everything one protocol's run collected, raw; {@link buildProtocolResult} turns it into figures. */
@@ -231,8 +231,9 @@ function networkFigures(data: NetworkRunData, latency: ReturnType<typeof summari
     ...data.settings,
     proxied: data.proxied,
     namespace: data.namespace,
-    latencyAddedP50: latency.count > 0 ? latency.p50 - injected : null,
-    latencyAddedP99: latency.count > 0 ? latency.p99 - injected : null,
+    // Only the proxy injects delay; on a lossy link alone these would just repeat latency.*.
+    latencyAddedP50: data.proxied && latency.count > 0 ? latency.p50 - injected : null,
+    latencyAddedP99: data.proxied && latency.count > 0 ? latency.p99 - injected : null,
     downBytesPerSecondPerClient: Math.round(perClient),
     capUsedPercent,
     proxy,

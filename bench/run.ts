@@ -1,9 +1,13 @@
-import { createLossyLink, probeNetem, type LossyLink } from '../netem/netns.js';
+import { snapshotLink } from '../netem/link-snapshot.js';
+import type { LossMechanism } from '../netem/loss-mechanism.js';
+import { probeLoss } from '../netem/loss-probe.js';
+import { createLossyLink, type LossyLink } from '../netem/netns.js';
 import { startProxy, type RunningProxy } from '../netem/proxy.js';
 import { nowMicros } from '../servers/clock.js';
 import { ControlClient, TargetError, type FeedSettings } from './control-client.js';
 import { BENCH_DEFAULTS } from './defaults.js';
 import { BenchOptionError } from './option-error.js';
+import { LOSS_CONTROL_PASSES, runWithLossControl } from './loss-control.js';
 import { describeEnvironment } from './machine.js';
 import { needsNetworkProxy, recordedOptions, resolveBenchOptions, type BenchOptions, type ResolvedBenchOptions } from './options.js';
 import { runProtocol } from './protocol-run.js';
@@ -60,11 +64,23 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
   let target: Target | undefined;
   try {
     hooks.signal?.throwIfAborted();
-    await checkNetworkCapabilities(options.network);
-    target = await openTarget(options);
+    const lossMechanism = await checkNetworkCapabilities(options.network);
+    target = await openTarget(options, lossMechanism);
     const targetInfo = { url: target.url, spawned: target.spawned !== undefined };
     const network = describeNetwork(options.network, target);
-    emit({ type: 'start', runId, startedAt: startedAt.toISOString(), target: target.url, spawned: target.spawned !== undefined, options: recordedOptions(options), protocols: [...options.protocols] });
+    const lossPercent = options.network?.lossPercent ?? 0;
+    // A lossy link runs each protocol at 0% first, on the same link: the control (loss-control.ts).
+    const lossControl = target.link?.mechanism !== null && target.link?.mechanism !== undefined && lossPercent > 0;
+    emit({
+      type: 'start',
+      runId,
+      startedAt: startedAt.toISOString(),
+      target: target.url,
+      spawned: target.spawned !== undefined,
+      options: recordedOptions(options),
+      protocols: [...options.protocols],
+      ...(target.link === undefined ? {} : { lossMechanism: target.link.mechanism }),
+    });
     let firstClientIndex = 0;
     for (const protocol of options.protocols) {
       hooks.signal?.throwIfAborted();
@@ -77,14 +93,14 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
           clientUrl: current.clientUrl,
           proxy: current.proxy,
           restartServer: current.spawned === undefined ? undefined : () => restartServer(current),
-          lossCounters: current.link === undefined ? undefined : () => lossTotals(current.link!),
+          lossCounters: current.link === undefined ? undefined : () => snapshotLink(current.link!),
           runStartedAt,
           emit,
           timeseries,
           firstClientIndex,
           signal: hooks.signal,
         };
-        protocols.push(await runProtocol(context, protocol));
+        protocols.push(lossControl && current.link !== undefined ? await runWithLossControl(context, protocol, current.link, lossPercent) : await runProtocol(context, protocol));
       } catch (error) {
         if (hooks.signal?.aborted === true) throw hooks.signal.reason;
         if (target.restartFailure !== undefined) throw new TargetError(target.restartFailure);
@@ -95,7 +111,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
         failures.push({ protocol, message });
         emit({ type: 'protocol-failed', protocol, message });
       }
-      firstClientIndex += options.clients;
+      firstClientIndex += options.clients * (lossControl ? LOSS_CONTROL_PASSES : 1);
     }
     await closeTarget(target);
     target = undefined;
@@ -134,30 +150,32 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
 }
 
 /**
- * `--net-loss` needs root, iproute2 and the kernel's sch_netem; when the machine lacks them the
- * run stops before anything starts, as bad usage (exit 2), saying which and why.
+ * `--net-loss` needs root, iproute2 and network namespaces, and the kernel's sch_netem or
+ * nftables to drop packets (netem preferred); when the machine lacks them the run stops before
+ * anything starts, as bad usage (exit 2), saying which and why. Resolves with what will drop
+ * the packets, or null when nothing is asked or at 0% nothing can (a plain link needs neither).
  */
-async function checkNetworkCapabilities(network: Readonly<NetworkSettings> | null): Promise<void> {
-  if (network === null || network.lossPercent === null) return;
-  const probe = await probeNetem();
-  if (probe.available) return;
+async function checkNetworkCapabilities(network: Readonly<NetworkSettings> | null): Promise<LossMechanism | null> {
+  if (network === null || network.lossPercent === null) return null;
+  const probe = await probeLoss();
+  if (probe.available) return probe.mechanism;
   const value = `${network.lossPercent}%`;
-  // A 0% link needs no netem, only a namespace: it is the control run for a lossy one.
-  if (network.lossPercent === 0 && probe.failedCheck === 'netem') return;
-  if (probe.failedCheck === 'netem') {
-    throw new BenchOptionError('--net-loss', `${value} needs the kernel's netem qdisc (sch_netem), which this machine lacks: ${probe.reason}`);
+  // A 0% link needs no loss mechanism, only a namespace.
+  if (network.lossPercent === 0 && probe.failedCheck === 'loss') return null;
+  if (probe.failedCheck === 'loss') {
+    throw new BenchOptionError('--net-loss', `${value} needs the kernel's netem qdisc (sch_netem) or nftables to drop packets: ${probe.reason}`);
   }
-  throw new BenchOptionError('--net-loss', `${value} needs root, iproute2 (ip, tc) and network namespaces to put the server behind a lossy link; this machine cannot: ${probe.reason}`);
+  throw new BenchOptionError('--net-loss', `${value} needs root, iproute2 and network namespaces to put the server behind a lossy link; this machine cannot: ${probe.reason}`);
 }
 
-async function openTarget(options: ResolvedBenchOptions): Promise<Target> {
+async function openTarget(options: ResolvedBenchOptions, lossMechanism: LossMechanism | null): Promise<Target> {
   let target: Target;
   if (options.target === undefined) {
     let link: LossyLink | undefined;
     let spawnOptions: SpawnServerOptions = {};
     if (options.network?.lossPercent !== null && options.network?.lossPercent !== undefined) {
       try {
-        link = await createLossyLink({ lossPercent: options.network.lossPercent });
+        link = await createLossyLink({ lossPercent: options.network.lossPercent, ...(lossMechanism === null ? {} : { mechanism: lossMechanism }) });
       } catch (error) {
         throw new TargetError(`--net-loss: ${(error as Error).message}`);
       }
@@ -236,17 +254,13 @@ async function restartServer(target: Target): Promise<{ killedAt: number; ready:
   return { killedAt, ready };
 }
 
-async function lossTotals(link: LossyLink): Promise<{ sentPackets: number; droppedPackets: number }> {
-  const { hostToNs, nsToHost } = await link.counters();
-  return { sentPackets: hostToNs.sentPackets + nsToHost.sentPackets, droppedPackets: hostToNs.droppedPackets + nsToHost.droppedPackets };
-}
-
 function describeNetwork(network: Readonly<NetworkSettings> | null, target: Target): BenchResult['network'] {
   if (network === null) return null;
   return {
     ...network,
     proxied: target.proxy !== undefined,
     namespace: target.link === undefined ? null : { name: target.link.nsName, serverAddress: target.link.nsAddress },
+    lossMechanism: target.link?.mechanism ?? null,
   };
 }
 
