@@ -18,7 +18,7 @@ export interface ServerOptions {
   maxMessageBytes?: number;
   /** Client messages allowed per second on one WebSocket. @default 10 */
   messageRatePerSecond?: number;
-  /** Seconds over the rate (each answered with an error) before a 1008 close. @default 3 */
+  /** Consecutive seconds over the rate that close with 1008 (refused messages before that get an error). @default 3 */
   rateLimitStrikes?: number;
   /** Unread output per client before it is cut off as a slow consumer. @default 1048576 */
   maxBufferedBytes?: number;
