@@ -44,10 +44,12 @@ export interface ServerOptions {
   payload?: number;
   /** Demo-mode pause range between one event's updates. @default [2000, 7000] */
   demoIntervalMs?: [number, number];
-  /** Time a client has to send its request headers. @default 10000 */
+  /** Time a client has to send its request headers; then 408 and the connection is closed. @default 10000 */
   headersTimeoutMs?: number;
-  /** Time a client has to send a whole request (never applies to open streams). @default 30000 */
+  /** Time a client has to send a whole request, body included (never applies to open streams or held polls). @default 30000 */
   requestTimeoutMs?: number;
+  /** How often the two timeouts above are checked: a late request is closed at most this long after its limit. @default 1000 */
+  timeoutCheckIntervalMs?: number;
   /** Time open connections get to close on shutdown before they are destroyed. @default 5000 */
   shutdownGraceMs?: number;
   /** Built dashboard to serve at `/`, if present. @default 'dashboard/dist' */
@@ -85,6 +87,7 @@ export const SERVER_DEFAULTS = Object.freeze({
   demoIntervalMs: [2000, 7000] as [number, number],
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
+  timeoutCheckIntervalMs: 1_000,
   shutdownGraceMs: 5_000,
   dashboardDir: 'dashboard/dist',
   resultsDir: 'results',
@@ -110,6 +113,7 @@ const INTEGER_RANGES: Record<string, [number, number]> = {
   payload: [0, FEED_LIMITS.maxPayload],
   headersTimeoutMs: [1, 3_600_000],
   requestTimeoutMs: [1, 3_600_000],
+  timeoutCheckIntervalMs: [1, 60_000],
   shutdownGraceMs: [0, 600_000],
 };
 
@@ -131,6 +135,9 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   }
   if (merged.longPollTimeoutMs > merged.longPollMaxTimeoutMs) {
     throw new WirelabError('WL_BAD_OPTION', 'longPollTimeoutMs must not exceed longPollMaxTimeoutMs');
+  }
+  if (merged.headersTimeoutMs > merged.requestTimeoutMs) {
+    throw new WirelabError('WL_BAD_OPTION', 'headersTimeoutMs must not exceed requestTimeoutMs: the headers are part of the request');
   }
   if (merged.pollLimit > merged.pollMaxLimit) {
     throw new WirelabError('WL_BAD_OPTION', 'pollLimit must not exceed pollMaxLimit');
