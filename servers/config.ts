@@ -22,6 +22,13 @@ export interface ServerOptions {
   rateLimitStrikes?: number;
   /** Unread output per client before it is cut off as a slow consumer. @default 1048576 */
   maxBufferedBytes?: number;
+  /**
+   * Time a client cut off as a slow consumer has to read up to its goodbye (WebSocket close
+   * 4002, SSE `WL_SLOW_CONSUMER` error) before its connection is destroyed. The server holds
+   * at most one batch for it meanwhile; a slow link may still have megabytes in TCP buffers
+   * ahead of the goodbye. @default 30000
+   */
+  slowConsumerGraceMs?: number;
   /** Long-poll hold time when the request does not say. @default 25000 */
   longPollTimeoutMs?: number;
   /** Longest hold a request may ask for. @default 60000 */
@@ -77,6 +84,7 @@ export const SERVER_DEFAULTS = Object.freeze({
   messageRatePerSecond: 10,
   rateLimitStrikes: 3,
   maxBufferedBytes: 1024 * 1024,
+  slowConsumerGraceMs: 30_000,
   longPollTimeoutMs: 25_000,
   longPollMaxTimeoutMs: 60_000,
   pollLimit: 1000,
@@ -105,6 +113,8 @@ const INTEGER_RANGES: Record<string, [number, number]> = {
   messageRatePerSecond: [1, 1_000_000],
   rateLimitStrikes: [1, 1000],
   maxBufferedBytes: [1024, 1024 * 1024 * 1024],
+  // The WebSocket library ends a closing handshake after 30 s whatever we ask.
+  slowConsumerGraceMs: [0, 30_000],
   longPollTimeoutMs: [0, 3_600_000],
   longPollMaxTimeoutMs: [0, 3_600_000],
   pollLimit: [1, 1_000_000],
