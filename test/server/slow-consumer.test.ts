@@ -151,3 +151,31 @@ describe('slowConsumerGraceMs', () => {
     );
   });
 });
+
+describe('an SSE stream ended while its reader is not reading', () => {
+  it('survives heartbeats over the ended stream after a control drop', async () => {
+    server = await startServer({ maxBufferedBytes: 64 * 1024 * 1024, sseHeartbeatMs: 20 });
+    const stalled = await openSse(`${server.url}/sse`);
+    await stalled.inbox.until((m) => m.some((x) => x.type === 'initial'));
+    stalled.response.pause();
+    // 16 MiB: more than loopback's TCP buffers take, so the end of the stream waits in the server.
+    for (let round = 0; round < 50; round++) {
+      server.publish(20, PAYLOAD);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(server.server.context.transports.get('sse')!.drop()).toBe(1);
+    // Many heartbeat intervals pass over the ended stream.
+    await delay(300);
+    const other = await openSse(`${server.url}/sse`);
+    await other.inbox.until((m) => m.some((x) => x.type === 'initial'));
+    server.publish(1);
+    await other.inbox.until(() => other.inbox.seqsOf().length === 1);
+    stalled.response.resume();
+    await stalled.ended;
+    // What the socket had taken arrives whole; the rest is for a resume to fetch.
+    const got = stalled.inbox.seqsOf();
+    expect(got.length).toBeGreaterThan(0);
+    expect(got).toEqual(range(1, got.length));
+    other.close();
+  });
+});
