@@ -4,6 +4,7 @@ import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } 
 import { ServerContext } from './context.js';
 import { Feed } from './feed.js';
 import { installErrorHandlers } from './http-errors.js';
+import { answerTimedOutRequests } from './request-timeout.js';
 import controlRoutes from './routes/control.js';
 import dashboardRoutes from './routes/dashboard.js';
 import pingRoutes from './routes/ping.js';
@@ -33,8 +34,14 @@ export async function buildServer(input: ServerOptions = {}, logger = false): Pr
     logger,
     bodyLimit: options.maxMessageBytes,
     requestTimeout: options.requestTimeoutMs,
-    // Open SSE streams and held long polls are responses, which these timeouts never cut.
-    http: { headersTimeout: options.headersTimeoutMs },
+    // Node enforces both timeouts only when it checks its connections (every 30 s unless told
+    // otherwise), so the check interval is what makes the limits real. Open SSE streams and held
+    // long polls are responses to complete requests, which these timeouts never cut.
+    http: {
+      headersTimeout: options.headersTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      connectionsCheckingInterval: options.timeoutCheckIntervalMs,
+    },
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     // A body member the schema does not list, or of the wrong type, is refused (400
@@ -48,6 +55,7 @@ export async function buildServer(input: ServerOptions = {}, logger = false): Pr
   app.decorate('wirelab', context);
 
   installErrorHandlers(app);
+  answerTimedOutRequests(app.server, options);
   await app.register(websocket, { options: { maxPayload: options.maxMessageBytes, perMessageDeflate: false } });
   // After the WebSocket plugin, whose own hook marks upgrade requests so that a refused
   // upgrade's socket is closed once the error response is written.

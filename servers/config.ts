@@ -18,10 +18,17 @@ export interface ServerOptions {
   maxMessageBytes?: number;
   /** Client messages allowed per second on one WebSocket. @default 10 */
   messageRatePerSecond?: number;
-  /** Seconds over the rate (each answered with an error) before a 1008 close. @default 3 */
+  /** Consecutive seconds over the rate that close with 1008 (refused messages before that get an error). @default 3 */
   rateLimitStrikes?: number;
   /** Unread output per client before it is cut off as a slow consumer. @default 1048576 */
   maxBufferedBytes?: number;
+  /**
+   * Time a client cut off as a slow consumer has to read up to its goodbye (WebSocket close
+   * 4002, SSE `WL_SLOW_CONSUMER` error) before its connection is destroyed. The server holds
+   * at most one batch for it meanwhile; a slow link may still have megabytes in TCP buffers
+   * ahead of the goodbye. @default 30000
+   */
+  slowConsumerGraceMs?: number;
   /** Long-poll hold time when the request does not say. @default 25000 */
   longPollTimeoutMs?: number;
   /** Longest hold a request may ask for. @default 60000 */
@@ -44,10 +51,12 @@ export interface ServerOptions {
   payload?: number;
   /** Demo-mode pause range between one event's updates. @default [2000, 7000] */
   demoIntervalMs?: [number, number];
-  /** Time a client has to send its request headers. @default 10000 */
+  /** Time a client has to send its request headers; then 408 and the connection is closed. @default 10000 */
   headersTimeoutMs?: number;
-  /** Time a client has to send a whole request (never applies to open streams). @default 30000 */
+  /** Time a client has to send a whole request, body included (never applies to open streams or held polls). @default 30000 */
   requestTimeoutMs?: number;
+  /** How often the two timeouts above are checked: a late request is closed at most this long after its limit. @default 1000 */
+  timeoutCheckIntervalMs?: number;
   /** Time open connections get to close on shutdown before they are destroyed. @default 5000 */
   shutdownGraceMs?: number;
   /** Built dashboard to serve at `/`, if present. @default 'dashboard/dist' */
@@ -75,6 +84,7 @@ export const SERVER_DEFAULTS = Object.freeze({
   messageRatePerSecond: 10,
   rateLimitStrikes: 3,
   maxBufferedBytes: 1024 * 1024,
+  slowConsumerGraceMs: 30_000,
   longPollTimeoutMs: 25_000,
   longPollMaxTimeoutMs: 60_000,
   pollLimit: 1000,
@@ -85,6 +95,7 @@ export const SERVER_DEFAULTS = Object.freeze({
   demoIntervalMs: [2000, 7000] as [number, number],
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
+  timeoutCheckIntervalMs: 1_000,
   shutdownGraceMs: 5_000,
   dashboardDir: 'dashboard/dist',
   resultsDir: 'results',
@@ -102,6 +113,8 @@ const INTEGER_RANGES: Record<string, [number, number]> = {
   messageRatePerSecond: [1, 1_000_000],
   rateLimitStrikes: [1, 1000],
   maxBufferedBytes: [1024, 1024 * 1024 * 1024],
+  // The WebSocket library ends a closing handshake after 30 s whatever we ask.
+  slowConsumerGraceMs: [0, 30_000],
   longPollTimeoutMs: [0, 3_600_000],
   longPollMaxTimeoutMs: [0, 3_600_000],
   pollLimit: [1, 1_000_000],
@@ -110,6 +123,7 @@ const INTEGER_RANGES: Record<string, [number, number]> = {
   payload: [0, FEED_LIMITS.maxPayload],
   headersTimeoutMs: [1, 3_600_000],
   requestTimeoutMs: [1, 3_600_000],
+  timeoutCheckIntervalMs: [1, 60_000],
   shutdownGraceMs: [0, 600_000],
 };
 
@@ -131,6 +145,9 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   }
   if (merged.longPollTimeoutMs > merged.longPollMaxTimeoutMs) {
     throw new WirelabError('WL_BAD_OPTION', 'longPollTimeoutMs must not exceed longPollMaxTimeoutMs');
+  }
+  if (merged.headersTimeoutMs > merged.requestTimeoutMs) {
+    throw new WirelabError('WL_BAD_OPTION', 'headersTimeoutMs must not exceed requestTimeoutMs: the headers are part of the request');
   }
   if (merged.pollLimit > merged.pollMaxLimit) {
     throw new WirelabError('WL_BAD_OPTION', 'pollLimit must not exceed pollMaxLimit');

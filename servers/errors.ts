@@ -13,6 +13,7 @@ export const ERRORS = {
   WL_UNKNOWN_TYPE: { status: 400, message: 'unknown message type %s' },
   WL_RATE_LIMITED: { status: 429, message: 'too many messages: more than %s per second' },
   WL_TOO_LARGE: { status: 413, message: 'message of %s bytes is over the limit of %s bytes' },
+  WL_REQUEST_TIMEOUT: { status: 408, message: 'request not received in time: headers are due within %s ms, the whole request within %s ms' },
   WL_UNAUTHORIZED: { status: 401, message: 'missing or wrong access token' },
   WL_FORBIDDEN_ORIGIN: { status: 403, message: 'origin %s is not allowed' },
   WL_CONTROL_DISABLED: { status: 404, message: 'control is disabled: start the server with a control token' },

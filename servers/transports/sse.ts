@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { WirelabError } from '../errors.js';
 import { framed, type Cursor, type FeedMessage } from '../feed.js';
+import { errorMessage } from '../pong.js';
 import { requestCursor } from '../request-cursor.js';
 import { PushFanout, type PushSink } from './push-fanout.js';
 
@@ -34,11 +36,14 @@ export default async function sseTransport(app: FastifyInstance): Promise<void> 
     framed(message, 'sse', (m) => Buffer.from(`id: ${feed.epoch}:${m.seq}\ndata: ${m.json}\n\n`));
   const fanout = new PushFanout(feed, sseFrame, counters, options.maxBufferedBytes);
   const streams = new Set<Stream>();
+  // No `id:`, so a client's Last-Event-ID stays at the last update it received.
+  const slowConsumerGoodbye = Buffer.from(`data: ${errorMessage(new WirelabError('WL_SLOW_CONSUMER', options.maxBufferedBytes))}\n\n`);
 
   // Checked twice per interval, so no stream stays silent for longer than one interval.
   const heartbeat = setInterval(() => {
     for (const stream of streams) {
-      if (!stream.wrote) stream.response.write(HEARTBEAT);
+      // An ended stream may linger until its reader takes the end; writing to it would throw.
+      if (!stream.wrote && !stream.response.writableEnded) stream.response.write(HEARTBEAT);
       stream.wrote = false;
     }
   }, Math.max(5, Math.floor(options.sseHeartbeatMs / 2)));
@@ -85,12 +90,21 @@ export default async function sseTransport(app: FastifyInstance): Promise<void> 
     const sink: PushSink = {
       write: (chunk) => {
         stream.wrote = true;
-        response.write(chunk);
+        return response.write(chunk);
       },
       pending: () => response.writableLength,
       onceDrained: (callback) => response.once('drain', callback),
-      // A stalled reader would never read an orderly end: destroying frees its buffer now.
-      cutOff: () => response.destroy(),
+      // The fan-out has discarded the backlog it held, so this last message follows at most one
+      // batch behind what the client has not read yet. A client that reads again within the
+      // grace learns why the stream ended; one that does not is disconnected.
+      cutOff: () => {
+        const { socket } = response;
+        // Not kept alive for another request: the client is told to go, so the connection goes too.
+        response.end(slowConsumerGoodbye, () => socket?.end());
+        const grace = setTimeout(() => response.destroy(), options.slowConsumerGraceMs);
+        grace.unref();
+        response.once('close', () => clearTimeout(grace));
+      },
       isOpen: () => !response.writableEnded && !response.destroyed,
     };
     const unsubscribe = fanout.add(sink, cursor);
