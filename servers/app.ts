@@ -1,10 +1,13 @@
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { ChatRooms } from './chat/rooms.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './config.js';
 import { ServerContext } from './context.js';
 import { Feed } from './feed.js';
 import { installErrorHandlers } from './http-errors.js';
+import { listenHttp2, type Http2Listeners, type Http2Urls } from './http2-listeners.js';
 import { answerTimedOutRequests } from './request-timeout.js';
+import chatRoutes from './routes/chat.js';
 import controlRoutes from './routes/control.js';
 import dashboardRoutes from './routes/dashboard.js';
 import pingRoutes from './routes/ping.js';
@@ -16,13 +19,16 @@ import longPollTransport from './transports/long-poll.js';
 import shortPollTransport from './transports/short-poll.js';
 import sseTransport from './transports/sse.js';
 import websocketTransport from './transports/websocket.js';
+import { perMessageDeflateOption } from './transports/ws-deflate.js';
 import { refuseStrayUpgrades } from './upgrade-guard.js';
 
 export interface WirelabServer {
   readonly app: FastifyInstance;
   readonly context: ServerContext;
-  /** Starts listening; resolves with the base URL (`http://host:port`). */
+  /** Starts listening; resolves with the base URL (`http://host:port`). The HTTP/2 listeners start too, when configured. */
   listen(): Promise<string>;
+  /** The HTTP/2 listeners' base URLs (h2c, TLS), once listening; undefined for those not configured. */
+  readonly http2Urls: Http2Urls;
   /** Graceful stop: 503 for new requests, 1001 to WebSockets, streams ended, polls answered. */
   close(): Promise<void>;
 }
@@ -51,12 +57,13 @@ export async function buildServer(input: ServerOptions = {}, logger = false): Pr
   const feed = new Feed({ historySize: options.historySize, ...(options.epoch === undefined ? {} : { epoch: options.epoch }) });
   const driver = new FeedDriver(feed, { mode: options.mode, rate: options.rate, payload: options.payload }, options.demoIntervalMs);
   const stats = new ServerStats();
-  const context = new ServerContext(options, feed, driver, stats);
+  const rooms = new ChatRooms(feed, options.maxRooms, options.roomHistorySize);
+  const context = new ServerContext(options, feed, driver, stats, rooms);
   app.decorate('wirelab', context);
 
   installErrorHandlers(app);
   answerTimedOutRequests(app.server, options);
-  await app.register(websocket, { options: { maxPayload: options.maxMessageBytes, perMessageDeflate: false } });
+  await app.register(websocket, { options: { maxPayload: options.maxMessageBytes, perMessageDeflate: perMessageDeflateOption(options.wsDeflate) } });
   // After the WebSocket plugin, whose own hook marks upgrade requests so that a refused
   // upgrade's socket is closed once the error response is written.
   installSecurity(app);
@@ -66,16 +73,22 @@ export async function buildServer(input: ServerOptions = {}, logger = false): Pr
   await app.register(longPollTransport);
   await app.register(shortPollTransport);
   await app.register(pingRoutes);
+  await app.register(chatRoutes);
   await app.register(statsRoutes);
   await app.register(controlRoutes);
   await app.register(dashboardRoutes);
 
   let closing: Promise<void> | undefined;
+  let http2: Http2Listeners | undefined;
   return {
     app,
     context,
+    get http2Urls(): Http2Urls {
+      return http2?.urls ?? { h2c: undefined, https: undefined };
+    },
     async listen() {
       await app.listen({ host: options.host, port: options.port });
+      if (options.h2cPort !== undefined || options.tls !== undefined) http2 = await listenHttp2(app, options);
       driver.apply(driver.settings);
       const address = app.server.address();
       const port = typeof address === 'object' && address !== null ? address.port : options.port;
@@ -90,7 +103,7 @@ export async function buildServer(input: ServerOptions = {}, logger = false): Pr
         // Peers that do not finish closing within the grace period are cut.
         const grace = setTimeout(() => app.server.closeAllConnections(), options.shutdownGraceMs);
         grace.unref();
-        await app.close();
+        await Promise.all([app.close(), http2?.close(options.shutdownGraceMs)]);
         clearTimeout(grace);
         stats.close();
       })();

@@ -1,6 +1,13 @@
 import { WirelabError } from './errors.js';
 
 export type FeedMode = 'demo' | 'bench' | 'idle';
+/** WebSocket permessage-deflate (RFC 7692): off, on (context takeover unless the client asks otherwise), or without context takeover. */
+export type WsDeflateMode = 'off' | 'on' | 'no-context-takeover';
+/** Content-Encoding of SSE streams and poll answers for clients that accept it: off, gzip, or br (gzip for clients that accept only gzip). */
+export type HttpCompression = 'off' | 'gzip' | 'br';
+
+export const WS_DEFLATE_MODES: readonly WsDeflateMode[] = Object.freeze(['off', 'on', 'no-context-takeover']);
+export const HTTP_COMPRESSIONS: readonly HttpCompression[] = Object.freeze(['off', 'gzip', 'br']);
 
 /** Everything the server can be told at start-up. Every member is optional; see {@link SERVER_DEFAULTS}. */
 export interface ServerOptions {
@@ -65,13 +72,36 @@ export interface ServerOptions {
   resultsDir?: string;
   /** Fixed feed epoch (tests). @default random */
   epoch?: string;
+  /** WebSocket permessage-deflate; see docs/server-options.md. @default 'off' */
+  wsDeflate?: WsDeflateMode;
+  /** Compression of SSE streams and poll answers; see docs/server-options.md. @default 'off' */
+  httpCompression?: HttpCompression;
+  /** Port of a second listener speaking cleartext HTTP/2 (h2c, prior knowledge) to the same app; 0 picks a free port. @default undefined (none) */
+  h2cPort?: number;
+  /** Port of a TLS listener offering h2 and http/1.1 by ALPN; needs `tlsKey` and `tlsCert`. @default undefined (none) */
+  tlsPort?: number;
+  /** PEM private key of the TLS listener. @default undefined */
+  tlsKey?: string | Buffer;
+  /** PEM certificate (chain) of the TLS listener. @default undefined */
+  tlsCert?: string | Buffer;
+  /** Streams one HTTP/2 connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS). @default 1000 */
+  h2MaxConcurrentStreams?: number;
+  /** Chat rooms that may exist at once, besides the lobby (the main feed). @default 1000 */
+  maxRooms?: number;
+  /** Chat messages each room keeps for resume. @default 1000 */
+  roomHistorySize?: number;
 }
 
-export type ResolvedServerOptions = Readonly<Required<Omit<ServerOptions, 'controlToken' | 'accessToken' | 'allowedOrigins' | 'epoch'>>> & {
+type Unset = 'controlToken' | 'accessToken' | 'allowedOrigins' | 'epoch' | 'h2cPort' | 'tlsPort' | 'tlsKey' | 'tlsCert';
+
+export type ResolvedServerOptions = Readonly<Required<Omit<ServerOptions, Unset>>> & {
   readonly controlToken: string | undefined;
   readonly accessToken: string | undefined;
   readonly allowedOrigins: readonly string[] | undefined;
   readonly epoch: string | undefined;
+  readonly h2cPort: number | undefined;
+  /** The TLS listener, when configured: its port, key and certificate. */
+  readonly tls: { readonly port: number; readonly key: string | Buffer; readonly cert: string | Buffer } | undefined;
 };
 
 export const SERVER_DEFAULTS = Object.freeze({
@@ -99,6 +129,11 @@ export const SERVER_DEFAULTS = Object.freeze({
   shutdownGraceMs: 5_000,
   dashboardDir: 'dashboard/dist',
   resultsDir: 'results',
+  wsDeflate: 'off' as WsDeflateMode,
+  httpCompression: 'off' as HttpCompression,
+  h2MaxConcurrentStreams: 1000,
+  maxRooms: 1000,
+  roomHistorySize: 1000,
 });
 
 /** Largest bench-mode rate and payload the feed accepts. */
@@ -125,7 +160,13 @@ const INTEGER_RANGES: Record<string, [number, number]> = {
   requestTimeoutMs: [1, 3_600_000],
   timeoutCheckIntervalMs: [1, 60_000],
   shutdownGraceMs: [0, 600_000],
+  h2MaxConcurrentStreams: [1, 1_000_000],
+  maxRooms: [0, 1_000_000],
+  roomHistorySize: [1, 1_000_000],
 };
+
+/** Optional ports: checked when given. */
+const OPTIONAL_PORTS = ['h2cPort', 'tlsPort'] as const;
 
 /** Checks the options, fills in defaults and freezes the result; throws on the first bad value. */
 export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
@@ -135,6 +176,22 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       throw new WirelabError('WL_BAD_OPTION', `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
     }
+  }
+  for (const name of OPTIONAL_PORTS) {
+    const value = options[name];
+    if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 65535)) {
+      throw new WirelabError('WL_BAD_OPTION', `${name} must be an integer from 0 to 65535, got ${JSON.stringify(value)}`);
+    }
+  }
+  if (!WS_DEFLATE_MODES.includes(merged.wsDeflate)) {
+    throw new WirelabError('WL_BAD_OPTION', `wsDeflate must be ${WS_DEFLATE_MODES.join(', ')}, got ${JSON.stringify(merged.wsDeflate)}`);
+  }
+  if (!HTTP_COMPRESSIONS.includes(merged.httpCompression)) {
+    throw new WirelabError('WL_BAD_OPTION', `httpCompression must be ${HTTP_COMPRESSIONS.join(', ')}, got ${JSON.stringify(merged.httpCompression)}`);
+  }
+  const tlsGiven = [options.tlsPort, options.tlsKey, options.tlsCert].filter((value) => value !== undefined).length;
+  if (tlsGiven > 0 && tlsGiven < 3) {
+    throw new WirelabError('WL_BAD_OPTION', 'tlsPort, tlsKey and tlsCert go together: give all three or none');
   }
   if (!['demo', 'bench', 'idle'].includes(merged.mode)) {
     throw new WirelabError('WL_BAD_OPTION', `mode must be demo, bench or idle, got ${JSON.stringify(merged.mode)}`);
@@ -152,13 +209,17 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   if (merged.pollLimit > merged.pollMaxLimit) {
     throw new WirelabError('WL_BAD_OPTION', 'pollLimit must not exceed pollMaxLimit');
   }
+  // The TLS material is kept once, under `tls`.
+  const { tlsPort: _port, tlsKey: _key, tlsCert: _cert, ...rest } = merged as typeof merged & Pick<ServerOptions, 'tlsPort' | 'tlsKey' | 'tlsCert'>;
   return Object.freeze({
-    ...merged,
+    ...rest,
     demoIntervalMs: [low, high] as [number, number],
     controlToken: options.controlToken || undefined,
     accessToken: options.accessToken || undefined,
     allowedOrigins: options.allowedOrigins && options.allowedOrigins.length > 0 ? Object.freeze([...options.allowedOrigins]) : undefined,
     epoch: options.epoch,
+    h2cPort: options.h2cPort,
+    tls: options.tlsPort === undefined || options.tlsKey === undefined || options.tlsCert === undefined ? undefined : Object.freeze({ port: options.tlsPort, key: options.tlsKey, cert: options.tlsCert }),
   });
 }
 

@@ -1,3 +1,4 @@
+import type { ChatRooms } from './chat/rooms.js';
 import type { ResolvedServerOptions } from './config.js';
 import type { Feed } from './feed.js';
 import type { FeedDriver } from './sources/driver.js';
@@ -22,6 +23,8 @@ export class ServerContext {
     readonly feed: Feed,
     readonly driver: FeedDriver,
     readonly stats: ServerStats,
+    /** The chat rooms; the lobby is `feed`. */
+    readonly rooms: ChatRooms,
   ) {}
 
   registerTransport(handle: TransportHandle): void {

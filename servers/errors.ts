@@ -22,6 +22,7 @@ export const ERRORS = {
   WL_NOT_WEBSOCKET: { status: 404, message: 'no WebSocket endpoint at %s %s: upgrade at GET %s' },
   WL_SHUTTING_DOWN: { status: 503, message: 'the server is shutting down' },
   WL_SLOW_CONSUMER: { status: 503, message: 'client too slow: more than %s bytes unread' },
+  WL_CHAT_CAPACITY: { status: 503, message: 'chat capacity reached: %s' },
   WL_INTERNAL: { status: 500, message: 'internal error: %s' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

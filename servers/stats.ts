@@ -39,6 +39,10 @@ export class ServerStats {
   readonly transports: Record<TransportName, TransportCounters>;
   /** PING requests answered over HTTP (`POST /ping`). */
   pings = 0;
+  /** Chat messages relayed to their room, over every transport. */
+  chatRelayed = 0;
+  /** Chat messages refused by the rate limit, over every transport. */
+  chatRefused = 0;
   private readonly openSockets: Record<TransportName, Set<Socket>>;
   private readonly closedTotals: Record<TransportName, SocketTotals>;
   /** Bytes already on a socket when counters were last reset, so a reset starts from zero. */
@@ -98,6 +102,8 @@ export class ServerStats {
       }
     }
     this.pings = 0;
+    this.chatRelayed = 0;
+    this.chatRefused = 0;
     this.loopDelay.reset();
     this.cpuAtReset = process.cpuUsage();
     this.resetAt = performance.now();
@@ -115,6 +121,7 @@ export class ServerStats {
       cpuSystemMicros: cpu.system,
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,
+      externalBytes: memory.external,
       eventLoopDelayMs: {
         mean: nanosToMs(this.loopDelay.mean),
         p50: nanosToMs(this.loopDelay.percentile(50)),
@@ -137,6 +144,8 @@ export interface ProcessStats {
   cpuSystemMicros: number;
   rssBytes: number;
   heapUsedBytes: number;
+  /** Memory outside the JS heap held by JS objects: Buffers, and zlib's compression state. */
+  externalBytes: number;
   eventLoopDelayMs: { mean: number; p50: number; p99: number; max: number };
 }
 

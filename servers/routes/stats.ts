@@ -19,6 +19,7 @@ export function statsSnapshot(context: ServerContext) {
     },
     transports: byTransport((name) => ({ ...stats.transports[name], ...stats.bytes(name) })),
     pings: stats.pings,
+    chat: { relayed: stats.chatRelayed, refused: stats.chatRefused, rooms: context.rooms.count },
     process: stats.process(),
   };
 }
@@ -50,6 +51,8 @@ export function prometheusText(snapshot: Snapshot): string {
   metric('wirelab_feed_head', 'gauge', 'Seq of the last published update.', [['', feed.head]]);
   metric('wirelab_feed_published_total', 'counter', 'Updates published.', [['', feed.published]]);
   metric('wirelab_pings_total', 'counter', 'PINGs answered over HTTP.', [['', snapshot.pings]]);
+  metric('wirelab_chat_relayed_total', 'counter', 'Chat messages relayed to their room.', [['', snapshot.chat.relayed]]);
+  metric('wirelab_chat_refused_total', 'counter', 'Chat messages refused by the rate limit.', [['', snapshot.chat.refused]]);
   metric('wirelab_process_cpu_seconds_total', 'counter', 'Server CPU time, user and system, since the last counter reset.', [
     ['{mode="user"}', proc.cpuUserMicros / 1e6],
     ['{mode="system"}', proc.cpuSystemMicros / 1e6],

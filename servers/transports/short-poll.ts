@@ -1,47 +1,61 @@
 import type { FastifyInstance } from 'fastify';
-import { answerFor, readPollRequest, sendJson } from './poll-answer.js';
+import { requestFeed } from '../chat/rooms.js';
+import { offeredCodings } from '../compression/accept-encoding.js';
+import { connectionSocket } from '../connection-socket.js';
+import type { Feed } from '../feed.js';
+import { PerFeed } from './per-feed.js';
+import { answerEncoding, answerFor, readPollRequest, sendAnswer, type PollAnswer } from './poll-answer.js';
+
+const MAX_CACHED = 256;
+
+/** The answers given since a feed's head last moved, by (since, limit). */
+interface AnswerCache {
+  head: number;
+  readonly answers: Map<string, PollAnswer>;
+}
 
 /**
  * `GET /poll`: short polling. Answers at once with the events after `since` (possibly none).
- * Clients polling on the same schedule mostly ask the same question, so answers are cached
- * per (since, limit) until the feed's head moves.
+ * Clients polling on the same schedule mostly ask the same question, so answers (and their
+ * compressed forms) are cached per (since, limit) until the feed's head moves. `?room=NAME`
+ * polls a chat room's feed instead of the main feed.
  */
 export default async function shortPollTransport(app: FastifyInstance): Promise<void> {
-  const { feed, stats, options } = app.wirelab;
+  const { stats, options, rooms } = app.wirelab;
   const counters = stats.transports['short-poll'];
-  let cacheHead = -1;
-  const cache = new Map<string, { body: string; count: number; empty: boolean }>();
-  const MAX_CACHED = 256;
+  const offered = offeredCodings(options.httpCompression);
+  const caches = new PerFeed((): AnswerCache => ({ head: -1, answers: new Map() }));
 
   app.wirelab.registerTransport({ name: 'short-poll', drop: () => stats.destroySockets('short-poll'), shutdown: () => {} });
 
   app.addHook('onRequest', async (request) => {
     counters.requests += 1;
-    stats.trackSocket('short-poll', request.raw.socket);
+    stats.trackSocket('short-poll', connectionSocket(request.raw));
   });
 
   app.get('/poll', async (request, reply) => {
+    const feed: Feed = requestFeed(request, rooms);
     const { cursor, limit } = readPollRequest(request, feed, options);
     // A HEAD request gets the head of the answer without the body: it counts as a request only.
     const head = request.method === 'HEAD';
     if (!head) counters.accepted += 1;
     const cacheable = cursor.since !== undefined && (cursor.epoch === undefined || cursor.epoch === feed.epoch);
-    if (cacheHead !== feed.head) {
-      cache.clear();
-      cacheHead = feed.head;
+    const cache = caches.get(feed);
+    if (cache.head !== feed.head) {
+      cache.answers.clear();
+      cache.head = feed.head;
     }
     const key = `${cursor.since}:${limit}`;
-    let answer = cacheable ? cache.get(key) : undefined;
+    let answer = cacheable ? cache.answers.get(key) : undefined;
     if (answer === undefined) {
       const result = feed.read(cursor, limit);
       // requestCursor has already refused cursors ahead of the head.
       if (result.kind === 'ahead') throw new Error('unreachable: cursor ahead of head');
-      const built = answerFor(feed, result, cursor.since ?? feed.head);
-      answer = { ...built, empty: result.kind === 'events' && result.events.length === 0 };
-      if (cacheable && cache.size < MAX_CACHED) cache.set(key, answer);
+      answer = answerFor(feed, result, cursor.since ?? feed.head);
+      if (cacheable && cache.answers.size < MAX_CACHED) cache.answers.set(key, answer);
     }
     if (!head) counters.messagesSent += answer.count;
-    sendJson(reply, answer.body);
+    sendAnswer(reply, answer, answerEncoding(request, offered));
     return reply;
   });
 }
