@@ -1,5 +1,7 @@
 import { nowMicros } from '../servers/clock.js';
 import { Backoff, resolveBackoff, type BackoffSchedule } from './backoff.js';
+import { chatHead, chatJson, isSenderId, readChatBytes, type OutgoingChat } from './codecs/chat-message.js';
+import { checkAcceptEncoding } from './codecs/content-encoding.js';
 import { head, parseMessage, readUpdateBytes } from './frame.js';
 import { Counters, SocketMeter } from './meter.js';
 import type { ClientState, CloseInfo, FeedClient, FeedClientHandlers, FeedClientOptions, PingResult, Protocol } from './types.js';
@@ -81,6 +83,7 @@ interface PendingPing {
 
 const DEFAULT_PING_TIMEOUT_MS = 10_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * What every protocol shares: the state machine, the reconnect loop with backoff, resume
@@ -101,6 +104,12 @@ export abstract class BaseClient implements FeedClient {
   protected readonly headers: Readonly<Record<string, string>>;
   protected readonly requestTimeoutMs: number;
   protected readonly clientId: string;
+  /** The chat room read instead of the main feed, if any. */
+  protected readonly room: string | undefined;
+  /** Certificate authority trusted for TLS besides the system's. */
+  protected readonly ca: string | Buffer | undefined;
+  /** The `Accept-Encoding` of feed requests (SSE, polls), if any. */
+  protected readonly acceptEncoding: string | undefined;
   /** The current attempt; bumped whenever an attempt starts or ends. */
   protected generation = 0;
   protected backoff: Backoff;
@@ -124,12 +133,17 @@ export abstract class BaseClient implements FeedClient {
   private readonly pendingPings = new Map<string, PendingPing>();
   private pingCounter = 0;
   private readonly pingTimeoutMs: number;
+  private chatCounter = 0;
 
   constructor(options: FeedClientOptions) {
     this.target = parseTarget(options.url);
     this.handlers = options.handlers;
     this.counters = new Counters(this.meter);
     this.clientId = options.id ?? 'client';
+    if (options.room !== undefined && !ROOM_NAME.test(options.room)) throw new TypeError(`room must be 1 to 64 characters of [A-Za-z0-9_-], got ${JSON.stringify(options.room)}`);
+    this.room = options.room;
+    this.ca = options.ca;
+    this.acceptEncoding = options.acceptEncoding === undefined ? undefined : checkAcceptEncoding(options.acceptEncoding);
     const headers: Record<string, string> = { ...options.headers };
     if (options.token !== undefined && options.token !== '') headers.authorization = `Bearer ${options.token}`;
     this.headers = headers;
@@ -188,6 +202,16 @@ export abstract class BaseClient implements FeedClient {
     });
   }
 
+  chat(text: string): number {
+    if (this.currentState === 'closed') throw new FeedClientError('the client is closed');
+    if (!isSenderId(this.clientId)) throw new FeedClientError(`a chat sender id must be 1 to 64 characters of [A-Za-z0-9_.:-], got ${JSON.stringify(this.clientId)}`);
+    const n = this.chatCounter + 1;
+    this.transmitChat({ from: this.clientId, n, ts: nowMicros(), text, room: this.room });
+    this.chatCounter = n;
+    this.counters.chatSent += 1;
+    return n;
+  }
+
   close(): Promise<void> {
     if (this.stopping !== undefined) return this.stopping;
     this.stop(new FeedClientError('the client was closed'));
@@ -205,6 +229,13 @@ export abstract class BaseClient implements FeedClient {
   protected abstract shutdown(): Promise<void>;
   /** Sends a PING; its answer reaches {@link settlePing}. May throw. */
   protected abstract transmitPing(id: string, sentAt: number): void;
+  /** Sends a chat message; throws when it cannot be sent now. Failures after sending are counted by the transport. */
+  protected abstract transmitChat(message: OutgoingChat): void;
+
+  /** The JSON of a chat message as this transport sends it. */
+  protected chatText(message: OutgoingChat, typed: boolean): string {
+    return chatJson(message, typed);
+  }
 
   protected get isClosed(): boolean {
     return this.currentState === 'closed';
@@ -214,6 +245,13 @@ export abstract class BaseClient implements FeedClient {
   protected cursorQuery(since: number | undefined = this.lastSeq): string {
     if (since === undefined) return '';
     return this.feedEpoch === undefined ? `since=${since}` : `since=${since}&epoch=${encodeURIComponent(this.feedEpoch)}`;
+  }
+
+  /** The query of a feed request: the room (if any), then the resume cursor. */
+  protected feedQuery(since: number | undefined = this.lastSeq): string {
+    const cursor = this.cursorQuery(since);
+    if (this.room === undefined) return cursor;
+    return cursor === '' ? `room=${this.room}` : `room=${this.room}&${cursor}`;
   }
 
   protected setEpoch(epoch: string): void {
@@ -233,6 +271,7 @@ export abstract class BaseClient implements FeedClient {
       this.counters.messages += 1;
       if (!this.opened) this.markOpen(receivedAt);
       this.handlers.onUpdate(seq, ts, receivedAt, end - start);
+      if (this.handlers.onChat !== undefined && readChatBytes(buf, start, end)) this.handlers.onChat(chatHead.from, chatHead.n, chatHead.ts, receivedAt, end - start);
       return;
     }
     this.receiveOther(buf.toString('utf8', start, end), end - start, receivedAt);
@@ -261,6 +300,8 @@ export abstract class BaseClient implements FeedClient {
         return;
       case 'error':
         this.counters.errors += 1;
+        // A refused chat message's error names it by its `n`.
+        if (message.code === 'WL_RATE_LIMITED' && message.n !== undefined) this.counters.chatRefused += 1;
         this.handlers.onError?.(new FeedClientError(`${message.code}: ${message.message}`, { code: message.code }));
         return;
       case 'invalid':

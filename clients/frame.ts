@@ -111,7 +111,7 @@ export type ParsedMessage =
   | { kind: 'update'; seq: number; ts: number }
   | { kind: 'snapshot'; type: 'initial' | 'reset'; seq: number; ts: number; epoch: string; reason?: string }
   | { kind: 'pong'; id: string; ts: number; serverTs: number }
-  | { kind: 'error'; code: string; message: string }
+  | { kind: 'error'; code: string; message: string; n?: number }
   | { kind: 'invalid'; message: string };
 
 /** Full parse of a rare message; never throws. */
@@ -143,8 +143,12 @@ export function parseMessage(text: string): ParsedMessage {
         return { kind: 'pong', id: m.id, ts: m.ts as number, serverTs: m.serverTs as number };
       }
       break;
-    case 'error':
-      return { kind: 'error', code: typeof m.code === 'string' ? m.code : 'WL_UNKNOWN', message: typeof m.message === 'string' ? m.message : '' };
+    case 'error': {
+      const error: ParsedMessage = { kind: 'error', code: typeof m.code === 'string' ? m.code : 'WL_UNKNOWN', message: typeof m.message === 'string' ? m.message : '' };
+      // The error of a refused chat message carries its `n`.
+      if (isSeq(m.n)) error.n = m.n;
+      return error;
+    }
   }
   return { kind: 'invalid', message: `unexpected message: ${preview(text)}` };
 }

@@ -3,6 +3,8 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { nowMicros } from '../servers/clock.js';
 import { asError, BaseClient, FeedClientError, httpError } from './base.js';
+import type { OutgoingChat } from './codecs/chat-message.js';
+import type { H2SideHandlers } from './h2-requests.js';
 import { parseMessage } from './frame.js';
 
 /** A complete HTTP answer. */
@@ -49,14 +51,17 @@ export function readBody(res: IncomingMessage, limit: number): Promise<Buffer> {
  * written and read by the subclasses on sockets of their own (see `raw-socket.ts`).
  */
 export abstract class HttpFeedClient extends BaseClient {
+  /** PING and chat requests in flight. */
   private readonly pingRequests = new Set<ClientRequest>();
+  /** The keep-alive connection chat messages go on, one request at a time, as a page's `fetch` reuses one. */
+  private chatAgent: http.Agent | undefined;
 
   /**
-   * Starts a request to `path` (under the URL's prefix) on a new connection. Counts it,
-   * meters its socket, and destroys it when no socket activity happens for `timeoutMs`. The
-   * caller ends it.
+   * Starts a request to `path` (under the URL's prefix) on a new connection (or on `agent`'s).
+   * Counts it, meters its socket, and destroys it when no socket activity happens for
+   * `timeoutMs`. The caller ends it.
    */
-  protected request(method: string, path: string, headers: OutgoingHttpHeaders, timeoutMs: number): ClientRequest {
+  protected request(method: string, path: string, headers: OutgoingHttpHeaders, timeoutMs: number, agent: http.Agent | false = false): ClientRequest {
     const send = this.target.secure ? https.request : http.request;
     const req = send({
       hostname: this.target.hostname,
@@ -64,8 +69,9 @@ export abstract class HttpFeedClient extends BaseClient {
       path: this.target.prefix + path,
       method,
       headers,
-      agent: false,
+      agent,
       timeout: timeoutMs,
+      ...(this.target.secure && this.ca !== undefined && agent === false ? { ca: this.ca } : {}),
     });
     this.counters.requests += 1;
     req.on('socket', (socket: Socket) => this.meter.track(socket));
@@ -104,6 +110,51 @@ export abstract class HttpFeedClient extends BaseClient {
     req.end(body);
   }
 
+  /** `POST /chat`, queued behind the previous one on the client's chat connection. */
+  protected override transmitChat(message: OutgoingChat): void {
+    const body = this.chatText(message, false);
+    const headers = { ...this.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    this.chatAgent ??= this.target.secure
+      ? new https.Agent({ keepAlive: true, maxSockets: 1, ...(this.ca === undefined ? {} : { ca: this.ca }) })
+      : new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const req = this.request('POST', '/chat', headers, this.requestTimeoutMs, this.chatAgent);
+    this.pingRequests.add(req);
+    req.on('close', () => this.pingRequests.delete(req));
+    this.exchange(req, MAX_SMALL_BODY_BYTES).then(
+      (answer) => this.chatAnswered(answer.status, answer.body),
+      (error: unknown) => this.chatFailed(asError(error)),
+    );
+    req.end(body);
+  }
+
+  /** The answer to a chat message: 204 relayed, 429 refused for the rate (counted, reported), anything else an error. */
+  protected chatAnswered(status: number, body: Buffer): void {
+    if (status === 204 || this.isClosed) return;
+    this.counters.errors += 1;
+    if (status === 429) this.counters.chatRefused += 1;
+    this.handlers.onError?.(httpError(status, body, 'POST /chat'));
+  }
+
+  protected chatFailed(error: Error): void {
+    if (this.isClosed) return;
+    this.counters.errors += 1;
+    this.handlers.onError?.(new FeedClientError(`POST /chat: ${error.message}`, { cause: error }));
+  }
+
+  /** What PING and chat requests made elsewhere (on an HTTP/2 connection) report back to. */
+  protected sideRequestHandlers(): H2SideHandlers {
+    return {
+      counters: this.counters,
+      headers: this.headers,
+      prefix: this.target.prefix,
+      requestTimeoutMs: this.requestTimeoutMs,
+      settlePing: (id, serverTs, receivedAt) => this.settlePing(id, serverTs, receivedAt),
+      pingFailed: (id, error) => this.pingFailed(id, error),
+      chatAnswered: (status, body) => this.chatAnswered(status, body),
+      chatFailed: (error) => this.chatFailed(error),
+    };
+  }
+
   /** The subclasses drop their feed connection; PINGs go on (they have connections of their own). */
   protected override teardown(): void {}
 
@@ -111,6 +162,7 @@ export abstract class HttpFeedClient extends BaseClient {
     this.teardown();
     for (const req of this.pingRequests) req.destroy();
     this.pingRequests.clear();
+    this.chatAgent?.destroy();
     await this.meter.destroyAll();
   }
 }

@@ -1,4 +1,6 @@
 import type { BaseClient } from './base.js';
+import { H2LongPollClient, H2ShortPollClient } from './h2-polling.js';
+import { H2SseClient } from './h2-sse.js';
 import { LongPollClient } from './long-poll.js';
 import { ShortPollClient } from './short-poll.js';
 import { SseClient } from './sse.js';
@@ -11,18 +13,20 @@ import { WebSocketClient } from './websocket.js';
  */
 export function createClient(options: FeedClientOptions): FeedClient {
   let client: BaseClient;
+  const h2 = options.http2 !== undefined && options.http2 !== false;
   switch (options.protocol) {
     case 'ws':
+      if (h2) throw new TypeError('WebSocket over HTTP/2 (RFC 8441) is not supported: the server stack (ws, @fastify/websocket) has no extended CONNECT');
       client = new WebSocketClient(options);
       break;
     case 'sse':
-      client = new SseClient(options);
+      client = h2 ? new H2SseClient(options) : new SseClient(options);
       break;
     case 'long-poll':
-      client = new LongPollClient(options);
+      client = h2 ? new H2LongPollClient(options) : new LongPollClient(options);
       break;
     case 'short-poll':
-      client = new ShortPollClient(options);
+      client = h2 ? new H2ShortPollClient(options) : new ShortPollClient(options);
       break;
     default:
       throw new TypeError(`protocol must be ws, sse, long-poll or short-poll, got ${JSON.stringify(options.protocol)}`);
@@ -39,4 +43,7 @@ export { ShortPollClient, DEFAULT_POLL_INTERVAL_MS } from './short-poll.js';
 export { SseClient } from './sse.js';
 export { SseStreamParser, type SseStreamHandler } from './sse-stream.js';
 export { WebSocketClient } from './websocket.js';
+export { H2Connection, type H2ConnectionOptions } from './h2-connection.js';
+export { H2LongPollClient, H2ShortPollClient } from './h2-polling.js';
+export { H2SseClient } from './h2-sse.js';
 export * from './types.js';

@@ -66,6 +66,10 @@ export class Counters implements ClientCounters {
   connectAttempts = 0;
   errors = 0;
   pings = 0;
+  compressedBytes = 0;
+  decompressedBytes = 0;
+  chatSent = 0;
+  chatRefused = 0;
 
   constructor(meter: SocketMeter) {
     Object.defineProperties(this, {

@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import { nowMicros } from '../servers/clock.js';
 import { FeedClientError, httpError, isRetryableStatus } from './base.js';
+import { answerCoding } from './codecs/content-encoding.js';
+import { decodeBody } from './content-decoder.js';
 import { HttpFeedClient, MAX_ANSWER_BYTES } from './http.js';
 import { BodyDecoder, ResponseHeadReader, type BodySink, type ResponseHead } from './http-response.js';
 import { PollAnswerReader } from './poll-answer.js';
@@ -107,7 +109,8 @@ export abstract class PollingClient extends HttpFeedClient {
   constructor(options: FeedClientOptions) {
     super(options);
     this.cursor = options.since;
-    const head = requestHead('GET', '/', this.target.authority, this.headers, { defaults: { Connection: 'keep-alive' } });
+    const headers = this.acceptEncoding === undefined ? this.headers : { ...this.headers, 'accept-encoding': this.acceptEncoding };
+    const head = requestHead('GET', '/', this.target.authority, headers, { defaults: { Connection: 'keep-alive' } });
     this.headTail = head.slice(head.indexOf('\r\n') + 2);
   }
 
@@ -117,9 +120,7 @@ export abstract class PollingClient extends HttpFeedClient {
    * connection (reconnect with backoff); any other 4xx stops the client.
    */
   protected poll(generation: number, path: string, extraQuery: string, timeoutMs: number, then: (generation: number) => void, retry = false): void {
-    const cursor = this.cursorQuery(this.cursor);
-    const query = cursor === '' ? extraQuery : extraQuery === '' ? cursor : `${cursor}&${extraQuery}`;
-    const target = `${this.target.prefix}${path}${query === '' ? '' : `?${query}`}`;
+    const target = this.pollTarget(path, extraQuery);
     let connection = this.connection;
     if (connection === undefined || connection.socket.destroyed || connection.socket.writableEnded || connection.socket.readableEnded) connection = this.openConnection();
     const reused = connection.uses > 0;
@@ -135,10 +136,17 @@ export abstract class PollingClient extends HttpFeedClient {
     connection.socket.write(`GET ${target} HTTP/1.1\r\n${this.headTail}`, 'latin1');
   }
 
+  /** The request target of the next poll: path, room, cursor (`next` of the last answer), then `extraQuery`. */
+  protected pollTarget(path: string, extraQuery: string): string {
+    const cursor = this.feedQuery(this.cursor);
+    const query = cursor === '' ? extraQuery : extraQuery === '' ? cursor : `${cursor}&${extraQuery}`;
+    return `${this.target.prefix}${path}${query === '' ? '' : `?${query}`}`;
+  }
+
   /** Opens a new connection (the old one, if any, is gone) and makes it the client's. */
   private openConnection(): Connection {
     const connection: Connection = { socket: undefined as unknown as Socket, uses: 0, exchange: undefined, error: undefined, timeoutMs: 0 };
-    const socket = openSocket(this.target, (buf, start, end) => this.onRead(connection, buf, start, end));
+    const socket = openSocket(this.target, (buf, start, end) => this.onRead(connection, buf, start, end), this.ca);
     (connection as { socket: Socket }).socket = socket;
     this.connection = connection;
     this.meter.track(socket);
@@ -213,7 +221,8 @@ export abstract class PollingClient extends HttpFeedClient {
     const parts = exchange.parts;
     const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts, exchange.size);
     if (exchange.generation !== this.generation) return;
-    if (this.deliver(exchange.generation, exchange.path, exchange.head!.status, body, receivedAt)) exchange.then(exchange.generation);
+    const { status, headers } = exchange.head!;
+    if (this.deliver(exchange.generation, exchange.path, status, headers['content-encoding'], body, receivedAt)) exchange.then(exchange.generation);
   }
 
   /** The request of `exchange` failed: a lost connection. */
@@ -258,8 +267,25 @@ export abstract class PollingClient extends HttpFeedClient {
     connection.socket.destroy();
   }
 
-  /** Delivers one answer; false when the attempt ended (error, or closed by a handler). */
-  private deliver(generation: number, path: string, status: number, body: Buffer, receivedAt: number): boolean {
+  /**
+   * Delivers one answer (decoded first when it has a Content-Encoding); false when the attempt
+   * ended (error, or closed by a handler).
+   */
+  protected deliver(generation: number, path: string, status: number, contentEncoding: string | undefined, received: Buffer, receivedAt: number): boolean {
+    let body = received;
+    const coding = answerCoding(contentEncoding);
+    try {
+      if (typeof coding === 'object') throw new Error(coding.unsupported);
+      if (coding !== undefined) {
+        body = decodeBody(coding, received, MAX_ANSWER_BYTES);
+        this.counters.compressedBytes += received.length;
+        this.counters.decompressedBytes += body.length;
+      }
+    } catch (error) {
+      const failure = new FeedClientError(`GET ${path}: the answer does not decode: ${(error as Error).message}`);
+      this.lost(generation, { reason: failure.message, error: failure });
+      return false;
+    }
     if (status !== 200) {
       const error = httpError(status, body, `GET ${path}`);
       if (isRetryableStatus(status)) this.lost(generation, { code: status, reason: error.message, error });

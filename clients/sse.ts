@@ -2,6 +2,8 @@ import type { Socket } from 'node:net';
 import { nowMicros } from '../servers/clock.js';
 import { FeedClientError, httpError, isRetryableStatus } from './base.js';
 import { HttpFeedClient } from './http.js';
+import { answerCoding } from './codecs/content-encoding.js';
+import { StreamDecoder } from './content-decoder.js';
 import { BodyCollector, BodyDecoder, ResponseHeadReader, type ResponseHead } from './http-response.js';
 import { openSocket, requestHead } from './raw-socket.js';
 import { SseStreamParser } from './sse-stream.js';
@@ -24,11 +26,11 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
  */
 export class SseClient extends HttpFeedClient {
   readonly protocol = 'sse' as const;
-  private readonly parser: SseStreamParser;
+  protected readonly parser: SseStreamParser;
   /** nowMicros() of the chunk being parsed: every event in one chunk arrived together. */
-  private chunkReceivedAt = 0;
-  /** The socket of the current stream. */
-  private stream: { socket: Socket; decoder: BodyDecoder | undefined } | undefined;
+  protected chunkReceivedAt = 0;
+  /** The socket of the current stream, its body decoder, and its content decoder when compressed. */
+  private stream: { socket: Socket; decoder: BodyDecoder | undefined; content: StreamDecoder | undefined } | undefined;
 
   constructor(options: FeedClientOptions) {
     super(options);
@@ -46,10 +48,13 @@ export class SseClient extends HttpFeedClient {
   protected override open(generation: number): void {
     this.parser.reset();
     const headers: Record<string, string> = { ...this.headers, accept: 'text/event-stream', 'cache-control': 'no-cache' };
+    if (this.acceptEncoding !== undefined) headers['accept-encoding'] = this.acceptEncoding;
     const since = this.lastSeq;
     if (since !== undefined) headers['last-event-id'] = this.epoch === undefined ? String(since) : `${this.epoch}:${since}`;
-    const request = requestHead('GET', `${this.target.prefix}/sse`, this.target.authority, headers, { defaults: { Connection: 'keep-alive' } });
-    const stream: { socket: Socket; decoder: BodyDecoder | undefined } = { socket: undefined as unknown as Socket, decoder: undefined };
+    // The cursor travels in Last-Event-ID: the query names the room only.
+    const query = this.feedQuery(undefined);
+    const request = requestHead('GET', `${this.target.prefix}/sse${query === '' ? '' : `?${query}`}`, this.target.authority, headers, { defaults: { Connection: 'keep-alive' } });
+    const stream: { socket: Socket; decoder: BodyDecoder | undefined; content: StreamDecoder | undefined } = { socket: undefined as unknown as Socket, decoder: undefined, content: undefined };
 
     const heads = new ResponseHeadReader();
     /** Set when the answer is not a stream: its body is read for the error it carries. */
@@ -66,9 +71,18 @@ export class SseClient extends HttpFeedClient {
       const { status } = head;
       const type = head.headers['content-type'] ?? '';
       const ok = status === 200 && type.startsWith('text/event-stream');
+      let sink = streamSink;
+      if (ok) {
+        const coding = answerCoding(head.headers['content-encoding']);
+        if (typeof coding === 'object') {
+          this.lost(generation, { reason: `GET /sse: ${coding.unsupported}`, error: new FeedClientError(coding.unsupported) });
+          return;
+        }
+        if (coding !== undefined) sink = this.decodingSink(generation, stream, coding, streamSink);
+      }
       let decoder: BodyDecoder;
       try {
-        decoder = new BodyDecoder(head, ok ? streamSink : (refusal = new BodyCollector(MAX_ERROR_BODY_BYTES, (body) => this.refused(generation, status, type, body ?? Buffer.alloc(0)))));
+        decoder = new BodyDecoder(head, ok ? sink : (refusal = new BodyCollector(MAX_ERROR_BODY_BYTES, (body) => this.refused(generation, status, type, body ?? Buffer.alloc(0)))));
       } catch (error) {
         if (ok) this.lost(generation, { reason: `GET /sse: ${(error as Error).message}`, error: error as Error });
         else this.refused(generation, status, type, Buffer.alloc(0));
@@ -101,7 +115,7 @@ export class SseClient extends HttpFeedClient {
       if (read === undefined) return;
       this.chunkReceivedAt = nowMicros();
       answer(read.head, read.buf, read.bodyStart, read.bodyEnd);
-    });
+    }, this.ca);
     stream.socket = socket;
     this.stream = stream;
     this.meter.track(socket);
@@ -133,17 +147,51 @@ export class SseClient extends HttpFeedClient {
     socket.write(request);
   }
 
+  /**
+   * The body sink of a compressed stream: the compressed bytes go through a {@link StreamDecoder}
+   * and what comes out to the SSE parser, stamped with the time it came out. The stream's end
+   * is reported behind what is still being decoded.
+   */
+  private decodingSink(
+    generation: number,
+    stream: { content: StreamDecoder | undefined },
+    coding: 'gzip' | 'br',
+    plain: { data(buf: Buffer, start: number, end: number): void; end(): void; error(message: string): void },
+  ): typeof plain {
+    const content = new StreamDecoder(
+      coding,
+      (decoded) => {
+        if (generation !== this.generation) return;
+        this.chunkReceivedAt = nowMicros();
+        this.counters.decompressedBytes += decoded.length;
+        plain.data(decoded, 0, decoded.length);
+      },
+      (message) => this.lost(generation, { reason: `GET /sse: the ${coding} stream does not decode: ${message}`, error: new FeedClientError(message) }),
+    );
+    stream.content = content;
+    return {
+      data: (buf, start, end) => {
+        this.counters.compressedBytes += end - start;
+        content.push(buf, start, end);
+      },
+      end: () => content.finish(() => plain.end()),
+      error: (message) => plain.error(message),
+    };
+  }
+
   protected override teardown(): void {
     const stream = this.stream;
     this.stream = undefined;
     if (stream !== undefined) {
       stream.decoder?.stop();
+      stream.content?.close();
       stream.socket.destroy();
     }
     super.teardown();
   }
 
-  private refused(generation: number, status: number, type: string, body: Buffer): void {
+  /** The answer is not an event stream: stop (204, 4xx, a 200 of another type) or reconnect (5xx, 429). */
+  protected refused(generation: number, status: number, type: string, body: Buffer): void {
     if (status === 200) {
       this.fail(generation, new FeedClientError(`GET /sse: answered with content-type ${JSON.stringify(type)}, not text/event-stream`, { status }));
     } else if (status === 204) {

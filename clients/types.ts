@@ -27,6 +27,18 @@ export interface ClientCounters {
   readonly errors: number;
   /** PINGs sent. */
   readonly pings: number;
+  /**
+   * Compressed content received and decompressed: WebSocket messages with RSV1
+   * (permessage-deflate), SSE streams and poll bodies with a Content-Encoding. Part of
+   * `bytesRead`; what it decompressed to is `decompressedBytes`.
+   */
+  readonly compressedBytes: number;
+  /** What `compressedBytes` decompressed to: the payload the application read. */
+  readonly decompressedBytes: number;
+  /** Chat messages sent (docs/protocol.md §7). */
+  readonly chatSent: number;
+  /** Chat messages the server refused for going over the rate limit (WL_RATE_LIMITED). */
+  readonly chatRefused: number;
 }
 
 export interface FeedClientHandlers {
@@ -45,6 +57,12 @@ export interface FeedClientHandlers {
   onClose?(info: CloseInfo): void;
   /** A fatal error (the client stops) or an `error` message from the server. */
   onError?(error: Error): void;
+  /**
+   * A chat message relayed by the server (docs/protocol.md §7): its sender, the sender's own
+   * sequence number and send time (the sender's clock, µs), when it arrived here, and its size.
+   * The same message also reaches `onUpdate`: it is an update of the room's feed.
+   */
+  onChat?(from: string, n: number, sentTs: number, receivedAt: number, bytes: number): void;
 }
 
 export interface CloseInfo {
@@ -92,6 +110,21 @@ export interface FeedClientOptions {
   pingTimeoutMs?: number;
   /** Longest wait for a connection or an answer's headers (long polls: timeout + this). @default 10000 */
   requestTimeoutMs?: number;
+  /** A chat room to read (and to send chat to) instead of the main feed: `?room=NAME`. @default undefined (the main feed) */
+  room?: string;
+  /** WebSocket: offer permessage-deflate (RFC 7692), with or without context takeover. @default 'off' */
+  wsDeflate?: 'off' | 'on' | 'no-context-takeover';
+  /** SSE and polling: the `Accept-Encoding` sent (codings `gzip`, `br`, `identity`, with weights); decoded answers are counted in `decompressedBytes`. @default undefined (none sent) */
+  acceptEncoding?: string;
+  /**
+   * SSE and polling over HTTP/2: `true` opens an HTTP/2 connection for this client (h2c with prior
+   * knowledge for http:, TLS with ALPN h2 for https:); an `H2Connection` is shared, each client a
+   * stream on it. WebSocket over HTTP/2 is not supported.
+   * @default undefined (HTTP/1.1)
+   */
+  http2?: boolean | import('./h2-connection.js').H2Connection;
+  /** Certificate authority (PEM) trusted for https:/wss: besides the system's, e.g. a test certificate. @default undefined */
+  ca?: string | Buffer;
 }
 
 export interface PingResult {
@@ -116,6 +149,13 @@ export interface FeedClient {
   connect(): Promise<void>;
   /** One PING: WebSocket message, or `POST /ping` on a new connection over HTTP. */
   ping(id?: string): Promise<PingResult>;
+  /**
+   * Sends one chat message to the client's room: on the WebSocket itself, or `POST /chat` for
+   * the HTTP protocols (one at a time, on a keep-alive connection of its own, or a stream of the
+   * HTTP/2 connection). Returns its sequence number `n` (1, 2, 3 … per client). Throws when it
+   * cannot be sent now (a WebSocket that is not open, a closed client).
+   */
+  chat(text: string): number;
   /** Stops everything (timers, sockets, requests); resolves once the sockets are closed. */
   close(): Promise<void>;
 }

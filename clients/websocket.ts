@@ -2,9 +2,12 @@ import type { Socket } from 'node:net';
 import { nowMicros } from '../servers/clock.js';
 import { BaseClient, FeedClientError, httpError, isRetryableStatus, type Loss } from './base.js';
 import { BodyCollector, BodyDecoder, HttpParseError, ResponseHeadReader } from './http-response.js';
+import type { OutgoingChat } from './codecs/chat-message.js';
+import { acceptDeflate, deflateOffer, type DeflateOffer, type DeflateParams } from './codecs/ws-extensions.js';
 import { openSocket, requestHead } from './raw-socket.js';
 import type { FeedClientOptions } from './types.js';
-import { checkUpgrade, closePayload, handshakeKey, maskedFrame, OPCODE, WsFrameParser, type WsFrameHandler } from './ws-frames.js';
+import { deflateMessage, MessageInflater } from './ws-deflate.js';
+import { checkUpgrade, CLOSE_TOO_BIG, closePayload, DEFAULT_MAX_PAYLOAD, handshakeKey, maskedFrame, OPCODE, RSV1, WsFrameParser, type WsFrameHandler } from './ws-frames.js';
 
 /** How long close() waits for the server's closing handshake before cutting the socket. */
 const CLOSE_WAIT_MS = 1000;
@@ -12,6 +15,9 @@ const MAX_ERROR_BODY_BYTES = 64 * 1024;
 /** Close code of a connection that ended without a close frame (RFC 6455 §7.1.5). */
 const CLOSE_ABNORMAL = 1006;
 const CLOSE_NO_STATUS = 1005;
+/** Close code for a message that is not what it claims (RFC 6455 §7.4.1): here, deflate data that does not inflate. */
+const CLOSE_INVALID_DATA = 1007;
+const DEFLATE_OFFERS: readonly DeflateOffer[] = ['off', 'on', 'no-context-takeover'];
 
 /** Where one connection attempt is. */
 type Phase = 'handshake' | 'open' | 'closing';
@@ -32,10 +38,14 @@ interface Connection {
   ending: Loss | undefined;
   lastError: Error | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** permessage-deflate as agreed, and the inflater of the server's compressed messages. */
+  deflate: DeflateParams | undefined;
+  inflater: MessageInflater | undefined;
 }
 
 /**
- * WebSocket (RFC 6455, no extensions): `GET /ws?since=S&epoch=E`. The client speaks the
+ * WebSocket (RFC 6455, with permessage-deflate when `wsDeflate` asks for it, RFC 7692):
+ * `GET /ws?since=S&epoch=E`. The client speaks the
  * protocol itself on a plain `net.Socket` (TLS for wss:): it writes the upgrade request,
  * checks the 101 answer, and parses the frames straight from each socket read, so an update
  * that arrives in one TCP read reaches {@link BaseClient.receive} as a range of the read
@@ -49,17 +59,27 @@ interface Connection {
 export class WebSocketClient extends BaseClient {
   readonly protocol = 'ws' as const;
   private connection: Connection | undefined;
+  private readonly deflateOffer: DeflateOffer;
 
   constructor(options: FeedClientOptions) {
     super(options);
+    this.deflateOffer = options.wsDeflate ?? 'off';
+    if (!DEFLATE_OFFERS.includes(this.deflateOffer)) throw new TypeError(`wsDeflate must be ${DEFLATE_OFFERS.join(', ')}, got ${JSON.stringify(options.wsDeflate)}`);
   }
 
   protected override open(generation: number): void {
-    const query = this.cursorQuery();
+    const query = this.feedQuery();
     const path = `${this.target.prefix}/ws${query === '' ? '' : `?${query}`}`;
     const key = handshakeKey();
+    const offer = deflateOffer(this.deflateOffer);
     const request = requestHead('GET', path, this.target.authority, this.headers, {
-      fixed: { 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': key, Connection: 'Upgrade', Upgrade: 'websocket' },
+      fixed: {
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': key,
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        ...(offer === undefined ? {} : { 'Sec-WebSocket-Extensions': offer }),
+      },
     });
     const connection: Connection = {
       socket: undefined as unknown as Socket,
@@ -71,6 +91,8 @@ export class WebSocketClient extends BaseClient {
       ending: undefined,
       lastError: undefined,
       timer: undefined,
+      deflate: undefined,
+      inflater: undefined,
     };
     this.connection = connection;
 
@@ -111,15 +133,20 @@ export class WebSocketClient extends BaseClient {
         decoder.push(read.buf, read.bodyStart, read.bodyEnd);
         return;
       }
-      const wrong = checkUpgrade(head.headers, key);
-      if (wrong !== undefined) {
-        const error = new FeedClientError(wrong);
-        this.lost(generation, { code: CLOSE_ABNORMAL, reason: wrong, error });
+      const wrong = checkUpgrade(head.headers, key, offer !== undefined);
+      const agreed = wrong === undefined ? acceptDeflate(head.headers['sec-websocket-extensions'], this.deflateOffer) : wrong;
+      if (typeof agreed === 'string') {
+        const error = new FeedClientError(agreed);
+        this.lost(generation, { code: CLOSE_ABNORMAL, reason: agreed, error });
         return;
       }
       socket.setTimeout(0);
       connection.phase = 'open';
-      connection.parser = new WsFrameParser(this.frameHandler(connection));
+      if (agreed !== undefined) {
+        connection.deflate = agreed;
+        connection.inflater = new MessageInflater(agreed, DEFAULT_MAX_PAYLOAD);
+      }
+      connection.parser = new WsFrameParser(this.frameHandler(connection), DEFAULT_MAX_PAYLOAD, agreed !== undefined);
       if (read.bodyStart < read.bodyEnd) {
         connection.receivedAt = nowMicros();
         connection.parser.push(read.buf, read.bodyStart, read.bodyEnd);
@@ -135,7 +162,7 @@ export class WebSocketClient extends BaseClient {
       } else if (connection.phase === 'handshake') {
         handshake(buf, start, end);
       }
-    });
+    }, this.ca);
     connection.socket = socket;
     this.meter.track(socket);
     this.counters.requests += 1;
@@ -170,8 +197,25 @@ export class WebSocketClient extends BaseClient {
 
   /** What the frames of `connection` do. */
   private frameHandler(connection: Connection): WsFrameHandler {
-    return {
-      message: (buf, start, end) => this.receive(buf, start, end, connection.receivedAt),
+    const handler: WsFrameHandler = {
+      message: (buf, start, end, _binary, compressed) => {
+        if (!compressed) {
+          this.receive(buf, start, end, connection.receivedAt);
+          return;
+        }
+        let message: Buffer;
+        try {
+          message = connection.inflater!.inflate(buf, start, end);
+        } catch (error) {
+          const tooBig = error instanceof RangeError;
+          handler.error(tooBig ? CLOSE_TOO_BIG : CLOSE_INVALID_DATA, tooBig ? 'message too large once inflated' : `a compressed message does not inflate: ${(error as Error).message}`);
+          return;
+        }
+        this.counters.compressedBytes += end - start;
+        this.counters.decompressedBytes += message.length;
+        // Readable only now: the arrival time of an inflated message includes its inflating.
+        this.receive(message, 0, message.length, nowMicros());
+      },
       ping: (payload) => {
         if (!connection.closeSent && connection.socket.writable) connection.socket.write(maskedFrame(OPCODE.pong, payload));
       },
@@ -191,6 +235,14 @@ export class WebSocketClient extends BaseClient {
         this.finishClosing(connection);
       },
     };
+    return handler;
+  }
+
+  /** Sends one text message, compressed when permessage-deflate was agreed. */
+  private sendText(connection: Connection, text: string): void {
+    const payload = Buffer.from(text);
+    const compressed = connection.deflate === undefined ? undefined : deflateMessage(payload, connection.deflate);
+    connection.socket.write(compressed === undefined ? maskedFrame(OPCODE.text, payload) : maskedFrame(RSV1 | OPCODE.text, compressed));
   }
 
   /** Sends a close frame once; the connection is then closing. */
@@ -243,8 +295,16 @@ export class WebSocketClient extends BaseClient {
   }
 
   protected override transmitPing(id: string, sentAt: number): void {
+    this.sendText(this.openConnection(), `{"type":"ping","id":${JSON.stringify(id)},"ts":${sentAt}}`);
+  }
+
+  protected override transmitChat(message: OutgoingChat): void {
+    this.sendText(this.openConnection(), this.chatText(message, true));
+  }
+
+  private openConnection(): Connection {
     const connection = this.connection;
     if (connection === undefined || connection.phase !== 'open' || !connection.socket.writable) throw new FeedClientError('the WebSocket is not open');
-    connection.socket.write(maskedFrame(OPCODE.text, Buffer.from(`{"type":"ping","id":${JSON.stringify(id)},"ts":${sentAt}}`)));
+    return connection;
   }
 }

@@ -12,6 +12,9 @@ import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 
 export const OPCODE = Object.freeze({ continuation: 0x0, text: 0x1, binary: 0x2, close: 0x8, ping: 0x9, pong: 0xa });
 
+/** The RSV1 bit of a frame's first byte: with permessage-deflate, the message is compressed (RFC 7692 §6). */
+export const RSV1 = 0x40;
+
 /** The GUID of RFC 6455 §1.3, appended to the key to compute Sec-WebSocket-Accept. */
 const HANDSHAKE_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -33,15 +36,16 @@ export function acceptFor(key: string): string {
 }
 
 /**
- * Checks a 101 answer to an upgrade asked with `key` (no subprotocol, no extension asked).
- * Returns what is wrong, or undefined when the handshake is complete.
+ * Checks a 101 answer to an upgrade asked with `key` (no subprotocol). When no extension was
+ * offered, an extension in the answer is wrong; when one was, the caller checks the answer's
+ * extensions itself. Returns what is wrong, or undefined when the handshake is complete.
  */
-export function checkUpgrade(headers: Readonly<Record<string, string>>, key: string): string | undefined {
+export function checkUpgrade(headers: Readonly<Record<string, string>>, key: string, extensionOffered = false): string | undefined {
   const upgrade = headers.upgrade;
   if (upgrade === undefined || upgrade.toLowerCase() !== 'websocket') return 'Invalid Upgrade header';
   if (headers['sec-websocket-accept'] !== acceptFor(key)) return 'Invalid Sec-WebSocket-Accept header';
   if (headers['sec-websocket-protocol'] !== undefined) return 'Server sent a subprotocol but none was requested';
-  if (headers['sec-websocket-extensions'] !== undefined) return 'Server sent a Sec-WebSocket-Extensions header but no extension was requested';
+  if (!extensionOffered && headers['sec-websocket-extensions'] !== undefined) return 'Server sent a Sec-WebSocket-Extensions header but no extension was requested';
   return undefined;
 }
 
@@ -52,8 +56,11 @@ export function isValidCloseCode(code: number): boolean {
 
 /** What the parser finds in the stream. */
 export interface WsFrameHandler {
-  /** A whole data message in `buf[start, end)`; `binary` for opcode 2. */
-  message(buf: Buffer, start: number, end: number, binary: boolean): void;
+  /**
+   * A whole data message in `buf[start, end)`; `binary` for opcode 2; `compressed` when its
+   * first frame had RSV1 set (only with permessage-deflate agreed): the bytes are still deflated.
+   */
+  message(buf: Buffer, start: number, end: number, binary: boolean, compressed: boolean): void;
   ping(payload: Buffer): void;
   pong(payload: Buffer): void;
   /** A close frame: `code` undefined when it had no status (1005). The parser stops. */
@@ -65,8 +72,10 @@ export interface WsFrameHandler {
 const MAX_HEADER = 14;
 
 /**
- * Incremental parser of server-to-client frames (unmasked; no extensions, so RSV bits must be
- * zero). Feed it every read with {@link push}; it calls the handler synchronously.
+ * Incremental parser of server-to-client frames (unmasked). RSV bits must be zero, except RSV1
+ * on the first frame of a data message when permessage-deflate was agreed (`compressed`
+ * messages are handed over as they are: inflating them is the owner's job). Feed it every read
+ * with {@link push}; it calls the handler synchronously.
  *
  * It never keeps a reference to the bytes it is given once {@link push} returns, so the
  * caller may read every socket into one reused buffer: what must outlive the call (a frame or
@@ -87,10 +96,13 @@ export class WsFrameParser {
   private fragments: Buffer[] | undefined;
   private fragmentsLength = 0;
   private fragmentsBinary = false;
+  private fragmentsCompressed = false;
 
   constructor(
     private readonly handler: WsFrameHandler,
     private readonly maxPayload: number = DEFAULT_MAX_PAYLOAD,
+    /** permessage-deflate was agreed: RSV1 may mark a compressed message. */
+    private readonly deflate = false,
   ) {}
 
   /** No more input is read (a close frame, an error, or the owner tore the connection down). */
@@ -195,7 +207,8 @@ export class WsFrameParser {
 
   /** The checks that need only the first two bytes (before a split header is complete). */
   private checkFirstBytes(b0: number, b1: number): boolean {
-    if ((b0 & 0x70) !== 0) return this.fail(CLOSE_PROTOCOL_ERROR, 'RSV bits set without a negotiated extension');
+    const rsv = b0 & 0x70;
+    if (rsv !== 0 && !(this.deflate && rsv === RSV1)) return this.fail(CLOSE_PROTOCOL_ERROR, 'RSV bits set without a negotiated extension');
     if ((b1 & 0x80) !== 0) return this.fail(CLOSE_PROTOCOL_ERROR, 'a server frame must not be masked');
     return true;
   }
@@ -204,6 +217,8 @@ export class WsFrameParser {
     if (!this.checkFirstBytes(b0, b1)) return false;
     const opcode = b0 & 0x0f;
     const fin = (b0 & 0x80) !== 0;
+    // RFC 7692 §6.1: RSV1 belongs to the first frame of a data message only.
+    if ((b0 & RSV1) !== 0 && opcode !== OPCODE.text && opcode !== OPCODE.binary) return this.fail(CLOSE_PROTOCOL_ERROR, 'RSV1 set on a continuation or control frame');
     switch (opcode) {
       case OPCODE.text:
       case OPCODE.binary:
@@ -233,11 +248,12 @@ export class WsFrameParser {
       case OPCODE.text:
       case OPCODE.binary:
         if (fin) {
-          this.handler.message(buf, start, end, opcode === OPCODE.binary);
+          this.handler.message(buf, start, end, opcode === OPCODE.binary, (b0 & RSV1) !== 0);
         } else {
           this.fragments = [owned ? buf : Buffer.from(buf.subarray(start, end))];
           this.fragmentsLength = end - start;
           this.fragmentsBinary = opcode === OPCODE.binary;
+          this.fragmentsCompressed = (b0 & RSV1) !== 0;
         }
         return;
       case OPCODE.continuation: {
@@ -252,7 +268,7 @@ export class WsFrameParser {
         const message = Buffer.concat(fragments, this.fragmentsLength);
         this.fragments = undefined;
         this.fragmentsLength = 0;
-        this.handler.message(message, 0, message.length, this.fragmentsBinary);
+        this.handler.message(message, 0, message.length, this.fragmentsBinary, this.fragmentsCompressed);
         return;
       }
       case OPCODE.ping:
@@ -300,7 +316,8 @@ function headerLength(b1: number): number {
 
 /**
  * A final client frame of `opcode` carrying `payload`, masked (RFC 6455 §5.3) with a random
- * key, or with `mask` (4 bytes) when given, for tests.
+ * key, or with `mask` (4 bytes) when given, for tests. `opcode` may carry {@link RSV1} for a
+ * compressed message.
  */
 export function maskedFrame(opcode: number, payload: Uint8Array, mask?: Uint8Array): Buffer {
   const length = payload.length;

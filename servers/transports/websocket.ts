@@ -151,9 +151,15 @@ export default async function websocketTransport(app: FastifyInstance): Promise<
         const verdict = limiter.take(Date.now());
         if (verdict !== 'ok') {
           counters.errors += 1;
-          if (isChat(data, isBinary)) stats.chatRefused += 1;
-          if (verdict === 'close') closeWithGrace(ws, CLOSE_CODES.policyViolation, 'message rate limit exceeded', CLOSE_GRACE_MS);
-          else ws.send(errorMessage(new WirelabError('WL_RATE_LIMITED', options.messageRatePerSecond)), UNCOMPRESSED);
+          const chat = refusedChatNumber(data, isBinary);
+          if (chat !== undefined) stats.chatRefused += 1;
+          if (verdict === 'close') {
+            closeWithGrace(ws, CLOSE_CODES.policyViolation, 'message rate limit exceeded', CLOSE_GRACE_MS);
+            return;
+          }
+          const error = new WirelabError('WL_RATE_LIMITED', options.messageRatePerSecond);
+          // A refused chat message is named by its `n`, so the sender knows which one was not relayed.
+          ws.send(chat === undefined ? errorMessage(error) : JSON.stringify({ type: 'error', ...error.toJSON(), n: chat }), UNCOMPRESSED);
           return;
         }
         try {
@@ -192,12 +198,13 @@ function parseClientMessage(data: RawData, isBinary: boolean): unknown {
   }
 }
 
-/** Whether a refused message was a chat message, so refusals of chat are counted apart (parsed only when refused). */
-function isChat(data: RawData, isBinary: boolean): boolean {
+/** The `n` of a refused message that is a chat message (parsed only when refused), else undefined. */
+function refusedChatNumber(data: RawData, isBinary: boolean): number | undefined {
   try {
-    return (parseClientMessage(data, isBinary) as { type?: unknown } | null)?.type === 'chat';
+    const message = parseClientMessage(data, isBinary) as { type?: unknown; n?: unknown } | null;
+    return message?.type === 'chat' && typeof message.n === 'number' && Number.isSafeInteger(message.n) ? message.n : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -150,7 +150,7 @@ describe('WsFrameParser', () => {
   it('stops when told to, even in the middle of a chunk', () => {
     const { handler, events } = recorder();
     const parser = new WsFrameParser({ ...handler, message: (buf, start, end, binary) => {
-      handler.message(buf, start, end, binary);
+      handler.message(buf, start, end, binary, false);
       parser.stop();
     } });
     parser.push(Buffer.concat([serverFrame(OPCODE.text, 'a'), serverFrame(OPCODE.text, 'b')]));
