@@ -58,7 +58,11 @@ export function h2Request(session: ClientHttp2Session, headers: OutgoingHttpHead
       }
       parts.push(chunk);
     });
-    stream.on('end', () => resolve({ status, headers: responseHeaders, body: parts.length === 1 ? parts[0]! : Buffer.concat(parts, size), receivedAt: nowMicros() }));
+    stream.on('end', () => {
+      // A stream cut by the session's end also ends, without an answer.
+      if (status === 0) reject(new FeedClientError('the stream ended without an answer'));
+      else resolve({ status, headers: responseHeaders, body: parts.length === 1 ? parts[0]! : Buffer.concat(parts, size), receivedAt: nowMicros() });
+    });
     stream.on('error', (error) => reject(error));
     stream.on('close', () => reject(new FeedClientError(stream.rstCode === NGHTTP2_CANCEL ? 'the request was cancelled' : `the stream closed before the answer was complete (code ${stream.rstCode})`)));
   });
