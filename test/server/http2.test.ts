@@ -194,9 +194,10 @@ describe('HTTP/2 over TLS with ALPN', () => {
   it('falls back to HTTP/1.1 for a client that offers only http/1.1, WebSocket upgrades included', async () => {
     await start();
     server.publish(2);
-    const answer = await new Promise<{ status: number; version: string; alpn: string | false; body: string }>((resolve, reject) => {
+    const answer = await new Promise<{ status: number; version: string; alpn: string | false | null; body: string }>((resolve, reject) => {
+      const options: https.RequestOptions & { ALPNProtocols: string[] } = { ca: tls.cert, ALPNProtocols: ['http/1.1'], agent: false };
       https
-        .get(`${server.server.http2Urls.https!}/poll?since=0`, { ca: tls.cert, ALPNProtocols: ['http/1.1'], agent: false }, (response) => {
+        .get(`${server.server.http2Urls.https!}/poll?since=0`, options, (response) => {
           let body = '';
           response.setEncoding('utf8');
           response.on('data', (chunk: string) => (body += chunk));
