@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { buildServer } from './app.js';
-import type { ServerOptions } from './config.js';
+import { HTTP_COMPRESSIONS, WS_DEFLATE_MODES, type ServerOptions } from './config.js';
 import { WirelabError } from './errors.js';
 
 /**
@@ -29,6 +30,15 @@ const program = new Command('wirelab-server')
   .option('--access-token <token>', 'require this token on every feed endpoint (WIRELAB_ACCESS_TOKEN)')
   .option('--origins <list>', 'comma-separated Origin allow-list (WIRELAB_ORIGINS)')
   .option('--epoch <id>', 'fixed feed epoch id, [a-z0-9]{1,32} (tests and restarts)')
+  .option('--ws-deflate <mode>', `WebSocket permessage-deflate: ${WS_DEFLATE_MODES.join(', ')}`)
+  .option('--http-compression <coding>', `compress SSE streams and poll answers for clients that accept it: ${HTTP_COMPRESSIONS.join(', ')}`)
+  .option('--h2c-port <port>', 'also serve cleartext HTTP/2 (prior knowledge) on this port, 0 for any free port', integer('--h2c-port'))
+  .option('--tls-port <port>', 'also serve TLS with ALPN h2 and http/1.1 on this port (with --tls-key and --tls-cert)', integer('--tls-port'))
+  .option('--tls-key <file>', 'PEM private key of the TLS listener')
+  .option('--tls-cert <file>', 'PEM certificate of the TLS listener')
+  .option('--h2-max-streams <n>', 'streams one HTTP/2 connection may have open at once', integer('--h2-max-streams'))
+  .option('--max-rooms <n>', 'chat rooms that may exist at once', integer('--max-rooms'))
+  .option('--room-history <n>', 'chat messages each room keeps for resume', integer('--room-history'))
   .option('--ready-json', 'print one JSON line {"url","pid","epoch"} when listening, instead of the banner')
   .option('--log', 'log every request (Fastify logger)');
 
@@ -50,14 +60,24 @@ const options: ServerOptions = {
   accessToken: (flags.accessToken as string | undefined) ?? env.WIRELAB_ACCESS_TOKEN,
   allowedOrigins: ((flags.origins as string | undefined) ?? env.WIRELAB_ORIGINS)?.split(',').map((origin) => origin.trim()).filter(Boolean),
   epoch: flags.epoch as string | undefined,
+  wsDeflate: flags.wsDeflate as ServerOptions['wsDeflate'],
+  httpCompression: flags.httpCompression as ServerOptions['httpCompression'],
+  h2cPort: flags.h2cPort as number | undefined,
+  tlsPort: flags.tlsPort as number | undefined,
+  h2MaxConcurrentStreams: flags.h2MaxStreams as number | undefined,
+  maxRooms: flags.maxRooms as number | undefined,
+  roomHistorySize: flags.roomHistory as number | undefined,
 };
 
 try {
+  if (typeof flags.tlsKey === 'string') options.tlsKey = readPem(flags.tlsKey, '--tls-key');
+  if (typeof flags.tlsCert === 'string') options.tlsCert = readPem(flags.tlsCert, '--tls-cert');
   const server = await buildServer(options, flags.log === true);
   const url = await server.listen();
   const { feed, driver } = server.context;
+  const { h2c, https } = server.http2Urls;
   if (flags.readyJson === true) {
-    process.stdout.write(`${JSON.stringify({ url, pid: process.pid, epoch: feed.epoch })}\n`);
+    process.stdout.write(`${JSON.stringify({ url, pid: process.pid, epoch: feed.epoch, ...(h2c === undefined ? {} : { h2c }), ...(https === undefined ? {} : { https }) })}\n`);
   } else {
     const ws = url.replace(/^http/, 'ws');
     process.stdout.write(
@@ -69,6 +89,8 @@ try {
         `  long polling  ${url}/long-poll?since=0`,
         `  short polling ${url}/poll?since=0`,
         `  stats         ${url}/stats   metrics ${url}/metrics`,
+        ...(h2c === undefined ? [] : [`  HTTP/2 (h2c)  ${h2c}   SSE and polling; try: curl --http2-prior-knowledge -N ${h2c}/sse`]),
+        ...(https === undefined ? [] : [`  TLS (h2, http/1.1)  ${https}`]),
         `Press Ctrl+C to stop.`,
         '',
       ].join('\n'),
@@ -90,11 +112,20 @@ try {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 } catch (error) {
-  if (error instanceof WirelabError) {
-    process.stderr.write(`wirelab-server: ${error.code}: ${error.message}\n`);
+  if (error instanceof WirelabError || error instanceof InvalidArgumentError) {
+    const code = error instanceof WirelabError ? error.code : 'WL_BAD_OPTION';
+    process.stderr.write(`wirelab-server: ${code}: ${error.message}\n`);
     process.exit(2);
   }
   const code = (error as NodeJS.ErrnoException).code;
   process.stderr.write(`wirelab-server: cannot start: ${code === 'EADDRINUSE' ? `port already in use (${String(error)})` : String(error)}\n`);
   process.exit(1);
+}
+
+function readPem(file: string, flag: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new InvalidArgumentError(`${flag}: cannot read ${file}: ${(error as Error).message}`);
+  }
 }
