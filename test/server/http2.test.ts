@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import https from 'node:https';
 import net, { type Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import nodeTls, { type TLSSocket } from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { ServerOptions } from '../../servers/config.js';
@@ -213,5 +213,19 @@ describe('HTTP/2 over TLS with ALPN', () => {
     expect(JSON.parse(message.toString('utf8'))).toMatchObject({ type: 'initial', seq: 2 });
     ws.close();
     await once(ws, 'close');
+  });
+
+  it('holds its HTTP/1.1 connections to the same header timeout as the main listener: 408 WL_REQUEST_TIMEOUT, then closed', async () => {
+    await start({ headersTimeoutMs: 300, requestTimeoutMs: 1000, timeoutCheckIntervalMs: 50 });
+    const { port } = new URL(server.server.http2Urls.https!);
+    const socket = nodeTls.connect({ host: '127.0.0.1', port: Number(port), ca: tls.cert, ALPNProtocols: ['http/1.1'] });
+    await once(socket, 'secureConnect');
+    socket.write('GET /poll HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    await once(socket, 'close');
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(answer).toContain('WL_REQUEST_TIMEOUT');
   });
 });
