@@ -49,11 +49,13 @@ export interface RunningNchan {
  * it runs as root without touching /var), and these locations:
  *
  * - `POST /pub/CHANNEL` publishes (`nchan_publisher`, buffer and timeout as given);
- * - `/sub/CHANNEL` serves WebSocket, EventSource and long-poll, new subscribers starting at the
- *   next message (`nchan_subscriber_first_message newest`);
- * - `/poll/CHANNEL` serves interval-poll (nchan cannot tell it from long-poll on one location),
- *   starting at the oldest buffered message (with `newest` a poll without a cursor never sees
- *   anything);
+ * - `/sub/CHANNEL` serves WebSocket, EventSource and long-poll;
+ * - `/poll/CHANNEL` serves interval-poll (nchan cannot tell it from long-poll on one location).
+ *
+ * New subscribers start at the oldest buffered message (`nchan_subscriber_first_message
+ * oldest`, nchan's default): a long poll is only subscribed once its request has reached nginx,
+ * which the client cannot see, so with `newest` a message published just after the client
+ * connected could be missed; and an interval poll without a cursor would never see anything.
  * - `/ready` answers 200 (the fixture's readiness check).
  */
 export async function startNchan(options: NchanOptions = {}): Promise<RunningNchan> {
@@ -149,7 +151,7 @@ http {
     location ~ ^/sub/(\\w+)$ {
       nchan_subscriber websocket eventsource longpoll;
       nchan_channel_id $1;
-      nchan_subscriber_first_message newest;
+      nchan_subscriber_first_message oldest;
       nchan_subscriber_timeout ${subscriberTimeout};
     }
     location ~ ^/poll/(\\w+)$ {
