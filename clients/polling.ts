@@ -146,7 +146,8 @@ export abstract class PollingClient extends HttpFeedClient {
     if (connection === undefined || connection.socket.destroyed || connection.socket.writableEnded || connection.socket.readableEnded) connection = this.openConnection();
     const reused = connection.uses > 0;
     connection.uses += 1;
-    connection.exchange = new Exchange(generation, path, this.foreign === undefined ? path : target, extraQuery, timeoutMs, then, retry, reused);
+    // A foreign endpoint is named by its path only: its query may hold a credential.
+    connection.exchange = new Exchange(generation, path, this.foreign === undefined ? path : target.split('?', 1)[0]!, extraQuery, timeoutMs, then, retry, reused);
     this.counters.requests += 1;
     // The socket's inactivity timer is refreshed by every read and write; it is set again
     // only when the limit changes. While no poll is in flight it is ignored.

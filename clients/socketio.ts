@@ -271,8 +271,10 @@ export class SocketIoPollingClient extends PollingClient {
     this.posting = true;
     const body = this.outbox.join(String.fromCharCode(RECORD_SEPARATOR));
     this.outbox = [];
-    const target = engineIoTarget(this.target.requestTarget, 'polling', sid);
-    const req = this.requestTo('POST', target, { ...this.headers, 'content-type': 'text/plain;charset=UTF-8', 'content-length': Buffer.byteLength(body) }, this.requestTimeoutMs);
+    const requestTarget = engineIoTarget(this.target.requestTarget, 'polling', sid);
+    // Errors name the path only: the endpoint's query may hold a credential.
+    const target = requestTarget.split('?', 1)[0]!;
+    const req = this.requestTo('POST', requestTarget, { ...this.headers, 'content-type': 'text/plain;charset=UTF-8', 'content-length': Buffer.byteLength(body) }, this.requestTimeoutMs, target);
     req.on('response', (res) => {
       readBody(res, 64 * 1024).then(
         (answer) => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newRunTag } from '../../clients/codecs/marker.js';
+import { createClient } from '../../clients/index.js';
+import { MarkerScanner, newRunTag } from '../../clients/codecs/marker.js';
 import { parsePollCursor } from '../../clients/poll-cursor.js';
 import type { Protocol } from '../../clients/types.js';
-import { range } from '../clients/helpers.js';
+import { range, Recorder } from '../clients/helpers.js';
 import { startGenericServer, type RunningGeneric } from '../helpers/generic-server.js';
 import { startGate, type TcpGate } from '../helpers/tcp-gate.js';
 import { closeAll, httpPublisher, publish, subscribe, untilAll } from './helpers.js';
@@ -47,12 +48,22 @@ describe('a generic server with its own envelope', () => {
           // The server's own hello carries no marker: counted apart, once per connection.
           expect(client.counters.unmarked).toBe(protocol === 'ws' ? 1 : 0);
         }
+        // A foreign server has no pong: PING is refused at once, with the reason.
+        await expect(subscribers[0]!.client.ping()).rejects.toThrow(/PING needs a wirelab server/);
       } finally {
         await transport.close();
         await closeAll(subscribers);
       }
     });
   }
+
+  it('names the endpoint by its path only in errors: a query may hold a credential', async () => {
+    const recorder = new Recorder();
+    const client = createClient({ url: `${server.url}/missing?token=s3cret`, protocol: 'short-poll', handlers: recorder, foreign: { decoder: new MarkerScanner('0000') } });
+    await expect(client.connect()).rejects.toThrow(/^GET \/missing: HTTP 404/);
+    expect(recorder.errors.map((error) => error.message).join()).not.toContain('s3cret');
+    await client.close();
+  });
 
   it('publishes through a body template and finds the marker escaped inside the envelope', async () => {
     const run = newRunTag();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newRunTag } from '../../clients/codecs/marker.js';
+import { createClient } from '../../clients/index.js';
+import { MarkerScanner, newRunTag } from '../../clients/codecs/marker.js';
 import type { Protocol } from '../../clients/types.js';
 import { SocketIoPublishTransport } from '../../bench/target/publish-socketio.js';
 import { range } from '../clients/helpers.js';
@@ -81,4 +82,10 @@ describe('Socket.IO v4, the harness publishing by emit', () => {
       }
     });
   }
+
+  it('speaks Socket.IO over ws and long-poll only: other protocols are refused at creation', () => {
+    for (const protocol of ['sse', 'short-poll'] as const) {
+      expect(() => createClient({ url: relay.url, protocol, handlers: { onUpdate() {} }, foreign: { decoder: new MarkerScanner('0000'), socketio: {} } })).toThrow(`Socket.IO speaks ws and long-poll only, not "${protocol}"`);
+    }
+  });
 });
