@@ -1,6 +1,7 @@
 import type { BaseClient } from './base.js';
 import { LongPollClient } from './long-poll.js';
 import { ShortPollClient } from './short-poll.js';
+import { createSocketIoClient } from './socketio.js';
 import { SseClient } from './sse.js';
 import type { FeedClient, FeedClientOptions } from './types.js';
 import { WebSocketClient } from './websocket.js';
@@ -10,6 +11,7 @@ import { WebSocketClient } from './websocket.js';
  * bad option (URL, protocol, schedule) at once.
  */
 export function createClient(options: FeedClientOptions): FeedClient {
+  if (options.foreign?.socketio !== undefined) return createSocketIoClient(options);
   let client: BaseClient;
   switch (options.protocol) {
     case 'ws':
@@ -36,6 +38,9 @@ export { head, parseMessage, readUpdateBytes, readUpdateString, type ParsedMessa
 export { LongPollClient, DEFAULT_LONG_POLL_TIMEOUT_MS } from './long-poll.js';
 export { PollAnswerReader } from './poll-answer.js';
 export { ShortPollClient, DEFAULT_POLL_INTERVAL_MS } from './short-poll.js';
+export { encodeMarker, MARKER_BYTES, MarkerScanner, markedMessage, newRunTag } from './codecs/marker.js';
+export { parsePollCursor, PollCursorState, type PollCursor } from './poll-cursor.js';
+export { createSocketIoClient, SocketIoPollingClient, SocketIoWsClient } from './socketio.js';
 export { SseClient } from './sse.js';
 export { SseStreamParser, type SseStreamHandler } from './sse-stream.js';
 export { WebSocketClient } from './websocket.js';
