@@ -9,7 +9,7 @@ import { answerFor, readPollRequest, sendJson } from './poll-answer.js';
 export default async function shortPollTransport(app: FastifyInstance): Promise<void> {
   const { feed, stats, options } = app.wirelab;
   const counters = stats.transports['short-poll'];
-  let cacheHead = -1;
+  let cacheKey = '';
   const cache = new Map<string, { body: string; count: number; empty: boolean }>();
   const MAX_CACHED = 256;
 
@@ -21,12 +21,13 @@ export default async function shortPollTransport(app: FastifyInstance): Promise<
   });
 
   app.get('/poll', async (request, reply) => {
-    const { cursor, limit } = readPollRequest(request, feed, options);
+    const { cursor, limit } = await readPollRequest(request, feed, options);
     counters.accepted += 1;
     const cacheable = cursor.since !== undefined && (cursor.epoch === undefined || cursor.epoch === feed.epoch);
-    if (cacheHead !== feed.head) {
+    // A broker-backed feed can start a new run whose head equals an old one.
+    if (cacheKey !== `${feed.epoch}:${feed.head}`) {
       cache.clear();
-      cacheHead = feed.head;
+      cacheKey = `${feed.epoch}:${feed.head}`;
     }
     const key = `${cursor.since}:${limit}`;
     let answer = cacheable ? cache.get(key) : undefined;
