@@ -48,7 +48,16 @@ export async function startBroker(options: ResolvedServerOptions & { broker: str
   const keys = brokerKeys(options.brokerFeed);
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   const health = new BrokerHealth();
-  const hooks = { onReady: () => {}, onDown: (error: Error) => health.markDown(error) };
+  let feedRef: BrokerFeed | undefined;
+  const hooks = {
+    onReady: () => {},
+    onDown: (error: Error) => {
+      health.markDown(error);
+      // Either connection: the reader checks the copy again before it reports the broker up,
+      // even if its own connection never broke.
+      if (feedRef !== undefined && feedRef.resyncNeeded === 'none') feedRef.resyncNeeded = 'check';
+    },
+  };
   const opened: RedisConnection[] = [];
   try {
     const commands = await openConnection(options.broker, 'wirelab-commands', hooks);
@@ -58,6 +67,7 @@ export async function startBroker(options: ResolvedServerOptions & { broker: str
     opened.push(reader);
 
     const feed = new BrokerFeed(commands, health, { historySize: options.historySize, keys, instanceId, preferredEpoch: options.epoch });
+    feedRef = feed;
     const steering = new BrokerSteering(commands, feed, health, {
       keys,
       instanceId,

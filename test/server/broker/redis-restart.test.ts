@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from './redis-server.js';
-import { collect, controlFeed, eventually, Log, PROTOCOLS, publisherOf, range, startInstance, stats, type Collector, type Instance } from './helpers.js';
+import { collect, controlFeed, eventually, Log, PROTOCOLS, publisherOf, range, redisClient, startInstance, stats, type Collector, type Instance } from './helpers.js';
 
 interface Client {
   readonly protocol: (typeof PROTOCOLS)[number];
@@ -84,6 +84,35 @@ describe('broker: Redis restarts', () => {
       expect(client.log.seqs, client.protocol).toEqual(range(start + 1, last));
     }
     for (const instance of instances) expect(instance.server.context.broker!.status().outages).toBe(1);
+  }, 60_000);
+
+  it('a lost command connection alone: reported down, back by itself, nothing lost', async () => {
+    redis = await startRedis();
+    instances.push(await startInstance(redis.url, 'commands'));
+    const [a] = instances as [Instance];
+    await a.server.context.broker!.whenPublisher();
+    const { epoch, head: start } = a.server.context.feed;
+    clients = await connectClients(instances, epoch, start);
+    expect((await controlFeed(a.url, { mode: 'bench', rate: 100, payload: 120 })).status).toBe(200);
+    await eventually(() => clients.every((client) => client.log.seq >= start + 10), 'every client to read 10 updates');
+    // An operator (or a proxy) cuts the instance's command connection; its blocking reader stays.
+    const admin = await redisClient(redis.url);
+    const list = String(await admin.sendCommand(['CLIENT', 'LIST']));
+    const id = /id=(\d+) .*name=wirelab-commands /.exec(list)?.[1];
+    expect(id).toBeDefined();
+    await admin.sendCommand(['CLIENT', 'KILL', 'ID', id!]);
+    await admin.close();
+    await eventually(() => a.server.context.broker!.status().outages === 1, 'the outage to be counted');
+    await eventually(() => a.server.context.broker!.status().up, 'the broker back up');
+    const back = a.server.context.feed.head;
+    await eventually(() => a.server.context.feed.head >= back + 10, 'publishing to go on', 15_000);
+    const fence = await controlFeed(a.url, { mode: 'idle' });
+    const last = fence.body.feed!.head;
+    await eventually(() => clients.every((client) => client.log.seq === last), 'every client to reach the last update');
+    for (const client of clients) {
+      expect(client.log.resets, client.protocol).toEqual([]);
+      expect(client.log.seqs, client.protocol).toEqual(range(start + 1, last));
+    }
   }, 60_000);
 
   it('losing its data: a new epoch, and every connected client gets one reset, never a silent gap', async () => {
