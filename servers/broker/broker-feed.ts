@@ -1,6 +1,4 @@
-import { nowMicros } from '../clock.js';
 import {
-  encodeUpdate,
   makeMessage,
   newEpochId,
   stateMessage,
@@ -15,7 +13,8 @@ import type { RedisConnection } from './connection.js';
 import { parseEntries, pairs, seqOfId, type StreamEntry } from './entries.js';
 import type { BrokerHealth } from './health.js';
 import type { BrokerKeys } from './keys.js';
-import { FEED_STATE, NEW_EPOCH, PUBLISH, runScript } from './scripts.js';
+import { feedState, NEW_EPOCH, runScript } from './scripts.js';
+import { StreamWriter } from './stream-writer.js';
 
 export interface BrokerFeedOptions {
   readonly historySize: number;
@@ -35,19 +34,7 @@ export type ResyncNeed = 'none' | 'check' | 'reload';
 
 /** Longest wait for the local copy to reach a seq the stream already has. */
 const REACH_WAIT_MS = 1000;
-/** Publish batches in flight at most; beyond that publishes are refused rather than queued. */
-const MAX_BATCHES_IN_FLIGHT = 64;
-/** Pause between attempts to learn the stream's last seq after a failed publish. */
-const SEQ_RETRY_MS = 100;
 const EMPTY_SNAPSHOT = '{"events":[]}';
-
-interface PendingUpdate {
-  readonly seq: number;
-  readonly ts: number;
-  readonly json: string;
-  /** The snapshot after this update, or '' when it is the same as the last one written. */
-  readonly snapshot: string;
-}
 
 interface HeadWaiter {
   readonly seq: number;
@@ -60,17 +47,18 @@ interface HeadWaiter {
  * The feed kept in a Redis Stream. Every instance holds a local copy of the stream's tail (a
  * ring of `historySize` updates, the same bound as the embedded feed) fed by one stream reader,
  * and answers reads from it, so transports see exactly the embedded feed's behaviour. Only the
- * instance holding the publisher lock publishes, and its updates reach its own clients through
- * the stream like everyone else's.
+ * instance holding the publisher lock publishes (through its {@link StreamWriter}), and its
+ * updates reach its own clients through the stream like everyone else's.
  */
 export class BrokerFeed implements Feed {
   epoch = '';
   readonly historySize: number;
   /** Set by whoever learns the local copy may be stale; the stream reader acts on it. */
   resyncNeeded: ResyncNeed = 'check';
-  readonly counters = { published: 0, refused: 0, conflicts: 0, resets: 0 };
-  /** Called when a publish is refused because another instance holds the lock. */
-  onLockLost: () => void = () => {};
+  /** Times this copy had to reset its subscribers. */
+  resets = 0;
+  /** Writes this instance's updates while it holds the publisher lock. */
+  readonly writer: StreamWriter;
 
   private ring: Array<FeedMessage | undefined>;
   private headSeq = 0;
@@ -81,18 +69,6 @@ export class BrokerFeed implements Feed {
   private readonly listeners = new Set<BatchListener>();
   private headWaiters: HeadWaiter[] = [];
 
-  private publisher = false;
-  private seqKnown = false;
-  private seqSync: Promise<void> | undefined;
-  private lastAssigned = 0;
-  private lastWrittenSeq = 0;
-  private outbox: PendingUpdate[] = [];
-  private flushScheduled = false;
-  private batchesInFlight = 0;
-  private lastWrite: Promise<void> = Promise.resolve();
-  private lastSentSnapshot: string | undefined;
-  private snapshotProvider: () => unknown = () => ({ events: [] });
-
   constructor(
     private readonly commands: RedisConnection,
     private readonly health: BrokerHealth,
@@ -100,6 +76,7 @@ export class BrokerFeed implements Feed {
   ) {
     this.historySize = options.historySize;
     this.ring = new Array<FeedMessage | undefined>(options.historySize);
+    this.writer = new StreamWriter(commands, health, options, this);
   }
 
   get head(): number {
@@ -112,20 +89,6 @@ export class BrokerFeed implements Feed {
 
   get publishedCount(): number {
     return this.taken;
-  }
-
-  /** True while this instance holds the lock and knows where the stream ends. */
-  get publishing(): boolean {
-    return this.publisher && this.seqKnown;
-  }
-
-  /** The last seq this instance wrote to the stream as publisher. */
-  get lastWritten(): number {
-    return this.lastWrittenSeq;
-  }
-
-  setSnapshot(provider: () => unknown): void {
-    this.snapshotProvider = provider;
   }
 
   subscribe(listener: BatchListener): () => void {
@@ -159,7 +122,7 @@ export class BrokerFeed implements Feed {
     // the copy catches up when the broker is back.
     if (!this.health.up) return true;
     try {
-      const [, last] = await this.feedState();
+      const [, last] = await feedState(this.commands, this.options.keys);
       if (seq > last) return false;
       await this.waitForHead(seq, this.epoch, REACH_WAIT_MS);
       return true;
@@ -194,107 +157,12 @@ export class BrokerFeed implements Feed {
     });
   }
 
-  // ---- publishing (the lock holder only) ----
-
   publish(data: unknown): void {
-    if (!this.publisher || !this.seqKnown || !this.health.up || this.batchesInFlight >= MAX_BATCHES_IN_FLIGHT) {
-      this.counters.refused += 1;
-      return;
-    }
-    const message = encodeUpdate(this.lastAssigned + 1, nowMicros(), data);
-    this.lastAssigned = message.seq;
-    const snapshot = JSON.stringify(this.snapshotProvider());
-    this.outbox.push({ seq: message.seq, ts: message.ts, json: message.json, snapshot: snapshot === this.lastSentSnapshot ? '' : snapshot });
-    this.lastSentSnapshot = snapshot;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      process.nextTick(() => this.flush());
-    }
+    this.writer.publish(data);
   }
 
-  /** This instance now holds the lock: learn where the stream ends, then accept publishes. */
-  startPublishing(): Promise<void> {
-    this.publisher = true;
-    this.seqKnown = false;
-    return this.syncSeq();
-  }
-
-  stopPublishing(): void {
-    this.publisher = false;
-    this.seqKnown = false;
-    this.outbox = [];
-  }
-
-  /** Resolves once every update published so far has been written or refused. */
-  async flushed(): Promise<void> {
-    this.flush();
-    await this.lastWrite;
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch = this.outbox;
-    if (batch.length === 0) return;
-    this.outbox = [];
-    const args = [this.epoch, this.options.instanceId, String(this.historySize), String(batch.length)];
-    for (const update of batch) args.push(String(update.seq), String(update.ts), update.json, update.snapshot);
-    const { keys } = this.options;
-    this.batchesInFlight += 1;
-    // Replies come back in order on one connection, so the last write settles after the others.
-    this.lastWrite = runScript(this.commands, PUBLISH, [keys.stream, keys.epoch, keys.publisher, keys.snapshot], args).then(
-      () => {
-        this.batchesInFlight -= 1;
-        this.counters.published += batch.length;
-        this.lastWrittenSeq = batch[batch.length - 1]!.seq;
-      },
-      (error: unknown) => {
-        this.batchesInFlight -= 1;
-        this.publishFailed(error, batch.length);
-      },
-    );
-  }
-
-  private publishFailed(error: unknown, count: number): void {
-    this.counters.refused += count;
-    // The batch may or may not be in the stream (a lost reply): the next seq is read again.
-    this.seqKnown = false;
-    this.lastSentSnapshot = undefined;
-    const message = error instanceof Error ? error.message : String(error);
-    if (message.startsWith('WLLOCK')) {
-      this.stopPublishing();
-      this.onLockLost();
-      return;
-    }
-    if (message.startsWith('WLEPOCH')) this.resyncNeeded = this.resyncNeeded === 'none' ? 'check' : this.resyncNeeded;
-    else if (message.startsWith('WLSEQ')) this.counters.conflicts += 1;
-    else this.health.markDown(error);
-    void this.syncSeq();
-  }
-
-  /** Reads the stream's last seq (once in-flight writes have settled) and continues after it. */
-  private syncSeq(): Promise<void> {
-    this.seqSync ??= (async () => {
-      await this.lastWrite;
-      while (this.publisher && !this.seqKnown) {
-        try {
-          const [epoch, last] = await this.feedState();
-          if (epoch === this.epoch && this.resyncNeeded === 'none') {
-            this.lastAssigned = last;
-            this.lastWrittenSeq = last;
-            this.seqKnown = true;
-            break;
-          }
-          // The local copy is of another run: the reader resyncs it first.
-          this.resyncNeeded = this.resyncNeeded === 'none' ? 'check' : this.resyncNeeded;
-        } catch {
-          // Broker unreachable: try again shortly.
-        }
-        await new Promise((resolve) => setTimeout(resolve, SEQ_RETRY_MS));
-      }
-    })().finally(() => {
-      this.seqSync = undefined;
-    });
-    return this.seqSync;
+  setSnapshot(provider: () => unknown): void {
+    this.writer.setSnapshot(provider);
   }
 
   // ---- the local copy (fed by the stream reader) ----
@@ -327,7 +195,7 @@ export class BrokerFeed implements Feed {
    */
   async resync(): Promise<void> {
     const need = this.resyncNeeded;
-    let [epoch, last] = await this.feedState();
+    let [epoch, last] = await feedState(this.commands, this.options.keys);
     if (epoch === '') {
       const candidate = this.epoch === '' ? (this.options.preferredEpoch ?? newEpochId()) : newEpochId();
       epoch = await this.newEpoch('', candidate);
@@ -350,12 +218,7 @@ export class BrokerFeed implements Feed {
     const snapshot = pairs(await this.commands.sendCommand(['HGETALL', keys.snapshot]));
     const tail = parseEntries(await this.commands.sendCommand(['XREVRANGE', keys.stream, '+', '-', 'COUNT', String(this.historySize)])).reverse();
     this.epoch = epoch;
-    if (this.publisher) {
-      // A publisher continues after the reloaded stream's end, never after its own count.
-      this.seqKnown = false;
-      this.lastSentSnapshot = undefined;
-      void this.syncSeq();
-    }
+    this.writer.feedReloaded();
     this.ring = new Array<FeedMessage | undefined>(this.historySize);
     this.snapshotJson = snapshot.json ?? EMPTY_SNAPSHOT;
     this.headSeq = 0;
@@ -370,7 +233,7 @@ export class BrokerFeed implements Feed {
     this.cachedSnapshot = undefined;
     for (const waiter of this.headWaiters.filter((w) => w.epoch !== epoch || w.seq <= this.headSeq)) this.settle(waiter, waiter.epoch === epoch);
     if (reason !== undefined) {
-      this.counters.resets += 1;
+      this.resets += 1;
       const reset = this.stateMessage('reset', reason);
       for (const listener of this.listeners) listener([reset]);
     }
@@ -406,12 +269,6 @@ export class BrokerFeed implements Feed {
     // Trimmed away: nothing to compare; the reader notices a gap if there is one.
     if (entry === undefined) return true;
     return Number(entry.fields.t) === this.ring[this.headSeq % this.historySize]?.ts;
-  }
-
-  private async feedState(): Promise<[string, number]> {
-    const { keys } = this.options;
-    const [epoch, last] = (await runScript(this.commands, FEED_STATE, [keys.stream, keys.epoch], [])) as [string, string];
-    return [epoch, Number(last)];
   }
 
   private async newEpoch(expected: string, candidate: string): Promise<string> {

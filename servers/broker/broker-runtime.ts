@@ -83,7 +83,7 @@ export async function startBroker(options: ResolvedServerOptions & { broker: str
       const epoch = (await commands.sendCommand(['GET', keys.epoch])) as string | null;
       if (epoch !== feed.epoch && feed.resyncNeeded === 'none') feed.resyncNeeded = 'check';
     });
-    feed.onLockLost = () => lock.lost();
+    feed.writer.onLockLost = () => lock.lost();
     await steering.load();
     await streamReader.start();
 
@@ -101,15 +101,15 @@ export async function startBroker(options: ResolvedServerOptions & { broker: str
         outages: health.outages,
         lastError: health.lastError ?? null,
         publisher: lock.isHeld,
-        published: feed.counters.published,
-        publishRefused: feed.counters.refused,
-        conflicts: feed.counters.conflicts,
-        resets: feed.counters.resets,
+        published: feed.writer.counters.published,
+        publishRefused: feed.writer.counters.refused,
+        conflicts: feed.writer.counters.conflicts,
+        resets: feed.resets,
       }),
       startPublishing: () => lock.start(),
       async whenPublisher(timeoutMs = 10_000) {
         const deadline = performance.now() + timeoutMs;
-        while (!(lock.isHeld && feed.publishing)) {
+        while (!(lock.isHeld && feed.writer.publishing)) {
           if (performance.now() > deadline) throw new Error(`instance ${instanceId} did not become the publisher within ${timeoutMs} ms`);
           await new Promise((resolve) => setTimeout(resolve, 10));
         }

@@ -107,11 +107,11 @@ export class BrokerSteering implements FeedSteering {
     this.publisher = held;
     if (!held) {
       this.driver.stop();
-      this.feed.stopPublishing();
+      this.feed.writer.stop();
       return;
     }
     this.asPublisher(async () => {
-      await this.feed.startPublishing();
+      await this.feed.writer.start();
       if (!this.publisher) return;
       const { keys, initial } = this.options;
       const stored = settingsFrom(pairs(await runScript(this.commands, SEED_SETTINGS, [keys.settings], [initial.mode, String(initial.rate), String(initial.payload)])));
@@ -123,7 +123,7 @@ export class BrokerSteering implements FeedSteering {
   async stop(): Promise<void> {
     this.publisher = false;
     this.driver.stop();
-    await this.feed.flushed();
+    await this.feed.writer.flushed();
     for (const waiter of this.ackWaiters) {
       clearTimeout(waiter.timer);
       waiter.resolve(undefined);
@@ -140,11 +140,11 @@ export class BrokerSteering implements FeedSteering {
   private async applyAsPublisher(settings: FeedSettings, version: number): Promise<void> {
     if (!this.publisher) return;
     this.driver.apply(settings);
-    await this.feed.flushed();
+    await this.feed.writer.flushed();
     const { keys, instanceId } = this.options;
     await this.commands.sendCommand([
       'XADD', keys.control, 'MAXLEN', '~', '1000', '*',
-      'type', 'applied', 'version', String(version), 'head', String(this.feed.lastWritten), 'epoch', this.feed.epoch,
+      'type', 'applied', 'version', String(version), 'head', String(this.feed.writer.lastWritten), 'epoch', this.feed.epoch,
       'mode', settings.mode, 'rate', String(settings.rate), 'payload', String(settings.payload), 'by', instanceId,
     ]);
   }

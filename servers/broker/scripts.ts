@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisConnection } from './connection.js';
+import type { BrokerKeys } from './keys.js';
 
 /** A Lua script run with EVALSHA, loaded with EVAL when the broker does not know it yet. */
 export interface Script {
@@ -127,3 +128,9 @@ if redis.call('HEXISTS', KEYS[1], 'mode') == 0 then
 end
 return redis.call('HGETALL', KEYS[1])
 `);
+
+/** The feed's epoch ('' when none) and the seq of its stream's last id, in one atomic look. */
+export async function feedState(client: RedisConnection, keys: BrokerKeys): Promise<[string, number]> {
+  const [epoch, last] = (await runScript(client, FEED_STATE, [keys.stream, keys.epoch], [])) as [string, string];
+  return [epoch, Number(last)];
+}

@@ -52,7 +52,7 @@ describe('BrokerFeed', () => {
   }
 
   afterEach(() => {
-    feed.stopPublishing();
+    feed.writer.stop();
   });
 
   it('starts a feed the broker does not have, with the preferred epoch, empty', async () => {

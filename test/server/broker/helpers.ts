@@ -36,7 +36,7 @@ export function publish(instance: Instance, count: number): void {
 export async function publisherOf(instances: readonly Instance[]): Promise<Instance> {
   let found: Instance | undefined;
   await eventually(() => {
-    found = instances.find((instance) => instance.server.context.broker!.feed.publishing && instance.server.context.broker!.status().publisher);
+    found = instances.find((instance) => instance.server.context.broker!.feed.writer.publishing && instance.server.context.broker!.status().publisher);
     return found !== undefined;
   }, 'a publisher');
   return found!;
