@@ -9,7 +9,8 @@ import { answerFor, readPollRequest, sendJson } from './poll-answer.js';
 export default async function shortPollTransport(app: FastifyInstance): Promise<void> {
   const { feed, stats, options } = app.wirelab;
   const counters = stats.transports['short-poll'];
-  let cacheKey = '';
+  let cacheHead = -1;
+  let cacheEpoch = feed.epoch;
   const cache = new Map<string, { body: string; count: number; empty: boolean }>();
   const MAX_CACHED = 256;
 
@@ -25,9 +26,10 @@ export default async function shortPollTransport(app: FastifyInstance): Promise<
     counters.accepted += 1;
     const cacheable = cursor.since !== undefined && (cursor.epoch === undefined || cursor.epoch === feed.epoch);
     // A broker-backed feed can start a new run whose head equals an old one.
-    if (cacheKey !== `${feed.epoch}:${feed.head}`) {
+    if (cacheHead !== feed.head || cacheEpoch !== feed.epoch) {
       cache.clear();
-      cacheKey = `${feed.epoch}:${feed.head}`;
+      cacheHead = feed.head;
+      cacheEpoch = feed.epoch;
     }
     const key = `${cursor.since}:${limit}`;
     let answer = cacheable ? cache.get(key) : undefined;
