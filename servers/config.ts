@@ -1,3 +1,4 @@
+import { EPOCH_PATTERN } from './cursor.js';
 import { WirelabError } from './errors.js';
 
 export type FeedMode = 'demo' | 'bench' | 'idle';
@@ -63,15 +64,25 @@ export interface ServerOptions {
   dashboardDir?: string;
   /** Folder of result files the results view reads. @default 'results' */
   resultsDir?: string;
-  /** Fixed feed epoch (tests). @default random */
+  /** Fixed feed epoch (tests). With a broker, only used when the broker has no feed yet. @default random */
   epoch?: string;
+  /**
+   * `redis://[user:password@]host:port[/db]` (or `rediss://`): run the feed through one Redis
+   * Stream shared by every instance (docs/scale-out.md). @default undefined (embedded feed)
+   */
+  broker?: string;
+  /** Name of the shared feed: its Redis keys are `wirelab:{NAME}:…`. @default 'main' */
+  brokerFeed?: string;
+  /** Life of the publisher lock; a dead publisher is replaced within about this long. @default 3000 */
+  brokerLockMs?: number;
 }
 
-export type ResolvedServerOptions = Readonly<Required<Omit<ServerOptions, 'controlToken' | 'accessToken' | 'allowedOrigins' | 'epoch'>>> & {
+export type ResolvedServerOptions = Readonly<Required<Omit<ServerOptions, 'controlToken' | 'accessToken' | 'allowedOrigins' | 'epoch' | 'broker'>>> & {
   readonly controlToken: string | undefined;
   readonly accessToken: string | undefined;
   readonly allowedOrigins: readonly string[] | undefined;
   readonly epoch: string | undefined;
+  readonly broker: string | undefined;
 };
 
 export const SERVER_DEFAULTS = Object.freeze({
@@ -99,6 +110,8 @@ export const SERVER_DEFAULTS = Object.freeze({
   shutdownGraceMs: 5_000,
   dashboardDir: 'dashboard/dist',
   resultsDir: 'results',
+  brokerFeed: 'main',
+  brokerLockMs: 3000,
 });
 
 /** Largest bench-mode rate and payload the feed accepts. */
@@ -125,6 +138,7 @@ const INTEGER_RANGES: Record<string, [number, number]> = {
   requestTimeoutMs: [1, 3_600_000],
   timeoutCheckIntervalMs: [1, 60_000],
   shutdownGraceMs: [0, 600_000],
+  brokerLockMs: [100, 60_000],
 };
 
 /** Checks the options, fills in defaults and freezes the result; throws on the first bad value. */
@@ -152,6 +166,13 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   if (merged.pollLimit > merged.pollMaxLimit) {
     throw new WirelabError('WL_BAD_OPTION', 'pollLimit must not exceed pollMaxLimit');
   }
+  if (options.epoch !== undefined && !EPOCH_PATTERN.test(options.epoch)) {
+    throw new WirelabError('WL_BAD_OPTION', `epoch must be 1 to 32 characters of [a-z0-9], got ${JSON.stringify(options.epoch)}`);
+  }
+  if (!FEED_NAME_PATTERN.test(merged.brokerFeed)) {
+    throw new WirelabError('WL_BAD_OPTION', `brokerFeed must be 1 to 64 characters of [a-z0-9_-], got ${JSON.stringify(merged.brokerFeed)}`);
+  }
+  if (options.broker !== undefined && options.broker !== '') checkBrokerUrl(options.broker);
   return Object.freeze({
     ...merged,
     demoIntervalMs: [low, high] as [number, number],
@@ -159,7 +180,34 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     accessToken: options.accessToken || undefined,
     allowedOrigins: options.allowedOrigins && options.allowedOrigins.length > 0 ? Object.freeze([...options.allowedOrigins]) : undefined,
     epoch: options.epoch,
+    broker: options.broker || undefined,
   });
+}
+
+const FEED_NAME_PATTERN = /^[a-z0-9_-]{1,64}$/;
+
+/** A broker URL must name a Redis server: `redis://` or `rediss://`, a host, at most a db number. */
+function checkBrokerUrl(text: string): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new WirelabError('WL_BAD_OPTION', `broker must be a URL like redis://127.0.0.1:6379, got ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new WirelabError('WL_BAD_OPTION', `broker must be a redis:// or rediss:// URL, got ${JSON.stringify(text)}`);
+  }
+  if (url.hostname === '') throw new WirelabError('WL_BAD_OPTION', `broker URL has no host: ${JSON.stringify(text)}`);
+  if (!/^\/?(\d{1,2})?$/.test(url.pathname) || url.search !== '' || url.hash !== '') {
+    throw new WirelabError('WL_BAD_OPTION', `broker URL may end in a database number (/0 – /99) and nothing else, got ${JSON.stringify(text)}`);
+  }
+}
+
+/** The broker URL without its password, for logs, `/stats` and error messages. */
+export function redactedBrokerUrl(text: string): string {
+  const url = new URL(text);
+  if (url.password !== '') url.password = '***';
+  return url.toString();
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -71,7 +71,7 @@ export default async function sseTransport(app: FastifyInstance): Promise<void> 
   });
 
   app.get('/sse', async (request, reply) => {
-    const cursor: Cursor = requestCursor(request, feed, true);
+    const cursor: Cursor = await requestCursor(request, feed, true);
     reply.hijack();
     const response = reply.raw;
     response.writeHead(200, SSE_RESPONSE_HEADERS);

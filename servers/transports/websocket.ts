@@ -80,7 +80,7 @@ export default async function websocketTransport(app: FastifyInstance): Promise<
       websocket: true,
       // Runs before the upgrade, so a bad cursor is an HTTP 400 with a JSON body.
       preValidation: async (request) => {
-        cursors.set(request.raw, requestCursor(request, feed));
+        cursors.set(request.raw, await requestCursor(request, feed));
       },
     },
     (ws, request) => {
