@@ -7,21 +7,8 @@ import type { MetricUnit } from '../metrics.js';
 import { createPalette, visibleLength, type Palette } from '../palette.js';
 import type { Comparison, ComparisonRow } from './compare.js';
 import { FEW_TAIL_SAMPLES, type Figure, type Judgement } from './noise.js';
+import { sectionOf } from './sections.js';
 
-const SECTIONS: Record<string, string> = {
-  clients: 'Clients',
-  connect: 'Connect time',
-  latency: 'Delivery latency',
-  spread: 'Broadcast spread',
-  ping: 'PING round trip',
-  delivery: 'Delivery integrity',
-  bandwidth: 'Bandwidth',
-  server: 'Server process',
-  generator: 'Load generator',
-  capacity: 'Polling endpoint capacity',
-  reconnect: 'Reconnect',
-  net: 'Network faults',
-};
 
 /** `1.02ms`, with repetitions `1.02ms [0.98ms–1.10ms]`; `†` marks a tail on few samples. */
 export function formatFigure(figure: Figure, unit: MetricUnit): string {
@@ -85,10 +72,10 @@ export function formatComparison(comparison: Comparison, options: ComparisonText
   const table: Array<{ section: string } | { cells: string[]; row: ComparisonRow }> = [];
   let section = '';
   for (const row of comparison.rows) {
-    const prefix = row.metric.key.split('.')[0] ?? '';
-    if (prefix !== section) {
-      section = prefix;
-      table.push({ section: SECTIONS[prefix] ?? prefix });
+    const title = sectionOf(row.metric.key);
+    if (title !== section) {
+      section = title;
+      table.push({ section: title });
     }
     table.push({
       row,
