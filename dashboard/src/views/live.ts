@@ -542,6 +542,6 @@ export class LiveView implements View {
     const failures = run.failures.map((failure) =>
       h('tr', { class: 'failed-row' }, h('th', { scope: 'row' }, protocolLabel(failure.protocol)), h('td', { colspan: 6 }, `failed: ${failure.message}`)),
     );
-    this.doneTable.append(h('table', { class: 'data-table' }, h('thead', {}, header), h('tbody', {}, ...rows, ...failures)));
+    this.doneTable.append(h('div', { class: 'table-scroll' }, h('table', { class: 'data-table' }, h('thead', {}, header), h('tbody', {}, ...rows, ...failures))));
   }
 }

@@ -528,7 +528,7 @@ export class ResultsView implements View {
     }
     const bars: Array<{ key: string; title: string; helpText: string; axis: string; value: (p: ProtocolResult) => number | null; tick: (v: number) => string; bytes?: boolean }> = [
       { key: 'bytes-per-event', title: 'Bytes per event', helpText: 'Bytes on the wire, both directions, headers and framing included, per delivered update.', axis: 'bytes / event', value: (p) => p.bandwidth.bytesPerEvent, tick: (v) => formatBytes(v), bytes: true },
-      { key: 'requests-per-event', title: 'HTTP requests per event', helpText: 'HTTP requests made per delivered update. A WebSocket makes one request per connection (its upgrade) for all its updates, so its bar is close to 0: hover it for the value.', axis: 'requests / event', value: (p) => p.bandwidth.requestsPerEvent, tick: (v) => formatMetricValue('ratio', v) },
+      { key: 'requests-per-event', title: 'HTTP requests per event', helpText: 'HTTP requests per delivered update in the measured window. A WebSocket makes its one request (the upgrade), and SSE its one stream request, before the window, so they show 0.', axis: 'requests / event', value: (p) => p.bandwidth.requestsPerEvent, tick: (v) => formatMetricValue('ratio', v) },
       { key: 'server-cpu', title: 'Server CPU (% of one core)', helpText: 'CPU of the server process over the measured window.', axis: '% of one core', value: (p) => p.server?.cpuPercent ?? null, tick: (v) => `${formatNumber(v, 1)} %` },
       { key: 'server-rss', title: 'Server memory (RSS)', helpText: 'Resident memory of the server with every client connected.', axis: 'RSS', value: (p) => p.server?.rssBytes ?? null, tick: (v) => formatBytes(v), bytes: true },
     ];
