@@ -274,7 +274,7 @@ function timeseriesCharts(result: BenchResult): ReportChart[] {
         label: spec.lines.length > 1 ? `${protocolLabel(protocol)} ${line.name}` : protocolLabel(protocol),
         colour: protocolColour(protocol),
         line: line.line ?? 'solid',
-        points: points.map((p): [number, number | null] => [seconds(p.t), line.value(p)]),
+        points: breakGaps(points.map((p): [number, number | null] => [seconds(p.t), line.value(p)])),
       }));
     }),
     markers: spec.drops === true ? markers : [],
@@ -295,9 +295,9 @@ function timelineChart(result: BenchResult, p: ProtocolResult): ReportChart[] {
   const points = result.timeseries.filter((pt) => pt.protocol === p.protocol);
   const storm = figures.storm ?? [];
   const fine = storm.length > 0;
-  const connected = points.map((pt): [number, number | null] => [pt.t / 1000, pt.connected]);
-  const attempts = fine ? storm.map((s): [number, number | null] => [s.t / 1000, s.attemptsPerSecond]) : points.map((pt): [number, number | null] => [pt.t / 1000, pt.reconnectsPerSecond ?? null]);
-  const accepts = fine ? storm.map((s): [number, number | null] => [s.t / 1000, s.acceptedPerSecond]) : points.map((pt): [number, number | null] => [pt.t / 1000, pt.serverAcceptedPerSecond]);
+  const connected = breakGaps(points.map((pt): [number, number | null] => [pt.t / 1000, pt.connected]));
+  const attempts = breakGaps(fine ? storm.map((s): [number, number | null] => [s.t / 1000, s.attemptsPerSecond]) : points.map((pt): [number, number | null] => [pt.t / 1000, pt.reconnectsPerSecond ?? null]));
+  const accepts = breakGaps(fine ? storm.map((s): [number, number | null] => [s.t / 1000, s.acceptedPerSecond]) : points.map((pt): [number, number | null] => [pt.t / 1000, pt.serverAcceptedPerSecond]));
   const markers = dropMarkers([p]);
   const xs = [...connected, ...attempts].map(([x]) => x).concat(markers.map((m) => m.x));
   if (xs.length === 0) return [];
@@ -316,6 +316,21 @@ function timelineChart(result: BenchResult, p: ProtocolResult): ReportChart[] {
       markers,
     },
   ];
+}
+
+/**
+ * A null between two points more than `maxGapSeconds` apart, so a protocol's line stops where
+ * the protocol stopped (the others ran, or the next repetition starts later) instead of
+ * drawing a straight line across.
+ */
+export function breakGaps(points: ReadonlyArray<[number, number | null]>, maxGapSeconds = 2): Array<[number, number | null]> {
+  const out: Array<[number, number | null]> = [];
+  for (const point of points) {
+    const last = out.at(-1);
+    if (last !== undefined && point[0] - last[0] > maxGapSeconds) out.push([(last[0] + point[0]) / 2, null]);
+    out.push(point);
+  }
+  return out;
 }
 
 function esc(text: string): string {

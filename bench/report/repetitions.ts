@@ -1,7 +1,8 @@
 /**
  * One protocol measured N times becomes one ProtocolResult: every figure is the median of the
- * repetitions' figures, the HDR histograms are merged (exact), and the repetitions themselves
- * are kept in `repetitions` so a comparison can read the spread. The shape is written down in
+ * repetitions' figures, the HDR histograms are merged (exact), the drops and the storm of every
+ * repetition are kept on the run's clock, and the repetitions themselves are kept in
+ * `repetitions` so a comparison can read the spread. The shape is written down in
  * docs/results.md ("Repetitions").
  */
 import { addEncoded, createHistogram, encodeHistogram } from '../histogram.js';
@@ -9,6 +10,8 @@ import type { EncodedHistograms, ProtocolResult, RepetitionResult } from '../typ
 
 /** Lists whose repetitions are joined (each entry once) instead of taken from the first repetition. */
 const JOINED_LISTS = new Set(['errors', 'generator.reasons']);
+/** Lists on the run's clock (`t`): every repetition's entries, in time order, for the timelines. */
+const TIMED_LISTS = new Set(['reconnect.events', 'reconnect.storm']);
 
 /** Combines the repetitions of one protocol, in the order they ran. Throws on an empty list or mixed protocols. */
 export function combineRepetitions(repetitions: readonly RepetitionResult[]): ProtocolResult {
@@ -48,6 +51,9 @@ function combineValues(values: readonly unknown[], path: string): unknown {
   }
   if (typeof sample === 'boolean') return present.some((value) => value === true);
   if (Array.isArray(sample)) {
+    if (TIMED_LISTS.has(path)) {
+      return present.flatMap((value) => (Array.isArray(value) ? (value as Array<{ t: number }>) : [])).sort((x, y) => x.t - y.t);
+    }
     if (!JOINED_LISTS.has(path)) return sample;
     return [...new Set(present.flatMap((value) => (Array.isArray(value) ? (value as unknown[]) : [])))];
   }

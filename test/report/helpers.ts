@@ -18,12 +18,31 @@ export const SHORT: BenchOptions = { clients: 8, durationMs: 1200, warmupMs: 300
  */
 export async function repeatedRun(options: BenchOptions, times: number): Promise<BenchResult> {
   const runs: BenchResult[] = [];
-  for (let i = 0; i < times; i++) runs.push(await runBench(options));
+  let offset = 0;
+  for (let i = 0; i < times; i++) {
+    // One clock for all, as repetitions inside one run have: each run starts after the last.
+    const run = shiftClock(await runBench(options), offset);
+    offset = Math.max(offset, ...run.timeseries.map((point) => point.t)) + 1000;
+    runs.push(run);
+  }
   const first = runs[0]!;
   return {
     ...first,
     protocols: first.protocols.map((p) => combineRepetitions(runs.map((run) => run.protocols.find((q) => q.protocol === p.protocol)!))),
     timeseries: runs.flatMap((run) => run.timeseries),
+  };
+}
+
+/** The run with every `t` (time series, drops, storm) moved `offsetMs` later. */
+function shiftClock(run: BenchResult, offsetMs: number): BenchResult {
+  return {
+    ...run,
+    timeseries: run.timeseries.map((point) => ({ ...point, t: point.t + offsetMs })),
+    protocols: run.protocols.map((p) =>
+      p.reconnect === null
+        ? p
+        : { ...p, reconnect: { ...p.reconnect, events: p.reconnect.events.map((e) => ({ ...e, t: e.t + offsetMs })), storm: p.reconnect.storm.map((s) => ({ ...s, t: s.t + offsetMs })) } },
+    ),
   };
 }
 

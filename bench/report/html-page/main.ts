@@ -34,6 +34,11 @@ function label(unit: AxisUnit, value: number): string {
   }
 }
 
+/** A tick reads `50kB/s`, `2ms`, `0%`: the figure's own format without the zeros a round tick does not need. */
+function tickLabel(unit: AxisUnit, value: number): string {
+  return label(unit, value).replace(/\.0+(?=\D|$)/, '');
+}
+
 function axis(spec: ReportAxis, position: 'left' | 'right') {
   return {
     type: spec.log === true ? ('logarithmic' as const) : ('linear' as const),
@@ -43,7 +48,7 @@ function axis(spec: ReportAxis, position: 'left' | 'right') {
     ...(position === 'right' ? { grid: { drawOnChartArea: false } } : {}),
     ...(spec.integer === true ? { suggestedMax: 1 } : {}),
     ticks: {
-      callback: (value: number | string) => (spec.log === true && !isOneTwoFive(Number(value)) ? '' : label(spec.unit, Number(value))),
+      callback: (value: number | string) => (spec.log === true && !isOneTwoFive(Number(value)) ? '' : tickLabel(spec.unit, Number(value))),
       ...(spec.log === true ? { autoSkip: false } : { maxTicksLimit: 6 }),
       ...(spec.integer === true ? { precision: 0 } : {}),
     },
@@ -63,7 +68,8 @@ function draw(spec: ReportChart, canvas: HTMLCanvasElement): Chart {
     borderWidth: 2,
     pointRadius: 0,
     pointHitRadius: 6,
-    spanGaps: true,
+    // A null is a second without a value, or the break between two stretches of a protocol.
+    spanGaps: false,
     tension: 0,
     yAxisID: d.axis ?? 'y',
   }));
