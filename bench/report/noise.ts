@@ -118,8 +118,8 @@ export function judge(a: Figure, b: Figure, sense: MetricSense): Judgement {
 
 /**
  * Where each protocol of one run stands on one figure: `best`, `within-noise` of the best (their
- * spreads overlap), `behind`, or `none` (a neutral figure, a missing value, or fewer than two
- * protocols to rank).
+ * spreads overlap), `behind`, or `none` (a neutral figure, a missing value, fewer than two
+ * protocols to rank, or every protocol alike).
  */
 export type Standing = 'best' | 'within-noise' | 'behind' | 'none';
 
@@ -128,6 +128,8 @@ export function standings(figures: readonly Figure[], sense: MetricSense): Stand
   if (sense === 'neutral' || measured.length < 2) return figures.map(() => 'none');
   const pick = sense === 'higher' ? Math.max : Math.min;
   const bestValue = pick(...measured.map((figure) => figure.value as number));
+  // All alike (every protocol 0 missed): nobody stands out.
+  if (measured.every((figure) => figure.value === bestValue)) return figures.map(() => 'none');
   const best = measured.find((figure) => figure.value === bestValue)!;
   return figures.map((figure) => {
     if (figure.value === null) return 'none';

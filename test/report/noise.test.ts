@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { findMetric, METRICS, metricByKey } from '../../bench/metrics.js';
 import { changePercent, FEW_TAIL_SAMPLES, figureOf, judge, samplesBeyond, spreadsOverlap, standings, type Figure } from '../../bench/report/noise.js';
@@ -27,6 +28,20 @@ describe('metric senses', () => {
     expect(metric('delivery.expected').better).toBe('neutral');
     expect(metric('bandwidth.bytesDown').better).toBe('neutral');
     for (const key of ['delivery.missed', 'delivery.duplicated', 'delivery.outOfOrder', 'reconnect.notRecovered', 'reconnect.missedInOutage', 'clients.failed']) expect(metric(key).better).toBe('mustBeZero');
+  });
+
+  it('docs/metrics-harness.md lists every metric whose better direction is not "lower"', () => {
+    const doc = readFileSync(new URL('../../docs/metrics-harness.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('## Which way is better'), doc.indexOf('## Every metric'));
+    for (const m of METRICS) {
+      if (m.better === 'lower') continue;
+      expect(section, m.key).toContain(`\`${m.key}\``);
+    }
+    for (const [sense, word] of [['higher', '**higher**'], ['mustBeZero', '**must be zero**'], ['neutral', '**neutral**']] as const) {
+      const keys = METRICS.filter((m) => m.better === sense).map((m) => m.key);
+      const paragraph = section.slice(section.indexOf(word));
+      for (const key of keys) expect(paragraph.indexOf(`\`${key}\``), `${key} under ${word}`).toBeGreaterThan(0);
+    }
   });
 
   it('marks the percentiles of latency summaries with their quantile, not the max or mean', () => {
@@ -104,5 +119,6 @@ describe('judging a change', () => {
     expect(standings([single(100), single(110)], 'higher')).toEqual(['behind', 'best']);
     expect(standings([single(100), single(110)], 'neutral')).toEqual(['none', 'none']);
     expect(standings([single(100)], 'lower')).toEqual(['none']);
+    expect(standings([single(0), single(0), single(null)], 'mustBeZero')).toEqual(['none', 'none', 'none']);
   });
 });
