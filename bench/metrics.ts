@@ -11,6 +11,22 @@ import type { LatencySummary, ProtocolResult } from './types.js';
  */
 export type MetricUnit = 'us' | 'ms' | 'bytes' | 'count' | 'ratio' | 'percent' | 'per-second';
 
+/**
+ * Which way a change of the figure is good: `lower` (costs: latency, bytes, CPU), `higher`
+ * (payload share, capacity, recoveries), `neutral` (totals that grow with the run's size or
+ * settings: no direction) or `mustBeZero` (failures: any value above 0 is bad, lower is better).
+ * Comparisons between runs and the tables colour a change by it.
+ */
+export type MetricSense = 'lower' | 'higher' | 'neutral' | 'mustBeZero';
+
+/** A percentile of a latency summary: which quantile, and how many samples the summary holds. */
+export interface TailQuantile {
+  /** 0.5 for p50, 0.999 for p99.9. */
+  readonly quantile: number;
+  /** Samples behind the summary (its `count`), or null when not measured. */
+  samples(result: ProtocolResult): number | null;
+}
+
 export interface MetricDefinition {
   readonly key: string;
   readonly label: string;
@@ -18,8 +34,45 @@ export interface MetricDefinition {
   readonly description: string;
   /** Shown in the terminal table (the rest go to CSV and JSON only). */
   readonly inTable: boolean;
+  /** Which way is better; see {@link MetricSense}. */
+  readonly better: MetricSense;
+  /** Set for the percentiles of a latency summary (p50 … p99.9), so a tail resting on few samples can be marked. */
+  readonly tail?: TailQuantile;
   get(result: ProtocolResult): number | null;
 }
+
+/** Every figure whose better direction is not `lower` (the default: a cost). */
+const SENSE: Readonly<Record<string, MetricSense>> = {
+  'clients.connected': 'neutral',
+  'clients.failed': 'mustBeZero',
+  'delivery.expected': 'neutral',
+  'delivery.delivered': 'neutral',
+  'delivery.missed': 'mustBeZero',
+  'delivery.duplicated': 'mustBeZero',
+  'delivery.outOfOrder': 'mustBeZero',
+  'bandwidth.bytesDown': 'neutral',
+  'bandwidth.bytesUp': 'neutral',
+  'bandwidth.requests': 'neutral',
+  'bandwidth.efficiency': 'higher',
+  'server.bytesSent': 'neutral',
+  'generator.saturated': 'mustBeZero',
+  'capacity.requestsPerSecond': 'higher',
+  'reconnect.drops': 'neutral',
+  'reconnect.clientDrops': 'neutral',
+  'reconnect.recovered': 'higher',
+  'reconnect.notRecovered': 'mustBeZero',
+  'reconnect.publishedDuringOutage': 'neutral',
+  'reconnect.recoveredByResume': 'higher',
+  'reconnect.missedInOutage': 'mustBeZero',
+  'reconnect.attempts': 'neutral',
+  'net.injectedLatency': 'neutral',
+  'net.proxyResets': 'neutral',
+  'net.lossDropped': 'neutral',
+};
+
+const senseOf = (key: string): MetricSense => SENSE[key] ?? 'lower';
+
+const QUANTILE: Partial<Record<keyof LatencySummary, number>> = { p50: 0.5, p90: 0.9, p99: 0.99, p999: 0.999 };
 
 function latency(prefix: string, label: string, pick: (r: ProtocolResult) => LatencySummary | null | undefined, description: string, tableStats: string[]): MetricDefinition[] {
   const stats: Array<[keyof LatencySummary, string]> = [
@@ -30,17 +83,22 @@ function latency(prefix: string, label: string, pick: (r: ProtocolResult) => Lat
     ['max', 'max'],
     ['mean', 'mean'],
   ];
-  return stats.map(([stat, name]) => ({
-    key: `${prefix}.${stat}`,
-    label: `${label} ${name}`,
-    unit: 'us' as const,
-    description: `${description} (${name})`,
-    inTable: tableStats.includes(stat),
-    get: (r: ProtocolResult) => {
-      const summary = pick(r);
-      return summary && summary.count > 0 ? summary[stat] : null;
-    },
-  }));
+  return stats.map(([stat, name]) => {
+    const quantile = QUANTILE[stat];
+    return {
+      key: `${prefix}.${stat}`,
+      label: `${label} ${name}`,
+      unit: 'us' as const,
+      description: `${description} (${name})`,
+      inTable: tableStats.includes(stat),
+      better: senseOf(`${prefix}.${stat}`),
+      ...(quantile === undefined ? {} : { tail: { quantile, samples: (r: ProtocolResult) => pick(r)?.count ?? null } }),
+      get: (r: ProtocolResult) => {
+        const summary = pick(r);
+        return summary && summary.count > 0 ? summary[stat] : null;
+      },
+    };
+  });
 }
 
 const metric = (key: string, label: string, unit: MetricUnit, inTable: boolean, description: string, get: (r: ProtocolResult) => number | null): MetricDefinition => ({
@@ -48,6 +106,7 @@ const metric = (key: string, label: string, unit: MetricUnit, inTable: boolean, 
   label,
   unit,
   inTable,
+  better: senseOf(key),
   description,
   get,
 });
@@ -71,8 +130,8 @@ export const METRICS: readonly MetricDefinition[] = Object.freeze([
   metric('bandwidth.bytesUp', 'bytes up', 'bytes', true, 'Bytes written at the client sockets', (r) => r.bandwidth.bytesUp),
   metric('bandwidth.bytesPerEvent', 'bytes/event', 'bytes', true, 'Bytes down and up per delivered update', (r) => r.bandwidth.bytesPerEvent),
   metric('bandwidth.efficiency', 'payload/wire', 'percent', true, 'Update bytes ÷ bytes down', (r) => r.bandwidth.efficiency * 100),
-  metric('bandwidth.requests', 'HTTP requests', 'count', false, 'HTTP requests made (WebSocket: the upgrade)', (r) => r.bandwidth.requests),
-  metric('bandwidth.requestsPerEvent', 'requests/event', 'ratio', true, 'HTTP requests per delivered update', (r) => r.bandwidth.requestsPerEvent),
+  metric('bandwidth.requests', 'HTTP requests', 'count', false, 'HTTP requests made in the window (a WebSocket’s upgrade and an SSE stream’s request come before it: 0)', (r) => r.bandwidth.requests),
+  metric('bandwidth.requestsPerEvent', 'requests/event', 'ratio', true, 'HTTP requests per delivered update, in the window', (r) => r.bandwidth.requestsPerEvent),
   metric('bandwidth.emptyPolls', 'empty polls', 'count', true, 'Poll answers with no update', (r) => r.bandwidth.emptyPolls),
   metric('bandwidth.idleBytesPerClientPerSecond', 'idle bytes/client/s', 'bytes', true, 'Bytes per client per second while the feed was idle', (r) => r.bandwidth.idleBytesPerClientPerSecond),
   metric('server.cpuPercent', 'server CPU', 'percent', true, 'Server process CPU, % of one core, over the window', (r) => r.server?.cpuPercent ?? null),
