@@ -144,6 +144,8 @@ function footnotes(result: BenchResult, c: Palette): string[] {
     for (const error of p.errors) notes.push(c.yellow(`! ${p.protocol}: ${error}`));
   }
   for (const failure of result.failures) notes.push(c.red(`✗ ${failure.protocol}: not measured: ${failure.message}`));
+  // Results written before refusals were judged have no member.
+  for (const refusal of result.refused ?? []) notes.push(c.red(`✗ ${refusal.protocol}: does not pass: ${refusal.message}`));
   const failed = result.thresholds.filter((t) => !t.passed);
   for (const t of failed) {
     const unit = metricByKey(t.metric)?.unit ?? 'count';
