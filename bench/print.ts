@@ -13,7 +13,7 @@ const SECTIONS: Record<string, string> = {
   connect: 'Connect time (TCP + handshake + first message)',
   latency: 'Delivery latency (publish → receipt, one-way)',
   spread: 'Broadcast spread (publish → first / last client)',
-  ping: 'PING round trip (coordinated-omission corrected)',
+  ping: 'PING round trip (open loop: from each PING’s scheduled time)',
   delivery: 'Delivery integrity',
   bandwidth: 'Bandwidth (bytes at the client sockets)',
   server: 'Server process',

@@ -72,8 +72,11 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
   const clockOffset = nowMicros() - performance.now() * 1000;
   const toRunMs = (micros: number): number => (micros - clockOffset) / 1000 - context.runStartedAt;
   const pool = new WorkerPool(Math.min(options.workers, options.clients), (worker, tick) => sampler.addTick(worker, tick));
-  // Interrupted: end the threads at once, whatever step is waiting on them.
-  const terminate = (): void => pool.terminate(signal?.reason instanceof Error ? signal.reason : new Error('interrupted'));
+  // Interrupted: end the threads at once, whatever step is waiting on them, and tick no more.
+  const terminate = (): void => {
+    sampler.stop();
+    pool.terminate(signal?.reason instanceof Error ? signal.reason : new Error('interrupted'));
+  };
   signal?.addEventListener('abort', terminate, { once: true });
   sampler.start();
   try {
