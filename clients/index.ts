@@ -33,7 +33,7 @@ export function createClient(options: FeedClientOptions): FeedClient {
 }
 
 export { Backoff, backoffDelay, DEFAULT_BACKOFF, resolveBackoff, type BackoffSchedule } from './backoff.js';
-export { BaseClient, FeedClientError, parseTarget, type Target } from './base.js';
+export { BaseClient, FeedClientError, PingTimeoutError, parseTarget, type Target } from './base.js';
 export { head, parseMessage, readUpdateBytes, readUpdateString, type ParsedMessage } from './frame.js';
 export { LongPollClient, DEFAULT_LONG_POLL_TIMEOUT_MS } from './long-poll.js';
 export { PollAnswerReader } from './poll-answer.js';
