@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { PROTOCOLS } from '../clients/types.js';
-import { BENCH_DEFAULTS, defaultThresholds } from './defaults.js';
+import { BENCH_DEFAULTS, defaultThresholds, MIN_PING_INTERVAL_MS } from './defaults.js';
 import { formatDurationMs } from './format.js';
 import { BenchOptionError } from './option-error.js';
 import type { BenchOptions } from './options.js';
@@ -38,7 +38,7 @@ export function createProgram(): Command {
     .option('-s, --scenario <name>', `${runnable.join(' or ')} (default ${D.scenario})`)
     .option('--poll-interval <time>', `short-polling interval; bare number = ms (default ${D.pollIntervalMs}ms)`)
     .option('--long-poll-timeout <time>', `long-poll hold time; bare number = ms (default ${formatDurationMs(D.longPollTimeoutMs)})`)
-    .option('--ping-interval <time>', `scenario ping: each client's PING interval; bare number = ms (default ${D.pingIntervalMs}ms)`)
+    .option('--ping-interval <time>', `scenario ping: each client's PING interval, at least ${MIN_PING_INTERVAL_MS}ms (the server's rate limit); bare number = ms (default ${D.pingIntervalMs}ms)`)
     .option('--idle <time>', `feed idle after the window, to measure idle cost; bare number = seconds (default ${formatDurationMs(D.idleMs)})`)
     .option('--capacity-duration <time>', `autocannon against the polling endpoints, 0 to skip; bare number = seconds (default ${formatDurationMs(D.capacityDurationMs)})`)
     .option('--capacity-connections <n>', `autocannon connections (default ${D.capacityConnections})`)

@@ -11,6 +11,22 @@ import type { LatencySummary, ProtocolResult } from './types.js';
  */
 export type MetricUnit = 'us' | 'ms' | 'bytes' | 'count' | 'ratio' | 'percent' | 'per-second';
 
+/**
+ * Which way a change of the figure is good: `lower` (costs: latency, bytes, CPU), `higher`
+ * (payload share, capacity, recoveries), `neutral` (totals that grow with the run's size or
+ * settings: no direction) or `mustBeZero` (failures: any value above 0 is bad, lower is better).
+ * Comparisons between runs and the tables colour a change by it.
+ */
+export type MetricSense = 'lower' | 'higher' | 'neutral' | 'mustBeZero';
+
+/** A percentile of a latency summary: which quantile, and how many samples the summary holds. */
+export interface TailQuantile {
+  /** 0.5 for p50, 0.999 for p99.9. */
+  readonly quantile: number;
+  /** Samples behind the summary (its `count`), or null when not measured. */
+  samples(result: ProtocolResult): number | null;
+}
+
 export interface MetricDefinition {
   readonly key: string;
   readonly label: string;
@@ -18,8 +34,45 @@ export interface MetricDefinition {
   readonly description: string;
   /** Shown in the terminal table (the rest go to CSV and JSON only). */
   readonly inTable: boolean;
+  /** Which way is better; see {@link MetricSense}. */
+  readonly better: MetricSense;
+  /** Set for the percentiles of a latency summary (p50 … p99.9), so a tail resting on few samples can be marked. */
+  readonly tail?: TailQuantile;
   get(result: ProtocolResult): number | null;
 }
+
+/** Every figure whose better direction is not `lower` (the default: a cost). */
+const SENSE: Readonly<Record<string, MetricSense>> = {
+  'clients.connected': 'neutral',
+  'clients.failed': 'mustBeZero',
+  'delivery.expected': 'neutral',
+  'delivery.delivered': 'neutral',
+  'delivery.missed': 'mustBeZero',
+  'delivery.duplicated': 'mustBeZero',
+  'delivery.outOfOrder': 'mustBeZero',
+  'bandwidth.bytesDown': 'neutral',
+  'bandwidth.bytesUp': 'neutral',
+  'bandwidth.requests': 'neutral',
+  'bandwidth.efficiency': 'higher',
+  'server.bytesSent': 'neutral',
+  'generator.saturated': 'mustBeZero',
+  'capacity.requestsPerSecond': 'higher',
+  'reconnect.drops': 'neutral',
+  'reconnect.clientDrops': 'neutral',
+  'reconnect.recovered': 'higher',
+  'reconnect.notRecovered': 'mustBeZero',
+  'reconnect.publishedDuringOutage': 'neutral',
+  'reconnect.recoveredByResume': 'higher',
+  'reconnect.missedInOutage': 'mustBeZero',
+  'reconnect.attempts': 'neutral',
+  'net.injectedLatency': 'neutral',
+  'net.proxyResets': 'neutral',
+  'net.lossDropped': 'neutral',
+};
+
+const senseOf = (key: string): MetricSense => SENSE[key] ?? 'lower';
+
+const QUANTILE: Partial<Record<keyof LatencySummary, number>> = { p50: 0.5, p90: 0.9, p99: 0.99, p999: 0.999 };
 
 function latency(prefix: string, label: string, pick: (r: ProtocolResult) => LatencySummary | null | undefined, description: string, tableStats: string[]): MetricDefinition[] {
   const stats: Array<[keyof LatencySummary, string]> = [
@@ -30,17 +83,22 @@ function latency(prefix: string, label: string, pick: (r: ProtocolResult) => Lat
     ['max', 'max'],
     ['mean', 'mean'],
   ];
-  return stats.map(([stat, name]) => ({
-    key: `${prefix}.${stat}`,
-    label: `${label} ${name}`,
-    unit: 'us' as const,
-    description: `${description} (${name})`,
-    inTable: tableStats.includes(stat),
-    get: (r: ProtocolResult) => {
-      const summary = pick(r);
-      return summary && summary.count > 0 ? summary[stat] : null;
-    },
-  }));
+  return stats.map(([stat, name]) => {
+    const quantile = QUANTILE[stat];
+    return {
+      key: `${prefix}.${stat}`,
+      label: `${label} ${name}`,
+      unit: 'us' as const,
+      description: `${description} (${name})`,
+      inTable: tableStats.includes(stat),
+      better: senseOf(`${prefix}.${stat}`),
+      ...(quantile === undefined ? {} : { tail: { quantile, samples: (r: ProtocolResult) => pick(r)?.count ?? null } }),
+      get: (r: ProtocolResult) => {
+        const summary = pick(r);
+        return summary && summary.count > 0 ? summary[stat] : null;
+      },
+    };
+  });
 }
 
 const metric = (key: string, label: string, unit: MetricUnit, inTable: boolean, description: string, get: (r: ProtocolResult) => number | null): MetricDefinition => ({
@@ -48,6 +106,7 @@ const metric = (key: string, label: string, unit: MetricUnit, inTable: boolean, 
   label,
   unit,
   inTable,
+  better: senseOf(key),
   description,
   get,
 });
@@ -59,20 +118,28 @@ export const METRICS: readonly MetricDefinition[] = Object.freeze([
   ...latency('latency', 'latency', (r) => r.latency, 'One-way delivery latency, publish to receipt', ['p50', 'p90', 'p99', 'p999', 'max']),
   ...latency('spread.first', 'to first client', (r) => r.spread?.first, 'Per update: publish to the first client that received it', []),
   ...latency('spread.last', 'to last client', (r) => r.spread?.last, 'Per update: publish to the last client that received it', ['p99']),
-  ...latency('ping', 'PING RTT', (r) => r.ping?.corrected, 'PING round trip, corrected for coordinated omission', ['p50', 'p99']),
-  ...latency('ping.raw', 'PING RTT raw', (r) => r.ping?.raw, 'PING round trip as measured, without correction', []),
+  ...latency('ping', 'PING RTT', (r) => r.ping?.corrected, 'PING round trip from its scheduled send time (open loop: coordinated omission accounted for)', ['p50', 'p99']),
+  ...latency('ping.raw', 'PING RTT raw', (r) => r.ping?.raw, 'PING round trip from the moment it was sent', []),
+  metric('ping.scheduled', 'PINGs scheduled', 'count', true, 'PINGs the schedule had in the window (one per client per interval)', (r) => r.ping?.scheduled ?? null),
+  metric('ping.answered', 'PINGs answered', 'count', true, 'Scheduled PINGs that got their pong', (r) => r.ping?.answered ?? null),
+  metric('ping.refused', 'PINGs refused', 'count', false, 'Scheduled PINGs the server answered with an error', (r) => r.ping?.refused ?? null),
+  metric('ping.unanswered', 'PINGs unanswered', 'count', false, 'Scheduled PINGs sent on an open connection that never got an answer', (r) => r.ping?.unanswered ?? null),
+  metric('ping.cut', 'PINGs cut', 'count', false, 'Scheduled PINGs not sent (client not connected) or lost with their connection', (r) => r.ping?.cut ?? null),
   metric('delivery.expected', 'expected', 'count', true, 'Updates published in the window × clients', (r) => r.delivery.expected),
   metric('delivery.delivered', 'delivered', 'count', true, 'Distinct updates received in the window', (r) => r.delivery.delivered),
   metric('delivery.missed', 'missed', 'count', true, 'Expected updates that never arrived', (r) => r.delivery.missed),
   metric('delivery.duplicated', 'duplicated', 'count', true, 'Updates received more than once', (r) => r.delivery.duplicated),
   metric('delivery.outOfOrder', 'out of order', 'count', true, 'Updates received after a later one', (r) => r.delivery.outOfOrder),
   metric('delivery.resets', 'resets', 'count', false, 'reset messages: resume points the server could not honour', (r) => r.delivery.resets),
+  metric('delivery.refused', 'refused by the server', 'count', false, "The server's refusals of the harness's own messages and requests (error answers, 429, 1008 close); any fails the run", (r) =>
+    r.refusals === undefined ? null : Object.values(r.refusals).reduce((sum, count) => sum + count, 0),
+  ),
   metric('bandwidth.bytesDown', 'bytes down', 'bytes', true, 'Bytes read at the client sockets (headers and framing included)', (r) => r.bandwidth.bytesDown),
   metric('bandwidth.bytesUp', 'bytes up', 'bytes', true, 'Bytes written at the client sockets', (r) => r.bandwidth.bytesUp),
   metric('bandwidth.bytesPerEvent', 'bytes/event', 'bytes', true, 'Bytes down and up per delivered update', (r) => r.bandwidth.bytesPerEvent),
   metric('bandwidth.efficiency', 'payload/wire', 'percent', true, 'Update bytes ÷ bytes down', (r) => r.bandwidth.efficiency * 100),
-  metric('bandwidth.requests', 'HTTP requests', 'count', false, 'HTTP requests made (WebSocket: the upgrade)', (r) => r.bandwidth.requests),
-  metric('bandwidth.requestsPerEvent', 'requests/event', 'ratio', true, 'HTTP requests per delivered update', (r) => r.bandwidth.requestsPerEvent),
+  metric('bandwidth.requests', 'HTTP requests', 'count', false, 'HTTP requests made in the window (a WebSocket’s upgrade and an SSE stream’s request come before it: 0)', (r) => r.bandwidth.requests),
+  metric('bandwidth.requestsPerEvent', 'requests/event', 'ratio', true, 'HTTP requests per delivered update, in the window', (r) => r.bandwidth.requestsPerEvent),
   metric('bandwidth.emptyPolls', 'empty polls', 'count', true, 'Poll answers with no update', (r) => r.bandwidth.emptyPolls),
   metric('bandwidth.idleBytesPerClientPerSecond', 'idle bytes/client/s', 'bytes', true, 'Bytes per client per second while the feed was idle', (r) => r.bandwidth.idleBytesPerClientPerSecond),
   metric('server.cpuPercent', 'server CPU', 'percent', true, 'Server process CPU, % of one core, over the window', (r) => r.server?.cpuPercent ?? null),
@@ -85,6 +152,7 @@ export const METRICS: readonly MetricDefinition[] = Object.freeze([
   metric('generator.cpuMicrosPerMessage', 'generator CPU/msg', 'us', true, 'Load generator CPU time (all threads) per delivered update', (r) => r.generator.cpuMicrosPerMessage),
   metric('generator.rssPerThousandClients', 'generator RSS/1k clients', 'bytes', true, 'Load generator RSS growth per 1,000 clients', (r) => r.generator.rssPerThousandClientsBytes),
   metric('generator.eventLoopDelayP99', 'generator loop delay p99', 'ms', true, 'Worst generator thread event-loop delay p99', (r) => r.generator.eventLoopDelayP99Ms),
+  metric('generator.runQueueWait', 'generator run-queue wait', 'percent', true, 'Worst worker thread: time runnable but waiting for a CPU, % of the window (Linux)', (r) => r.generator.runQueueWaitPercent ?? null),
   metric('generator.saturated', 'generator saturated', 'count', false, '1 when the generator was the bottleneck', (r) => (r.generator.saturated ? 1 : 0)),
   metric('capacity.requestsPerSecond', 'poll capacity req/s', 'per-second', true, 'autocannon: requests per second the polling endpoint sustained', (r) => r.capacity?.requestsPerSecond ?? null),
   metric('capacity.latencyP99', 'poll capacity p99', 'ms', false, 'autocannon: p99 request latency', (r) => r.capacity?.latencyP99Ms ?? null),

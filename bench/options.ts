@@ -1,7 +1,7 @@
-import { FEED_LIMITS } from '../servers/config.js';
 import { PROTOCOLS } from '../clients/types.js';
 import { MAX_DURATION_MS, MIN_BANDWIDTH_BITS, MIN_RESET_EVERY_MS } from '../netem/options.js';
-import { BENCH_DEFAULTS, defaultThresholds, defaultWorkers } from './defaults.js';
+import { FEED_LIMITS, SERVER_DEFAULTS } from '../servers/config.js';
+import { BENCH_DEFAULTS, defaultThresholds, defaultWorkers, MIN_PING_INTERVAL_MS } from './defaults.js';
 import { BenchOptionError } from './option-error.js';
 import { parseThreshold } from './thresholds.js';
 import { formatDurationMs } from './format.js';
@@ -101,7 +101,7 @@ const INTEGER_RULES: IntegerRule[] = [
   ['payload', '--payload', 0, FEED_LIMITS.maxPayload],
   ['pollIntervalMs', '--poll-interval', 10, 3_600_000],
   ['longPollTimeoutMs', '--long-poll-timeout', 100, 60_000],
-  ['pingIntervalMs', '--ping-interval', 100, 3_600_000],
+  ['pingIntervalMs', '--ping-interval', MIN_PING_INTERVAL_MS, 3_600_000],
   ['idleMs', '--idle', 0, 3_600_000],
   ['capacityDurationMs', '--capacity-duration', 0, 600_000],
   ['capacityConnections', '--capacity-connections', 1, 10_000],
@@ -113,6 +113,14 @@ const INTEGER_RULES: IntegerRule[] = [
 
 /** Range checks, then defaults, then cross-option rules; throws BenchOptionError naming the flag. */
 export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOptions {
+  const ping = input.pingIntervalMs;
+  if (typeof ping === 'number' && ping < MIN_PING_INTERVAL_MS) {
+    const rate = SERVER_DEFAULTS.messageRatePerSecond;
+    throw new BenchOptionError(
+      '--ping-interval',
+      `must be at least ${MIN_PING_INTERVAL_MS}ms, got ${formatDurationMs(ping)}: the server's rate limit is ${rate} messages per second per client, and a PING every ${formatDurationMs(1000 / rate)} or less trips it (docs/scenarios/ping.md)`,
+    );
+  }
   for (const [key, flag, min, max] of INTEGER_RULES) {
     const value = input[key];
     if (value === undefined) continue;

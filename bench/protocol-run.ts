@@ -11,6 +11,7 @@ import type { ResolvedBenchOptions } from './options.js';
 import { planDrops, type PlannedDrop } from './drops.js';
 import { lossFigures } from './loss-figures.js';
 import { buildProtocolResult, type NetworkRunData, type ReconnectRunData } from './protocol-result.js';
+import { readThreadTimes, waitShares } from './schedstat.js';
 import { SecondSampler } from './second-sampler.js';
 import { SpreadMerger } from './spread.js';
 import { StormRecorder } from './storm.js';
@@ -73,9 +74,17 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
   const clockOffset = nowMicros() - performance.now() * 1000;
   const toRunMs = (micros: number): number => (micros - clockOffset) / 1000 - context.runStartedAt;
   const pool = new WorkerPool(Math.min(options.workers, options.clients), (worker, tick) => sampler.addTick(worker, tick));
+  // Interrupted: end the threads at once, whatever step is waiting on them, and tick no more.
+  const terminate = (): void => {
+    sampler.stop();
+    pool.terminate(signal?.reason instanceof Error ? signal.reason : new Error('interrupted'));
+  };
+  signal?.addEventListener('abort', terminate, { once: true });
   sampler.start();
   try {
+    signal?.throwIfAborted();
     await pool.ready();
+    sampler.threadIds = pool.threadIds;
     const rssBefore = process.memoryUsage().rss;
     const connected = await pool.connect({
       url: context.clientUrl,
@@ -115,6 +124,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     const lossAtStart = await context.lossCounters?.().catch((error: unknown) => void errors.push(`loss counters: ${(error as Error).message}`));
     const cpuStart = process.cpuUsage();
     const machineStart = readMachineCpu();
+    const threadsStart = pool.threadIds.map((tid) => (tid === null ? undefined : readThreadTimes(tid)));
     const windowStartedAt = performance.now();
     const windowStartMicros = nowMicros();
     const profiler = new WindowProfiler();
@@ -142,6 +152,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     window.epochEnds[secondFence.epoch] = seqEnd;
     window.epochStarts[secondFence.epoch] ??= 0;
     const measuredMs = performance.now() - windowStartedAt;
+    const threadsEnd = pool.threadIds.map((tid) => (tid === null ? undefined : readThreadTimes(tid)));
     const windowEndMicros = nowMicros();
 
     setPhase('draining');
@@ -215,7 +226,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
         rssConnected,
         rssAfter,
         loopDelayP99Ms: sampler.worstLoopDelayMs,
-        saturation: sampler.saturation(machineBusy),
+        saturation: sampler.saturation(waitShares(threadsStart, threadsEnd, measuredMs), machineBusy),
       },
       spread,
       capacity,
@@ -225,6 +236,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     context.emit({ type: 'protocol-done', result });
     return result;
   } finally {
+    signal?.removeEventListener('abort', terminate);
     sampler.stop();
     await storm?.stop();
     await pool.close();

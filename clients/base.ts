@@ -4,7 +4,7 @@ import { chatHead, chatJson, isSenderId, readChatBytes, type OutgoingChat } from
 import { checkAcceptEncoding } from './codecs/content-encoding.js';
 import { head, parseMessage, readUpdateBytes } from './frame.js';
 import { Counters, SocketMeter } from './meter.js';
-import type { ClientState, CloseInfo, FeedClient, FeedClientHandlers, FeedClientOptions, PingResult, Protocol } from './types.js';
+import type { ClientState, CloseInfo, FeedClient, FeedClientHandlers, FeedClientOptions, ForeignFeed, MessageDecoder, PingResult, Protocol } from './types.js';
 
 /** An error of the client: `status` is the HTTP status and `code` the server's WL_ code, when known. */
 export class FeedClientError extends Error {
@@ -19,6 +19,9 @@ export class FeedClientError extends Error {
   }
 }
 
+/** A PING that got no answer within `pingTimeoutMs` while its connection stayed up. */
+export class PingTimeoutError extends FeedClientError {}
+
 /** Where the server is: parsed once from the `url` option. */
 export interface Target {
   readonly secure: boolean;
@@ -29,6 +32,8 @@ export interface Target {
   readonly authority: string;
   /** Path prefix, without a trailing slash ('' for the root). */
   readonly prefix: string;
+  /** The path and query exactly as given (`/` at least): a foreign endpoint's request target. */
+  readonly requestTarget: string;
 }
 
 export function parseTarget(url: string): Target {
@@ -44,7 +49,7 @@ export function parseTarget(url: string): Target {
   }
   const hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
   const port = parsed.port === '' ? (secure ? 443 : 80) : Number(parsed.port);
-  return { secure, hostname, port, authority: parsed.host, prefix: parsed.pathname.replace(/\/+$/, '') };
+  return { secure, hostname, port, authority: parsed.host, prefix: parsed.pathname.replace(/\/+$/, ''), requestTarget: parsed.pathname + parsed.search };
 }
 
 /** HTTP statuses that mean "try again later" rather than "you asked wrongly". */
@@ -110,6 +115,11 @@ export abstract class BaseClient implements FeedClient {
   protected readonly ca: string | Buffer | undefined;
   /** The `Accept-Encoding` of feed requests (SSE, polls), if any. */
   protected readonly acceptEncoding: string | undefined;
+  /** TLS: accept certificates that do not verify. */
+  protected readonly insecure: boolean;
+  /** Set for a server that is not wirelab's: its messages are scanned for the harness's markers. */
+  protected readonly foreign: ForeignFeed | undefined;
+  private readonly decoder: MessageDecoder | undefined;
   /** The current attempt; bumped whenever an attempt starts or ends. */
   protected generation = 0;
   protected backoff: Backoff;
@@ -148,6 +158,9 @@ export abstract class BaseClient implements FeedClient {
     if (options.token !== undefined && options.token !== '') headers.authorization = `Bearer ${options.token}`;
     this.headers = headers;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.insecure = options.insecure ?? false;
+    this.foreign = options.foreign;
+    this.decoder = options.foreign?.decoder;
     this.pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
     const { enabled, maxAttempts, ...schedule } = options.reconnect ?? {};
     this.reconnectEnabled = enabled ?? true;
@@ -187,12 +200,13 @@ export abstract class BaseClient implements FeedClient {
 
   ping(id?: string): Promise<PingResult> {
     if (this.currentState === 'closed') return Promise.reject(new FeedClientError('the client is closed'));
+    if (this.foreign !== undefined) return Promise.reject(new FeedClientError('PING needs a wirelab server: a foreign target has no pong'));
     const pingId = id ?? `${this.clientId}-${++this.pingCounter}`;
     if (this.pendingPings.has(pingId)) return Promise.reject(new FeedClientError(`a PING with id ${pingId} is already pending`));
     this.counters.pings += 1;
     return new Promise<PingResult>((resolve, reject) => {
       const sentAt = nowMicros();
-      const timer = setTimeout(() => this.pingFailed(pingId, new FeedClientError(`PING ${pingId} not answered within ${this.pingTimeoutMs} ms`)), this.pingTimeoutMs);
+      const timer = setTimeout(() => this.pingFailed(pingId, new PingTimeoutError(`PING ${pingId} not answered within ${this.pingTimeoutMs} ms`)), this.pingTimeoutMs);
       this.pendingPings.set(pingId, { sentAt, resolve, reject, timer });
       try {
         this.transmitPing(pingId, sentAt);
@@ -247,6 +261,12 @@ export abstract class BaseClient implements FeedClient {
     return this.feedEpoch === undefined ? `since=${since}` : `since=${since}&epoch=${encodeURIComponent(this.feedEpoch)}`;
   }
 
+  /** The TLS trust of this client's connections: `insecure` accepts any certificate, `ca` adds one to the system's. */
+  protected tlsTrust(): { rejectUnauthorized?: false; ca?: string | Buffer } {
+    if (this.insecure) return { rejectUnauthorized: false };
+    return this.ca === undefined ? {} : { ca: this.ca };
+  }
+
   /** The query of a feed request: the room (if any), then the resume cursor. */
   protected feedQuery(since: number | undefined = this.lastSeq): string {
     const cursor = this.cursorQuery(since);
@@ -264,6 +284,10 @@ export abstract class BaseClient implements FeedClient {
    */
   protected receive(buf: Buffer, start: number, end: number, receivedAt: number): void {
     if (this.currentState === 'closed') return;
+    if (this.decoder !== undefined) {
+      if (this.receiveMarked(buf, start, end, receivedAt) === 0) this.receiveUnmarked(end - start, receivedAt);
+      return;
+    }
     if (readUpdateBytes(buf, start, end)) {
       const seq = head.seq;
       const ts = head.ts;
@@ -275,6 +299,43 @@ export abstract class BaseClient implements FeedClient {
       return;
     }
     this.receiveOther(buf.toString('utf8', start, end), end - start, receivedAt);
+  }
+
+  /**
+   * Foreign targets: the harness's markers in `buf[start, end)` (one message, or one whole poll
+   * answer), each an update. The bytes are shared out among the markers so their sum is the
+   * message's size. Returns how many were found.
+   */
+  protected receiveMarked(buf: Buffer, start: number, end: number, receivedAt: number): number {
+    const decoder = this.decoder;
+    if (decoder === undefined || this.currentState === 'closed') return 0;
+    const count = decoder.scan(buf, start, end, receivedAt);
+    if (count === 0) return 0;
+    const bytes = end - start;
+    const share = Math.floor(bytes / count);
+    const { seqs, timestamps } = decoder;
+    if (!this.opened) this.markOpen(receivedAt);
+    for (let i = 0; i < count && !this.isClosed; i++) {
+      const seq = seqs[i]!;
+      if (seq > this.seq) this.seq = seq;
+      this.counters.messages += 1;
+      this.handlers.onUpdate(seq, timestamps[i]!, receivedAt, i === 0 ? bytes - share * (count - 1) : share);
+    }
+    return count;
+  }
+
+  /** Foreign targets: a message without a marker of this run. */
+  protected receiveUnmarked(bytes: number, receivedAt: number): void {
+    this.counters.unmarked += 1;
+    this.handlers.onUnmarked?.(receivedAt, bytes);
+  }
+
+  /**
+   * The transport is up (WebSocket handshake, SSE stream head, first poll answer). A foreign
+   * server sends nothing until the harness publishes, so for it this is the connection's open.
+   */
+  protected transportReady(receivedAt: number): void {
+    if (this.foreign !== undefined) this.markOpen(receivedAt);
   }
 
   /** A message the fast path could not read. */
@@ -333,13 +394,13 @@ export abstract class BaseClient implements FeedClient {
       const error = new FeedClientError(`connection lost (${loss.reason}); ${why}`, { status: loss.code, cause: loss.error });
       this.stop(error);
       this.handlers.onError?.(error);
-      this.handlers.onClose?.({ ...closeCode(loss), reason: loss.reason, willReconnect: false });
+      this.handlers.onClose?.({ ...closeCode(loss), reason: loss.reason, willReconnect: false, ...(loss.error === undefined ? {} : { error: loss.error }) });
       return;
     }
     this.failures += 1;
     const delayMs = this.backoff.next();
     this.currentState = 'reconnecting';
-    this.handlers.onClose?.({ ...closeCode(loss), reason: loss.reason, willReconnect: true, delayMs });
+    this.handlers.onClose?.({ ...closeCode(loss), reason: loss.reason, willReconnect: true, delayMs, ...(loss.error === undefined ? {} : { error: loss.error }) });
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       this.counters.reconnects += 1;

@@ -62,20 +62,26 @@ export abstract class HttpFeedClient extends BaseClient {
    * `timeoutMs`. The caller ends it.
    */
   protected request(method: string, path: string, headers: OutgoingHttpHeaders, timeoutMs: number, agent: http.Agent | false = false): ClientRequest {
+    return this.requestTo(method, this.target.prefix + path, headers, timeoutMs, path, agent);
+  }
+
+  /** {@link request} with the request target (path and query) given whole; `label` names it in errors. */
+  protected requestTo(method: string, requestTarget: string, headers: OutgoingHttpHeaders, timeoutMs: number, label = requestTarget, agent: http.Agent | false = false): ClientRequest {
     const send = this.target.secure ? https.request : http.request;
     const req = send({
       hostname: this.target.hostname,
       port: this.target.port,
-      path: this.target.prefix + path,
+      path: requestTarget,
       method,
       headers,
       agent,
       timeout: timeoutMs,
-      ...(this.target.secure && this.ca !== undefined && agent === false ? { ca: this.ca } : {}),
+      // With an agent of its own, the trust settings are the agent's.
+      ...(this.target.secure && agent === false ? this.tlsTrust() : {}),
     });
     this.counters.requests += 1;
     req.on('socket', (socket: Socket) => this.meter.track(socket));
-    req.on('timeout', () => req.destroy(new FeedClientError(`no answer from ${method} ${path} within ${timeoutMs} ms`)));
+    req.on('timeout', () => req.destroy(new FeedClientError(`no answer from ${method} ${label} within ${timeoutMs} ms`)));
     return req;
   }
 
@@ -114,9 +120,7 @@ export abstract class HttpFeedClient extends BaseClient {
   protected override transmitChat(message: OutgoingChat): void {
     const body = this.chatText(message, false);
     const headers = { ...this.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    this.chatAgent ??= this.target.secure
-      ? new https.Agent({ keepAlive: true, maxSockets: 1, ...(this.ca === undefined ? {} : { ca: this.ca }) })
-      : new http.Agent({ keepAlive: true, maxSockets: 1 });
+    this.chatAgent ??= this.target.secure ? new https.Agent({ keepAlive: true, maxSockets: 1, ...this.tlsTrust() }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
     const req = this.request('POST', '/chat', headers, this.requestTimeoutMs, this.chatAgent);
     this.pingRequests.add(req);
     req.on('close', () => this.pingRequests.delete(req));

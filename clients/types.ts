@@ -1,3 +1,5 @@
+import type { PollCursor } from './poll-cursor.js';
+
 export type Protocol = 'ws' | 'sse' | 'long-poll' | 'short-poll';
 
 export const PROTOCOLS: readonly Protocol[] = Object.freeze(['ws', 'sse', 'long-poll', 'short-poll']);
@@ -39,6 +41,8 @@ export interface ClientCounters {
   readonly chatSent: number;
   /** Chat messages the server refused for going over the rate limit (WL_RATE_LIMITED). */
   readonly chatRefused: number;
+  /** Foreign targets: messages that carried no marker of this run (a server's own messages). */
+  readonly unmarked: number;
 }
 
 export interface FeedClientHandlers {
@@ -63,6 +67,8 @@ export interface FeedClientHandlers {
    * The same message also reaches `onUpdate`: it is an update of the room's feed.
    */
   onChat?(from: string, n: number, sentTs: number, receivedAt: number, bytes: number): void;
+  /** Foreign targets: a message without a marker of this run (receive-only runs count these). */
+  onUnmarked?(receivedAt: number, bytes: number): void;
 }
 
 export interface CloseInfo {
@@ -70,6 +76,8 @@ export interface CloseInfo {
   reason?: string;
   willReconnect: boolean;
   delayMs?: number;
+  /** The error that ended the connection, when there was one (a socket error keeps its `code`, e.g. `EMFILE`). */
+  error?: Error;
 }
 
 export interface ReconnectOptions {
@@ -125,6 +133,40 @@ export interface FeedClientOptions {
   http2?: boolean | import('./h2-connection.js').H2Connection;
   /** Certificate authority (PEM) trusted for https:/wss: besides the system's, e.g. a test certificate. @default undefined */
   ca?: string | Buffer;
+  /** TLS: accept a certificate that does not verify (self-signed). @default false */
+  insecure?: boolean;
+  /**
+   * Speak to a server that is not wirelab's (docs/targets.md): `url` is then the endpoint's
+   * full URL, sent as given (path and query), and messages are read by `foreign.decoder`.
+   */
+  foreign?: ForeignFeed;
+}
+
+/**
+ * Finds the harness's messages in what a foreign server sends: each scan of one whole message
+ * (or poll answer) returns how many it holds and leaves their seqs and publish timestamps in
+ * the two arrays (clients/codecs/marker.ts is the one in use).
+ */
+export interface MessageDecoder {
+  scan(buf: Buffer, start: number, end: number, now: number): number;
+  readonly seqs: readonly number[];
+  readonly timestamps: readonly number[];
+}
+
+/** How a client follows a foreign server (docs/targets.md). */
+export interface ForeignFeed {
+  decoder: MessageDecoder;
+  /** Polling: how an answer's position goes into the next request. @default none */
+  cursor?: PollCursor;
+  /** Short polling: after an answer that carried a message, poll again at once (nchan answers one message per poll). @default false */
+  drain?: boolean;
+  /** Speak Socket.IO v4 (Engine.IO v4) over the `ws` or `long-poll` transport instead of plain frames and answers. */
+  socketio?: SocketIoDialect;
+}
+
+export interface SocketIoDialect {
+  /** The namespace joined. @default '/' */
+  namespace?: string;
 }
 
 export interface PingResult {

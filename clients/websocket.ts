@@ -67,9 +67,15 @@ export class WebSocketClient extends BaseClient {
     if (!DEFLATE_OFFERS.includes(this.deflateOffer)) throw new TypeError(`wsDeflate must be ${DEFLATE_OFFERS.join(', ')}, got ${JSON.stringify(options.wsDeflate)}`);
   }
 
-  protected override open(generation: number): void {
+  /** The request target of the upgrade: wirelab's `/ws` with the room and resume query, or a foreign endpoint as given. */
+  protected upgradePath(): string {
+    if (this.foreign !== undefined) return this.target.requestTarget;
     const query = this.feedQuery();
-    const path = `${this.target.prefix}/ws${query === '' ? '' : `?${query}`}`;
+    return `${this.target.prefix}/ws${query === '' ? '' : `?${query}`}`;
+  }
+
+  protected override open(generation: number): void {
+    const path = this.upgradePath();
     const key = handshakeKey();
     const offer = deflateOffer(this.deflateOffer);
     const request = requestHead('GET', path, this.target.authority, this.headers, {
@@ -147,22 +153,25 @@ export class WebSocketClient extends BaseClient {
         connection.inflater = new MessageInflater(agreed, DEFAULT_MAX_PAYLOAD);
       }
       connection.parser = new WsFrameParser(this.frameHandler(connection), DEFAULT_MAX_PAYLOAD, agreed !== undefined);
-      if (read.bodyStart < read.bodyEnd) {
-        connection.receivedAt = nowMicros();
-        connection.parser.push(read.buf, read.bodyStart, read.bodyEnd);
-      }
+      connection.receivedAt = nowMicros();
+      this.transportReady(connection.receivedAt);
+      if (read.bodyStart < read.bodyEnd) connection.parser.push(read.buf, read.bodyStart, read.bodyEnd);
     };
 
     // The hot path: one clock read per socket read, then the frames straight from the bytes.
-    const socket = openSocket(this.target, (buf, start, end) => {
-      const parser = connection.parser;
-      if (parser !== undefined) {
-        connection.receivedAt = nowMicros();
-        parser.push(buf, start, end);
-      } else if (connection.phase === 'handshake') {
-        handshake(buf, start, end);
-      }
-    }, this.ca);
+    const socket = openSocket(
+      this.target,
+      (buf, start, end) => {
+        const parser = connection.parser;
+        if (parser !== undefined) {
+          connection.receivedAt = nowMicros();
+          parser.push(buf, start, end);
+        } else if (connection.phase === 'handshake') {
+          handshake(buf, start, end);
+        }
+      },
+      { insecure: this.insecure, ca: this.ca },
+    );
     connection.socket = socket;
     this.meter.track(socket);
     this.counters.requests += 1;
@@ -238,12 +247,6 @@ export class WebSocketClient extends BaseClient {
     return handler;
   }
 
-  /** Sends one text message, compressed when permessage-deflate was agreed. */
-  private sendText(connection: Connection, text: string): void {
-    const payload = Buffer.from(text);
-    const compressed = connection.deflate === undefined ? undefined : deflateMessage(payload, connection.deflate);
-    connection.socket.write(compressed === undefined ? maskedFrame(OPCODE.text, payload) : maskedFrame(RSV1 | OPCODE.text, compressed));
-  }
 
   /** Sends a close frame once; the connection is then closing. */
   private sendClose(connection: Connection, code: number | undefined, reason: string | Buffer): void {
@@ -295,16 +298,19 @@ export class WebSocketClient extends BaseClient {
   }
 
   protected override transmitPing(id: string, sentAt: number): void {
-    this.sendText(this.openConnection(), `{"type":"ping","id":${JSON.stringify(id)},"ts":${sentAt}}`);
+    this.sendText(`{"type":"ping","id":${JSON.stringify(id)},"ts":${sentAt}}`);
   }
 
   protected override transmitChat(message: OutgoingChat): void {
-    this.sendText(this.openConnection(), this.chatText(message, true));
+    this.sendText(this.chatText(message, true));
   }
 
-  private openConnection(): Connection {
+  /** Sends one text message on the open connection, compressed when permessage-deflate was agreed; throws when it is not open. */
+  protected sendText(text: string): void {
     const connection = this.connection;
     if (connection === undefined || connection.phase !== 'open' || !connection.socket.writable) throw new FeedClientError('the WebSocket is not open');
-    return connection;
+    const payload = Buffer.from(text);
+    const compressed = connection.deflate === undefined ? undefined : deflateMessage(payload, connection.deflate);
+    connection.socket.write(compressed === undefined ? maskedFrame(OPCODE.text, payload) : maskedFrame(RSV1 | OPCODE.text, compressed));
   }
 }

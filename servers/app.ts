@@ -3,7 +3,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { ChatRooms } from './chat/rooms.js';
 import { resolveServerOptions, type ResolvedServerOptions, type ServerOptions } from './config.js';
 import { ServerContext } from './context.js';
-import { Feed } from './feed.js';
+import { startBroker, type BrokerRuntime } from './broker/broker-runtime.js';
+import { EmbeddedFeed, type Feed } from './feed.js';
 import { installErrorHandlers } from './http-errors.js';
 import { listenHttp2, type Http2Listeners, type Http2Urls } from './http2-listeners.js';
 import { answerTimedOutRequests } from './request-timeout.js';
@@ -13,7 +14,7 @@ import dashboardRoutes from './routes/dashboard.js';
 import pingRoutes from './routes/ping.js';
 import statsRoutes from './routes/stats.js';
 import { installSecurity } from './security.js';
-import { FeedDriver } from './sources/driver.js';
+import { FeedDriver, type FeedSteering } from './sources/driver.js';
 import { ServerStats } from './stats.js';
 import longPollTransport from './transports/long-poll.js';
 import shortPollTransport from './transports/short-poll.js';
@@ -21,6 +22,38 @@ import sseTransport from './transports/sse.js';
 import websocketTransport from './transports/websocket.js';
 import { perMessageDeflateOption } from './transports/ws-deflate.js';
 import { refuseStrayUpgrades } from './upgrade-guard.js';
+
+/** The feed of one server and what starts and stops its publishing. */
+interface FeedRuntime {
+  readonly feed: Feed;
+  readonly driver: FeedSteering;
+  readonly broker?: BrokerRuntime;
+  /** Starts publishing once the server listens. */
+  start(): void;
+  /** Stops publishing (first step of shutdown). */
+  stop(): Promise<void>;
+  /** Releases what the feed holds (last step of shutdown). */
+  close(): Promise<void>;
+}
+
+/** The embedded feed by default; with `broker`, the feed shared through Redis. */
+async function createFeed(options: ResolvedServerOptions): Promise<FeedRuntime> {
+  const settings = { mode: options.mode, rate: options.rate, payload: options.payload };
+  if (options.broker === undefined) {
+    const feed = new EmbeddedFeed({ historySize: options.historySize, ...(options.epoch === undefined ? {} : { epoch: options.epoch }) });
+    const driver = new FeedDriver(feed, settings, options.demoIntervalMs);
+    return { feed, driver, start: () => driver.apply(driver.settings), stop: async () => driver.stop(), close: async () => {} };
+  }
+  const broker = await startBroker({ ...options, broker: options.broker });
+  return {
+    feed: broker.feed,
+    driver: broker.steering,
+    broker,
+    start: () => broker.startPublishing(),
+    stop: () => broker.steering.stop(),
+    close: () => broker.close(),
+  };
+}
 
 export interface WirelabServer {
   readonly app: FastifyInstance;
@@ -54,11 +87,10 @@ export async function buildServer(input: ServerOptions = {}, logger = false): Pr
     // WL_BAD_BODY), never silently removed or converted.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   });
-  const feed = new Feed({ historySize: options.historySize, ...(options.epoch === undefined ? {} : { epoch: options.epoch }) });
-  const driver = new FeedDriver(feed, { mode: options.mode, rate: options.rate, payload: options.payload }, options.demoIntervalMs);
+  const runtime = await createFeed(options);
   const stats = new ServerStats();
-  const rooms = new ChatRooms(feed, options.maxRooms, options.roomHistorySize);
-  const context = new ServerContext(options, feed, driver, stats, rooms);
+  const rooms = new ChatRooms(runtime.feed, options.maxRooms, options.roomHistorySize);
+  const context = new ServerContext(options, runtime.feed, runtime.driver, stats, rooms, runtime.broker);
   app.decorate('wirelab', context);
 
   installErrorHandlers(app);
@@ -89,7 +121,7 @@ export async function buildServer(input: ServerOptions = {}, logger = false): Pr
     async listen() {
       await app.listen({ host: options.host, port: options.port });
       if (options.h2cPort !== undefined || options.tls !== undefined) http2 = await listenHttp2(app, options);
-      driver.apply(driver.settings);
+      runtime.start();
       const address = app.server.address();
       const port = typeof address === 'object' && address !== null ? address.port : options.port;
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -98,13 +130,14 @@ export async function buildServer(input: ServerOptions = {}, logger = false): Pr
     close() {
       closing ??= (async () => {
         context.shuttingDown = true;
-        driver.stop();
+        await runtime.stop();
         for (const transport of context.transports.values()) transport.shutdown();
         // Peers that do not finish closing within the grace period are cut.
         const grace = setTimeout(() => app.server.closeAllConnections(), options.shutdownGraceMs);
         grace.unref();
         await Promise.all([app.close(), http2?.close(options.shutdownGraceMs)]);
         clearTimeout(grace);
+        await runtime.close();
         stats.close();
       })();
       return closing;

@@ -1,3 +1,4 @@
+import { EPOCH_PATTERN } from './cursor.js';
 import { WirelabError } from './errors.js';
 
 export type FeedMode = 'demo' | 'bench' | 'idle';
@@ -70,7 +71,7 @@ export interface ServerOptions {
   dashboardDir?: string;
   /** Folder of result files the results view reads. @default 'results' */
   resultsDir?: string;
-  /** Fixed feed epoch (tests). @default random */
+  /** Fixed feed epoch (tests). With a broker, only used when the broker has no feed yet. @default random */
   epoch?: string;
   /** WebSocket permessage-deflate; see docs/server-options.md. @default 'off' */
   wsDeflate?: WsDeflateMode;
@@ -90,9 +91,18 @@ export interface ServerOptions {
   maxRooms?: number;
   /** Chat messages each room keeps for resume. @default 1000 */
   roomHistorySize?: number;
+  /**
+   * `redis://[user:password@]host:port[/db]` (or `rediss://`): run the feed through one Redis
+   * Stream shared by every instance (docs/scale-out.md). @default undefined (embedded feed)
+   */
+  broker?: string;
+  /** Name of the shared feed: its Redis keys are `wirelab:{NAME}:…`. @default 'main' */
+  brokerFeed?: string;
+  /** Life of the publisher lock; a dead publisher is replaced within about this long. @default 3000 */
+  brokerLockMs?: number;
 }
 
-type Unset = 'controlToken' | 'accessToken' | 'allowedOrigins' | 'epoch' | 'h2cPort' | 'tlsPort' | 'tlsKey' | 'tlsCert';
+type Unset = 'controlToken' | 'accessToken' | 'allowedOrigins' | 'epoch' | 'broker' | 'h2cPort' | 'tlsPort' | 'tlsKey' | 'tlsCert';
 
 export type ResolvedServerOptions = Readonly<Required<Omit<ServerOptions, Unset>>> & {
   readonly controlToken: string | undefined;
@@ -102,6 +112,7 @@ export type ResolvedServerOptions = Readonly<Required<Omit<ServerOptions, Unset>
   readonly h2cPort: number | undefined;
   /** The TLS listener, when configured: its port, key and certificate. */
   readonly tls: { readonly port: number; readonly key: string | Buffer; readonly cert: string | Buffer } | undefined;
+  readonly broker: string | undefined;
 };
 
 export const SERVER_DEFAULTS = Object.freeze({
@@ -134,6 +145,8 @@ export const SERVER_DEFAULTS = Object.freeze({
   h2MaxConcurrentStreams: 1000,
   maxRooms: 1000,
   roomHistorySize: 1000,
+  brokerFeed: 'main',
+  brokerLockMs: 3000,
 });
 
 /** Largest bench-mode rate and payload the feed accepts. */
@@ -163,6 +176,7 @@ const INTEGER_RANGES: Record<string, [number, number]> = {
   h2MaxConcurrentStreams: [1, 1_000_000],
   maxRooms: [0, 1_000_000],
   roomHistorySize: [1, 1_000_000],
+  brokerLockMs: [100, 60_000],
 };
 
 /** Optional ports: checked when given. */
@@ -209,6 +223,13 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   if (merged.pollLimit > merged.pollMaxLimit) {
     throw new WirelabError('WL_BAD_OPTION', 'pollLimit must not exceed pollMaxLimit');
   }
+  if (options.epoch !== undefined && !EPOCH_PATTERN.test(options.epoch)) {
+    throw new WirelabError('WL_BAD_OPTION', `epoch must be 1 to 32 characters of [a-z0-9], got ${JSON.stringify(options.epoch)}`);
+  }
+  if (!FEED_NAME_PATTERN.test(merged.brokerFeed)) {
+    throw new WirelabError('WL_BAD_OPTION', `brokerFeed must be 1 to 64 characters of [a-z0-9_-], got ${JSON.stringify(merged.brokerFeed)}`);
+  }
+  if (options.broker !== undefined && options.broker !== '') checkBrokerUrl(options.broker);
   // The TLS material is kept once, under `tls`.
   const { tlsPort: _port, tlsKey: _key, tlsCert: _cert, ...rest } = merged as typeof merged & Pick<ServerOptions, 'tlsPort' | 'tlsKey' | 'tlsCert'>;
   return Object.freeze({
@@ -220,7 +241,34 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     epoch: options.epoch,
     h2cPort: options.h2cPort,
     tls: options.tlsPort === undefined || options.tlsKey === undefined || options.tlsCert === undefined ? undefined : Object.freeze({ port: options.tlsPort, key: options.tlsKey, cert: options.tlsCert }),
+    broker: options.broker || undefined,
   });
+}
+
+const FEED_NAME_PATTERN = /^[a-z0-9_-]{1,64}$/;
+
+/** A broker URL must name a Redis server: `redis://` or `rediss://`, a host, at most a db number. */
+function checkBrokerUrl(text: string): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new WirelabError('WL_BAD_OPTION', `broker must be a URL like redis://127.0.0.1:6379, got ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new WirelabError('WL_BAD_OPTION', `broker must be a redis:// or rediss:// URL, got ${JSON.stringify(text)}`);
+  }
+  if (url.hostname === '') throw new WirelabError('WL_BAD_OPTION', `broker URL has no host: ${JSON.stringify(text)}`);
+  if (!/^\/?(\d{1,2})?$/.test(url.pathname) || url.search !== '' || url.hash !== '') {
+    throw new WirelabError('WL_BAD_OPTION', `broker URL may end in a database number (/0 – /99) and nothing else, got ${JSON.stringify(text)}`);
+  }
+}
+
+/** The broker URL without its password, for logs, `/stats` and error messages. */
+export function redactedBrokerUrl(text: string): string {
+  const url = new URL(text);
+  if (url.password !== '') url.password = '***';
+  return url.toString();
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -6,7 +6,8 @@ import { WirelabError } from './errors.js';
 
 /**
  * `npm start`: the feed server. Flags win over the environment (HOST, PORT,
- * WIRELAB_CONTROL_TOKEN, WIRELAB_ACCESS_TOKEN, WIRELAB_ORIGINS).
+ * WIRELAB_CONTROL_TOKEN, WIRELAB_ACCESS_TOKEN, WIRELAB_ORIGINS, WIRELAB_BROKER,
+ * WIRELAB_BROKER_FEED).
  */
 function integer(name: string) {
   return (text: string): number => {
@@ -39,6 +40,9 @@ const program = new Command('wirelab-server')
   .option('--h2-max-streams <n>', 'streams one HTTP/2 connection may have open at once', integer('--h2-max-streams'))
   .option('--max-rooms <n>', 'chat rooms that may exist at once', integer('--max-rooms'))
   .option('--room-history <n>', 'chat messages each room keeps for resume', integer('--room-history'))
+  .option('--broker <url>', 'share the feed with other instances through Redis, redis://host:port (WIRELAB_BROKER)')
+  .option('--broker-feed <name>', 'name of the shared feed, [a-z0-9_-]{1,64} (WIRELAB_BROKER_FEED)')
+  .option('--broker-lock-ms <ms>', 'life of the publisher lock: how fast a dead publisher is replaced', integer('--broker-lock-ms'))
   .option('--ready-json', 'print one JSON line {"url","pid","epoch"} when listening, instead of the banner')
   .option('--log', 'log every request (Fastify logger)');
 
@@ -67,6 +71,9 @@ const options: ServerOptions = {
   h2MaxConcurrentStreams: flags.h2MaxStreams as number | undefined,
   maxRooms: flags.maxRooms as number | undefined,
   roomHistorySize: flags.roomHistory as number | undefined,
+  broker: (flags.broker as string | undefined) ?? env.WIRELAB_BROKER,
+  brokerFeed: (flags.brokerFeed as string | undefined) ?? env.WIRELAB_BROKER_FEED,
+  brokerLockMs: flags.brokerLockMs as number | undefined,
 };
 
 try {
@@ -74,7 +81,7 @@ try {
   if (typeof flags.tlsCert === 'string') options.tlsCert = readPem(flags.tlsCert, '--tls-cert');
   const server = await buildServer(options, flags.log === true);
   const url = await server.listen();
-  const { feed, driver } = server.context;
+  const { feed, driver, broker } = server.context;
   const { h2c, https } = server.http2Urls;
   if (flags.readyJson === true) {
     process.stdout.write(`${JSON.stringify({ url, pid: process.pid, epoch: feed.epoch, ...(h2c === undefined ? {} : { h2c }), ...(https === undefined ? {} : { https }) })}\n`);
@@ -83,11 +90,13 @@ try {
     process.stdout.write(
       [
         `wirelab feed server (${driver.settings.mode} mode, epoch ${feed.epoch})`,
+        ...(broker === undefined ? [] : [`  broker        ${broker.status().url} (feed ${broker.status().feed}, instance ${broker.instanceId})`]),
         `  dashboard     ${url}/`,
         `  WebSocket     ${ws}/ws`,
         `  SSE           ${url}/sse            try: curl -N ${url}/sse`,
-        `  long polling  ${url}/long-poll?since=0`,
-        `  short polling ${url}/poll?since=0`,
+        // With the epoch, as docs/protocol.md asks of every resume: a restarted feed answers with a reset.
+        `  long polling  ${url}/long-poll?since=0&epoch=${feed.epoch}`,
+        `  short polling ${url}/poll?since=0&epoch=${feed.epoch}`,
         `  stats         ${url}/stats   metrics ${url}/metrics`,
         ...(h2c === undefined ? [] : [`  HTTP/2 (h2c)  ${h2c}   SSE and polling; try: curl --http2-prior-knowledge -N ${h2c}/sse`]),
         ...(https === undefined ? [] : [`  TLS (h2, http/1.1)  ${https}`]),

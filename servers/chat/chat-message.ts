@@ -1,5 +1,4 @@
 import { WirelabError } from '../errors.js';
-import type { FeedMessage } from '../feed.js';
 import { checkRoomName, type ChatRooms } from './rooms.js';
 
 /** A chat message as a client sends it (docs/protocol.md §7). */
@@ -50,7 +49,7 @@ export function chatData(message: ChatMessage): string {
 }
 
 /** Publishes `message` in its room: every member receives it as a feed update. */
-export function relayChat(rooms: ChatRooms, message: ChatMessage): FeedMessage {
+export function relayChat(rooms: ChatRooms, message: ChatMessage): void {
   const data = chatData(message);
-  return rooms.feed(message.room).publish(() => data);
+  rooms.feed(message.room).publish(() => data);
 }

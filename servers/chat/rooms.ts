@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { WirelabError, type ErrorCode } from '../errors.js';
-import { Feed } from '../feed.js';
+import { EmbeddedFeed, type Feed } from '../feed.js';
 import { single } from '../request-cursor.js';
 
 const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -19,7 +19,8 @@ export function checkRoomName(name: unknown, code: ErrorCode, where: string): st
  * delivers the main feed: framed once per message, the slow-consumer bound, resume by cursor
  * or Last-Event-ID, a reset when a resume point is too old. Messages sent without a room go to
  * the lobby, which is the main feed itself. Rooms are made on first use and live as long as
- * the server; at most `maxRooms` exist.
+ * the server; at most `maxRooms` exist. Rooms are this instance's own, embedded feeds, even
+ * when the main feed runs through a broker.
  */
 export class ChatRooms {
   private readonly rooms = new Map<string, Feed>();
@@ -36,7 +37,7 @@ export class ChatRooms {
     let feed = this.rooms.get(room);
     if (feed === undefined) {
       if (this.rooms.size >= this.maxRooms) throw new WirelabError('WL_CHAT_CAPACITY', `${this.maxRooms} rooms exist already (maxRooms)`);
-      feed = new Feed({ historySize: this.historySize });
+      feed = new EmbeddedFeed({ historySize: this.historySize });
       this.rooms.set(room, feed);
     }
     return feed;

@@ -54,7 +54,7 @@ export default async function controlRoutes(app: FastifyInstance): Promise<void>
   app.post('/control/feed', { ...controlRoute, schema: { body: feedSchema } }, async (request) => {
     const body = request.body as { mode: FeedMode; rate?: number; payload?: number };
     const current = context.driver.settings;
-    context.driver.apply({ mode: body.mode, rate: body.rate ?? current.rate, payload: body.payload ?? current.payload });
+    await context.driver.apply({ mode: body.mode, rate: body.rate ?? current.rate, payload: body.payload ?? current.payload });
     const { mode, rate, payload } = context.driver.settings;
     return { feed: { head: context.feed.head, epoch: context.feed.epoch, mode, rate, payload } };
   });

@@ -10,6 +10,8 @@ import { PollAnswer, answerEncoding, answerFor, pollBody, readPollRequest, sendA
 
 interface HeldPoll {
   readonly reply: FastifyReply;
+  /** The feed run `since` belongs to: if the feed starts a new one, the poll is answered with a reset. */
+  readonly epoch: string;
   readonly since: number;
   readonly limit: number;
   readonly encoding: AnswerEncoding;
@@ -34,6 +36,7 @@ class HeldPolls {
   hold(reply: FastifyReply, since: number, limit: number, encoding: AnswerEncoding, timeoutMs: number): void {
     const poll: HeldPoll = {
       reply,
+      epoch: this.feed.epoch,
       since,
       limit,
       encoding,
@@ -41,7 +44,7 @@ class HeldPolls {
         if (this.release(poll)) sendAnswer(reply, this.empty(since), encoding);
       }, timeoutMs),
     };
-    const key = `${since}:${limit}`;
+    const key = `${poll.epoch}:${since}:${limit}`;
     let group = this.held.get(key);
     if (group === undefined) this.held.set(key, (group = new Set()));
     group.add(poll);
@@ -65,7 +68,7 @@ class HeldPolls {
   }
 
   private release(poll: HeldPoll): boolean {
-    const key = `${poll.since}:${poll.limit}`;
+    const key = `${poll.epoch}:${poll.since}:${poll.limit}`;
     const group = this.held.get(key);
     if (group?.delete(poll) !== true) return false;
     if (group.size === 0) this.held.delete(key);
@@ -78,7 +81,7 @@ class HeldPolls {
     const { feed } = this;
     for (const [key, group] of this.held) {
       const first = group.values().next().value as HeldPoll;
-      const result = feed.read({ since: first.since, epoch: feed.epoch }, first.limit);
+      const result = feed.read({ since: first.since, epoch: first.epoch }, first.limit);
       if (result.kind === 'ahead' || (result.kind === 'events' && result.events.length === 0)) continue;
       const answer = answerFor(feed, result, first.since);
       this.held.delete(key);
@@ -115,9 +118,9 @@ export default async function longPollTransport(app: FastifyInstance): Promise<v
     stats.trackSocket('long-poll', connectionSocket(request.raw));
   });
 
-  app.get('/long-poll', (request, reply) => {
+  app.get('/long-poll', async (request, reply) => {
     const feed = requestFeed(request, rooms);
-    const { cursor, limit } = readPollRequest(request, feed, options);
+    const { cursor, limit } = await readPollRequest(request, feed, options);
     const timeoutMs = integerParam(request, 'timeout', options.longPollTimeoutMs, 0, options.longPollMaxTimeoutMs);
     const encoding = answerEncoding(request, offered);
     // HEAD is never held: it is answered at once, as a poll with timeout=0 would be, and Fastify
@@ -131,8 +134,9 @@ export default async function longPollTransport(app: FastifyInstance): Promise<v
       const answer = answerFor(feed, result, since);
       if (!head) counters.messagesSent += answer.count;
       sendAnswer(reply, answer, encoding);
-      return;
+      return reply;
     }
     holds.get(feed).hold(reply, since, limit, encoding, timeoutMs);
+    return reply;
   });
 }

@@ -94,6 +94,11 @@ export class PushFanout {
 
   private broadcast(batch: readonly FeedMessage[]): void {
     if (batch.length === 0 || this.subscribers.size === 0) return;
+    if (batch[0]!.type === 'reset') {
+      // The feed started over: whatever each subscriber had been sent no longer continues.
+      for (const subscriber of this.subscribers) this.send(subscriber, batch);
+      return;
+    }
     const first = batch[0]!.seq;
     let whole: Buffer | undefined;
     for (const subscriber of this.subscribers) {

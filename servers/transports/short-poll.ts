@@ -8,9 +8,10 @@ import { answerEncoding, answerFor, readPollRequest, sendAnswer, type PollAnswer
 
 const MAX_CACHED = 256;
 
-/** The answers given since a feed's head last moved, by (since, limit). */
+/** The answers given since a feed's head (or epoch) last moved, by (since, limit). */
 interface AnswerCache {
   head: number;
+  epoch: string;
   readonly answers: Map<string, PollAnswer>;
 }
 
@@ -24,7 +25,7 @@ export default async function shortPollTransport(app: FastifyInstance): Promise<
   const { stats, options, rooms } = app.wirelab;
   const counters = stats.transports['short-poll'];
   const offered = offeredCodings(options.httpCompression);
-  const caches = new PerFeed((): AnswerCache => ({ head: -1, answers: new Map() }));
+  const caches = new PerFeed((feed): AnswerCache => ({ head: -1, epoch: feed.epoch, answers: new Map() }));
 
   app.wirelab.registerTransport({ name: 'short-poll', drop: () => stats.destroySockets('short-poll'), shutdown: () => {} });
 
@@ -35,15 +36,17 @@ export default async function shortPollTransport(app: FastifyInstance): Promise<
 
   app.get('/poll', async (request, reply) => {
     const feed: Feed = requestFeed(request, rooms);
-    const { cursor, limit } = readPollRequest(request, feed, options);
+    const { cursor, limit } = await readPollRequest(request, feed, options);
     // A HEAD request gets the head of the answer without the body: it counts as a request only.
     const head = request.method === 'HEAD';
     if (!head) counters.accepted += 1;
     const cacheable = cursor.since !== undefined && (cursor.epoch === undefined || cursor.epoch === feed.epoch);
     const cache = caches.get(feed);
-    if (cache.head !== feed.head) {
+    // A broker-backed feed can start a new run whose head equals an old one.
+    if (cache.head !== feed.head || cache.epoch !== feed.epoch) {
       cache.answers.clear();
       cache.head = feed.head;
+      cache.epoch = feed.epoch;
     }
     const key = `${cursor.since}:${limit}`;
     let answer = cacheable ? cache.answers.get(key) : undefined;

@@ -101,7 +101,7 @@ export default async function sseTransport(app: FastifyInstance): Promise<void> 
 
   app.get('/sse', async (request, reply) => {
     const feed = requestFeed(request, rooms);
-    const cursor: Cursor = requestCursor(request, feed, true);
+    const cursor: Cursor = await requestCursor(request, feed, true);
     const coding = chooseCoding(request.headers['accept-encoding'], offered);
     reply.hijack();
     const response = reply.raw;

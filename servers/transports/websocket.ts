@@ -110,7 +110,7 @@ export default async function websocketTransport(app: FastifyInstance): Promise<
       // Runs before the upgrade, so a bad cursor or room is an HTTP 400 with a JSON body.
       preValidation: async (request) => {
         const feed = requestFeed(request, rooms);
-        subscriptions.set(request.raw, { feed, cursor: requestCursor(request, feed) });
+        subscriptions.set(request.raw, { feed, cursor: await requestCursor(request, feed) });
       },
     },
     (ws, request) => {

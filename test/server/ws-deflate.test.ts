@@ -20,7 +20,10 @@ afterEach(async () => {
 
 /** The JSON the feed sent for seqs `from..to`, as the server encoded it. */
 function feedJson(s: TestServer, seqs: number[]): string[] {
-  return s.server.context.feed.after(seqs[0]! - 1, seqs.length).map((m) => m.json);
+  const { feed } = s.server.context;
+  const read = feed.read({ since: seqs[0]! - 1, epoch: feed.epoch }, seqs.length);
+  if (read.kind !== 'events') throw new Error(`expected events, got ${read.kind}`);
+  return read.events.map((m) => m.json);
 }
 
 /** Inflates the payloads one after another with one zlib stream, as a receiver with context takeover does. */
