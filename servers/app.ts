@@ -89,7 +89,7 @@ export async function buildServer(input: ServerOptions = {}, logger = false): Pr
   });
   const runtime = await createFeed(options);
   const stats = new ServerStats();
-  const rooms = new ChatRooms(runtime.feed, options.maxRooms, options.roomHistorySize);
+  const rooms = new ChatRooms(runtime.feed, options.maxRooms, options.roomHistorySize, runtime.broker === undefined);
   const context = new ServerContext(options, runtime.feed, runtime.driver, stats, rooms, runtime.broker);
   app.decorate('wirelab', context);
 

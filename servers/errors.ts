@@ -23,6 +23,7 @@ export const ERRORS = {
   WL_SHUTTING_DOWN: { status: 503, message: 'the server is shutting down' },
   WL_SLOW_CONSUMER: { status: 503, message: 'client too slow: more than %s bytes unread' },
   WL_CHAT_CAPACITY: { status: 503, message: 'chat capacity reached: %s' },
+  WL_CHAT_UNAVAILABLE: { status: 503, message: 'no chat in the lobby here: %s' },
   WL_INTERNAL: { status: 500, message: 'internal error: %s' },
   WL_BROKER_DOWN: { status: 503, message: 'the feed broker %s is unreachable: %s' },
   WL_NO_PUBLISHER: { status: 503, message: 'no publisher applied the feed settings within %s ms (they are stored: the next publisher applies them)' },

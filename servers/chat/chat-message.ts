@@ -51,5 +51,5 @@ export function chatData(message: ChatMessage): string {
 /** Publishes `message` in its room: every member receives it as a feed update. */
 export function relayChat(rooms: ChatRooms, message: ChatMessage): void {
   const data = chatData(message);
-  rooms.feed(message.room).publish(() => data);
+  rooms.chatFeed(message.room).publish(() => data);
 }

@@ -29,6 +29,12 @@ export class ChatRooms {
     private readonly lobby: Feed,
     private readonly maxRooms: number,
     private readonly historySize: number,
+    /**
+     * Whether chat may be published in the lobby. Not on a broker-backed feed: only the instance
+     * holding the publisher lock writes the shared stream, and a chat message posted to another
+     * instance would be dropped there.
+     */
+    private readonly lobbyTakesChat = true,
   ) {}
 
   /** The feed of `room` (the lobby when undefined), made now if new. Throws WL_CHAT_CAPACITY past `maxRooms`. */
@@ -41,6 +47,14 @@ export class ChatRooms {
       this.rooms.set(room, feed);
     }
     return feed;
+  }
+
+  /** The feed a chat message for `room` is published in. Throws WL_CHAT_UNAVAILABLE for the lobby of a broker-backed feed. */
+  chatFeed(room: string | undefined): Feed {
+    if (room === undefined && !this.lobbyTakesChat) {
+      throw new WirelabError('WL_CHAT_UNAVAILABLE', 'the main feed is shared through a broker and only its publishing instance writes it: send chat to a room');
+    }
+    return this.feed(room);
   }
 
   get count(): number {
