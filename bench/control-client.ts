@@ -1,4 +1,4 @@
-import { WirelabError } from '../servers/errors.js';
+import { WirelabError } from '../wire/errors.js';
 import type { Protocol } from './types.js';
 
 /** What the harness reads from `GET /stats` (see docs/metrics.md); counters restart at each reset. */

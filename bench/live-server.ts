@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
-import { WirelabError, errorBody } from '../servers/errors.js';
+import { WirelabError, errorBody } from '../wire/errors.js';
 import { registerDashboardRoutes } from '../servers/routes/dashboard.js';
 import { SSE_RESPONSE_HEADERS } from '../servers/transports/sse.js';
 import type { ProgressEvent } from './types.js';

@@ -1,4 +1,4 @@
-import { WirelabError } from '../servers/errors.js';
+import { WirelabError } from '../wire/errors.js';
 
 /** A bad option: names the flag and the value; the CLI prints it and exits 2. */
 export class BenchOptionError extends WirelabError {

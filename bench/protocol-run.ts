@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { RunningProxy } from '../netem/proxy.js';
-import { nowMicros } from '../servers/clock.js';
+import { nowMicros } from '../wire/clock.js';
 import { measurePollingCapacity } from './capacity.js';
 import type { ControlClient } from './control-client.js';
 import { sumCounters } from './counters.js';

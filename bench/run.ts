@@ -1,6 +1,6 @@
 import { createLossyLink, probeNetem, type LossyLink } from '../netem/netns.js';
 import { startProxy, type RunningProxy } from '../netem/proxy.js';
-import { nowMicros } from '../servers/clock.js';
+import { nowMicros } from '../wire/clock.js';
 import { ControlClient, TargetError, type FeedSettings } from './control-client.js';
 import { BENCH_DEFAULTS } from './defaults.js';
 import { BenchOptionError } from './option-error.js';

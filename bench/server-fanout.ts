@@ -12,7 +12,7 @@ import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { nowMicros } from '../servers/clock.js';
+import { nowMicros } from '../wire/clock.js';
 import { createHistogram, summarize, type Histogram } from './histogram.js';
 import { ControlClient } from './control-client.js';
 import { spawnServer } from './server-process.js';

@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parentPort } from 'node:worker_threads';
 import { createClient } from '../clients/index.js';
 import type { FeedClient, FeedClientOptions } from '../clients/types.js';
-import { nowMicros } from '../servers/clock.js';
+import { nowMicros } from '../wire/clock.js';
 import { BinnedRecorder } from './binned-recorder.js';
 import { BENCH_DEFAULTS } from './defaults.js';
 import { AttemptBins, ClientFollower, DropLog } from './drop-follower.js';

@@ -1,4 +1,4 @@
-import { nowMicros } from '../servers/clock.js';
+import { nowMicros } from '../wire/clock.js';
 import { Backoff, resolveBackoff, type BackoffSchedule } from './backoff.js';
 import { head, parseMessage, readUpdateBytes } from './frame.js';
 import { Counters, SocketMeter } from './meter.js';

@@ -1,7 +1,7 @@
 import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import { nowMicros } from '../servers/clock.js';
+import { nowMicros } from '../wire/clock.js';
 import { asError, BaseClient, FeedClientError, httpError } from './base.js';
 import { parseMessage } from './frame.js';
 

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { nowMicros } from '../servers/clock.js';
+import { nowMicros } from '../wire/clock.js';
 import { FeedClientError, httpError, isRetryableStatus } from './base.js';
 import { HttpFeedClient, MAX_ANSWER_BYTES } from './http.js';
 import { BodyDecoder, ResponseHeadReader, type BodySink, type ResponseHead } from './http-response.js';

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { nowMicros } from '../servers/clock.js';
+import { nowMicros } from '../wire/clock.js';
 import { BaseClient, FeedClientError, httpError, isRetryableStatus, type Loss } from './base.js';
 import { BodyCollector, BodyDecoder, HttpParseError, ResponseHeadReader } from './http-response.js';
 import { openSocket, requestHead } from './raw-socket.js';

@@ -3,7 +3,7 @@
  * already type: durations `50ms`, `1s`, `250us`; rates `500kbit`, `1mbit`, `1gbit` (SI, bits);
  * loss `1%` or a fraction `0.01`. Pure functions: nothing here touches the network.
  */
-import { WirelabError } from '../servers/errors.js';
+import { WirelabError } from '../wire/errors.js';
 import type { BandwidthScope } from './delay-line.js';
 
 /** A bad `--net-*` value: carries the flag and the text, so the CLI can print it and exit 2. */

@@ -1,4 +1,4 @@
-import { WirelabError } from './errors.js';
+import { WirelabError } from '../wire/errors.js';
 
 export type FeedMode = 'demo' | 'bench' | 'idle';
 

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { buildServer } from './app.js';
 import type { ServerOptions } from './config.js';
-import { WirelabError } from './errors.js';
+import { WirelabError } from '../wire/errors.js';
 
 /**
  * `npm start`: the feed server. Flags win over the environment (HOST, PORT,

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { WirelabError } from './errors.js';
+import { WirelabError } from '../wire/errors.js';
 
 /** Paths of the built dashboard, served without the access token so a browser can load them. */
 const PUBLIC_PATHS = /^\/($|index\.html$|assets\/|favicon)/;

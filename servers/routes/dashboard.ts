@@ -3,7 +3,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { WirelabError, errorBody } from '../errors.js';
+import { WirelabError, errorBody } from '../../wire/errors.js';
 
 /** The `schema` member of every result file the harness writes (bench/types.ts RESULT_SCHEMA). */
 export const RESULT_SCHEMA = 'wirelab.result/1';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { WebSocket, type RawData } from 'ws';
-import { WirelabError } from '../errors.js';
+import { WirelabError } from '../../wire/errors.js';
 import { framed, type Cursor, type FeedMessage } from '../feed.js';
 import { errorMessage, pongFor } from '../pong.js';
 import { MessageRateLimiter } from '../rate-limiter.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ERRORS } from '../../servers/errors.js';
+import { ERRORS } from '../../wire/errors.js';
 
 describe('error codes', () => {
   const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Feed } from '../../servers/feed.js';
 import { parseCursor } from '../../servers/cursor.js';
-import { WirelabError } from '../../servers/errors.js';
+import { WirelabError } from '../../wire/errors.js';
 
 describe('Feed', () => {
   it('numbers updates 1, 2, 3… with monotonic microsecond timestamps, seq and ts first', () => {
