@@ -1,19 +1,20 @@
 import autocannon from 'autocannon';
-import type { CapacityFigures, Protocol } from './types.js';
+import { PROTOCOLS, type ProtocolName } from '../wire/protocols.js';
+import type { CapacityFigures } from './types.js';
 
 /**
- * Request capacity of a polling endpoint: autocannon keeps `connections` keep-alive
+ * Request capacity of a polled protocol's endpoint: autocannon keeps `connections` keep-alive
  * connections busy for `durationMs` with requests that are answered at once (the cursor is
  * one update behind the head, so long polling is not held either).
  */
 export async function measurePollingCapacity(
   baseUrl: string,
-  protocol: Extract<Protocol, 'long-poll' | 'short-poll'>,
+  protocol: ProtocolName,
   cursor: { head: number; epoch: string },
   connections: number,
   durationMs: number,
 ): Promise<CapacityFigures> {
-  const path = protocol === 'short-poll' ? '/poll' : '/long-poll';
+  const { path } = PROTOCOLS[protocol];
   const since = Math.max(0, cursor.head - 1);
   const result = await autocannon({
     url: `${baseUrl}${path}?since=${since}&epoch=${cursor.epoch}`,

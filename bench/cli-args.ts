@@ -1,11 +1,11 @@
 import { Command } from 'commander';
-import { PROTOCOLS } from '../clients/types.js';
+import { PROTOCOL_NAMES, protocolByWord } from '../wire/protocols.js';
 import { BENCH_DEFAULTS, defaultThresholds } from './defaults.js';
 import { formatDurationMs } from './format.js';
 import { BenchOptionError } from './option-error.js';
 import type { BenchOptions } from './options.js';
 import { SCENARIOS, RESERVED_SCENARIOS } from './options.js';
-import type { Protocol, Scenario } from './types.js';
+import type { ProtocolName, Scenario } from './types.js';
 import { parseCount, parseDuration, parseSize, UnitError } from './units.js';
 import { NetOptionError, parseNetFlags, type NetFlags } from '../netem/options.js';
 
@@ -30,7 +30,7 @@ export function createProgram(): Command {
   return new Command('wirelab-bench')
     .description('Drive WebSocket, SSE, long polling and short polling with the same feed and compare them.')
     .option('-c, --clients <n>', `clients per protocol, e.g. 1000 or 1k (default ${D.clients})`)
-    .option('-p, --protocols <list>', `comma-separated, from ${PROTOCOLS.join(',')} (default all four)`)
+    .option('-p, --protocols <list>', `comma-separated, from ${PROTOCOL_NAMES.join(',')} (default all four)`)
     .option('-d, --duration <time>', `measuring window per protocol, e.g. 30s or 2m; bare number = seconds (default ${formatDurationMs(D.durationMs)})`)
     .option('--warmup <time>', `feed running before the window; bare number = seconds (default ${formatDurationMs(D.warmupMs)})`)
     .option('-r, --rate <n>', `feed updates per second (default ${D.rate})`)
@@ -174,13 +174,13 @@ function assign<K extends keyof BenchOptions>(options: BenchOptions, key: K, val
   if (value !== undefined) options[key] = value;
 }
 
-function parseProtocols(text: string): Protocol[] {
+function parseProtocols(text: string): ProtocolName[] {
   const list = text
     .split(',')
     .map((name) => name.trim())
     .filter((name) => name !== '');
-  const aliases: Record<string, Protocol> = { websocket: 'ws', longpoll: 'long-poll', shortpoll: 'short-poll', poll: 'short-poll' };
-  return list.map((name) => aliases[name.toLowerCase()] ?? (name.toLowerCase() as Protocol));
+  // An unknown word is passed on as is: resolveBenchOptions refuses it, naming the choices.
+  return list.map((name) => protocolByWord(name) ?? (name.toLowerCase() as ProtocolName));
 }
 
 function parseFraction(text: string): number {

@@ -1,11 +1,11 @@
 import { WirelabError } from '../wire/errors.js';
-import type { Protocol } from './types.js';
+import type { ProtocolName } from './types.js';
 
 /** What the harness reads from `GET /stats` (see docs/metrics.md); counters restart at each reset. */
 export interface ServerStatsSnapshot {
   epoch: string;
   feed: { head: number; oldest: number; published: number; mode: string; rate: number; payload: number };
-  transports: Record<Protocol, { connections: number; accepted: number; requests: number; messagesSent: number; slowConsumersDropped: number; bytesSent: number; bytesReceived: number }>;
+  transports: Record<ProtocolName, { connections: number; accepted: number; requests: number; messagesSent: number; slowConsumersDropped: number; bytesSent: number; bytesReceived: number }>;
   process: { pid: number; sinceResetMs: number; cpuUserMicros: number; cpuSystemMicros: number; rssBytes: number; eventLoopDelayMs: { p99: number } };
 }
 
@@ -35,7 +35,7 @@ export class ControlClient {
     return this.call('POST', '/control/feed', settings);
   }
 
-  drop(transport?: Protocol): Promise<{ dropped: Partial<Record<Protocol, number>> }> {
+  drop(transport?: ProtocolName): Promise<{ dropped: Partial<Record<ProtocolName, number>> }> {
     return this.call('POST', '/control/drop', transport === undefined ? {} : { transport });
   }
 

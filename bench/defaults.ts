@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os';
-import type { Protocol, Scenario } from './types.js';
+import { PROTOCOL_NAMES, PROTOCOLS } from '../wire/protocols.js';
+import { TIMINGS } from '../wire/timings.js';
+import type { Scenario } from './types.js';
 
 /**
  * Every default of the harness, in one place. The CLI's help text and docs/cli.md read from
@@ -8,7 +10,7 @@ import type { Protocol, Scenario } from './types.js';
 export const BENCH_DEFAULTS = Object.freeze({
   /** Clients per protocol. */
   clients: 100,
-  protocols: Object.freeze(['ws', 'sse', 'long-poll', 'short-poll']) as readonly Protocol[],
+  protocols: PROTOCOL_NAMES,
   scenario: 'broadcast' as Scenario,
   /** Measuring window per protocol. */
   durationMs: 10_000,
@@ -18,8 +20,8 @@ export const BENCH_DEFAULTS = Object.freeze({
   rate: 10,
   /** Size of each update message in bytes. */
   payload: 256,
-  pollIntervalMs: 1_000,
-  longPollTimeoutMs: 25_000,
+  pollIntervalMs: TIMINGS.shortPollIntervalMs,
+  longPollTimeoutMs: TIMINGS.longPollHoldMs,
   /** Scenario `ping`: each client's PING interval. */
   pingIntervalMs: 1_000,
   /** Feed idle after the window, to measure what an idle client costs. */
@@ -34,7 +36,7 @@ export const BENCH_DEFAULTS = Object.freeze({
   /** Longest wait, after the feed stops, for every client to receive the last update. */
   drainTimeoutMs: 5_000,
   outDir: 'results',
-  reconnect: Object.freeze({ initialDelayMs: 1_000, maxDelayMs: 16_000, multiplier: 2, jitter: 0.5 }),
+  reconnect: TIMINGS.backoff,
   /**
    * Scenario `reconnect`: what changes when the user does not say. A longer window leaves time
    * to recover from two drops (the backoff's first retries are 1 s, 2 s, 4 s); idle cost and
@@ -54,8 +56,6 @@ export const BENCH_DEFAULTS = Object.freeze({
   stormSampleMs: 200,
   /** Client reconnect attempts are counted in bins this wide (the client-side storm's resolution). */
   attemptBinMs: 100,
-  /** Longest wait for a restarted feed server's ready line. */
-  restartTimeoutMs: 20_000,
   /** Event-loop utilisation of a generator thread above which the result is marked suspect. */
   saturationUtilisation: 0.9,
   /** Event-loop delay p99 of a generator thread above which the result is marked suspect. */
@@ -72,8 +72,9 @@ export function defaultWorkers(): number {
 }
 
 /**
- * The seeds' promises as thresholds. Short polling's delivery latency is bounded by its
- * interval by design, so its latency promise is one interval plus the 100 ms others get.
+ * The seeds' promises as thresholds. A protocol polled on an interval (short polling) has its
+ * delivery latency bounded by that interval by design, so its latency promise is one interval
+ * plus the 100 ms others get.
  * Scenario `reconnect` judges recovery instead of latency (its latency includes the
  * updates delivered late, by resume, on purpose): back within 2 s, every client back, and
  * nothing lost silently.
@@ -84,10 +85,7 @@ export function defaultThresholds(pollIntervalMs: number, scenario: Scenario = '
   }
   return [
     '*.connect.p99<500ms',
-    'ws.latency.p99<100ms',
-    'sse.latency.p99<100ms',
-    'long-poll.latency.p99<100ms',
-    `short-poll.latency.p99<${pollIntervalMs + 100}ms`,
+    ...PROTOCOL_NAMES.map((name) => `${name}.latency.p99<${PROTOCOLS[name].onInterval ? pollIntervalMs + 100 : 100}ms`),
     '*.server.memoryPerConnection<1mb',
   ];
 }

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { WirelabError, errorBody } from '../wire/errors.js';
 import { registerDashboardRoutes } from '../servers/routes/dashboard.js';
-import { SSE_RESPONSE_HEADERS } from '../servers/transports/sse.js';
+import { SSE_RESPONSE_HEADERS } from '../wire/sse-headers.js';
+import { TIMINGS } from '../wire/timings.js';
 import type { ProgressEvent } from './types.js';
 
 export interface LiveServerOptions {
@@ -19,7 +20,7 @@ export interface LiveServerOptions {
   replayTicks?: number;
   /** Unread output one page may have before it is cut off (it reconnects and catches up). @default 8 MiB */
   maxBufferedBytes?: number;
-  /** Longest silence on a stream before a comment line. @default 15000 */
+  /** Longest silence on a stream before a comment line. @default TIMINGS.sseHeartbeatMs (15000) */
   heartbeatMs?: number;
 }
 
@@ -109,7 +110,7 @@ export async function startLiveServer(options: LiveServerOptions): Promise<LiveS
   const host = options.host ?? '127.0.0.1';
   const replay = new ReplayBuffer(options.replayTicks ?? 3600);
   const maxBuffered = options.maxBufferedBytes ?? 8 * 1024 * 1024;
-  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const heartbeatMs = options.heartbeatMs ?? TIMINGS.sseHeartbeatMs;
   const streams = new Set<{ response: ServerResponse; wrote: boolean }>();
   let runId: string | undefined;
   let finished = false;
@@ -138,7 +139,7 @@ export async function startLiveServer(options: LiveServerOptions): Promise<LiveS
     const response = reply.raw;
     response.writeHead(200, SSE_RESPONSE_HEADERS);
     const backlog = replay.since(lastId);
-    response.write(`retry: 1000\n\n${backlog.map((entry) => entry.block).join('')}`);
+    response.write(`retry: ${TIMINGS.sseRetryMs}\n\n${backlog.map((entry) => entry.block).join('')}`);
     const stream = { response, wrote: true };
     streams.add(stream);
     response.once('close', () => streams.delete(stream));

@@ -1,11 +1,11 @@
 import { FEED_LIMITS } from '../servers/config.js';
-import { PROTOCOLS } from '../clients/types.js';
+import { PROTOCOL_NAMES } from '../wire/protocols.js';
 import { MAX_DURATION_MS, MIN_BANDWIDTH_BITS, MIN_RESET_EVERY_MS } from '../netem/options.js';
 import { BENCH_DEFAULTS, defaultThresholds, defaultWorkers } from './defaults.js';
 import { BenchOptionError } from './option-error.js';
 import { parseThreshold } from './thresholds.js';
 import { formatDurationMs } from './format.js';
-import type { NetworkSettings, Protocol, Scenario } from './types.js';
+import type { NetworkSettings, ProtocolName, Scenario } from './types.js';
 
 export { BenchOptionError };
 
@@ -17,7 +17,7 @@ export const RESERVED_SCENARIOS: readonly Scenario[] = Object.freeze([]);
 /** What a caller of `runBench` may set; everything is optional. Times in ms, sizes in bytes. */
 export interface BenchOptions {
   clients?: number;
-  protocols?: readonly Protocol[];
+  protocols?: readonly ProtocolName[];
   scenario?: Scenario;
   durationMs?: number;
   warmupMs?: number;
@@ -54,7 +54,7 @@ export interface BenchOptions {
 
 export interface ResolvedBenchOptions {
   readonly clients: number;
-  readonly protocols: readonly Protocol[];
+  readonly protocols: readonly ProtocolName[];
   readonly scenario: Scenario;
   readonly durationMs: number;
   readonly warmupMs: number;
@@ -121,10 +121,10 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     }
   }
   const protocols = input.protocols ?? BENCH_DEFAULTS.protocols;
-  if (protocols.length === 0) throw new BenchOptionError('--protocols', `needs at least one of ${PROTOCOLS.join(', ')}`);
+  if (protocols.length === 0) throw new BenchOptionError('--protocols', `needs at least one of ${PROTOCOL_NAMES.join(', ')}`);
   for (const protocol of protocols) {
-    if (!PROTOCOLS.includes(protocol)) {
-      throw new BenchOptionError('--protocols', `unknown protocol "${protocol}"; choose from ${PROTOCOLS.join(', ')}`);
+    if (!PROTOCOL_NAMES.includes(protocol)) {
+      throw new BenchOptionError('--protocols', `unknown protocol "${protocol}"; choose from ${PROTOCOL_NAMES.join(', ')}`);
     }
   }
   if (new Set(protocols).size !== protocols.length) throw new BenchOptionError('--protocols', `lists a protocol twice: ${protocols.join(',')}`);

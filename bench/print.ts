@@ -2,6 +2,7 @@
  * Everything the CLI shows, as strings: the header line, the comparison table and the total.
  * Measuring never prints; these functions never measure.
  */
+import { PROTOCOLS } from '../wire/protocols.js';
 import { formatCount, formatDurationMs, formatMetric, formatMillis } from './format.js';
 import { METRICS, metricByKey, type MetricDefinition } from './metrics.js';
 import type { RecordedOptions } from './options.js';
@@ -44,7 +45,7 @@ export function formatHeader(start: { target: string; spawned: boolean; options:
     `${formatDurationMs(o.durationMs)} window (+${formatDurationMs(o.warmupMs)} warm-up)`,
     `${o.workers} worker${o.workers === 1 ? '' : 's'}`,
   ];
-  if (o.protocols.includes('short-poll')) parts.push(`poll every ${formatDurationMs(o.pollIntervalMs)}`);
+  if (o.protocols.some((name) => PROTOCOLS[name]?.onInterval === true)) parts.push(`poll every ${formatDurationMs(o.pollIntervalMs)}`);
   if (o.scenario === 'ping') parts.push(`PING every ${formatDurationMs(o.pingIntervalMs)}`);
   // Results written before issue 5 have neither member.
   const drops = o.drops as RecordedOptions['drops'] | undefined;

@@ -1,7 +1,7 @@
 import { formatCount, formatDurationMs, formatMetric } from './format.js';
 import type { Palette } from './palette.js';
 import { formatDropLine, formatProtocolLine } from './print.js';
-import type { Phase, ProgressEvent, Protocol } from './types.js';
+import type { Phase, ProgressEvent, ProtocolName } from './types.js';
 
 export interface ProgressStream {
   readonly isTTY?: boolean;
@@ -35,7 +35,7 @@ export function formatProgress(
  * place); on any stream it writes one line per finished protocol. Only the CLI uses it.
  */
 export class ProgressReporter {
-  private phase: { protocol: Protocol | undefined; phase: Phase; startedAt: number; durationMs: number | null } = {
+  private phase: { protocol: ProtocolName | undefined; phase: Phase; startedAt: number; durationMs: number | null } = {
     protocol: undefined,
     phase: 'starting',
     startedAt: 0,

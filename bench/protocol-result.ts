@@ -5,7 +5,7 @@ import type { ResolvedBenchOptions } from './options.js';
 import type { SpreadMerger } from './spread.js';
 import type { ProxyStats } from '../netem/proxy.js';
 import type { StormFigures } from './storm.js';
-import type { CapacityFigures, DropEvent, GeneratorHealth, NetworkFigures, NetworkSettings, Protocol, ProtocolResult, ReconnectFigures, ServerCost } from './types.js';
+import type { CapacityFigures, DropEvent, GeneratorHealth, NetworkFigures, NetworkSettings, ProtocolName, ProtocolResult, ReconnectFigures, ServerCost } from './types.js';
 import type { WorkerCounters, WorkerFinal, WorkerMessage } from './worker-protocol.js';
 
 type Connected = Extract<WorkerMessage, { type: 'connected' }>;
@@ -27,7 +27,7 @@ export interface NetworkRunData {
 
 /** Everything one protocol's run collected, raw; {@link buildProtocolResult} turns it into figures. */
 export interface ProtocolRunData {
-  protocol: Protocol;
+  protocol: ProtocolName;
   options: ResolvedBenchOptions;
   connected: readonly Connected[];
   finals: readonly WorkerFinal[];
@@ -240,7 +240,7 @@ function networkFigures(data: NetworkRunData, latency: ReturnType<typeof summari
   };
 }
 
-function serverCost(protocol: Protocol, stats: ProtocolRunData['server'], clients: number, acceptedPerSecondPeak: number): ServerCost {
+function serverCost(protocol: ProtocolName, stats: ProtocolRunData['server'], clients: number, acceptedPerSecondPeak: number): ServerCost {
   const { before, connected, window } = stats;
   const cpuMicros = window.process.cpuUserMicros + window.process.cpuSystemMicros;
   const transport = window.transports[protocol];

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { RunningProxy } from '../netem/proxy.js';
 import { nowMicros } from '../wire/clock.js';
+import { PROTOCOLS } from '../wire/protocols.js';
 import { measurePollingCapacity } from './capacity.js';
 import type { ControlClient } from './control-client.js';
 import { sumCounters } from './counters.js';
@@ -13,7 +14,7 @@ import { SecondSampler } from './second-sampler.js';
 import { SpreadMerger } from './spread.js';
 import { StormRecorder } from './storm.js';
 import { WindowProfiler } from './window-profiler.js';
-import type { CapacityFigures, DropEvent, Phase, ProgressEvent, Protocol, ProtocolResult, TimeseriesPoint } from './types.js';
+import type { CapacityFigures, DropEvent, Phase, ProgressEvent, ProtocolName, ProtocolResult, TimeseriesPoint } from './types.js';
 import { WorkerPool } from './worker-pool.js';
 
 export interface ProtocolRunContext {
@@ -45,7 +46,7 @@ export interface ProtocolRunContext {
  * moments when the scenario or `--net-reset-every` asks for drops — drain, measure what idle
  * clients cost, close, and for the polling endpoints measure request capacity with autocannon.
  */
-export async function runProtocol(context: ProtocolRunContext, protocol: Protocol): Promise<ProtocolResult> {
+export async function runProtocol(context: ProtocolRunContext, protocol: ProtocolName): Promise<ProtocolResult> {
   const { options, control, signal } = context;
   const errors: string[] = [];
   const spread = new SpreadMerger();
@@ -165,7 +166,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     sampler.stop();
 
     let capacity: CapacityFigures | null = null;
-    if ((protocol === 'long-poll' || protocol === 'short-poll') && options.capacityDurationMs > 0) {
+    if (PROTOCOLS[protocol].polled && options.capacityDurationMs > 0) {
       setPhase('capacity');
       try {
         capacity = await measurePollingCapacity(context.baseUrl, protocol, { head: seqEnd, epoch: serverWindow.epoch }, options.capacityConnections, options.capacityDurationMs);
@@ -246,7 +247,7 @@ function firstDropMicros(drops: readonly DropEvent[], windowStartMicros: number)
  */
 async function dropOnce(
   context: ProtocolRunContext,
-  protocol: Protocol,
+  protocol: ProtocolName,
   pool: WorkerPool,
   index: number,
   planned: PlannedDrop,

@@ -222,7 +222,7 @@ async function restartServer(target: Target): Promise<{ killedAt: number; ready:
   if (old === undefined || target.spawnOptions === undefined) throw new Error('only a spawned server can be restarted');
   await old.kill();
   const killedAt = nowMicros();
-  const ready = spawnServer({ ...target.spawnOptions, startTimeoutMs: BENCH_DEFAULTS.restartTimeoutMs }).then(
+  const ready = spawnServer(target.spawnOptions).then(
     (spawned) => {
       target.spawned = spawned;
     },

@@ -2,7 +2,7 @@ import { BENCH_DEFAULTS } from './defaults.js';
 import type { ControlClient, ServerStatsSnapshot } from './control-client.js';
 import { createHistogram, decodeHistogram } from './histogram.js';
 import type { SpreadMerger } from './spread.js';
-import type { Phase, ProgressEvent, Protocol, TimeseriesPoint } from './types.js';
+import type { Phase, ProgressEvent, ProtocolName, TimeseriesPoint } from './types.js';
 import type { WorkerTick } from './worker-protocol.js';
 
 export interface SamplerContext {
@@ -44,7 +44,7 @@ export class SecondSampler {
   private lastServer: ServerStatsSnapshot | undefined;
 
   constructor(
-    private readonly protocol: Protocol,
+    private readonly protocol: ProtocolName,
     private readonly context: SamplerContext,
     private readonly phase: () => Phase,
     private readonly spread: SpreadMerger,

@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { nowMicros } from '../wire/clock.js';
+import { PROTOCOLS } from '../wire/protocols.js';
 import { createHistogram, summarize, type Histogram } from './histogram.js';
 import { ControlClient } from './control-client.js';
 import { spawnServer } from './server-process.js';
@@ -44,9 +45,9 @@ async function open(transport: PushTransport, host: string, port: number, histog
   socket.setNoDelay(true);
   await once(socket, 'connect');
   const request =
-    transport === 'ws'
-      ? 'GET /ws HTTP/1.1\r\nHost: b\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'
-      : 'GET /sse HTTP/1.1\r\nHost: b\r\nAccept: text/event-stream\r\n\r\n';
+    PROTOCOLS[transport].upgrade
+      ? `GET ${PROTOCOLS[transport].path} HTTP/1.1\r\nHost: b\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`
+      : `GET ${PROTOCOLS[transport].path} HTTP/1.1\r\nHost: b\r\nAccept: text/event-stream\r\n\r\n`;
   socket.write(request);
   const connection: Connection = { socket, lastSeq: -1 };
   socket.on('data', (chunk: Buffer) => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { TIMINGS } from '../wire/timings.js';
 import { TargetError } from './control-client.js';
 
 const SERVER_ENTRY = fileURLToPath(new URL('../servers/main.ts', import.meta.url));
@@ -25,6 +26,7 @@ export interface SpawnServerOptions {
   port?: number;
   epoch?: string;
   extraArgs?: string[];
+  /** @default TIMINGS.serverStartTimeoutMs */
   startTimeoutMs?: number;
   /** Reuse a control token (a restarted server keeps its predecessor's); random by default. */
   controlToken?: string;
@@ -69,7 +71,7 @@ export async function spawnServer(options: SpawnServerOptions = {}): Promise<Spa
   let stopping = false;
   let ready: { url: string; pid: number };
   try {
-    ready = await waitForReady(child, options.startTimeoutMs ?? 20_000, () => stderr);
+    ready = await waitForReady(child, options.startTimeoutMs ?? TIMINGS.serverStartTimeoutMs, () => stderr);
   } catch (error) {
     process.off('exit', killOnExit);
     throw error;

@@ -1,5 +1,5 @@
 import type { ControlClient } from './control-client.js';
-import type { Protocol, StormPoint } from './types.js';
+import type { ProtocolName, StormPoint } from './types.js';
 
 /** One `/stats` reading: the protocol's accepted counter, when it arrived (µs, monotonic). */
 interface Sample {
@@ -32,7 +32,7 @@ export class StormRecorder {
   private running = false;
 
   constructor(
-    private readonly protocol: Protocol,
+    private readonly protocol: ProtocolName,
     private readonly control: ControlClient,
     private readonly intervalMs: number,
     private readonly binMs: number,

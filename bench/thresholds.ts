@@ -1,4 +1,4 @@
-import { PROTOCOLS, type Protocol } from '../clients/types.js';
+import { PROTOCOL_NAMES, type ProtocolName } from '../wire/protocols.js';
 import { findMetric, METRICS, type MetricDefinition, type MetricUnit } from './metrics.js';
 import { BenchOptionError } from './option-error.js';
 import type { ProtocolResult, ThresholdOutcome } from './types.js';
@@ -7,7 +7,7 @@ type Operator = '<' | '<=' | '>' | '>=' | '=';
 
 export interface Threshold {
   readonly expression: string;
-  readonly protocol: Protocol | '*';
+  readonly protocol: ProtocolName | '*';
   readonly metric: MetricDefinition;
   readonly operator: Operator;
   /** In the metric's stored unit (µs for times, bytes for sizes). */
@@ -38,8 +38,8 @@ export function parseThreshold(expression: string): Threshold {
     throw new BenchOptionError('--threshold', `"${expression}" is not of the form PROTOCOL.METRIC<VALUE, e.g. ws.latency.p99<50ms`);
   }
   const [, protocolText = '', metricKey = '', operator = '<', valueText = '0', unitText = ''] = match;
-  if (protocolText !== '*' && !PROTOCOLS.includes(protocolText as Protocol)) {
-    throw new BenchOptionError('--threshold', `"${expression}": unknown protocol "${protocolText}"; use ${PROTOCOLS.join(', ')} or *`);
+  if (protocolText !== '*' && !PROTOCOL_NAMES.includes(protocolText as ProtocolName)) {
+    throw new BenchOptionError('--threshold', `"${expression}": unknown protocol "${protocolText}"; use ${PROTOCOL_NAMES.join(', ')} or *`);
   }
   const metric = findMetric(metricKey);
   if (metric === undefined) {
@@ -51,7 +51,7 @@ export function parseThreshold(expression: string): Threshold {
   if (multiplier === undefined) {
     throw new BenchOptionError('--threshold', `"${expression}": unit "${unitText}" does not fit ${metric.key} (${metric.unit})`);
   }
-  return { expression, protocol: protocolText as Protocol | '*', metric, operator: operator as Operator, limit: Number(valueText) * multiplier };
+  return { expression, protocol: protocolText as ProtocolName | '*', metric, operator: operator as Operator, limit: Number(valueText) * multiplier };
 }
 
 function holds(actual: number, operator: Operator, limit: number): boolean {

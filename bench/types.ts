@@ -3,14 +3,15 @@
  * docs/results.md) and the progress events `runBench` emits. Times inside results are integer
  * microseconds unless a name says otherwise; sizes are bytes.
  */
-import type { Protocol } from '../clients/types.js';
+import type { ProtocolName } from '../wire/protocols.js';
+import { RESULT_SCHEMA } from '../wire/result-schema.js';
 import type { RecordedOptions } from './options.js';
 
-export type { Protocol };
+export type { ProtocolName };
 export type Scenario = 'broadcast' | 'ping' | 'reconnect';
 export type Phase = 'starting' | 'connecting' | 'warmup' | 'measuring' | 'draining' | 'idle' | 'closing' | 'capacity' | 'done';
 
-export const RESULT_SCHEMA = 'wirelab.result/1';
+export { RESULT_SCHEMA };
 
 /** Percentiles of one HDR histogram, in microseconds. */
 export interface LatencySummary {
@@ -183,7 +184,7 @@ export interface NetworkFigures extends NetworkSettings {
 export interface TimeseriesPoint {
   /** Milliseconds since the run started. */
   t: number;
-  protocol: Protocol;
+  protocol: ProtocolName;
   phase: Phase;
   connected: number;
   messagesPerSecond: number;
@@ -213,7 +214,7 @@ export interface EncodedHistograms {
 }
 
 export interface ProtocolResult {
-  protocol: Protocol;
+  protocol: ProtocolName;
   scenario: Scenario;
   clients: { requested: number; connected: number; failed: number };
   window: { seqStart: number; seqEnd: number; measuredMs: number; eventsPublished: number };
@@ -238,7 +239,7 @@ export interface ProtocolResult {
 
 export interface ThresholdOutcome {
   expression: string;
-  protocol: Protocol | '*';
+  protocol: ProtocolName | '*';
   metric: string;
   actual: number | null;
   limit: number;
@@ -280,7 +281,7 @@ export interface BenchResult {
 
 /** A protocol that could not be measured; the run goes on with the others. */
 export interface ProtocolFailure {
-  protocol: Protocol;
+  protocol: ProtocolName;
   message: string;
 }
 
@@ -290,10 +291,10 @@ export interface ProtocolFailure {
  * whole run stopped). The dashboard's live view receives the same objects as JSON.
  */
 export type ProgressEvent =
-  | { type: 'start'; runId: string; startedAt: string; target: string; spawned: boolean; options: RecordedOptions; protocols: Protocol[] }
-  | { type: 'phase'; protocol: Protocol; phase: Phase; t: number }
+  | { type: 'start'; runId: string; startedAt: string; target: string; spawned: boolean; options: RecordedOptions; protocols: ProtocolName[] }
+  | { type: 'phase'; protocol: ProtocolName; phase: Phase; t: number }
   /** The harness just cut connections (scenario `reconnect`, `--net-reset-every`). */
-  | { type: 'drop'; protocol: Protocol; drop: DropEvent }
+  | { type: 'drop'; protocol: ProtocolName; drop: DropEvent }
   | {
       type: 'tick';
       point: TimeseriesPoint;
@@ -303,7 +304,7 @@ export type ProgressEvent =
       windowMessages: number;
     }
   | { type: 'protocol-done'; result: ProtocolResult }
-  | { type: 'protocol-failed'; protocol: Protocol; message: string }
+  | { type: 'protocol-failed'; protocol: ProtocolName; message: string }
   | { type: 'done'; result: BenchResult }
   | { type: 'failed'; message: string };
 

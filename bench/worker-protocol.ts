@@ -1,10 +1,10 @@
-import type { Protocol, Scenario } from './types.js';
+import type { ProtocolName, Scenario } from './types.js';
 
 /** Messages between the coordinator and a worker thread holding clients. */
 
 export interface ClientPlan {
   readonly url: string;
-  readonly protocol: Protocol;
+  readonly protocol: ProtocolName;
   readonly scenario: Scenario;
   readonly clients: number;
   /** Used to give every client a unique id across workers. */

@@ -4,6 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import { createClient } from '../clients/index.js';
 import type { FeedClient, FeedClientOptions } from '../clients/types.js';
 import { nowMicros } from '../wire/clock.js';
+import { PROTOCOLS } from '../wire/protocols.js';
 import { BinnedRecorder } from './binned-recorder.js';
 import { BENCH_DEFAULTS } from './defaults.js';
 import { AttemptBins, ClientFollower, DropLog } from './drop-follower.js';
@@ -366,7 +367,7 @@ async function handle(message: CoordinatorMessage): Promise<void> {
   switch (message.type) {
     case 'connect':
       plan = message.plan;
-      dropLog = new DropLog(message.plan.protocol === 'short-poll');
+      dropLog = new DropLog(!PROTOCOLS[message.plan.protocol].holdsConnection);
       startTicks();
       await connectAll(message.plan);
       return;

@@ -2,7 +2,8 @@ import { nowMicros } from '../wire/clock.js';
 import { Backoff, resolveBackoff, type BackoffSchedule } from './backoff.js';
 import { head, parseMessage, readUpdateBytes } from './frame.js';
 import { Counters, SocketMeter } from './meter.js';
-import type { ClientState, CloseInfo, FeedClient, FeedClientHandlers, FeedClientOptions, PingResult, Protocol } from './types.js';
+import type { ClientState, CloseInfo, FeedClient, FeedClientHandlers, FeedClientOptions, PingResult } from './types.js';
+import type { ProtocolName } from '../wire/protocols.js';
 
 /** An error of the client: `status` is the HTTP status and `code` the server's WL_ code, when known. */
 export class FeedClientError extends Error {
@@ -92,7 +93,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  * events of an attempt that is no longer current are ignored.
  */
 export abstract class BaseClient implements FeedClient {
-  abstract readonly protocol: Protocol;
+  abstract readonly protocol: ProtocolName;
   readonly counters: Counters;
   protected readonly meter = new SocketMeter();
   protected readonly target: Target;

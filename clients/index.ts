@@ -4,39 +4,35 @@ import { ShortPollClient } from './short-poll.js';
 import { SseClient } from './sse.js';
 import type { FeedClient, FeedClientOptions } from './types.js';
 import { WebSocketClient } from './websocket.js';
+import { isProtocolName, PROTOCOL_NAMES, type ProtocolName } from '../wire/protocols.js';
+
+/** The client class of each protocol: a new protocol's client is registered here. */
+const CLIENTS: Readonly<Record<ProtocolName, new (options: FeedClientOptions) => BaseClient>> = Object.freeze({
+  ws: WebSocketClient,
+  sse: SseClient,
+  'long-poll': LongPollClient,
+  'short-poll': ShortPollClient,
+});
 
 /**
  * Creates a client of `options.protocol`. Nothing is opened until `connect()`. Throws on a
  * bad option (URL, protocol, schedule) at once.
  */
 export function createClient(options: FeedClientOptions): FeedClient {
-  let client: BaseClient;
-  switch (options.protocol) {
-    case 'ws':
-      client = new WebSocketClient(options);
-      break;
-    case 'sse':
-      client = new SseClient(options);
-      break;
-    case 'long-poll':
-      client = new LongPollClient(options);
-      break;
-    case 'short-poll':
-      client = new ShortPollClient(options);
-      break;
-    default:
-      throw new TypeError(`protocol must be ws, sse, long-poll or short-poll, got ${JSON.stringify(options.protocol)}`);
+  if (typeof options.protocol !== 'string' || !isProtocolName(options.protocol)) {
+    throw new TypeError(`protocol must be ${PROTOCOL_NAMES.join(', ')}, got ${JSON.stringify(options.protocol)}`);
   }
-  return client;
+  return new CLIENTS[options.protocol](options);
 }
 
 export { Backoff, backoffDelay, DEFAULT_BACKOFF, resolveBackoff, type BackoffSchedule } from './backoff.js';
 export { BaseClient, FeedClientError, parseTarget, type Target } from './base.js';
 export { head, parseMessage, readUpdateBytes, readUpdateString, type ParsedMessage } from './frame.js';
-export { LongPollClient, DEFAULT_LONG_POLL_TIMEOUT_MS } from './long-poll.js';
+export { LongPollClient } from './long-poll.js';
 export { PollAnswerReader } from './poll-answer.js';
-export { ShortPollClient, DEFAULT_POLL_INTERVAL_MS } from './short-poll.js';
+export { ShortPollClient } from './short-poll.js';
 export { SseClient } from './sse.js';
 export { SseStreamParser, type SseStreamHandler } from './sse-stream.js';
 export { WebSocketClient } from './websocket.js';
 export * from './types.js';
+export { PROTOCOLS, PROTOCOL_NAMES, type ProtocolDescriptor, type ProtocolName } from '../wire/protocols.js';

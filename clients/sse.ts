@@ -6,6 +6,7 @@ import { BodyCollector, BodyDecoder, ResponseHeadReader, type ResponseHead } fro
 import { openSocket, requestHead } from './raw-socket.js';
 import { SseStreamParser } from './sse-stream.js';
 import type { FeedClientOptions } from './types.js';
+import { PROTOCOLS } from '../wire/protocols.js';
 
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
@@ -48,7 +49,7 @@ export class SseClient extends HttpFeedClient {
     const headers: Record<string, string> = { ...this.headers, accept: 'text/event-stream', 'cache-control': 'no-cache' };
     const since = this.lastSeq;
     if (since !== undefined) headers['last-event-id'] = this.epoch === undefined ? String(since) : `${this.epoch}:${since}`;
-    const request = requestHead('GET', `${this.target.prefix}/sse`, this.target.authority, headers, { defaults: { Connection: 'keep-alive' } });
+    const request = requestHead('GET', `${this.target.prefix}${PROTOCOLS.sse.path}`, this.target.authority, headers, { defaults: { Connection: 'keep-alive' } });
     const stream: { socket: Socket; decoder: BodyDecoder | undefined } = { socket: undefined as unknown as Socket, decoder: undefined };
 
     const heads = new ResponseHeadReader();

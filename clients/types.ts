@@ -1,6 +1,4 @@
-export type Protocol = 'ws' | 'sse' | 'long-poll' | 'short-poll';
-
-export const PROTOCOLS: readonly Protocol[] = Object.freeze(['ws', 'sse', 'long-poll', 'short-poll']);
+import type { ProtocolName } from '../wire/protocols.js';
 
 /**
  * Counted by every client; docs/clients.md defines each. Plain integers bumped where things
@@ -72,7 +70,7 @@ export interface ReconnectOptions {
 export interface FeedClientOptions {
   /** Base URL of the server: `http://host:port`. */
   url: string;
-  protocol: Protocol;
+  protocol: ProtocolName;
   handlers: FeedClientHandlers;
   /** Resume point of the first connection (with `epoch`); a snapshot when absent. */
   since?: number;
@@ -104,7 +102,7 @@ export interface PingResult {
 export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 export interface FeedClient {
-  readonly protocol: Protocol;
+  readonly protocol: ProtocolName;
   readonly state: ClientState;
   readonly counters: ClientCounters;
   readonly lastSeq: number | undefined;

@@ -4,6 +4,7 @@ import { BaseClient, FeedClientError, httpError, isRetryableStatus, type Loss } 
 import { BodyCollector, BodyDecoder, HttpParseError, ResponseHeadReader } from './http-response.js';
 import { openSocket, requestHead } from './raw-socket.js';
 import type { FeedClientOptions } from './types.js';
+import { PROTOCOLS } from '../wire/protocols.js';
 import { checkUpgrade, closePayload, handshakeKey, maskedFrame, OPCODE, WsFrameParser, type WsFrameHandler } from './ws-frames.js';
 
 /** How long close() waits for the server's closing handshake before cutting the socket. */
@@ -56,7 +57,7 @@ export class WebSocketClient extends BaseClient {
 
   protected override open(generation: number): void {
     const query = this.cursorQuery();
-    const path = `${this.target.prefix}/ws${query === '' ? '' : `?${query}`}`;
+    const path = `${this.target.prefix}${PROTOCOLS.ws.path}${query === '' ? '' : `?${query}`}`;
     const key = handshakeKey();
     const request = requestHead('GET', path, this.target.authority, this.headers, {
       fixed: { 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': key, Connection: 'Upgrade', Upgrade: 'websocket' },

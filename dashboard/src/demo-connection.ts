@@ -1,20 +1,18 @@
+import { PROTOCOLS } from '../../wire/protocols.js';
+import { backoffDelay, TIMINGS } from '../../wire/timings.js';
 import { httpUrl, wireError, type WireError } from './http.js';
-import { protocolLabel, type Protocol } from './protocols.js';
-import { LongPollTransport } from './transports/long-poll.js';
-import { DEFAULT_SHORT_POLL_MS, ShortPollTransport } from './transports/short-poll.js';
-import { SseTransport } from './transports/sse.js';
+import { protocolLabel, type ProtocolName } from './protocols.js';
+import { BROWSER_TRANSPORTS } from './transports/registry.js';
 import type { BrowserTransport, Cursor, DemoEvent, DropInfo, ServerMessage, TransportSink } from './transports/types.js';
 import { nowMicros } from './transports/types.js';
-import { WebSocketTransport } from './transports/websocket.js';
 
-/** Reconnect delays before jitter: 1 s, 2 s, 4 s, 8 s, then 16 s for every further attempt. */
-export const BACKOFF_MS = [1000, 2000, 4000, 8000, 16000] as const;
-/** Up to this share of the delay is added at random, so many pages do not retry in step. */
-export const JITTER = 0.25;
-/** The wait before reconnect attempt `attempt` (1, 2, …): 1 s, 2 s, 4 s, 8 s, 16 s, 16 s … plus jitter. */
-export function backoffDelay(attempt: number, random: () => number = Math.random): number {
-  const base = BACKOFF_MS[Math.min(Math.max(attempt, 1), BACKOFF_MS.length) - 1] ?? 16000;
-  return Math.round(base * (1 + random() * JITTER));
+/**
+ * The wait before reconnect attempt `attempt` (1, 2, …): the Node clients' schedule and jitter
+ * rule (wire/timings.ts), 1 s, 2 s, 4 s, 8 s, 16 s, 16 s …, each shortened by up to half at
+ * random, so many pages do not retry in step and the first retry comes within 1 s.
+ */
+export function reconnectDelay(attempt: number, random: () => number = Math.random): number {
+  return backoffDelay(Math.max(attempt, 1) - 1, TIMINGS.backoff, random());
 }
 
 /** A PING unanswered for this long is reported as lost. */
@@ -28,7 +26,7 @@ export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'rec
 
 export interface ConnectionStatus {
   state: ConnectionState;
-  protocol: Protocol;
+  protocol: ProtocolName;
   /** Failed attempts since the connection was last up. */
   attempt: number;
   /** When reconnecting: `Date.now()` of the next attempt. */
@@ -79,7 +77,7 @@ export interface DemoProbe {
   duplicates: number;
   rtts: number[];
   state: ConnectionState;
-  protocol: Protocol;
+  protocol: ProtocolName;
 }
 
 declare global {
@@ -95,8 +93,8 @@ declare global {
  * old one stopped.
  */
 export class DemoConnection {
-  protocol: Protocol = 'ws';
-  shortPollMs = DEFAULT_SHORT_POLL_MS;
+  protocol: ProtocolName = 'ws';
+  shortPollMs: number = TIMINGS.shortPollIntervalMs;
   readonly events = new Map<number, DemoEvent>();
   readonly stats: DemoStats = {
     messages: 0,
@@ -160,7 +158,7 @@ export class DemoConnection {
   }
 
   /** Changes protocol; a live connection moves over at once and resumes from the last seq. */
-  switchProtocol(protocol: Protocol): void {
+  switchProtocol(protocol: ProtocolName): void {
     if (protocol === this.protocol) return;
     const previous = this.protocol;
     this.protocol = protocol;
@@ -181,7 +179,7 @@ export class DemoConnection {
   /** Re-creates the short-polling transport when its interval changes. */
   setShortPollInterval(ms: number): void {
     this.shortPollMs = ms;
-    if (this.protocol === 'short-poll' && this.status.state === 'connected') {
+    if (PROTOCOLS[this.protocol].onInterval && this.status.state === 'connected') {
       this.stopTransport();
       this.hadConnection = false;
       this.setStatus({ state: 'connecting', protocol: this.protocol, attempt: 0 });
@@ -201,7 +199,7 @@ export class DemoConnection {
       this.log(`PING ${id}: no pong within ${PING_TIMEOUT_MS / 1000} s`, 'error');
     }, PING_TIMEOUT_MS);
     this.stats.pings += 1;
-    this.log(`PING ${id} sent over ${this.protocol === 'ws' ? 'the WebSocket' : 'POST /ping'}`);
+    this.log(`PING ${id} sent over ${PROTOCOLS[this.protocol].inBandPing ? `the ${protocolLabel(this.protocol)}` : 'POST /ping'}`);
     // The clock starts right before the send, after the page's own work.
     this.pendingPings.set(id, { startedAt: performance.now(), timer });
     this.transport.ping(id, nowMicros());
@@ -223,22 +221,9 @@ export class DemoConnection {
       log: (text, level) => live() && this.log(text, level),
       cursor: () => this.cursor,
     };
-    const transport = this.makeTransport(sink);
+    const transport = BROWSER_TRANSPORTS[this.protocol](sink, { shortPollMs: this.shortPollMs });
     this.transport = transport;
     transport.open(this.cursor);
-  }
-
-  private makeTransport(sink: TransportSink): BrowserTransport {
-    switch (this.protocol) {
-      case 'ws':
-        return new WebSocketTransport(sink);
-      case 'sse':
-        return new SseTransport(sink);
-      case 'long-poll':
-        return new LongPollTransport(sink);
-      case 'short-poll':
-        return new ShortPollTransport(sink, this.shortPollMs);
-    }
   }
 
   private stopTransport(): void {
@@ -356,7 +341,7 @@ export class DemoConnection {
     if (info.nativeRetryMs !== undefined) this.log(`EventSource failed ${this.nativeFailures} times in a row; reconnecting with backoff instead`, 'warn');
     this.nativeFailures = 0;
     const attempt = this.status.state === 'connected' ? 1 : this.status.attempt + 1;
-    const delay = backoffDelay(attempt);
+    const delay = reconnectDelay(attempt);
     this.setStatus({ state: 'reconnecting', protocol: this.protocol, attempt, retryAt: Date.now() + delay });
     this.log(`reconnecting in ${(delay / 1000).toFixed(1)} s (attempt ${attempt})`);
     const generation = this.generation;
@@ -364,7 +349,7 @@ export class DemoConnection {
       if (generation !== this.generation) return;
       this.retryTimer = undefined;
       this.setStatus({ ...this.status, state: 'reconnecting', retryAt: undefined, native: false });
-      if (neverOpened && (this.protocol === 'ws' || this.protocol === 'sse') && this.stats.lastSeq !== undefined) {
+      if (neverOpened && !PROTOCOLS[this.protocol].polled && this.stats.lastSeq !== undefined) {
         void this.retryAfterProbe(generation);
       } else {
         this.openTransport();

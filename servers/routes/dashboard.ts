@@ -4,9 +4,7 @@ import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { WirelabError, errorBody } from '../../wire/errors.js';
-
-/** The `schema` member of every result file the harness writes (bench/types.ts RESULT_SCHEMA). */
-export const RESULT_SCHEMA = 'wirelab.result/1';
+import { RESULT_SCHEMA, type RunListing } from '../../wire/result-schema.js';
 
 /**
  * A run id as it may appear in `/api/results/:id`: the file name without `.json`. Letters,
@@ -28,24 +26,6 @@ export interface DashboardRoutesOptions {
   readonly resultsDir: string;
   /** What `GET /api/info` answers: tells the page who serves it (`live: true` on the bench's live server). */
   readonly info: () => Record<string, unknown>;
-}
-
-/** One line of `GET /api/results`: a readable run, or a file that could not be read and why. */
-export interface RunListing {
-  id: string;
-  file: string;
-  sizeBytes: number;
-  modifiedAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  durationMs?: number;
-  protocols?: string[];
-  clients?: number | null;
-  scenario?: string | null;
-  passed?: boolean;
-  suspect?: boolean;
-  target?: string;
-  error?: string;
 }
 
 /**

@@ -2,19 +2,13 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { framed, type Cursor, type FeedMessage } from '../feed.js';
 import { requestCursor } from '../request-cursor.js';
+import { SSE_RESPONSE_HEADERS } from '../../wire/sse-headers.js';
+import { TIMINGS } from '../../wire/timings.js';
 import { PushFanout, type PushSink } from './push-fanout.js';
 
 /** What a browser's EventSource waits before reconnecting, sent at the top of every stream. */
-const RETRY_MS = 1000;
+const RETRY_MS = TIMINGS.sseRetryMs;
 const HEARTBEAT = Buffer.from(': hb\n\n');
-
-/** The head of every event stream; `x-accel-buffering` keeps reverse proxies from holding events back. */
-export const SSE_RESPONSE_HEADERS = Object.freeze({
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache, no-transform',
-  connection: 'keep-alive',
-  'x-accel-buffering': 'no',
-});
 
 interface Stream {
   readonly response: ServerResponse;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,12 +13,12 @@ export const ARTIFACTS = path.join(REPO, 'test-artifacts', 'dashboard');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Sources that end up in the bundle: a change to any of them means a new build. */
-const BUNDLE_INPUTS = ['dashboard', 'bench/types.ts', 'bench/metrics.ts', 'bench/csv.ts', 'clients/types.ts'];
+const BUNDLE_INPUTS = ['dashboard', 'bench/types.ts', 'bench/metrics.ts', 'bench/csv.ts', 'bench/format.ts', 'wire'];
 
 async function filesUnder(entry: string): Promise<string[]> {
   const full = path.join(REPO, entry);
   if (!existsSync(full)) return [];
-  if (!entry.startsWith('dashboard')) return [full];
+  if (!(await stat(full)).isDirectory()) return [full];
   const found: string[] = [];
   const walk = async (dir: string) => {
     for (const item of await readdir(dir, { withFileTypes: true })) {

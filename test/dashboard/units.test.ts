@@ -1,15 +1,20 @@
 import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../dashboard/src/demo-connection.js';
+import { reconnectDelay } from '../../dashboard/src/demo-connection.js';
+import { backoffDelay, TIMINGS } from '../../wire/timings.js';
 import { deltaPercent, formatAxisMs, formatBytes, formatDelta, formatMicros, isOneTwoFive } from '../../dashboard/src/format.js';
 import { percentileCurve, percentileLabel } from '../../dashboard/src/results/percentiles.js';
-import { PROTOCOL_INFO, PROTOCOLS } from '../../dashboard/src/protocols.js';
+import { PROTOCOL_INFO, PROTOCOL_NAMES } from '../../dashboard/src/protocols.js';
 
 describe('dashboard helpers', () => {
-  it('backs off 1, 2, 4, 8, 16, 16 s with up to 25 % jitter', () => {
-    expect([1, 2, 3, 4, 5, 6, 9].map((n) => backoffDelay(n, () => 0))).toEqual([1000, 2000, 4000, 8000, 16000, 16000, 16000]);
-    expect(backoffDelay(1, () => 0.999)).toBe(1250);
-    expect(backoffDelay(0, () => 0)).toBe(1000);
+  it('backs off 1, 2, 4, 8, 16, 16 s by the Node clients\' rule: jitter only shortens, the first retry within 1 s', () => {
+    expect([1, 2, 3, 4, 5, 6, 9].map((n) => reconnectDelay(n, () => 0))).toEqual([1000, 2000, 4000, 8000, 16000, 16000, 16000]);
+    expect(reconnectDelay(0, () => 0)).toBe(1000);
+    for (const random of [0, 0.25, 0.5, 0.999]) {
+      expect(reconnectDelay(1, () => random)).toBeLessThanOrEqual(1000);
+      for (const attempt of [1, 2, 3, 7]) expect(reconnectDelay(attempt, () => random)).toBe(backoffDelay(attempt - 1, TIMINGS.backoff, random));
+    }
+    expect(reconnectDelay(1, () => 0.999)).toBeGreaterThanOrEqual(500);
   });
 
   it('formats figures with their units', () => {
@@ -66,7 +71,7 @@ describe('dashboard helpers', () => {
   });
 
   it('gives every protocol its own colour', () => {
-    const colours = PROTOCOLS.map((p) => PROTOCOL_INFO[p].colour);
+    const colours = PROTOCOL_NAMES.map((p) => PROTOCOL_INFO[p].colour);
     expect(new Set(colours).size).toBe(4);
   });
 });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBench } from '../../bench/run.js';
-import type { BenchResult, ProgressEvent, Protocol, ProtocolResult } from '../../bench/types.js';
+import type { BenchResult, ProgressEvent, ProtocolName, ProtocolResult } from '../../bench/types.js';
 
 /**
  * Scenario `reconnect` for real: a spawned server, 10 clients per protocol, one control drop
@@ -10,7 +10,7 @@ import type { BenchResult, ProgressEvent, Protocol, ProtocolResult } from '../..
 describe('scenario reconnect: one drop per protocol', () => {
   let result: BenchResult;
   const events: ProgressEvent[] = [];
-  const of = (protocol: Protocol): ProtocolResult => {
+  const of = (protocol: ProtocolName): ProtocolResult => {
     const found = result.protocols.find((p) => p.protocol === protocol);
     if (found === undefined) throw new Error(`no result for ${protocol}: ${JSON.stringify(result.failures)}`);
     return found;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBench } from '../../bench/run.js';
-import type { BenchResult, Protocol, ProtocolResult } from '../../bench/types.js';
+import type { BenchResult, ProtocolName, ProtocolResult } from '../../bench/types.js';
 
 /**
  * `--restart`: the server is killed and started again on the same port with a new epoch, so
@@ -9,7 +9,7 @@ import type { BenchResult, Protocol, ProtocolResult } from '../../bench/types.js
  */
 describe('scenario reconnect --restart', () => {
   let result: BenchResult;
-  const of = (protocol: Protocol): ProtocolResult => {
+  const of = (protocol: ProtocolName): ProtocolResult => {
     const found = result.protocols.find((p) => p.protocol === protocol);
     if (found === undefined) throw new Error(`no result for ${protocol}: ${JSON.stringify(result.failures)}`);
     return found;

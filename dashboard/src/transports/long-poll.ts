@@ -1,9 +1,9 @@
+import { PROTOCOLS } from '../../../wire/protocols.js';
+import { TIMINGS } from '../../../wire/timings.js';
 import { postPing } from './http-ping.js';
 import { PollLoop } from './poll-loop.js';
 import type { BrowserTransport, Cursor, TransportSink } from './types.js';
 
-/** How long the server may hold each request before answering `events: []`. */
-export const LONG_POLL_TIMEOUT_MS = 25_000;
 
 /**
  * The feed by long polling with `fetch`: `GET /long-poll?since=S&epoch=E&timeout=MS` is held
@@ -14,7 +14,7 @@ export class LongPollTransport implements BrowserTransport {
   private readonly loop: PollLoop;
 
   constructor(private readonly sink: TransportSink) {
-    this.loop = new PollLoop(sink, '/long-poll', { timeout: LONG_POLL_TIMEOUT_MS }, 0);
+    this.loop = new PollLoop(sink, PROTOCOLS['long-poll'].path, { timeout: TIMINGS.longPollHoldMs }, 0);
   }
 
   open(cursor: Cursor): void {

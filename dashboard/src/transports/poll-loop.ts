@@ -22,7 +22,7 @@ export class PollLoop {
 
   constructor(
     private readonly sink: TransportSink,
-    private readonly path: '/long-poll' | '/poll',
+    private readonly path: string,
     private readonly extraQuery: Query,
     private readonly pauseMs: number,
   ) {}

@@ -1,9 +1,10 @@
+import { PROTOCOLS } from '../../../wire/protocols.js';
+import { TIMINGS } from '../../../wire/timings.js';
 import { postPing } from './http-ping.js';
 import { PollLoop } from './poll-loop.js';
 import type { BrowserTransport, Cursor, TransportSink } from './types.js';
 
 export const SHORT_POLL_INTERVALS_MS = [250, 1000, 2000, 5000] as const;
-export const DEFAULT_SHORT_POLL_MS = 1000;
 
 /**
  * The feed by short polling with `fetch`: `GET /poll?since=S&epoch=E` answered at once (often
@@ -15,9 +16,9 @@ export class ShortPollTransport implements BrowserTransport {
 
   constructor(
     private readonly sink: TransportSink,
-    intervalMs: number = DEFAULT_SHORT_POLL_MS,
+    intervalMs: number = TIMINGS.shortPollIntervalMs,
   ) {
-    this.loop = new PollLoop(sink, '/poll', {}, intervalMs);
+    this.loop = new PollLoop(sink, PROTOCOLS['short-poll'].path, {}, intervalMs);
   }
 
   open(cursor: Cursor): void {

@@ -1,10 +1,10 @@
+import { PROTOCOLS } from '../../../wire/protocols.js';
+import { TIMINGS } from '../../../wire/timings.js';
 import { httpUrl } from '../http.js';
 import { postPing } from './http-ping.js';
 import type { BrowserTransport, Cursor, TransportSink } from './types.js';
 import { parseMessage, utf8Length } from './types.js';
 
-/** The `retry:` the server sends; what EventSource waits before it reconnects by itself. */
-const SERVER_RETRY_MS = 1000;
 
 /**
  * The feed over the browser's own `EventSource`: `GET /sse?since=S&epoch=E`. Every event has
@@ -23,7 +23,7 @@ export class SseTransport implements BrowserTransport {
   open(cursor: Cursor): void {
     const query = cursor.since === undefined ? {} : { since: cursor.since, epoch: cursor.epoch };
     this.sink.request();
-    const source = new EventSource(httpUrl('/sse', query));
+    const source = new EventSource(httpUrl(PROTOCOLS.sse.path, query));
     this.source = source;
     source.onopen = () => {
       if (this.closed) return;
@@ -42,7 +42,7 @@ export class SseTransport implements BrowserTransport {
         this.sink.request();
         this.sink.dropped({
           reason: this.openedOnce ? 'SSE stream interrupted; EventSource reconnects by itself with Last-Event-ID' : 'SSE could not connect; EventSource retries by itself',
-          nativeRetryMs: SERVER_RETRY_MS,
+          nativeRetryMs: TIMINGS.sseRetryMs,
           neverOpened: !this.openedOnce,
         });
         return;

@@ -1,5 +1,5 @@
 import type { WireError } from '../http.js';
-import type { Protocol } from '../protocols.js';
+import type { ProtocolName } from '../protocols.js';
 
 /** One live event of the demo feed (docs/protocol.md, demo mode). */
 export interface DemoEvent {
@@ -50,7 +50,7 @@ export interface TransportSink {
 
 /** One protocol as the browser speaks it: WebSocket, EventSource or fetch. */
 export interface BrowserTransport {
-  readonly protocol: Protocol;
+  readonly protocol: ProtocolName;
   /** Opens the connection from `cursor`. Called once per transport object. */
   open(cursor: Cursor): void;
   /** Sends a PING; the pong comes back through `sink.message`. */

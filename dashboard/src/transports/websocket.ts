@@ -1,3 +1,4 @@
+import { PROTOCOLS } from '../../../wire/protocols.js';
 import { wsUrl } from '../http.js';
 import type { BrowserTransport, Cursor, TransportSink } from './types.js';
 import { parseMessage, utf8Length } from './types.js';
@@ -28,7 +29,7 @@ export class WebSocketTransport implements BrowserTransport {
   open(cursor: Cursor): void {
     const query = cursor.since === undefined ? {} : { since: cursor.since, epoch: cursor.epoch };
     this.sink.request();
-    const socket = new WebSocket(wsUrl('/ws', query));
+    const socket = new WebSocket(wsUrl(PROTOCOLS.ws.path, query));
     this.socket = socket;
     socket.onopen = () => {
       if (this.closed) return;

@@ -2,8 +2,10 @@ import { DemoConnection, type ConnectionStatus, type DemoStats, type LogEntry } 
 import { clear, h, help } from '../dom.js';
 import { formatClock, formatCount } from '../format.js';
 import type { ServerInfo } from '../http.js';
-import { PROTOCOLS, PROTOCOL_INFO, isProtocol, type Protocol } from '../protocols.js';
-import { DEFAULT_SHORT_POLL_MS, SHORT_POLL_INTERVALS_MS } from '../transports/short-poll.js';
+import { PROTOCOL_NAMES, PROTOCOL_INFO, isProtocolName, protocolLabel, type ProtocolName } from '../protocols.js';
+import { PROTOCOLS } from '../../../wire/protocols.js';
+import { TIMINGS } from '../../../wire/timings.js';
+import { SHORT_POLL_INTERVALS_MS } from '../transports/short-poll.js';
 import type { DemoEvent } from '../transports/types.js';
 import type { View } from './view.js';
 
@@ -52,7 +54,7 @@ export class DemoView implements View {
       'fieldset',
       { class: 'protocol-switch', 'data-testid': 'protocol-switch' },
       h('legend', {}, 'Protocol'),
-      ...PROTOCOLS.map((protocol) =>
+      ...PROTOCOL_NAMES.map((protocol) =>
         h(
           'label',
           { class: 'protocol-option', style: `--protocol:${PROTOCOL_INFO[protocol].colour}`, title: PROTOCOL_INFO[protocol].help },
@@ -64,11 +66,11 @@ export class DemoView implements View {
             'data-testid': `protocol-${protocol}`,
             onchange: (event: Event) => {
               const value = (event.target as HTMLInputElement).value;
-              if (isProtocol(value)) this.selectProtocol(value);
+              if (isProtocolName(value)) this.selectProtocol(value);
             },
           }),
           h('span', { class: 'swatch' }),
-          PROTOCOL_INFO[protocol].label,
+          protocolLabel(protocol),
         ),
       ),
     );
@@ -79,7 +81,7 @@ export class DemoView implements View {
         'data-testid': 'poll-interval',
         onchange: (event: Event) => this.connection.setShortPollInterval(Number((event.target as HTMLSelectElement).value)),
       },
-      ...SHORT_POLL_INTERVALS_MS.map((ms) => h('option', { value: ms, selected: ms === DEFAULT_SHORT_POLL_MS }, ms < 1000 ? `${ms} ms` : `${ms / 1000} s`)),
+      ...SHORT_POLL_INTERVALS_MS.map((ms) => h('option', { value: ms, selected: ms === TIMINGS.shortPollIntervalMs }, ms < 1000 ? `${ms} ms` : `${ms / 1000} s`)),
     );
     this.intervalField = h('label', { class: 'interval-field', hidden: true }, 'poll every ', intervalSelect);
 
@@ -165,13 +167,13 @@ export class DemoView implements View {
     this.timer = undefined;
   }
 
-  private selectProtocol(protocol: Protocol): void {
+  private selectProtocol(protocol: ProtocolName): void {
     this.renderProtocolHelp(protocol);
     this.connection.switchProtocol(protocol);
   }
 
-  private renderProtocolHelp(protocol: Protocol): void {
-    this.intervalField.hidden = protocol !== 'short-poll';
+  private renderProtocolHelp(protocol: ProtocolName): void {
+    this.intervalField.hidden = !PROTOCOLS[protocol].onInterval;
     this.protocolHelp.textContent = PROTOCOL_INFO[protocol].help;
     this.protocolHelp.style.setProperty('--protocol', PROTOCOL_INFO[protocol].colour);
   }
@@ -189,7 +191,7 @@ export class DemoView implements View {
 
   private renderStatusText(): void {
     const status = this.status;
-    const label = PROTOCOL_INFO[status.protocol].label;
+    const label = protocolLabel(status.protocol);
     switch (status.state) {
       case 'connected':
         this.statusText.textContent = `Connected (${label})`;

@@ -3,7 +3,7 @@ import { Chart, chartBox, dropMarkerPlugin, type DropMarker } from '../charts.js
 import { clear, h, help } from '../dom.js';
 import { formatAxisMs, formatBytes, formatClock, formatCount, formatMicros, formatNumber, formatPercent, isOneTwoFive } from '../format.js';
 import { httpUrl, type ServerInfo } from '../http.js';
-import { PROTOCOL_INFO, protocolColour, protocolLabel, type Protocol } from '../protocols.js';
+import { protocolColour, protocolLabel, type ProtocolName } from '../protocols.js';
 import type { View } from './view.js';
 
 const PHASE_HELP: Record<string, string> = {
@@ -21,14 +21,14 @@ const PHASE_HELP: Record<string, string> = {
 interface LiveRun {
   runId: string;
   target: string;
-  protocols: Protocol[];
+  protocols: ProtocolName[];
   options: Record<string, unknown>;
   startedAtMs: number | undefined;
-  current: { protocol: Protocol; phase: Phase; t: number } | undefined;
+  current: { protocol: ProtocolName; phase: Phase; t: number } | undefined;
   lastPoint: TimeseriesPoint | undefined;
   ticks: number;
   results: ProtocolResult[];
-  failures: Array<{ protocol: Protocol; message: string }>;
+  failures: Array<{ protocol: ProtocolName; message: string }>;
   done: BenchResult | undefined;
   failed: string | undefined;
 }
@@ -307,7 +307,7 @@ export class LiveView implements View {
           this.run.failed = event.message;
           this.probe.done = true;
         } else if ((event as { type: string }).type === 'protocol-failed') {
-          const failure = event as unknown as { protocol: Protocol; message: string };
+          const failure = event as unknown as { protocol: ProtocolName; message: string };
           this.run.failures.push({ protocol: failure.protocol, message: failure.message });
           this.renderDone();
         }
@@ -493,7 +493,7 @@ export class LiveView implements View {
       h(
         'tr',
         {},
-        h('th', { scope: 'row' }, h('span', { class: 'protocol-chip', style: `--protocol:${protocolColour(result.protocol)}` }, PROTOCOL_INFO[result.protocol]?.label ?? result.protocol)),
+        h('th', { scope: 'row' }, h('span', { class: 'protocol-chip', style: `--protocol:${protocolColour(result.protocol)}` }, protocolLabel(result.protocol))),
         h('td', {}, `${formatCount(result.clients.connected)} / ${formatCount(result.clients.requested)}`),
         h('td', {}, formatMicros(result.latency.count > 0 ? result.latency.p50 : null)),
         h('td', {}, formatMicros(result.latency.count > 0 ? result.latency.p99 : null)),

@@ -7,23 +7,9 @@ import { fetchJson, HttpError, type ServerInfo } from '../http.js';
 import { protocolColour, protocolLabel, withAlpha } from '../protocols.js';
 import { downloadCsv } from '../results/export.js';
 import { percentileCurve, percentileLabel } from '../results/percentiles.js';
+import type { RunListing } from '../../../wire/result-schema.js';
 import type { View } from './view.js';
 
-/** One line of `GET /api/results` (servers/routes/dashboard.ts RunListing). */
-interface RunListing {
-  id: string;
-  file: string;
-  sizeBytes: number;
-  modifiedAt: string;
-  startedAt?: string;
-  durationMs?: number;
-  protocols?: string[];
-  clients?: number | null;
-  scenario?: string | null;
-  passed?: boolean;
-  suspect?: boolean;
-  error?: string;
-}
 
 /** Metrics where a larger value is the better one; the rest are costs (smaller is better). */
 const HIGHER_IS_BETTER = new Set(['bandwidth.efficiency', 'capacity.requestsPerSecond', 'reconnect.recoveredByResume']);
