@@ -1,6 +1,6 @@
 import { nowMicros } from '../wire/clock.js';
 import { Backoff, resolveBackoff, type BackoffSchedule } from './backoff.js';
-import { head, parseMessage, readUpdateBytes } from './frame.js';
+import { head, parseMessage, readUpdateBytes } from './codecs/feed-message.js';
 import { Counters, SocketMeter } from './meter.js';
 import type { ClientState, CloseInfo, FeedClient, FeedClientHandlers, FeedClientOptions, PingResult } from './types.js';
 import type { ProtocolName } from '../wire/protocols.js';

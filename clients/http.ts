@@ -3,7 +3,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { nowMicros } from '../wire/clock.js';
 import { asError, BaseClient, FeedClientError, httpError } from './base.js';
-import { parseMessage } from './frame.js';
+import { parseMessage } from './codecs/feed-message.js';
 
 /** A complete HTTP answer. */
 export interface Answer {

@@ -27,12 +27,12 @@ export function createClient(options: FeedClientOptions): FeedClient {
 
 export { Backoff, backoffDelay, DEFAULT_BACKOFF, resolveBackoff, type BackoffSchedule } from './backoff.js';
 export { BaseClient, FeedClientError, parseTarget, type Target } from './base.js';
-export { head, parseMessage, readUpdateBytes, readUpdateString, type ParsedMessage } from './frame.js';
+export { head, parseMessage, readUpdateBytes, readUpdateString, type ParsedMessage } from './codecs/feed-message.js';
 export { LongPollClient } from './long-poll.js';
-export { PollAnswerReader } from './poll-answer.js';
+export { PollAnswerReader } from './codecs/poll-answer.js';
 export { ShortPollClient } from './short-poll.js';
 export { SseClient } from './sse.js';
-export { SseStreamParser, type SseStreamHandler } from './sse-stream.js';
+export { SseStreamParser, type SseStreamHandler } from './codecs/sse-stream.js';
 export { WebSocketClient } from './websocket.js';
 export * from './types.js';
 export { PROTOCOLS, PROTOCOL_NAMES, type ProtocolDescriptor, type ProtocolName } from '../wire/protocols.js';

@@ -2,9 +2,9 @@ import type { Socket } from 'node:net';
 import { nowMicros } from '../wire/clock.js';
 import { FeedClientError, httpError, isRetryableStatus } from './base.js';
 import { HttpFeedClient } from './http.js';
-import { BodyCollector, BodyDecoder, ResponseHeadReader, type ResponseHead } from './http-response.js';
+import { BodyCollector, BodyDecoder, ResponseHeadReader, type ResponseHead } from './codecs/http-response.js';
 import { openSocket, requestHead } from './raw-socket.js';
-import { SseStreamParser } from './sse-stream.js';
+import { SseStreamParser } from './codecs/sse-stream.js';
 import type { FeedClientOptions } from './types.js';
 import { PROTOCOLS } from '../wire/protocols.js';
 

@@ -1,11 +1,11 @@
 import type { Socket } from 'node:net';
 import { nowMicros } from '../wire/clock.js';
 import { BaseClient, FeedClientError, httpError, isRetryableStatus, type Loss } from './base.js';
-import { BodyCollector, BodyDecoder, HttpParseError, ResponseHeadReader } from './http-response.js';
+import { BodyCollector, BodyDecoder, HttpParseError, ResponseHeadReader } from './codecs/http-response.js';
 import { openSocket, requestHead } from './raw-socket.js';
 import type { FeedClientOptions } from './types.js';
 import { PROTOCOLS } from '../wire/protocols.js';
-import { checkUpgrade, closePayload, handshakeKey, maskedFrame, OPCODE, WsFrameParser, type WsFrameHandler } from './ws-frames.js';
+import { checkUpgrade, closePayload, handshakeKey, maskedFrame, OPCODE, WsFrameParser, type WsFrameHandler } from './codecs/ws-frames.js';
 
 /** How long close() waits for the server's closing handshake before cutting the socket. */
 const CLOSE_WAIT_MS = 1000;

@@ -8,8 +8,8 @@ import {
   OPCODE,
   WsFrameParser,
   type WsFrameHandler,
-} from '../../clients/ws-frames.js';
-import { bytewise, feedReused, randomSplits, serverFrame } from './wire.js';
+} from '../../../clients/codecs/ws-frames.js';
+import { bytewise, feedReused, randomSplits, serverFrame } from '../wire.js';
 
 type Event =
   | { kind: 'message'; text: string; binary: boolean }

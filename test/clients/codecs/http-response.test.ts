@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BodyCollector, BodyDecoder, HttpParseError, MAX_HEAD_BYTES, ResponseHeadReader, type ResponseHead } from '../../clients/http-response.js';
-import { SseStreamParser } from '../../clients/sse-stream.js';
-import { bytewise, chunked, feedReused, randomSplits, splitAt } from './wire.js';
+import { BodyCollector, BodyDecoder, HttpParseError, MAX_HEAD_BYTES, ResponseHeadReader, type ResponseHead } from '../../../clients/codecs/http-response.js';
+import { SseStreamParser } from '../../../clients/codecs/sse-stream.js';
+import { bytewise, chunked, feedReused, randomSplits, splitAt } from '../wire.js';
 
 interface Read {
   head: ResponseHead | undefined;

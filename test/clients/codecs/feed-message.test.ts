@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { head, parseMessage, readUpdateBytes, readUpdateString } from '../../clients/frame.js';
+import { head, parseMessage, readUpdateBytes, readUpdateString } from '../../../clients/codecs/feed-message.js';
 
 const UPDATE = '{"seq":42,"ts":183920441123,"type":"update","data":{"id":3,"name":"Falcons vs Wolves","score":{"home":2,"away":1}}}';
 

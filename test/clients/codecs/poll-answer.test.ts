@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PollAnswerReader } from '../../clients/poll-answer.js';
+import { PollAnswerReader } from '../../../clients/codecs/poll-answer.js';
 
 function events(reader: PollAnswerReader, buf: Buffer): string[] {
   const out: string[] = [];

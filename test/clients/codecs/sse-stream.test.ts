@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SseStreamParser } from '../../clients/sse-stream.js';
-import { feedReused } from './wire.js';
+import { SseStreamParser } from '../../../clients/codecs/sse-stream.js';
+import { feedReused } from '../wire.js';
 
 interface Parsed {
   events: string[];
