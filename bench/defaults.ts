@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { PROTOCOL_NAMES, PROTOCOLS } from '../wire/protocols.js';
 import { TIMINGS } from '../wire/timings.js';
-import type { Scenario } from './types.js';
+import type { Scenario } from './report/types.js';
 
 /**
  * Every default of the harness, in one place. The CLI's help text and docs/cli.md read from

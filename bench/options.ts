@@ -3,9 +3,9 @@ import { PROTOCOL_NAMES } from '../wire/protocols.js';
 import { MAX_DURATION_MS, MIN_BANDWIDTH_BITS, MIN_RESET_EVERY_MS } from '../netem/options.js';
 import { BENCH_DEFAULTS, defaultThresholds, defaultWorkers } from './defaults.js';
 import { BenchOptionError } from './option-error.js';
-import { parseThreshold } from './thresholds.js';
-import { formatDurationMs } from './format.js';
-import type { NetworkSettings, ProtocolName, Scenario } from './types.js';
+import { parseThreshold } from './report/thresholds.js';
+import { formatDurationMs } from './report/format.js';
+import type { NetworkSettings, ProtocolName, Scenario } from './report/types.js';
 
 export { BenchOptionError };
 

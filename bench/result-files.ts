@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resultToCsv, timeseriesToCsv } from './csv.js';
-import type { ResultFiles } from './print.js';
-import type { BenchResult } from './types.js';
+import { resultToCsv, timeseriesToCsv } from './report/csv.js';
+import type { ResultFiles } from './cli/print.js';
+import type { BenchResult } from './report/types.js';
 
 export type { ResultFiles };
 

@@ -1,17 +1,17 @@
 import { createLossyLink, probeNetem, type LossyLink } from '../netem/netns.js';
 import { startProxy, type RunningProxy } from '../netem/proxy.js';
 import { nowMicros } from '../wire/clock.js';
-import { ControlClient, TargetError, type FeedSettings } from './control-client.js';
+import { ControlClient, TargetError, type FeedSettings } from './target/control-client.js';
 import { BENCH_DEFAULTS } from './defaults.js';
 import { BenchOptionError } from './option-error.js';
-import { describeEnvironment } from './machine.js';
+import { describeEnvironment } from './measure/machine.js';
 import { needsNetworkProxy, recordedOptions, resolveBenchOptions, type BenchOptions, type ResolvedBenchOptions } from './options.js';
-import { runProtocol } from './protocol-run.js';
+import { runProtocol } from './measure/protocol-run.js';
 import { writeResultFiles, type ResultFiles } from './result-files.js';
 import { makeRunId } from './run-id.js';
-import { spawnServer, type SpawnedServer, type SpawnServerOptions } from './server-process.js';
-import { evaluateThresholds } from './thresholds.js';
-import { RESULT_SCHEMA, type BenchResult, type NetworkSettings, type ProgressEvent, type ProgressListener, type ProtocolFailure, type ProtocolResult, type TimeseriesPoint } from './types.js';
+import { spawnServer, type SpawnedServer, type SpawnServerOptions } from './target/spawn.js';
+import { evaluateThresholds } from './report/thresholds.js';
+import { RESULT_SCHEMA, type BenchResult, type NetworkSettings, type ProgressEvent, type ProgressListener, type ProtocolFailure, type ProtocolResult, type TimeseriesPoint } from './report/types.js';
 
 export interface RunBenchHooks {
   /** Called with every progress event, in order (see {@link ProgressEvent}). Must not throw. */

@@ -1,6 +1,6 @@
-import { createHistogram, encodeHistogram, summarize } from '../../bench/histogram.js';
+import { createHistogram, encodeHistogram, summarize } from '../../bench/report/histogram.js';
 import { recordedOptions, resolveBenchOptions } from '../../bench/options.js';
-import { RESULT_SCHEMA, type BenchResult, type ProtocolName, type ProtocolResult, type ReconnectFigures } from '../../bench/types.js';
+import { RESULT_SCHEMA, type BenchResult, type ProtocolName, type ProtocolResult, type ReconnectFigures } from '../../bench/report/types.js';
 
 /** Reconnect figures of one drop of 10 clients, recovered in about `recoveryUs`. */
 export function reconnectFigures(overrides: Partial<ReconnectFigures> = {}, recoveryUs = 800_000): ReconnectFigures {

@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CSV_COLUMNS, TIMESERIES_CSV_COLUMNS } from '../../bench/csv.js';
+import { CSV_COLUMNS, TIMESERIES_CSV_COLUMNS } from '../../bench/report/csv.js';
 import type { ResultFiles } from '../../bench/result-files.js';
 import { runBench } from '../../bench/run.js';
-import type { BenchResult, ProgressEvent, ProtocolName, ProtocolResult } from '../../bench/types.js';
+import type { BenchResult, ProgressEvent, ProtocolName, ProtocolResult } from '../../bench/report/types.js';
 
 /**
  * One real run: a spawned server, 20 clients per protocol, a 3 s window. Everything else in

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../clients/index.js';
 import type { FeedClient } from '../../clients/types.js';
 import type { ProtocolName } from '../../wire/protocols.js';
-import { ControlClient } from '../../bench/control-client.js';
-import { spawnServer, type SpawnedServer } from '../../bench/server-process.js';
+import { ControlClient } from '../../bench/target/control-client.js';
+import { spawnServer, type SpawnedServer } from '../../bench/target/spawn.js';
 
 /**
  * The harness reports bytes read at the client sockets; the server counts the bytes through

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CSV_COLUMNS } from '../../bench/csv.js';
-import { startLiveServer, type LiveServer } from '../../bench/live-server.js';
+import { CSV_COLUMNS } from '../../bench/report/csv.js';
+import { startLiveServer, type LiveServer } from '../../bench/live/live-server.js';
 import { runBench } from '../../bench/run.js';
-import type { BenchResult } from '../../bench/types.js';
+import type { BenchResult } from '../../bench/report/types.js';
 import type { WirelabServer } from '../../servers/app.js';
 import { builtDashboard, elementShot, launchBrowser, newPage, screenshot, startFeedServer } from './helpers.js';
 

@@ -1,5 +1,5 @@
-import { resultToCsv } from '../../../bench/csv.js';
-import type { BenchResult } from '../../../bench/types.js';
+import { resultToCsv } from '../../../bench/report/csv.js';
+import type { BenchResult } from '../../../bench/report/types.js';
 
 /**
  * Export CSV: the very CSV the CLI writes to results/<run>.csv, built by the harness's own

@@ -1,4 +1,4 @@
-import type { BenchResult, Phase, ProgressEvent, ProtocolResult, TimeseriesPoint } from '../../../bench/types.js';
+import type { BenchResult, Phase, ProgressEvent, ProtocolResult, TimeseriesPoint } from '../../../bench/report/types.js';
 import { Chart, chartBox, dropMarkerPlugin, type DropMarker } from '../charts.js';
 import { clear, h, help } from '../dom.js';
 import { formatAxisMs, formatBytes, formatClock, formatCount, formatMicros, formatNumber, formatPercent, isOneTwoFive } from '../format.js';

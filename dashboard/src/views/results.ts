@@ -1,5 +1,5 @@
-import { METRICS, findMetric, type MetricDefinition, type MetricUnit } from '../../../bench/metrics.js';
-import type { BenchResult, ProtocolResult } from '../../../bench/types.js';
+import { METRICS, findMetric, type MetricDefinition, type MetricUnit } from '../../../bench/report/metrics.js';
+import type { BenchResult, ProtocolResult } from '../../../bench/report/types.js';
 import { Chart, chartBox, dropMarkerPlugin, type DropMarker } from '../charts.js';
 import { clear, h, help } from '../dom.js';
 import { deltaPercent, formatAxisMs, formatBytes, formatCount, formatDate, formatDelta, formatDurationMs, formatMicros, formatMsNumber, formatNumber, formatPercent, isOneTwoFive } from '../format.js';

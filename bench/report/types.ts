@@ -1,0 +1,311 @@
+/**
+ * The shapes the harness produces: the result file (`wirelab.result/1`, documented in
+ * docs/results.md) and the progress events `runBench` emits. Times inside results are integer
+ * microseconds unless a name says otherwise; sizes are bytes.
+ */
+import type { ProtocolName } from '../../wire/protocols.js';
+import { RESULT_SCHEMA } from '../../wire/result-schema.js';
+import type { RecordedOptions } from '../options.js';
+
+export type { ProtocolName };
+export type Scenario = 'broadcast' | 'ping' | 'reconnect';
+export type Phase = 'starting' | 'connecting' | 'warmup' | 'measuring' | 'draining' | 'idle' | 'closing' | 'capacity' | 'done';
+
+export { RESULT_SCHEMA };
+
+/** Percentiles of one HDR histogram, in microseconds. */
+export interface LatencySummary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export interface DeliveryCounts {
+  /** Updates that should have reached a client: published in the window × clients measuring. */
+  expected: number;
+  /** Distinct updates received in the window. */
+  delivered: number;
+  missed: number;
+  duplicated: number;
+  outOfOrder: number;
+  /** `reset` messages received: resume points the server could not honour. */
+  resets: number;
+}
+
+export interface BandwidthFigures {
+  /** Bytes read at the client sockets: HTTP headers, WebSocket and SSE framing included. */
+  bytesDown: number;
+  bytesUp: number;
+  bytesPerEvent: number;
+  /** Bytes of the update messages themselves (their JSON). */
+  payloadBytes: number;
+  /** payloadBytes ÷ bytesDown: the share of the wire that is the message. */
+  efficiency: number;
+  requests: number;
+  requestsPerEvent: number;
+  emptyPolls: number;
+  /** Bytes per client per second while the feed was idle (heartbeats, empty polls). */
+  idleBytesPerClientPerSecond: number | null;
+}
+
+export interface ServerCost {
+  /** CPU of the server process, % of one core, averaged over the measuring window. */
+  cpuPercent: number;
+  cpuMicros: number;
+  rssBytes: number;
+  rssBaselineBytes: number;
+  /** (RSS with every client connected − RSS before) ÷ clients. */
+  memoryPerConnectionBytes: number;
+  eventLoopDelayP99Ms: number;
+  /** What the server counted at its own sockets for this protocol in the window. */
+  bytesSent: number;
+  bytesReceived: number;
+  /** Connection attempts per second seen by the server, peak (reconnect storms). */
+  acceptedPerSecondPeak: number;
+}
+
+export interface GeneratorHealth {
+  cpuPercent: number;
+  cpuMicrosPerMessage: number;
+  rssBytes: number;
+  rssPerThousandClientsBytes: number;
+  eventLoopDelayP99Ms: number;
+  /** True when the generator was the bottleneck: its figures may understate the protocol. */
+  saturated: boolean;
+  reasons: string[];
+}
+
+export interface CapacityFigures {
+  /** autocannon against the polling endpoint: requests per second it sustained. */
+  requestsPerSecond: number;
+  latencyP99Ms: number;
+  durationMs: number;
+  connections: number;
+}
+
+/** What made clients lose their connections: the control endpoint, a server restart, the proxy. */
+export type DropKind = 'drop' | 'restart' | 'net-reset';
+
+/** One drop the harness caused during the window. */
+export interface DropEvent {
+  kind: DropKind;
+  /** Milliseconds since the run started (the time series' `t`). */
+  t: number;
+  /** Milliseconds since the window opened. */
+  atMs: number;
+  /** Connections the server (drop), the proxy (net-reset) or the workers (restart: clients open) reported cut. */
+  connections: number;
+  /** restart: from the kill to the new server's ready line; else the control call's round trip. */
+  tookMs: number;
+}
+
+/**
+ * Scenario `reconnect` (and any run with `--net-reset-every`): what the drops cost. A
+ * *client-drop* is one client affected by one drop. Defined in docs/metrics-harness.md.
+ */
+export interface ReconnectFigures {
+  drops: number;
+  events: DropEvent[];
+  /** Client-drops: clients affected, summed over the drops. */
+  clientDrops: number;
+  /** Client-drops that received a feed message again before the next drop or the end. */
+  recovered: number;
+  notRecovered: number;
+  /** Drop to the first feed message received again (update or reset), per client-drop (µs). */
+  recovery: LatencySummary;
+  /** Updates published while each client was away (from its last update before the drop to its first after), summed. */
+  publishedDuringOutage: number;
+  /** Of those, received after the reconnect, through resume. */
+  recoveredByResume: number;
+  /** Of those, never received and not covered by a reset: silent loss. */
+  missedInOutage: number;
+  /** Of those, skipped because a `reset` replaced the client's state (restart: history gone). */
+  coveredByReset: number;
+  /** Updates received twice in the window (resume overlap). */
+  duplicated: number;
+  /** `reset` messages received in the window. */
+  resets: number;
+  /** Reconnect attempts the clients started in the window. */
+  attempts: number;
+  /** Peak connection attempts per second at the server (`/stats` accepted, sampled every ~200 ms). */
+  attemptsPerSecondPeak: number;
+  /** Server accepts per second in the second before the first drop: polling's normal request rate. */
+  acceptedPerSecondBaseline: number | null;
+  /** Peak reconnect attempts per second started by the clients (100 ms bins). */
+  clientAttemptsPerSecondPeak: number;
+  /** The storm at ~200 ms resolution over the window: server accepts/s and client attempts/s. */
+  storm: StormPoint[];
+}
+
+export interface StormPoint {
+  /** Milliseconds since the run started. */
+  t: number;
+  /** Server accepts per second over the interval ending at `t` (null when /stats did not answer). */
+  acceptedPerSecond: number | null;
+  /** Client reconnect attempts per second over the same interval. */
+  attemptsPerSecond: number;
+}
+
+/** What `--net-*` asked of the network, as run. */
+export interface NetworkSettings {
+  latencyMs: number;
+  jitterMs: number;
+  bandwidthBitsPerSecond: number | null;
+  bandwidthScope: 'connection' | 'shared';
+  resetEveryMs: number | null;
+  lossPercent: number | null;
+}
+
+/** How a protocol fared through the faults (see docs/network-faults.md). */
+export interface NetworkFigures extends NetworkSettings {
+  /** Clients went through the harness's proxy. */
+  proxied: boolean;
+  /** The feed server ran in a network namespace behind a veth link (loss). */
+  namespace: boolean;
+  /** Measured latency minus the injected one-way delay (µs): what the protocol adds on a slow link. */
+  latencyAddedP50: number | null;
+  latencyAddedP99: number | null;
+  /** Bytes per second read per client over the window. */
+  downBytesPerSecondPerClient: number;
+  /** Share of the bandwidth cap used (0–100): per client for `connection` scope, all clients for `shared`. */
+  capUsedPercent: number | null;
+  /** The proxy's counters over the window. */
+  proxy: { resets: number; upstreamFailures: number; bytesClientToServer: number; bytesServerToClient: number; peakQueuedBytes: number; backpressurePauses: number } | null;
+  /** Packets netem sent and dropped on the namespace link over the window, both ways. */
+  loss: { sentPackets: number; droppedPackets: number } | null;
+}
+
+/** One second of a protocol's run. */
+export interface TimeseriesPoint {
+  /** Milliseconds since the run started. */
+  t: number;
+  protocol: ProtocolName;
+  phase: Phase;
+  connected: number;
+  messagesPerSecond: number;
+  bytesPerSecond: number;
+  latencyP50: number | null;
+  latencyP99: number | null;
+  reconnects: number;
+  serverCpuPercent: number | null;
+  serverRssBytes: number | null;
+  serverAcceptedPerSecond: number | null;
+  generatorCpuPercent: number;
+  generatorLoopDelayMs: number;
+  /** Reconnect attempts the clients started in this second (optional in the type for older readers; always written). */
+  reconnectsPerSecond?: number;
+  /** Drops the harness caused in this second (control drop, restart, proxy reset). */
+  drops?: number;
+}
+
+export interface EncodedHistograms {
+  /** HdrHistogram compressed base64 (hdr-histogram-js `encodeIntoCompressedBase64`), µs. */
+  latency: string;
+  connect: string;
+  ping?: string;
+  spreadFirst?: string;
+  spreadLast?: string;
+  recovery?: string;
+}
+
+export interface ProtocolResult {
+  protocol: ProtocolName;
+  scenario: Scenario;
+  clients: { requested: number; connected: number; failed: number };
+  window: { seqStart: number; seqEnd: number; measuredMs: number; eventsPublished: number };
+  connect: LatencySummary;
+  latency: LatencySummary;
+  /** Publish to the first and to the last client, per update. */
+  spread: { first: LatencySummary; last: LatencySummary } | null;
+  /** PING round trip, corrected for coordinated omission (and raw). */
+  ping: { corrected: LatencySummary; raw: LatencySummary } | null;
+  delivery: DeliveryCounts;
+  bandwidth: BandwidthFigures;
+  server: ServerCost | null;
+  generator: GeneratorHealth;
+  capacity: CapacityFigures | null;
+  /** Scenario `reconnect`, or any run with `--net-reset-every`; else null. */
+  reconnect: ReconnectFigures | null;
+  /** Runs with `--net-*` faults; absent or null otherwise. */
+  network?: NetworkFigures | null;
+  histograms: EncodedHistograms;
+  errors: string[];
+}
+
+export interface ThresholdOutcome {
+  expression: string;
+  protocol: ProtocolName | '*';
+  metric: string;
+  actual: number | null;
+  limit: number;
+  passed: boolean;
+}
+
+export interface BenchEnvironment {
+  node: string;
+  platform: string;
+  arch: string;
+  cpuModel: string;
+  cores: number;
+  totalMemoryBytes: number;
+  os: string;
+}
+
+export interface BenchResult {
+  schema: typeof RESULT_SCHEMA;
+  id: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  target: { url: string; spawned: boolean };
+  /** The resolved options (without the control token). */
+  options: RecordedOptions;
+  environment: BenchEnvironment;
+  protocols: ProtocolResult[];
+  /** Protocols that could not be measured, and why. */
+  failures: ProtocolFailure[];
+  timeseries: TimeseriesPoint[];
+  /** The `--net-*` faults of the run, or null when the network was left alone. */
+  network?: (NetworkSettings & { proxied: boolean; namespace: { name: string; serverAddress: string } | null }) | null;
+  thresholds: ThresholdOutcome[];
+  /** Some figure was taken while the generator was saturated. */
+  suspect: boolean;
+  /** Every threshold held and no protocol failed. */
+  passed: boolean;
+}
+
+/** A protocol that could not be measured; the run goes on with the others. */
+export interface ProtocolFailure {
+  protocol: ProtocolName;
+  message: string;
+}
+
+/**
+ * What `runBench` emits, in this order: `start`, then per protocol `phase`s and once-a-second
+ * `tick`s, then `protocol-done` (or `protocol-failed`), and last `done` (or `failed` when the
+ * whole run stopped). The dashboard's live view receives the same objects as JSON.
+ */
+export type ProgressEvent =
+  | { type: 'start'; runId: string; startedAt: string; target: string; spawned: boolean; options: RecordedOptions; protocols: ProtocolName[] }
+  | { type: 'phase'; protocol: ProtocolName; phase: Phase; t: number }
+  /** The harness just cut connections (scenario `reconnect`, `--net-reset-every`). */
+  | { type: 'drop'; protocol: ProtocolName; drop: DropEvent }
+  | {
+      type: 'tick';
+      point: TimeseriesPoint;
+      /** Latency p99 (µs) of everything recorded in the measuring window so far; null before it. */
+      windowP99: number | null;
+      /** Updates recorded in the measuring window so far. */
+      windowMessages: number;
+    }
+  | { type: 'protocol-done'; result: ProtocolResult }
+  | { type: 'protocol-failed'; protocol: ProtocolName; message: string }
+  | { type: 'done'; result: BenchResult }
+  | { type: 'failed'; message: string };
+
+export type ProgressListener = (event: ProgressEvent) => void;

@@ -1,0 +1,398 @@
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { parentPort } from 'node:worker_threads';
+import { createClient } from '../../clients/index.js';
+import type { FeedClient, FeedClientOptions } from '../../clients/types.js';
+import { nowMicros } from '../../wire/clock.js';
+import { PROTOCOLS } from '../../wire/protocols.js';
+import { BinnedRecorder } from './binned-recorder.js';
+import { BENCH_DEFAULTS } from '../defaults.js';
+import { AttemptBins, ClientFollower, DropLog } from './drop-follower.js';
+import { createHistogram, encodeHistogram } from '../report/histogram.js';
+import { SpreadRing } from './spread.js';
+import { WindowProfiler } from './window-profiler.js';
+import { emptyCounters, type ClientPlan, type CoordinatorMessage, type WorkerCounters, type WorkerMessage } from './worker-protocol.js';
+
+/**
+ * A worker thread holding a share of the clients. Per update it does only what the hot path
+ * needs (one histogram record, one bitset write, one spread-ring write); everything else is
+ * aggregated once a second and sent to the coordinator as encoded histograms and counters.
+ */
+
+const port = parentPort;
+if (port === null) throw new Error('bench/workers/worker.ts must run as a worker thread');
+
+const TICK_MS = 1000;
+const MAX_ERROR_SAMPLES = 5;
+/** Node 20's monitorEventLoopDelay counts its own sampling interval in every value; it is taken off. */
+const LOOP_RESOLUTION_MS = 20;
+
+interface Slot {
+  client: FeedClient;
+  /** Delivery bitsets (per feed epoch) and, when drops are followed, the client's drop records. */
+  follower: ClientFollower;
+  connected: boolean;
+  pingTimer: NodeJS.Timeout | undefined;
+}
+
+const slots: Slot[] = [];
+const connectHistogram = createHistogram();
+/** The hot path records here; flushed into intervalLatency at each tick. */
+const latencyBins = new BinnedRecorder();
+/** Since the last tick; added into windowLatency at each tick while measuring. */
+const intervalLatency = createHistogram();
+const windowLatency = createHistogram();
+const pingRaw = createHistogram();
+const pingCorrected = createHistogram();
+const spread = new SpreadRing();
+const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+loopDelay.enable();
+const errorSamples: string[] = [];
+const profiler = new WindowProfiler();
+const attempts = new AttemptBins(BENCH_DEFAULTS.attemptBinMs * 1000);
+let dropLog = new DropLog(false);
+
+let plan: ClientPlan | undefined;
+let measuring = false;
+let seqStart = 0;
+let received = 0;
+let windowMessages = 0;
+let payloadBytes = 0;
+let tickTimer: NodeJS.Timeout | undefined;
+let lastUtilisation = performance.eventLoopUtilization();
+
+function send(message: WorkerMessage): void {
+  port!.postMessage(message);
+}
+
+function loopDelayP99(): number {
+  return Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS);
+}
+
+function noteError(message: string): void {
+  if (errorSamples.length < MAX_ERROR_SAMPLES && !errorSamples.includes(message)) errorSamples.push(message);
+}
+
+function counters(): WorkerCounters {
+  const total = emptyCounters();
+  for (const { client } of slots) {
+    const c = client.counters;
+    total.bytesRead += c.bytesRead;
+    total.bytesWritten += c.bytesWritten;
+    total.requests += c.requests;
+    total.emptyPolls += c.emptyPolls;
+    total.reconnects += c.reconnects;
+    total.resets += c.resets;
+    total.pings += c.pings;
+    total.errors += c.errors;
+  }
+  return total;
+}
+
+function connectedCount(): number {
+  let count = 0;
+  for (const slot of slots) if (slot.connected && slot.client.state === 'open') count += 1;
+  return count;
+}
+
+/** Open clients that have received every update up to `seq` (of `epoch`, when given). */
+function caughtUpCount(seq: number, epoch?: string): number {
+  let count = 0;
+  for (const slot of slots) {
+    if (!slot.connected || slot.client.state !== 'open' || (slot.client.lastSeq ?? 0) < seq) continue;
+    if (epoch !== undefined && slot.client.epoch !== epoch) continue;
+    count += 1;
+  }
+  return count;
+}
+
+/** Clients that should catch up: the open ones; with drops followed, every client that ever connected (one may still be reconnecting). */
+function expectedCount(): number {
+  if (plan?.trackDrops !== true) return connectedCount();
+  let count = 0;
+  for (const slot of slots) if (slot.connected && slot.client.state !== 'closed') count += 1;
+  return count;
+}
+
+function makeSlot(index: number, current: ClientPlan): Slot {
+  const follower = new ClientFollower(dropLog, '');
+  const slot: Slot = { follower, connected: false, pingTimer: undefined, client: undefined as unknown as FeedClient };
+  const follow = current.trackDrops;
+  const options: FeedClientOptions = {
+    url: current.url,
+    protocol: current.protocol,
+    id: `c${index}`,
+    pollIntervalMs: current.pollIntervalMs,
+    longPollTimeoutMs: current.longPollTimeoutMs,
+    reconnect: { enabled: true, ...current.reconnect },
+    handlers: {
+      // The hot path: keep it to integer arithmetic and three array writes.
+      onUpdate(seq, ts, receivedAt, bytes) {
+        const latency = receivedAt > ts ? receivedAt - ts : 0;
+        received += 1;
+        if (!measuring) {
+          if (follow) follower.update(seq, ts, receivedAt, false);
+          latencyBins.record(latency);
+          return;
+        }
+        if (follow) {
+          // After a restart the feed numbers from 0 again: the window's floor is per epoch.
+          const inWindow = seq > follower.current.tracker.floorSeq;
+          follower.update(seq, ts, receivedAt, inWindow);
+          if (!inWindow) return;
+        } else {
+          if (seq <= seqStart) return;
+          follower.current.tracker.record(seq);
+        }
+        latencyBins.record(latency);
+        spread.record(seq, latency);
+        windowMessages += 1;
+        payloadBytes += bytes;
+      },
+      onOpen(connectMicros) {
+        if (!slot.connected) connectHistogram.recordValue(Math.max(0, Math.round(connectMicros)));
+        slot.connected = true;
+      },
+      onError(error) {
+        noteError(error.message);
+      },
+      ...(follow
+        ? {
+            onSnapshot(kind: 'initial' | 'reset', seq: number, epoch: string) {
+              follower.snapshot(kind, seq, epoch, nowMicros(), measuring);
+            },
+            onClose(info: { willReconnect: boolean; delayMs?: number }) {
+              if (!info.willReconnect) return;
+              const now = nowMicros();
+              follower.lost(now);
+              attempts.record(now + (info.delayMs ?? 0) * 1000);
+            },
+          }
+        : {}),
+    },
+  };
+  slot.client = createClient(options);
+  return slot;
+}
+
+/** Opens the plan's clients, at most `connectConcurrency` at a time. */
+async function connectAll(current: ClientPlan): Promise<void> {
+  const errors: string[] = [];
+  let failed = 0;
+  let next = 0;
+  const opener = async (): Promise<void> => {
+    while (next < current.clients) {
+      const index = next++;
+      const slot = makeSlot(current.firstClientIndex + index, current);
+      slots.push(slot);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          slot.client.connect(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no first message within ${current.connectTimeoutMs} ms`)), current.connectTimeoutMs);
+          }),
+        ]);
+      } catch (error) {
+        failed += 1;
+        slot.connected = false;
+        if (errors.length < MAX_ERROR_SAMPLES) errors.push(error instanceof Error ? error.message : String(error));
+        // A client that missed its chance must not join later and skew the counts.
+        await slot.client.close().catch(() => undefined);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(current.connectConcurrency, current.clients) }, opener));
+  send({ type: 'connected', connected: current.clients - failed, failed, connect: encodeHistogram(connectHistogram), errors });
+}
+
+function startTicks(): void {
+  tickTimer = setInterval(() => {
+    const utilisation = performance.eventLoopUtilization(lastUtilisation);
+    lastUtilisation = performance.eventLoopUtilization();
+    latencyBins.flushInto(intervalLatency);
+    // An empty second (idle feed) costs nothing to send or merge.
+    const encoded = intervalLatency.totalCount > 0 ? encodeHistogram(intervalLatency) : '';
+    if (measuring) windowLatency.add(intervalLatency);
+    intervalLatency.reset();
+    send({
+      type: 'tick',
+      connected: connectedCount(),
+      received,
+      windowMessages,
+      counters: counters(),
+      latency: encoded,
+      spread: spread.drain(),
+      loopDelayP99Ms: loopDelayP99(),
+      utilisation: utilisation.utilization,
+      attemptBins: attempts.drain(),
+    });
+    loopDelay.reset();
+  }, TICK_MS);
+}
+
+/**
+ * Scenario `ping`: each client pings on a fixed schedule, staggered over the interval. The
+ * loop is closed (the next PING waits for the answer), so a slow answer hides the PINGs that
+ * should have been sent meanwhile; `recordValueWithExpectedInterval` fills them back in
+ * (coordinated-omission correction).
+ */
+function startPings(current: ClientPlan): void {
+  const intervalMicros = current.pingIntervalMs * 1000;
+  slots.forEach((slot, index) => {
+    if (!slot.connected) return;
+    let due = performance.now() + (index / Math.max(1, slots.length)) * current.pingIntervalMs;
+    const schedule = (): void => {
+      if (!measuring) return;
+      slot.pingTimer = setTimeout(fire, Math.max(0, due - performance.now()));
+    };
+    const fire = (): void => {
+      slot.pingTimer = undefined;
+      due += current.pingIntervalMs;
+      if (!measuring) return;
+      if (slot.client.state !== 'open') return schedule();
+      slot.client.ping().then(
+        (result) => {
+          if (measuring) {
+            pingRaw.recordValue(result.rttMicros);
+            pingCorrected.recordValueWithExpectedInterval(result.rttMicros, intervalMicros);
+          }
+          schedule();
+        },
+        (error: unknown) => {
+          noteError(`ping: ${error instanceof Error ? error.message : String(error)}`);
+          schedule();
+        },
+      );
+    };
+    schedule();
+  });
+}
+
+function stopPings(): void {
+  for (const slot of slots) {
+    if (slot.pingTimer !== undefined) clearTimeout(slot.pingTimer);
+    slot.pingTimer = undefined;
+  }
+}
+
+/** Waits, polling every 20 ms, until every client that should has `seq` (of `epoch`) or the time is up. */
+async function waitForCaughtUp(seq: number, timeoutMs: number, epoch?: string): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (caughtUpCount(seq, epoch) >= expectedCount()) return true;
+    if (performance.now() >= deadline) return false;
+    await delay(20);
+  }
+}
+
+async function measure(start: number, epoch: string, settleTimeoutMs: number): Promise<void> {
+  const settled = await waitForCaughtUp(start, settleTimeoutMs);
+  seqStart = start;
+  for (const { follower } of slots) follower.start(seqStart, epoch);
+  windowLatency.reset();
+  latencyBins.reset();
+  intervalLatency.reset();
+  pingRaw.reset();
+  pingCorrected.reset();
+  windowMessages = 0;
+  payloadBytes = 0;
+  spread.drain();
+  measuring = true;
+  profiler.start();
+  if (plan?.scenario === 'ping') startPings(plan);
+  send({ type: 'measuring', settled });
+}
+
+/** Every open client starts a record for drop `drop`; answers how many were open. */
+function arm(drop: number): void {
+  const now = nowMicros();
+  let open = 0;
+  for (const slot of slots) {
+    if (!slot.connected) continue;
+    const isOpen = slot.client.state === 'open';
+    if (isOpen) open += 1;
+    slot.follower.arm(drop, now, isOpen);
+  }
+  send({ type: 'armed', open });
+}
+
+async function finish(seqEnd: number, epoch: string, epochEnds: Record<string, number>, drainTimeoutMs: number): Promise<void> {
+  await waitForCaughtUp(seqEnd, drainTimeoutMs, epoch);
+  await profiler.stop(`${plan?.protocol ?? 'clients'}-window`);
+  stopPings();
+  latencyBins.flushInto(intervalLatency);
+  windowLatency.add(intervalLatency);
+  intervalLatency.reset();
+  measuring = false;
+  const { delivery, reconnect } = dropLog.settle(
+    slots.filter((slot) => slot.connected).map((slot) => slot.follower),
+    epochEnds,
+  );
+  send({
+    type: 'final',
+    connected: connectedCount(),
+    caughtUp: caughtUpCount(seqEnd, epoch),
+    messages: windowMessages,
+    payloadBytes,
+    expected: delivery.expected,
+    delivered: delivery.delivered,
+    duplicated: delivery.duplicated,
+    outOfOrder: delivery.outOfOrder,
+    counters: counters(),
+    latency: encodeHistogram(windowLatency),
+    pingRaw: encodeHistogram(pingRaw),
+    pingCorrected: encodeHistogram(pingCorrected),
+    spread: spread.drain(),
+    loopDelayP99Ms: loopDelayP99(),
+    reconnect: plan?.trackDrops === true ? reconnect : null,
+    attemptBins: attempts.drain(),
+    errors: [...errorSamples],
+  });
+}
+
+async function closeAll(): Promise<void> {
+  measuring = false;
+  if (tickTimer !== undefined) clearInterval(tickTimer);
+  tickTimer = undefined;
+  stopPings();
+  await Promise.allSettled(slots.map(({ client }) => client.close()));
+  loopDelay.disable();
+  send({ type: 'closed' });
+}
+
+async function handle(message: CoordinatorMessage): Promise<void> {
+  switch (message.type) {
+    case 'connect':
+      plan = message.plan;
+      dropLog = new DropLog(!PROTOCOLS[message.plan.protocol].holdsConnection);
+      startTicks();
+      await connectAll(message.plan);
+      return;
+    case 'measure':
+      await measure(message.seqStart, message.epoch, message.settleTimeoutMs);
+      return;
+    case 'arm':
+      arm(message.drop);
+      return;
+    case 'dropped':
+      dropLog.dropped(message.drop, message.startedAt, message.doneAt);
+      return;
+    case 'finish':
+      await finish(message.seqEnd, message.epoch, message.epochEnds, message.drainTimeoutMs);
+      return;
+    case 'sample':
+      send({ type: 'sample', counters: counters(), connected: connectedCount() });
+      return;
+    case 'close':
+      await closeAll();
+      return;
+  }
+}
+
+port.on('message', (message: CoordinatorMessage) => {
+  handle(message).catch((error: unknown) => send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
+});
+send({ type: 'ready' });
