@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoProbe } from '../../dashboard/src/demo-connection.js';
+import type { DemoProbe } from '../../dashboard/src/demo/connection.js';
 import type { WirelabServer } from '../../servers/app.js';
 import { builtDashboard, launchBrowser, newPage, screenshot, startFeedServer } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
-import { reconnectDelay } from '../../dashboard/src/demo-connection.js';
+import { reconnectDelay } from '../../dashboard/src/demo/connection.js';
 import { backoffDelay, TIMINGS } from '../../wire/timings.js';
 import { deltaPercent, formatAxisMs, formatBytes, formatDelta, formatMicros, isOneTwoFive } from '../../dashboard/src/format.js';
 import { percentileCurve, percentileLabel } from '../../dashboard/src/results/percentiles.js';

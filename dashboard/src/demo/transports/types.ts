@@ -1,5 +1,5 @@
-import type { WireError } from '../http.js';
-import type { ProtocolName } from '../protocols.js';
+import type { WireError } from '../../http.js';
+import type { ProtocolName } from '../../protocols.js';
 
 /** One live event of the demo feed (docs/protocol.md, demo mode). */
 export interface DemoEvent {

@@ -1,4 +1,4 @@
-import type { ProtocolName } from '../protocols.js';
+import type { ProtocolName } from '../../protocols.js';
 import { LongPollTransport } from './long-poll.js';
 import { ShortPollTransport } from './short-poll.js';
 import { SseTransport } from './sse.js';

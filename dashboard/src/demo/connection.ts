@@ -1,7 +1,7 @@
-import { PROTOCOLS } from '../../wire/protocols.js';
-import { backoffDelay, TIMINGS } from '../../wire/timings.js';
-import { httpUrl, wireError, type WireError } from './http.js';
-import { protocolLabel, type ProtocolName } from './protocols.js';
+import { PROTOCOLS } from '../../../wire/protocols.js';
+import { backoffDelay, TIMINGS } from '../../../wire/timings.js';
+import { httpUrl, wireError, type WireError } from '../http.js';
+import { protocolLabel, type ProtocolName } from '../protocols.js';
 import { BROWSER_TRANSPORTS } from './transports/registry.js';
 import type { BrowserTransport, Cursor, DemoEvent, DropInfo, ServerMessage, TransportSink } from './transports/types.js';
 import { nowMicros } from './transports/types.js';

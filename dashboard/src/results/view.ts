@@ -5,10 +5,10 @@ import { clear, h, help } from '../dom.js';
 import { deltaPercent, formatAxisMs, formatBytes, formatCount, formatDate, formatDelta, formatDurationMs, formatMicros, formatMsNumber, formatNumber, formatPercent, isOneTwoFive } from '../format.js';
 import { fetchJson, HttpError, type ServerInfo } from '../http.js';
 import { protocolColour, protocolLabel, withAlpha } from '../protocols.js';
-import { downloadCsv } from '../results/export.js';
-import { percentileCurve, percentileLabel } from '../results/percentiles.js';
+import { downloadCsv } from './export.js';
+import { percentileCurve, percentileLabel } from './percentiles.js';
 import type { RunListing } from '../../../wire/result-schema.js';
-import type { View } from './view.js';
+import type { View } from '../view.js';
 
 
 /** Metrics where a larger value is the better one; the rest are costs (smaller is better). */

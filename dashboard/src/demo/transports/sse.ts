@@ -1,6 +1,6 @@
-import { PROTOCOLS } from '../../../wire/protocols.js';
-import { TIMINGS } from '../../../wire/timings.js';
-import { httpUrl } from '../http.js';
+import { PROTOCOLS } from '../../../../wire/protocols.js';
+import { TIMINGS } from '../../../../wire/timings.js';
+import { httpUrl } from '../../http.js';
 import { postPing } from './http-ping.js';
 import type { BrowserTransport, Cursor, TransportSink } from './types.js';
 import { parseMessage, utf8Length } from './types.js';

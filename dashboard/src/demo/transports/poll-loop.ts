@@ -1,4 +1,4 @@
-import { httpUrl, wireError, type Query } from '../http.js';
+import { httpUrl, wireError, type Query } from '../../http.js';
 import type { Cursor, ServerMessage, TransportSink } from './types.js';
 import { utf8Length } from './types.js';
 

@@ -1,13 +1,13 @@
-import { DemoConnection, type ConnectionStatus, type DemoStats, type LogEntry } from '../demo-connection.js';
+import { DemoConnection, type ConnectionStatus, type DemoStats, type LogEntry } from './connection.js';
 import { clear, h, help } from '../dom.js';
 import { formatClock, formatCount } from '../format.js';
 import type { ServerInfo } from '../http.js';
 import { PROTOCOL_NAMES, PROTOCOL_INFO, isProtocolName, protocolLabel, type ProtocolName } from '../protocols.js';
 import { PROTOCOLS } from '../../../wire/protocols.js';
 import { TIMINGS } from '../../../wire/timings.js';
-import { SHORT_POLL_INTERVALS_MS } from '../transports/short-poll.js';
-import type { DemoEvent } from '../transports/types.js';
-import type { View } from './view.js';
+import { SHORT_POLL_INTERVALS_MS } from './transports/short-poll.js';
+import type { DemoEvent } from './transports/types.js';
+import type { View } from '../view.js';
 
 const LOG_LIMIT = 200;
 

@@ -1,4 +1,4 @@
-import type { ServerInfo } from '../http.js';
+import type { ServerInfo } from './http.js';
 
 /** One of the three pages; the router shows one at a time. */
 export interface View {

@@ -1,5 +1,5 @@
-import { PROTOCOLS } from '../../../wire/protocols.js';
-import { TIMINGS } from '../../../wire/timings.js';
+import { PROTOCOLS } from '../../../../wire/protocols.js';
+import { TIMINGS } from '../../../../wire/timings.js';
 import { postPing } from './http-ping.js';
 import { PollLoop } from './poll-loop.js';
 import type { BrowserTransport, Cursor, TransportSink } from './types.js';

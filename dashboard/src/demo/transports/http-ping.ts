@@ -1,4 +1,4 @@
-import { httpUrl, wireError } from '../http.js';
+import { httpUrl, wireError } from '../../http.js';
 import { parseMessage, utf8Length, type TransportSink } from './types.js';
 
 /**

@@ -4,7 +4,7 @@ import { clear, h, help } from '../dom.js';
 import { formatAxisMs, formatBytes, formatClock, formatCount, formatMicros, formatNumber, formatPercent, isOneTwoFive } from '../format.js';
 import { httpUrl, type ServerInfo } from '../http.js';
 import { protocolColour, protocolLabel, type ProtocolName } from '../protocols.js';
-import type { View } from './view.js';
+import type { View } from '../view.js';
 
 const PHASE_HELP: Record<string, string> = {
   starting: 'starting the feed server',

@@ -1,5 +1,5 @@
-import { PROTOCOLS } from '../../../wire/protocols.js';
-import { wsUrl } from '../http.js';
+import { PROTOCOLS } from '../../../../wire/protocols.js';
+import { wsUrl } from '../../http.js';
 import type { BrowserTransport, Cursor, TransportSink } from './types.js';
 import { parseMessage, utf8Length } from './types.js';
 
