@@ -1,17 +1,18 @@
 import { availableParallelism } from 'node:os';
-import { PROTOCOL_NAMES, PROTOCOLS } from '../wire/protocols.js';
+import { PROTOCOL_NAMES } from '../wire/protocols.js';
 import { TIMINGS } from '../wire/timings.js';
-import type { Scenario } from './report/types.js';
+import type { ScenarioName } from './report/types.js';
 
 /**
  * Every default of the harness, in one place. The CLI's help text and docs/cli.md read from
- * here; `resolveBenchOptions` spreads it under what the user gave.
+ * here; `resolveBenchOptions` spreads it under what the user gave, and a scenario's own
+ * defaults (its module in bench/scenarios/) over it.
  */
 export const BENCH_DEFAULTS = Object.freeze({
   /** Clients per protocol. */
   clients: 100,
   protocols: PROTOCOL_NAMES,
-  scenario: 'broadcast' as Scenario,
+  scenario: 'broadcast' as ScenarioName,
   /** Measuring window per protocol. */
   durationMs: 10_000,
   /** Feed running, clients connected, nothing recorded yet. */
@@ -37,21 +38,6 @@ export const BENCH_DEFAULTS = Object.freeze({
   drainTimeoutMs: 5_000,
   outDir: 'results',
   reconnect: TIMINGS.backoff,
-  /**
-   * Scenario `reconnect`: what changes when the user does not say. A longer window leaves time
-   * to recover from two drops (the backoff's first retries are 1 s, 2 s, 4 s); idle cost and
-   * polling capacity say nothing about reconnects and are skipped. Four protocols × 1,000
-   * clients take about two minutes.
-   */
-  reconnectScenario: Object.freeze({
-    durationMs: 20_000,
-    idleMs: 0,
-    capacityDurationMs: 0,
-    /** Drops at these shares of the window: 5 s and 12 s of the default 20 s. */
-    dropAtShares: Object.freeze([0.25, 0.6]) as readonly number[],
-  }),
-  /** Shortest `--drop-every`: a storm needs time to settle before the next one. */
-  minDropEveryMs: 500,
   /** The server's /stats is read this often during a window with drops, for the reconnect storm. */
   stormSampleMs: 200,
   /** Client reconnect attempts are counted in bins this wide (the client-side storm's resolution). */
@@ -69,23 +55,4 @@ export const BENCH_DEFAULTS = Object.freeze({
 /** Worker threads holding clients: leave one core to the server on small machines. */
 export function defaultWorkers(): number {
   return Math.max(1, Math.min(8, availableParallelism() - 1));
-}
-
-/**
- * The seeds' promises as thresholds. A protocol polled on an interval (short polling) has its
- * delivery latency bounded by that interval by design, so its latency promise is one interval
- * plus the 100 ms others get.
- * Scenario `reconnect` judges recovery instead of latency (its latency includes the
- * updates delivered late, by resume, on purpose): back within 2 s, every client back, and
- * nothing lost silently.
- */
-export function defaultThresholds(pollIntervalMs: number, scenario: Scenario = 'broadcast'): string[] {
-  if (scenario === 'reconnect') {
-    return ['*.connect.p99<500ms', '*.reconnect.recovery.p99<2s', '*.reconnect.notRecovered=0', '*.delivery.missed=0', '*.server.memoryPerConnection<1mb'];
-  }
-  return [
-    '*.connect.p99<500ms',
-    ...PROTOCOL_NAMES.map((name) => `${name}.latency.p99<${PROTOCOLS[name].onInterval ? pollIntervalMs + 100 : 100}ms`),
-    '*.server.memoryPerConnection<1mb',
-  ];
 }

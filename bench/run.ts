@@ -1,17 +1,18 @@
 import { createLossyLink, probeNetem, type LossyLink } from '../netem/netns.js';
+import { needsProxy } from '../netem/options.js';
 import { startProxy, type RunningProxy } from '../netem/proxy.js';
 import { nowMicros } from '../wire/clock.js';
 import { ControlClient, TargetError, type FeedSettings } from './target/control-client.js';
 import { BENCH_DEFAULTS } from './defaults.js';
-import { BenchOptionError } from './option-error.js';
+import { OptionError } from '../wire/errors.js';
 import { describeEnvironment } from './measure/machine.js';
-import { needsNetworkProxy, recordedOptions, resolveBenchOptions, type BenchOptions, type ResolvedBenchOptions } from './options.js';
+import { recordedOptions, resolveBenchOptions, type BenchOptions, type ResolvedBenchOptions } from './options.js';
 import { runProtocol } from './measure/protocol-run.js';
-import { writeResultFiles, type ResultFiles } from './result-files.js';
-import { makeRunId } from './run-id.js';
+import { makeRunId, writeResultFiles, type ResultFiles } from './result-files.js';
 import { spawnServer, type SpawnedServer, type SpawnServerOptions } from './target/spawn.js';
 import { evaluateThresholds } from './report/thresholds.js';
-import { RESULT_SCHEMA, type BenchResult, type NetworkSettings, type ProgressEvent, type ProgressListener, type ProtocolFailure, type ProtocolResult, type TimeseriesPoint } from './report/types.js';
+import { RESULT_SCHEMA, type BenchResult, type ProgressEvent, type ProgressListener, type ProtocolFailure, type ProtocolResult, type TimeseriesPoint } from './report/types.js';
+import type { NetworkSettings } from '../netem/options.js';
 
 export interface RunBenchHooks {
   /** Called with every progress event, in order (see {@link ProgressEvent}). Must not throw. */
@@ -43,7 +44,7 @@ interface Target {
 /**
  * Runs the benchmark: starts (or reaches) the feed server, measures each protocol in turn
  * with the same feed, evaluates the thresholds, writes the result files, and resolves with
- * the result. Rejects with a BenchOptionError for bad options (before anything starts), a
+ * the result. Rejects with a OptionError for bad options (before anything starts), a
  * TargetError when the server cannot be started or reached, or the signal's reason when
  * aborted. A protocol that fails on its own is recorded in `failures` and the run goes on.
  */
@@ -145,9 +146,9 @@ async function checkNetworkCapabilities(network: Readonly<NetworkSettings> | nul
   // A 0% link needs no netem, only a namespace: it is the control run for a lossy one.
   if (network.lossPercent === 0 && probe.failedCheck === 'netem') return;
   if (probe.failedCheck === 'netem') {
-    throw new BenchOptionError('--net-loss', `${value} needs the kernel's netem qdisc (sch_netem), which this machine lacks: ${probe.reason}`);
+    throw new OptionError('--net-loss', `${value} needs the kernel's netem qdisc (sch_netem), which this machine lacks: ${probe.reason}`);
   }
-  throw new BenchOptionError('--net-loss', `${value} needs root, iproute2 (ip, tc) and network namespaces to put the server behind a lossy link; this machine cannot: ${probe.reason}`);
+  throw new OptionError('--net-loss', `${value} needs root, iproute2 (ip, tc) and network namespaces to put the server behind a lossy link; this machine cannot: ${probe.reason}`);
 }
 
 async function openTarget(options: ResolvedBenchOptions): Promise<Target> {
@@ -191,7 +192,7 @@ async function openTarget(options: ResolvedBenchOptions): Promise<Target> {
     };
   }
   const network = options.network;
-  if (network !== null && needsNetworkProxy(network)) {
+  if (network !== null && needsProxy(network)) {
     const server = new URL(target.url);
     try {
       // Resets are the harness's to time (from the window start), so the proxy gets no period of its own.

@@ -8,6 +8,7 @@
  * sch_netem: `probeNetem()` says whether this machine has them, and why not.
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { WirelabError } from '../wire/errors.js';
 import { parseQdiscCounters, type QdiscCounters } from './qdisc-stats.js';
 import { CommandError, runCommand, type CommandOutput } from './run-command.js';
 
@@ -38,16 +39,17 @@ export interface LossyLink {
   remove(): Promise<void>;
 }
 
-export class NetnsError extends Error {
-  override name = 'NetnsError';
-
+/** The lossy link could not be set up (WL_NETNS). */
+export class NetnsError extends WirelabError {
   constructor(
     message: string,
     /** The namespace it had made (and removed again), when it got that far. */
     readonly nsName?: string,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super('WL_NETNS', message);
+    this.name = 'NetnsError';
+    if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
 

@@ -1,27 +1,32 @@
 /**
- * Every error wirelab reports, over HTTP, over a WebSocket or from the CLI, has a code from
- * this table. Codes are never reused once retired; `docs/errors.md` lists each one and a test
- * checks that the two agree.
+ * Every error wirelab reports, over HTTP, over a WebSocket, from the clients or from the CLI,
+ * has a code from this table. Codes are never reused once retired; `docs/errors.md` lists each
+ * one and a test checks that the two agree. `status` is the HTTP status the error is answered
+ * with when it travels over HTTP. Browser-safe.
  */
 export const ERRORS = {
-  WL_BAD_CURSOR: { status: 400, message: 'bad resume cursor: %s' },
-  WL_CURSOR_AHEAD: { status: 400, message: 'resume point %s is beyond the feed head %s' },
-  WL_BAD_QUERY: { status: 400, message: 'bad query parameter: %s' },
-  WL_BAD_OPTION: { status: 400, message: 'bad option: %s' },
-  WL_BAD_BODY: { status: 400, message: 'bad request body: %s' },
-  WL_BAD_MESSAGE: { status: 400, message: 'bad message: %s' },
-  WL_UNKNOWN_TYPE: { status: 400, message: 'unknown message type %s' },
-  WL_RATE_LIMITED: { status: 429, message: 'too many messages: more than %s per second' },
-  WL_TOO_LARGE: { status: 413, message: 'message of %s bytes is over the limit of %s bytes' },
-  WL_UNAUTHORIZED: { status: 401, message: 'missing or wrong access token' },
-  WL_FORBIDDEN_ORIGIN: { status: 403, message: 'origin %s is not allowed' },
-  WL_CONTROL_DISABLED: { status: 404, message: 'control is disabled: start the server with a control token' },
-  WL_CONTROL_UNAUTHORIZED: { status: 401, message: 'missing or wrong control token' },
-  WL_NOT_FOUND: { status: 404, message: 'no route %s %s' },
-  WL_SHUTTING_DOWN: { status: 503, message: 'the server is shutting down' },
-  WL_SLOW_CONSUMER: { status: 503, message: 'client too slow: more than %s bytes unread' },
-  WL_INTERNAL: { status: 500, message: 'internal error: %s' },
-} as const satisfies Record<string, { status: number; message: string }>;
+  WL_BAD_CURSOR: { code: 'WL_BAD_CURSOR', status: 400, message: 'bad resume cursor: %s' },
+  WL_CURSOR_AHEAD: { code: 'WL_CURSOR_AHEAD', status: 400, message: 'resume point %s is beyond the feed head %s' },
+  WL_BAD_QUERY: { code: 'WL_BAD_QUERY', status: 400, message: 'bad query parameter: %s' },
+  WL_BAD_OPTION: { code: 'WL_BAD_OPTION', status: 400, message: 'bad option: %s' },
+  WL_BAD_BODY: { code: 'WL_BAD_BODY', status: 400, message: 'bad request body: %s' },
+  WL_BAD_MESSAGE: { code: 'WL_BAD_MESSAGE', status: 400, message: 'bad message: %s' },
+  WL_UNKNOWN_TYPE: { code: 'WL_UNKNOWN_TYPE', status: 400, message: 'unknown message type %s' },
+  WL_RATE_LIMITED: { code: 'WL_RATE_LIMITED', status: 429, message: 'too many messages: more than %s per second' },
+  WL_TOO_LARGE: { code: 'WL_TOO_LARGE', status: 413, message: 'message of %s bytes is over the limit of %s bytes' },
+  WL_UNAUTHORIZED: { code: 'WL_UNAUTHORIZED', status: 401, message: 'missing or wrong access token' },
+  WL_FORBIDDEN_ORIGIN: { code: 'WL_FORBIDDEN_ORIGIN', status: 403, message: 'origin %s is not allowed' },
+  WL_CONTROL_DISABLED: { code: 'WL_CONTROL_DISABLED', status: 404, message: 'control is disabled: start the server with a control token' },
+  WL_CONTROL_UNAUTHORIZED: { code: 'WL_CONTROL_UNAUTHORIZED', status: 401, message: 'missing or wrong control token' },
+  WL_NOT_FOUND: { code: 'WL_NOT_FOUND', status: 404, message: 'no route %s %s' },
+  WL_SHUTTING_DOWN: { code: 'WL_SHUTTING_DOWN', status: 503, message: 'the server is shutting down' },
+  WL_SLOW_CONSUMER: { code: 'WL_SLOW_CONSUMER', status: 503, message: 'client too slow: more than %s bytes unread' },
+  WL_INTERNAL: { code: 'WL_INTERNAL', status: 500, message: 'internal error: %s' },
+  WL_TARGET: { code: 'WL_TARGET', status: 502, message: '%s' },
+  WL_BAD_ANSWER: { code: 'WL_BAD_ANSWER', status: 502, message: '%s' },
+  WL_COMMAND_FAILED: { code: 'WL_COMMAND_FAILED', status: 500, message: '%s' },
+  WL_NETNS: { code: 'WL_NETNS', status: 500, message: '%s' },
+} as const satisfies Record<string, { code: string; status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
 
@@ -45,6 +50,23 @@ export class WirelabError extends Error {
 function format(template: string, args: Array<string | number>): string {
   let index = 0;
   return template.replace(/%s/g, () => String(args[index++] ?? ''));
+}
+
+/**
+ * A bad option or flag value (the CLI's, the server's start-up options, the `--net-*` flags):
+ * names the option and, when it came as text, the text. The CLI prints it and exits 2.
+ */
+export class OptionError extends WirelabError {
+  constructor(
+    /** The flag or option, as the user wrote it: `--clients`. */
+    readonly option: string,
+    detail: string,
+    /** The text given, when the option came from the command line. */
+    readonly value?: string,
+  ) {
+    super('WL_BAD_OPTION', `${option} ${detail}`);
+    this.name = 'OptionError';
+  }
 }
 
 /** The body every HTTP error has: `{"error":{"code","message"}}`. */

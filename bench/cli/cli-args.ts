@@ -1,13 +1,14 @@
 import { Command } from 'commander';
 import { PROTOCOL_NAMES, protocolByWord } from '../../wire/protocols.js';
-import { BENCH_DEFAULTS, defaultThresholds } from '../defaults.js';
+import { BENCH_DEFAULTS } from '../defaults.js';
 import { formatDurationMs } from '../report/format.js';
-import { BenchOptionError } from '../option-error.js';
+import { OptionError } from '../../wire/errors.js';
 import type { BenchOptions } from '../options.js';
-import { SCENARIOS, RESERVED_SCENARIOS } from '../options.js';
-import type { ProtocolName, Scenario } from '../report/types.js';
-import { parseCount, parseDuration, parseSize, UnitError } from './units.js';
-import { NetOptionError, parseNetFlags, type NetFlags } from '../../netem/options.js';
+import { SCENARIO_NAMES, SCENARIOS } from '../scenarios/registry.js';
+import type { ScenarioName } from '../report/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
+import { parseCount, parseDuration, parseSize } from './units.js';
+import { parseNetFlags, type NetFlags } from '../../netem/options.js';
 
 /** What the command line asks for: the library's options plus how the CLI shows them. */
 export interface CliRequest {
@@ -26,7 +27,6 @@ const D = BENCH_DEFAULTS;
 
 /** The commander program; `exitOverride` makes its errors throw instead of exiting. */
 export function createProgram(): Command {
-  const runnable = SCENARIOS.filter((name) => !RESERVED_SCENARIOS.includes(name));
   return new Command('wirelab-bench')
     .description('Drive WebSocket, SSE, long polling and short polling with the same feed and compare them.')
     .option('-c, --clients <n>', `clients per protocol, e.g. 1000 or 1k (default ${D.clients})`)
@@ -35,7 +35,7 @@ export function createProgram(): Command {
     .option('--warmup <time>', `feed running before the window; bare number = seconds (default ${formatDurationMs(D.warmupMs)})`)
     .option('-r, --rate <n>', `feed updates per second (default ${D.rate})`)
     .option('--payload <bytes>', `size of each update message, e.g. 256 or 4kb (default ${D.payload})`)
-    .option('-s, --scenario <name>', `${runnable.join(' or ')} (default ${D.scenario})`)
+    .option('-s, --scenario <name>', `${SCENARIO_NAMES.join(' or ')} (default ${D.scenario})`)
     .option('--poll-interval <time>', `short-polling interval; bare number = ms (default ${D.pollIntervalMs}ms)`)
     .option('--long-poll-timeout <time>', `long-poll hold time; bare number = ms (default ${formatDurationMs(D.longPollTimeoutMs)})`)
     .option('--ping-interval <time>', `scenario ping: each client's PING interval; bare number = ms (default ${D.pingIntervalMs}ms)`)
@@ -62,7 +62,7 @@ export function createProgram(): Command {
     .option('-w, --workers <n>', 'worker threads holding the clients (default: cores - 1, at least 1)')
     .option('-o, --out <dir>', `folder for the result files (default ${D.outDir}/)`)
     .option('--no-files', 'do not write result files')
-    .option('--threshold <expr>', `pass/fail rule, repeatable, e.g. ws.latency.p99<50ms; "none" for no thresholds (default: ${defaultThresholds(D.pollIntervalMs).join(' ')}; scenario reconnect: ${defaultThresholds(D.pollIntervalMs, 'reconnect').join(' ')})`, collect)
+    .option('--threshold <expr>', `pass/fail rule, repeatable, e.g. ws.latency.p99<50ms; "none" for no thresholds (default: ${defaultThresholdsHelp()})`, collect)
     .option('--json', 'print the result JSON on stdout (logs go to stderr)')
     .option('--no-progress', 'no per-second progress line')
     .option('--no-live', 'do not start the live dashboard')
@@ -70,11 +70,18 @@ export function createProgram(): Command {
     .exitOverride();
 }
 
+/** The default scenario's thresholds, then those of every scenario that has others of its own. */
+function defaultThresholdsHelp(): string {
+  const usual = SCENARIOS[D.scenario].thresholds(D.pollIntervalMs).join(' ');
+  const own = SCENARIO_NAMES.map((name) => [name, SCENARIOS[name].thresholds(D.pollIntervalMs).join(' ')] as const).filter(([, list]) => list !== usual);
+  return [usual, ...own.map(([name, list]) => `scenario ${name}: ${list}`)].join('; ');
+}
+
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-/** Parses the command line (without `node` and the script); throws BenchOptionError or a CommanderError. */
+/** Parses the command line (without `node` and the script); throws OptionError or a CommanderError. */
 export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}, program: Command = createProgram()): CliRequest {
   program.parse([...argv], { from: 'user' });
   return toRequest(program.opts<Flags>(), env);
@@ -87,25 +94,20 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
     const value = flags[name];
     return typeof value === 'string' ? value : undefined;
   };
-  const convert = <T>(name: string, flag: string, parse: (value: string) => T): T | undefined => {
+  // Every parser throws an OptionError naming the flag and the text it refuses.
+  const convert = <T>(name: string, flag: string, parse: (flag: string, value: string) => T): T | undefined => {
     const value = text(name);
-    if (value === undefined) return undefined;
-    try {
-      return parse(value);
-    } catch (error) {
-      if (error instanceof UnitError) throw new BenchOptionError(flag, error.message);
-      throw error;
-    }
+    return value === undefined ? undefined : parse(flag, value);
   };
-  const seconds = (value: string): number => parseDuration(value, 's');
-  const millis = (value: string): number => parseDuration(value, 'ms');
+  const seconds = (flag: string, value: string): number => parseDuration(flag, value, 's');
+  const millis = (flag: string, value: string): number => parseDuration(flag, value, 'ms');
   assign(options, 'clients', convert('clients', '--clients', parseCount));
   assign(options, 'protocols', convert('protocols', '--protocols', parseProtocols));
   assign(options, 'durationMs', convert('duration', '--duration', seconds));
   assign(options, 'warmupMs', convert('warmup', '--warmup', seconds));
   assign(options, 'rate', convert('rate', '--rate', parseCount));
   assign(options, 'payload', convert('payload', '--payload', parseSize));
-  assign(options, 'scenario', text('scenario') as Scenario | undefined);
+  assign(options, 'scenario', text('scenario') as ScenarioName | undefined);
   assign(options, 'pollIntervalMs', convert('pollInterval', '--poll-interval', millis));
   assign(options, 'longPollTimeoutMs', convert('longPollTimeout', '--long-poll-timeout', millis));
   assign(options, 'pingIntervalMs', convert('pingInterval', '--ping-interval', millis));
@@ -126,7 +128,7 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
     jitter: convert('jitter', '--jitter', parseFraction),
   };
   if (Object.values(reconnect).some((value) => value !== undefined)) options.reconnect = reconnect;
-  const dropAt = convert('dropAt', '--drop-at', (value) => value.split(',').map((part) => parseDuration(part.trim(), 's')));
+  const dropAt = convert('dropAt', '--drop-at', (flag, value) => value.split(',').map((part) => parseDuration(flag, part.trim(), 's')));
   assign(options, 'dropAtMs', dropAt);
   assign(options, 'dropEveryMs', convert('dropEvery', '--drop-every', seconds));
   if (flags.restart === true) options.restart = true;
@@ -138,7 +140,7 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
     netResetEvery: text('netResetEvery'),
     netLoss: text('netLoss'),
   };
-  if (Object.values(net).some((value) => value !== undefined)) options.network = networkOptions(net);
+  if (Object.values(net).some((value) => value !== undefined)) options.network = parseNetFlags(net);
   const thresholds = flags.threshold;
   if (Array.isArray(thresholds) && thresholds.length > 0) {
     options.thresholds = thresholds.length === 1 && thresholds[0] === 'none' ? [] : thresholds;
@@ -148,33 +150,11 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
   return { options, json, progress: flags.progress !== false && !json, live: flags.live !== false && !json };
 }
 
-/** The `--net-*` texts parsed by netem/options.ts; a bad one becomes a BenchOptionError naming the flag and the value. */
-function networkOptions(flags: NetFlags): NonNullable<BenchOptions['network']> {
-  try {
-    const faults = parseNetFlags(flags);
-    return {
-      latencyMs: faults.latencyMs,
-      jitterMs: faults.jitterMs,
-      bandwidthBitsPerSecond: faults.bandwidthBitsPerSecond ?? null,
-      bandwidthScope: faults.bandwidthScope,
-      resetEveryMs: faults.resetEveryMs ?? null,
-      lossPercent: faults.lossPercent ?? null,
-    };
-  } catch (error) {
-    if (error instanceof NetOptionError) {
-      // NetOptionError's message is "bad option: FLAG DETAIL"; BenchOptionError adds both again.
-      const detail = error.message.replace(/^bad option: /, '');
-      throw new BenchOptionError(error.flag, detail.startsWith(`${error.flag} `) ? detail.slice(error.flag.length + 1) : detail);
-    }
-    throw error;
-  }
-}
-
 function assign<K extends keyof BenchOptions>(options: BenchOptions, key: K, value: BenchOptions[K] | undefined): void {
   if (value !== undefined) options[key] = value;
 }
 
-function parseProtocols(text: string): ProtocolName[] {
+function parseProtocols(_flag: string, text: string): ProtocolName[] {
   const list = text
     .split(',')
     .map((name) => name.trim())
@@ -183,7 +163,7 @@ function parseProtocols(text: string): ProtocolName[] {
   return list.map((name) => protocolByWord(name) ?? (name.toLowerCase() as ProtocolName));
 }
 
-function parseFraction(text: string): number {
-  if (!/^\s*\d+(\.\d+)?\s*$/.test(text)) throw new UnitError(`must be a number from 0 to 1, got "${text}"`);
+function parseFraction(flag: string, text: string): number {
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(text)) throw new OptionError(flag, `must be a number from 0 to 1, got "${text}"`, text);
   return Number(text);
 }

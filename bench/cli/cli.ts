@@ -7,7 +7,7 @@ import { CommanderError } from 'commander';
 import { parseCliArgs, type CliRequest } from './cli-args.js';
 import { TargetError } from '../target/control-client.js';
 import { startLiveDashboard, type LiveDashboard } from '../live/start.js';
-import { BenchOptionError } from '../option-error.js';
+import { OptionError } from '../../wire/errors.js';
 import { resolveBenchOptions, type ResolvedBenchOptions } from '../options.js';
 import { colorEnabled, createPalette } from './palette.js';
 import { formatHeader, formatTable, formatTotal } from './print.js';
@@ -29,7 +29,7 @@ async function main(argv: readonly string[]): Promise<number> {
       // Commander has printed the message (naming the flag) or the help already.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (error instanceof BenchOptionError) {
+    if (error instanceof OptionError) {
       process.stderr.write(`wirelab-bench: ${error.message}\n(run with --help for every option)\n`);
       return EXIT.usage;
     }
@@ -90,14 +90,14 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write('wirelab-bench: interrupted; no result written\n');
       return EXIT.interrupted;
     }
-    if (error instanceof BenchOptionError) {
+    if (error instanceof OptionError) {
       // Found only once the run starts (e.g. --net-loss on a machine without netem): still bad usage.
       process.stderr.write(`wirelab-bench: ${error.message}\n`);
       return EXIT.usage;
     }
     const reason = error instanceof TargetError ? error.message : error instanceof Error ? (process.env.WIRELAB_DEBUG ? (error.stack ?? error.message) : error.message) : String(error);
     process.stderr.write(`wirelab-bench: ${palette.red('error')}: ${reason}\n`);
-    return error instanceof BenchOptionError ? EXIT.usage : EXIT.runtime;
+    return EXIT.runtime;
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);

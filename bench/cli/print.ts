@@ -5,7 +5,9 @@
 import { PROTOCOLS } from '../../wire/protocols.js';
 import { formatCount, formatDurationMs, formatMetric, formatMillis } from '../report/format.js';
 import { METRICS, metricByKey, type MetricDefinition } from '../report/metrics.js';
-import type { RecordedOptions } from '../options.js';
+import type { ResultFiles } from '../result-files.js';
+import type { RecordedOptions } from '../report/types.js';
+import { scenarioNamed } from '../scenarios/registry.js';
 import { createPalette, visibleLength, type Palette } from './palette.js';
 import type { BenchResult, ProtocolResult } from '../report/types.js';
 
@@ -27,12 +29,6 @@ const SECTIONS: Record<string, string> = {
 /** Counts that are bad news whenever they are not zero. */
 const RED_WHEN_POSITIVE = new Set(['delivery.missed', 'delivery.duplicated', 'delivery.outOfOrder', 'reconnect.missedInOutage', 'reconnect.notRecovered']);
 
-export interface ResultFiles {
-  json: string;
-  csv: string;
-  timeseriesCsv: string;
-}
-
 /** `wirelab bench · http://127.0.0.1:41234 (spawned) · 1000 clients × ws, sse · feed 10/s × 256 B · …` */
 export function formatHeader(start: { target: string; spawned: boolean; options: RecordedOptions; runId: string }, c: Palette = createPalette(false)): string {
   const o = start.options;
@@ -46,13 +42,8 @@ export function formatHeader(start: { target: string; spawned: boolean; options:
     `${o.workers} worker${o.workers === 1 ? '' : 's'}`,
   ];
   if (o.protocols.some((name) => PROTOCOLS[name]?.onInterval === true)) parts.push(`poll every ${formatDurationMs(o.pollIntervalMs)}`);
-  if (o.scenario === 'ping') parts.push(`PING every ${formatDurationMs(o.pingIntervalMs)}`);
-  // Results written before issue 5 have neither member.
-  const drops = o.drops as RecordedOptions['drops'] | undefined;
-  if (o.scenario === 'reconnect' && drops !== undefined) {
-    const jitter = o.reconnect.jitter === 0 ? 'no jitter' : `jitter ${o.reconnect.jitter}`;
-    parts.push(`${drops.restart ? 'restart' : 'drop'} at ${drops.atMs.map((ms) => formatDurationMs(ms)).join(', ')} · backoff ${formatDurationMs(o.reconnect.initialDelayMs)}…${formatDurationMs(o.reconnect.maxDelayMs)}, ${jitter}`);
-  }
+  // A result written by a version that had other scenarios names one the registry may not know.
+  parts.push(...(scenarioNamed(o.scenario)?.header(o) ?? []));
   const network = o.network as RecordedOptions['network'] | undefined;
   if (network !== undefined && network !== null) parts.push(`net ${describeNetwork(network)}`);
   return `${parts.join(c.dim(' · '))}\n${c.dim(`run ${start.runId}`)}`;

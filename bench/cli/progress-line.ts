@@ -1,7 +1,8 @@
 import { formatCount, formatDurationMs, formatMetric } from '../report/format.js';
 import type { Palette } from './palette.js';
 import { formatDropLine, formatProtocolLine } from './print.js';
-import type { Phase, ProgressEvent, ProtocolName } from '../report/types.js';
+import type { Phase, ProgressEvent } from '../report/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
 
 export interface ProgressStream {
   readonly isTTY?: boolean;

@@ -13,12 +13,14 @@ import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { nowMicros } from '../../wire/clock.js';
-import { PROTOCOLS } from '../../wire/protocols.js';
+import { PROTOCOL_NAMES, PROTOCOLS, type ProtocolName } from '../../wire/protocols.js';
 import { createHistogram, summarize, type Histogram } from '../report/histogram.js';
 import { ControlClient } from '../target/control-client.js';
 import { spawnServer } from '../target/spawn.js';
 
-type PushTransport = 'ws' | 'sse';
+/** A protocol the server pushes on (not polled): its clients here are bare sockets that only read. */
+type PushTransport = ProtocolName;
+const PUSH_TRANSPORTS = PROTOCOL_NAMES.filter((name) => !PROTOCOLS[name].polled);
 
 const SEQ_MARK = Buffer.from('{"seq":');
 const TS_MARK = Buffer.from(',"ts":');
@@ -152,12 +154,12 @@ const program = new Command('bench:server')
   .option('-c, --clients <n>', 'connections per transport', positive('--clients'), 1000)
   .option('-r, --rate <n>', 'feed updates per second', positive('--rate'), 200)
   .option('-d, --duration <s>', 'seconds to measure', positive('--duration'), 10)
-  .option('-t, --transports <list>', 'ws, sse or both', 'ws,sse')
+  .option('-t, --transports <list>', `comma-separated, from ${PUSH_TRANSPORTS.join(', ')}`, PUSH_TRANSPORTS.join(','))
   .parse();
 const flags = program.opts<{ clients: number; rate: number; duration: number; transports: string }>();
 const transports = flags.transports.split(',').map((name) => name.trim());
 for (const name of transports) {
-  if (name !== 'ws' && name !== 'sse') program.error(`--transports: unknown transport "${name}" (use ws, sse)`, { exitCode: 2 });
+  if (!(PUSH_TRANSPORTS as readonly string[]).includes(name)) program.error(`--transports: unknown transport "${name}" (use ${PUSH_TRANSPORTS.join(', ')})`, { exitCode: 2 });
 }
 
 process.stdout.write(`fan-out: ${flags.clients} clients, ${flags.rate} updates/s of 128 B, ${flags.duration} s per transport\n`);

@@ -2,10 +2,13 @@ import type { ServerStatsSnapshot } from '../target/control-client.js';
 import { subtractCounters, sumCounters } from './counters.js';
 import { addEncoded, createHistogram, encodeHistogram, summarize } from '../report/histogram.js';
 import type { ResolvedBenchOptions } from '../options.js';
+import { SCENARIOS } from '../scenarios/registry.js';
 import type { SpreadMerger } from '../workers/spread.js';
 import type { ProxyStats } from '../../netem/proxy.js';
 import type { StormFigures } from './storm.js';
-import type { CapacityFigures, DropEvent, GeneratorHealth, NetworkFigures, NetworkSettings, ProtocolName, ProtocolResult, ReconnectFigures, ServerCost } from '../report/types.js';
+import type { CapacityFigures, DropEvent, GeneratorHealth, NetworkFigures, ProtocolResult, ReconnectFigures, ServerCost } from '../report/types.js';
+import type { NetworkSettings } from '../../netem/options.js';
+import type { ProtocolName } from '../../wire/protocols.js';
 import type { WorkerCounters, WorkerFinal, WorkerMessage } from '../workers/worker-protocol.js';
 
 type Connected = Extract<WorkerMessage, { type: 'connected' }>;
@@ -114,7 +117,7 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
   const idle = subtractCounters(data.idleAfter, data.idleBefore);
   const eventsPublished = data.epochs.length === 0 ? data.seqEnd - data.seqStart : data.epochs.reduce((sum, e) => sum + Math.max(0, e.end - e.start), 0);
   const wireBytes = window.bytesRead + window.bytesWritten;
-  const isPing = options.scenario === 'ping';
+  const section = SCENARIOS[options.scenario].resultSection({ pingRaw, pingCorrected });
 
   const generator: GeneratorHealth = {
     cpuPercent: data.measuredMs > 0 ? round((data.generator.cpuMicros / (data.measuredMs * 1000)) * 100, 1) : 0,
@@ -138,7 +141,7 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
     connect: summarize(connect),
     latency: latencySummary,
     spread: spreadFirst.totalCount > 0 ? { first: summarize(spreadFirst), last: summarize(spreadLast) } : null,
-    ping: isPing ? { corrected: summarize(pingCorrected), raw: summarize(pingRaw) } : null,
+    ping: section.ping,
     delivery: { expected, delivered, missed: Math.max(0, expected - delivered), duplicated, outOfOrder, resets: window.resets },
     bandwidth: {
       bytesDown: window.bytesRead,
@@ -159,7 +162,7 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
     histograms: {
       latency: encodeHistogram(latency),
       connect: encodeHistogram(connect),
-      ...(isPing ? { ping: encodeHistogram(pingCorrected) } : {}),
+      ...section.histograms,
       ...(spreadFirst.totalCount > 0 ? { spreadFirst: encodeHistogram(spreadFirst), spreadLast: encodeHistogram(spreadLast) } : {}),
       ...(reconnect === null ? {} : { recovery: reconnect.encoded }),
     },

@@ -8,13 +8,16 @@ import { sumCounters } from './counters.js';
 import { BENCH_DEFAULTS } from '../defaults.js';
 import { machineBusyShare, readMachineCpu } from './machine.js';
 import type { ResolvedBenchOptions } from '../options.js';
-import { planDrops, type PlannedDrop } from './drops.js';
+import { planDrops } from './drops.js';
+import type { PlannedDrop } from '../scenarios/scenario.js';
+import { SCENARIOS } from '../scenarios/registry.js';
 import { buildProtocolResult, type NetworkRunData, type ReconnectRunData } from './protocol-result.js';
 import { SecondSampler } from './second-sampler.js';
 import { SpreadMerger } from '../workers/spread.js';
 import { StormRecorder } from './storm.js';
 import { WindowProfiler } from '../workers/window-profiler.js';
-import type { CapacityFigures, DropEvent, Phase, ProgressEvent, ProtocolName, ProtocolResult, TimeseriesPoint } from '../report/types.js';
+import type { CapacityFigures, DropEvent, Phase, ProgressEvent, ProtocolResult, TimeseriesPoint } from '../report/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
 import { WorkerPool } from '../workers/worker-pool.js';
 
 export interface ProtocolRunContext {
@@ -79,12 +82,12 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     const connected = await pool.connect({
       url: context.clientUrl,
       protocol,
-      scenario: options.scenario,
       clients: options.clients,
       firstClientIndex: context.firstClientIndex,
       pollIntervalMs: options.pollIntervalMs,
       longPollTimeoutMs: options.longPollTimeoutMs,
       pingIntervalMs: options.pingIntervalMs,
+      pings: SCENARIOS[options.scenario].clientsPing,
       connectConcurrency: options.connectConcurrency,
       connectTimeoutMs: options.connectTimeoutMs,
       reconnect: { ...options.reconnect },

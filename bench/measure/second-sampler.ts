@@ -2,7 +2,8 @@ import { BENCH_DEFAULTS } from '../defaults.js';
 import type { ControlClient, ServerStatsSnapshot } from '../target/control-client.js';
 import { createHistogram, decodeHistogram } from '../report/histogram.js';
 import type { SpreadMerger } from '../workers/spread.js';
-import type { Phase, ProgressEvent, ProtocolName, TimeseriesPoint } from '../report/types.js';
+import type { Phase, ProgressEvent, TimeseriesPoint } from '../report/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
 import type { WorkerTick } from '../workers/worker-protocol.js';
 
 export interface SamplerContext {

@@ -1,5 +1,6 @@
 import type { ControlClient } from '../target/control-client.js';
-import type { ProtocolName, StormPoint } from '../report/types.js';
+import type { StormPoint } from '../report/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
 
 /** One `/stats` reading: the protocol's accepted counter, when it arrived (µs, monotonic). */
 interface Sample {

@@ -1,6 +1,6 @@
 import { PROTOCOL_NAMES, type ProtocolName } from '../../wire/protocols.js';
 import { findMetric, METRICS, type MetricDefinition, type MetricUnit } from './metrics.js';
-import { BenchOptionError } from '../option-error.js';
+import { OptionError } from '../../wire/errors.js';
 import type { ProtocolResult, ThresholdOutcome } from './types.js';
 
 type Operator = '<' | '<=' | '>' | '>=' | '=';
@@ -35,21 +35,21 @@ const UNITS: Record<MetricUnit, Record<string, number>> = {
 export function parseThreshold(expression: string): Threshold {
   const match = PATTERN.exec(expression);
   if (match === null) {
-    throw new BenchOptionError('--threshold', `"${expression}" is not of the form PROTOCOL.METRIC<VALUE, e.g. ws.latency.p99<50ms`);
+    throw new OptionError('--threshold', `"${expression}" is not of the form PROTOCOL.METRIC<VALUE, e.g. ws.latency.p99<50ms`);
   }
   const [, protocolText = '', metricKey = '', operator = '<', valueText = '0', unitText = ''] = match;
   if (protocolText !== '*' && !PROTOCOL_NAMES.includes(protocolText as ProtocolName)) {
-    throw new BenchOptionError('--threshold', `"${expression}": unknown protocol "${protocolText}"; use ${PROTOCOL_NAMES.join(', ')} or *`);
+    throw new OptionError('--threshold', `"${expression}": unknown protocol "${protocolText}"; use ${PROTOCOL_NAMES.join(', ')} or *`);
   }
   const metric = findMetric(metricKey);
   if (metric === undefined) {
     const near = METRICS.filter((m) => m.key.startsWith(metricKey.split('.')[0] ?? '')).map((m) => m.key);
-    throw new BenchOptionError('--threshold', `"${expression}": unknown metric "${metricKey}"${near.length > 0 ? `; try ${near.slice(0, 6).join(', ')}` : ''}`);
+    throw new OptionError('--threshold', `"${expression}": unknown metric "${metricKey}"${near.length > 0 ? `; try ${near.slice(0, 6).join(', ')}` : ''}`);
   }
   const unit = unitText.toLowerCase();
   const multiplier = UNITS[metric.unit][unit];
   if (multiplier === undefined) {
-    throw new BenchOptionError('--threshold', `"${expression}": unit "${unitText}" does not fit ${metric.key} (${metric.unit})`);
+    throw new OptionError('--threshold', `"${expression}": unit "${unitText}" does not fit ${metric.key} (${metric.unit})`);
   }
   return { expression, protocol: protocolText as ProtocolName | '*', metric, operator: operator as Operator, limit: Number(valueText) * multiplier };
 }

@@ -1,14 +1,16 @@
 /**
  * The shapes the harness produces: the result file (`wirelab.result/1`, documented in
  * docs/results.md) and the progress events `runBench` emits. Times inside results are integer
- * microseconds unless a name says otherwise; sizes are bytes.
+ * microseconds unless a name says otherwise; sizes are bytes. Browser-safe: the dashboard
+ * reads them. They depend on no option type, so adding an option never changes a result file.
  */
+import type { NetworkSettings } from '../../netem/options.js';
 import type { ProtocolName } from '../../wire/protocols.js';
 import { RESULT_SCHEMA } from '../../wire/result-schema.js';
-import type { RecordedOptions } from '../options.js';
+import type { BackoffSchedule } from '../../wire/timings.js';
 
-export type { ProtocolName };
-export type Scenario = 'broadcast' | 'ping' | 'reconnect';
+/** The scenarios a result can name (each is a module in bench/scenarios/). */
+export type ScenarioName = 'broadcast' | 'ping' | 'reconnect';
 export type Phase = 'starting' | 'connecting' | 'warmup' | 'measuring' | 'draining' | 'idle' | 'closing' | 'capacity' | 'done';
 
 export { RESULT_SCHEMA };
@@ -151,16 +153,6 @@ export interface StormPoint {
   attemptsPerSecond: number;
 }
 
-/** What `--net-*` asked of the network, as run. */
-export interface NetworkSettings {
-  latencyMs: number;
-  jitterMs: number;
-  bandwidthBitsPerSecond: number | null;
-  bandwidthScope: 'connection' | 'shared';
-  resetEveryMs: number | null;
-  lossPercent: number | null;
-}
-
 /** How a protocol fared through the faults (see docs/network-faults.md). */
 export interface NetworkFigures extends NetworkSettings {
   /** Clients went through the harness's proxy. */
@@ -215,7 +207,7 @@ export interface EncodedHistograms {
 
 export interface ProtocolResult {
   protocol: ProtocolName;
-  scenario: Scenario;
+  scenario: ScenarioName;
   clients: { requested: number; connected: number; failed: number };
   window: { seqStart: number; seqEnd: number; measuredMs: number; eventsPublished: number };
   connect: LatencySummary;
@@ -245,6 +237,46 @@ export interface ThresholdOutcome {
   limit: number;
   passed: boolean;
 }
+
+/** When the harness drops connections, ms after the window opens (empty outside scenario `reconnect`), and how. */
+export interface DropSettings {
+  readonly atMs: readonly number[];
+  /** Kill the spawned server and start it again instead of the control drop. */
+  readonly restart: boolean;
+}
+
+/**
+ * The options a result records: every setting that shapes its figures, nothing secret (the
+ * control token) and no switch that only decides which files are written. Spelled out on
+ * purpose: an option reaches the result files only by being added here (docs/results.md).
+ */
+export type RecordedOptions = {
+  readonly clients: number;
+  readonly protocols: readonly ProtocolName[];
+  readonly scenario: ScenarioName;
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  readonly rate: number;
+  readonly payload: number;
+  readonly pollIntervalMs: number;
+  readonly longPollTimeoutMs: number;
+  readonly pingIntervalMs: number;
+  readonly idleMs: number;
+  readonly capacityDurationMs: number;
+  readonly capacityConnections: number;
+  readonly connectConcurrency: number;
+  readonly connectTimeoutMs: number;
+  readonly drainTimeoutMs: number;
+  /** The `--target` server; absent when the run spawned its own. */
+  readonly target: string | undefined;
+  readonly workers: number;
+  readonly outDir: string;
+  readonly thresholds: readonly string[];
+  readonly reconnect: BackoffSchedule;
+  readonly drops: DropSettings;
+  /** The network faults, or null when the network was left alone. */
+  readonly network: Readonly<NetworkSettings> | null;
+};
 
 export interface BenchEnvironment {
   node: string;

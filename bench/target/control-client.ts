@@ -1,5 +1,5 @@
 import { WirelabError } from '../../wire/errors.js';
-import type { ProtocolName } from '../report/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
 
 /** What the harness reads from `GET /stats` (see docs/metrics.md); counters restart at each reset. */
 export interface ServerStatsSnapshot {
@@ -15,9 +15,12 @@ export interface FeedSettings {
   payload?: number;
 }
 
-/** A runtime error reaching the server: the CLI prints it and exits 1. */
-export class TargetError extends Error {
-  override name = 'TargetError';
+/** The harness cannot start, reach or use the feed server (WL_TARGET): the CLI prints it and exits 1. */
+export class TargetError extends WirelabError {
+  constructor(message: string) {
+    super('WL_TARGET', message);
+    this.name = 'TargetError';
+  }
 }
 
 /** The harness's calls to a wirelab server's stats and control endpoints. */
@@ -76,4 +79,3 @@ export class ControlClient {
   }
 }
 
-export { WirelabError };

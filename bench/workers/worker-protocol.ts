@@ -1,17 +1,18 @@
-import type { ProtocolName, Scenario } from '../report/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
 
 /** Messages between the coordinator and a worker thread holding clients. */
 
 export interface ClientPlan {
   readonly url: string;
   readonly protocol: ProtocolName;
-  readonly scenario: Scenario;
   readonly clients: number;
   /** Used to give every client a unique id across workers. */
   readonly firstClientIndex: number;
   readonly pollIntervalMs: number;
   readonly longPollTimeoutMs: number;
   readonly pingIntervalMs: number;
+  /** Each client sends a PING every `pingIntervalMs` of the window (the scenario says so). */
+  readonly pings: boolean;
   readonly connectConcurrency: number;
   readonly connectTimeoutMs: number;
   readonly reconnect: { initialDelayMs: number; maxDelayMs: number; multiplier: number; jitter: number };

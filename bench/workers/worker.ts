@@ -234,7 +234,7 @@ function startTicks(): void {
 }
 
 /**
- * Scenario `ping`: each client pings on a fixed schedule, staggered over the interval. The
+ * Scenarios whose clients ping (`ping`): each client pings on a fixed schedule, staggered over the interval. The
  * loop is closed (the next PING waits for the answer), so a slow answer hides the PINGs that
  * should have been sent meanwhile; `recordValueWithExpectedInterval` fills them back in
  * (coordinated-omission correction).
@@ -302,7 +302,7 @@ async function measure(start: number, epoch: string, settleTimeoutMs: number): P
   spread.drain();
   measuring = true;
   profiler.start();
-  if (plan?.scenario === 'ping') startPings(plan);
+  if (plan?.pings === true) startPings(plan);
   send({ type: 'measuring', settled });
 }
 

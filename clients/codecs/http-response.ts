@@ -8,6 +8,7 @@
  *
  * Pure: no sockets here, so every part can be fed a stream split at every byte in tests.
  */
+import { WirelabError } from '../../wire/errors.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -23,8 +24,12 @@ const MAX_TRAILER_BYTES = 16 * 1024;
 /** More hex digits than this cannot be a safe integer. */
 const MAX_SIZE_DIGITS = 13;
 
-export class HttpParseError extends Error {
-  override readonly name = 'HttpParseError';
+/** An answer that is not well-formed HTTP/1.1 (WL_BAD_ANSWER). */
+export class HttpParseError extends WirelabError {
+  constructor(message: string) {
+    super('WL_BAD_ANSWER', message);
+    this.name = 'HttpParseError';
+  }
 }
 
 export interface ResponseHead {

@@ -1,6 +1,7 @@
 import { createHistogram, encodeHistogram, summarize } from '../../bench/report/histogram.js';
 import { recordedOptions, resolveBenchOptions } from '../../bench/options.js';
-import { RESULT_SCHEMA, type BenchResult, type ProtocolName, type ProtocolResult, type ReconnectFigures } from '../../bench/report/types.js';
+import { RESULT_SCHEMA, type BenchResult, type ProtocolResult, type ReconnectFigures } from '../../bench/report/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
 
 /** Reconnect figures of one drop of 10 clients, recovered in about `recoveryUs`. */
 export function reconnectFigures(overrides: Partial<ReconnectFigures> = {}, recoveryUs = 800_000): ReconnectFigures {

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, TIMESERIES_CSV_COLUMNS } from '../../bench/report/csv.js';
 import type { ResultFiles } from '../../bench/result-files.js';
 import { runBench } from '../../bench/run.js';
-import type { BenchResult, ProgressEvent, ProtocolName, ProtocolResult } from '../../bench/report/types.js';
+import type { BenchResult, ProgressEvent, ProtocolResult } from '../../bench/report/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
 
 /**
  * One real run: a spawned server, 20 clients per protocol, a 3 s window. Everything else in

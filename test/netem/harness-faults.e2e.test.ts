@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { probeNetem } from '../../netem/netns.js';
-import { BenchOptionError } from '../../bench/option-error.js';
+import { OptionError } from '../../wire/errors.js';
 import { runBench } from '../../bench/run.js';
 
 /**
@@ -35,7 +35,7 @@ describe('network faults under the harness', () => {
     const probe = await probeNetem();
     if (probe.available) return; // This machine can lose packets for real; nothing to refuse.
     const run = runBench({ protocols: ['ws'], clients: 1, writeFiles: false, network: { lossPercent: 1 } });
-    await expect(run).rejects.toBeInstanceOf(BenchOptionError);
+    await expect(run).rejects.toBeInstanceOf(OptionError);
     await expect(run).rejects.toMatchObject({ code: 'WL_BAD_OPTION', option: '--net-loss' });
     await expect(run).rejects.toThrow(probe.failedCheck === 'netem' ? /--net-loss 1% needs the kernel's netem qdisc \(sch_netem\), which this machine lacks: / : /--net-loss 1% needs root/);
   });

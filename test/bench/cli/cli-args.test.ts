@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { createProgram, parseCliArgs } from '../../../bench/cli/cli-args.js';
-import { BenchOptionError } from '../../../bench/option-error.js';
+import { OptionError } from '../../../wire/errors.js';
 
 /** A program whose help and errors go nowhere, so tests stay quiet. */
 function quietProgram() {
@@ -54,8 +54,8 @@ describe('parseCliArgs', () => {
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(BenchOptionError);
-    expect((caught as BenchOptionError).option).toBe(flag);
+    expect(caught).toBeInstanceOf(OptionError);
+    expect((caught as OptionError).option).toBe(flag);
     expect((caught as Error).message).toContain(`"${value}"`);
   });
 
@@ -83,19 +83,31 @@ describe('parseCliArgs', () => {
     [['--net-loss', '5'], '--net-loss', '5%'],
     [['--net-bandwidth-scope', 'everyone'], '--net-bandwidth-scope', 'everyone'],
     [['--drop-at', '5s,soon'], '--drop-at', 'soon'],
-  ])('refuses %j as a BenchOptionError (WL_BAD_OPTION) naming %s and the value', (argv, flag, value) => {
+  ])('refuses %j as an OptionError (WL_BAD_OPTION) naming %s and the value', (argv, flag, value) => {
     let caught: unknown;
     try {
       parse(...argv);
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(BenchOptionError);
-    const error = caught as BenchOptionError;
+    expect(caught).toBeInstanceOf(OptionError);
+    const error = caught as OptionError;
     expect(error.option).toBe(flag);
     expect(error.code).toBe('WL_BAD_OPTION');
     expect(error.message).toContain(flag);
     expect(error.message).toContain(value);
     expect(error.message).not.toContain(`${flag} ${flag}`);
+    expect(error.message.match(/bad option: /g)).toHaveLength(1);
+  });
+
+  it('passes on the error the flag parser threw, with the text it refused, unconverted', () => {
+    let caught: unknown;
+    try {
+      parse('--net-latency', 'soon');
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(OptionError);
+    expect(caught).toMatchObject({ option: '--net-latency', value: 'soon', message: 'bad option: --net-latency must be a duration with a unit like 50ms, 1s or 250us, got "soon"' });
   });
 });

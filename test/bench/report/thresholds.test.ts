@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultThresholds } from '../../../bench/defaults.js';
-import { BenchOptionError } from '../../../bench/option-error.js';
+import { SCENARIOS } from '../../../bench/scenarios/registry.js';
+import { OptionError } from '../../../wire/errors.js';
 import { evaluateThresholds, parseThreshold } from '../../../bench/report/thresholds.js';
 import { protocolResult } from '../fixture.js';
 
@@ -22,12 +22,12 @@ describe('parseThreshold', () => {
   });
 
   it.each(['ws.latency.p99', 'ws latency<5', 'udp.latency.p99<5ms', 'ws.latncy.p99<5ms', 'ws.latency.p99<5kb', 'ws.delivery.missed<5ms'])('refuses %s with --threshold named', (expression) => {
-    expect(() => parseThreshold(expression)).toThrow(BenchOptionError);
+    expect(() => parseThreshold(expression)).toThrow(OptionError);
     expect(() => parseThreshold(expression)).toThrow(/--threshold/);
   });
 
   it('accepts every default threshold', () => {
-    for (const expression of defaultThresholds(1000)) expect(() => parseThreshold(expression)).not.toThrow();
+    for (const scenario of Object.values(SCENARIOS)) for (const expression of scenario.thresholds(1000)) expect(() => parseThreshold(expression)).not.toThrow();
   });
 });
 

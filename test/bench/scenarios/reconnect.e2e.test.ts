@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBench } from '../../../bench/run.js';
-import type { BenchResult, ProgressEvent, ProtocolName, ProtocolResult } from '../../../bench/report/types.js';
+import type { BenchResult, ProgressEvent, ProtocolResult } from '../../../bench/report/types.js';
+import type { ProtocolName } from '../../../wire/protocols.js';
 
 /**
  * Scenario `reconnect` for real: a spawned server, 10 clients per protocol, one control drop

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBench } from '../../../bench/run.js';
-import type { BenchResult, ProtocolName, ProtocolResult } from '../../../bench/report/types.js';
+import type { BenchResult, ProtocolResult } from '../../../bench/report/types.js';
+import type { ProtocolName } from '../../../wire/protocols.js';
 
 /**
  * `--restart`: the server is killed and started again on the same port with a new epoch, so
