@@ -26,8 +26,6 @@ const SECTIONS: Record<string, string> = {
   net: 'Network faults (proxy / namespace link)',
 };
 
-/** Counts that are bad news whenever they are not zero. */
-const RED_WHEN_POSITIVE = new Set(['delivery.missed', 'delivery.duplicated', 'delivery.outOfOrder', 'reconnect.missedInOutage', 'reconnect.notRecovered']);
 
 /** `wirelab bench · http://127.0.0.1:41234 (spawned) · 1000 clients × ws, sse · feed 10/s × 256 B · …` */
 export function formatHeader(start: { target: string; spawned: boolean; options: RecordedOptions; runId: string }, c: Palette = createPalette(false)): string {
@@ -125,7 +123,7 @@ export function formatTable(result: BenchResult, c: Palette = createPalette(fals
 function cell(metric: MetricDefinition, protocol: ProtocolResult, value: number | null, failing: Set<string>, c: Palette): string {
   const text = formatMetric(value, metric.unit);
   if (failing.has(`${protocol.protocol}|${metric.key}`)) return c.red(text);
-  if (RED_WHEN_POSITIVE.has(metric.key) && value !== null && value > 0) return c.red(text);
+  if (metric.mustBeZero && value !== null && value > 0) return c.red(text);
   return text;
 }
 

@@ -10,6 +10,12 @@ import type { LatencySummary, ProtocolResult } from './types.js';
  */
 export type MetricUnit = 'us' | 'ms' | 'bytes' | 'count' | 'ratio' | 'percent' | 'per-second';
 
+/**
+ * Which way is good: `lower` for costs (latency, bytes, CPU), `higher` for yields (payload
+ * share, capacity), `neutral` for totals that only grow with the size of the run.
+ */
+export type Better = 'lower' | 'higher' | 'neutral';
+
 export interface MetricDefinition {
   readonly key: string;
   readonly label: string;
@@ -17,7 +23,17 @@ export interface MetricDefinition {
   readonly description: string;
   /** Shown in the terminal table (the rest go to CSV and JSON only). */
   readonly inTable: boolean;
+  /** Which way is good, for comparing runs (the dashboard's Δ %). */
+  readonly better: Better;
+  /** Anything but 0 is bad news: the terminal and the dashboard show it red. */
+  readonly mustBeZero: boolean;
   get(result: ProtocolResult): number | null;
+}
+
+/** How a figure is judged; a cost that may be anything is the default. */
+interface Judgement {
+  readonly better?: Better;
+  readonly mustBeZero?: boolean;
 }
 
 function latency(prefix: string, label: string, pick: (r: ProtocolResult) => LatencySummary | null | undefined, description: string, tableStats: string[]): MetricDefinition[] {
@@ -35,6 +51,8 @@ function latency(prefix: string, label: string, pick: (r: ProtocolResult) => Lat
     unit: 'us' as const,
     description: `${description} (${name})`,
     inTable: tableStats.includes(stat),
+    better: 'lower' as const,
+    mustBeZero: false,
     get: (r: ProtocolResult) => {
       const summary = pick(r);
       return summary && summary.count > 0 ? summary[stat] : null;
@@ -42,17 +60,23 @@ function latency(prefix: string, label: string, pick: (r: ProtocolResult) => Lat
   }));
 }
 
-const metric = (key: string, label: string, unit: MetricUnit, inTable: boolean, description: string, get: (r: ProtocolResult) => number | null): MetricDefinition => ({
+const metric = (key: string, label: string, unit: MetricUnit, inTable: boolean, description: string, get: (r: ProtocolResult) => number | null, judgement: Judgement = {}): MetricDefinition => ({
   key,
   label,
   unit,
   inTable,
   description,
+  better: judgement.better ?? 'lower',
+  mustBeZero: judgement.mustBeZero ?? false,
   get,
 });
 
+const NEUTRAL: Judgement = { better: 'neutral' };
+const HIGHER: Judgement = { better: 'higher' };
+const ZERO: Judgement = { mustBeZero: true };
+
 export const METRICS: readonly MetricDefinition[] = Object.freeze([
-  metric('clients.connected', 'clients connected', 'count', true, 'Clients that received their first message', (r) => r.clients.connected),
+  metric('clients.connected', 'clients connected', 'count', true, 'Clients that received their first message', (r) => r.clients.connected, NEUTRAL),
   metric('clients.failed', 'clients failed', 'count', false, 'Clients that never connected', (r) => r.clients.failed),
   ...latency('connect', 'connect', (r) => r.connect, 'Connection time: TCP, handshake and first message of the feed', ['p50', 'p99']),
   ...latency('latency', 'latency', (r) => r.latency, 'One-way delivery latency, publish to receipt', ['p50', 'p90', 'p99', 'p999', 'max']),
@@ -60,17 +84,17 @@ export const METRICS: readonly MetricDefinition[] = Object.freeze([
   ...latency('spread.last', 'to last client', (r) => r.spread?.last, 'Per update: publish to the last client that received it', ['p99']),
   ...latency('ping', 'PING RTT', (r) => r.ping?.corrected, 'PING round trip, corrected for coordinated omission', ['p50', 'p99']),
   ...latency('ping.raw', 'PING RTT raw', (r) => r.ping?.raw, 'PING round trip as measured, without correction', []),
-  metric('delivery.expected', 'expected', 'count', true, 'Updates published in the window × clients', (r) => r.delivery.expected),
-  metric('delivery.delivered', 'delivered', 'count', true, 'Distinct updates received in the window', (r) => r.delivery.delivered),
-  metric('delivery.missed', 'missed', 'count', true, 'Expected updates that never arrived', (r) => r.delivery.missed),
-  metric('delivery.duplicated', 'duplicated', 'count', true, 'Updates received more than once', (r) => r.delivery.duplicated),
-  metric('delivery.outOfOrder', 'out of order', 'count', true, 'Updates received after a later one', (r) => r.delivery.outOfOrder),
+  metric('delivery.expected', 'expected', 'count', true, 'Updates published in the window × clients', (r) => r.delivery.expected, NEUTRAL),
+  metric('delivery.delivered', 'delivered', 'count', true, 'Distinct updates received in the window', (r) => r.delivery.delivered, NEUTRAL),
+  metric('delivery.missed', 'missed', 'count', true, 'Expected updates that never arrived', (r) => r.delivery.missed, ZERO),
+  metric('delivery.duplicated', 'duplicated', 'count', true, 'Updates received more than once', (r) => r.delivery.duplicated, ZERO),
+  metric('delivery.outOfOrder', 'out of order', 'count', true, 'Updates received after a later one', (r) => r.delivery.outOfOrder, ZERO),
   metric('delivery.resets', 'resets', 'count', false, 'reset messages: resume points the server could not honour', (r) => r.delivery.resets),
-  metric('bandwidth.bytesDown', 'bytes down', 'bytes', true, 'Bytes read at the client sockets (headers and framing included)', (r) => r.bandwidth.bytesDown),
-  metric('bandwidth.bytesUp', 'bytes up', 'bytes', true, 'Bytes written at the client sockets', (r) => r.bandwidth.bytesUp),
+  metric('bandwidth.bytesDown', 'bytes down', 'bytes', true, 'Bytes read at the client sockets (headers and framing included)', (r) => r.bandwidth.bytesDown, NEUTRAL),
+  metric('bandwidth.bytesUp', 'bytes up', 'bytes', true, 'Bytes written at the client sockets', (r) => r.bandwidth.bytesUp, NEUTRAL),
   metric('bandwidth.bytesPerEvent', 'bytes/event', 'bytes', true, 'Bytes down and up per delivered update', (r) => r.bandwidth.bytesPerEvent),
-  metric('bandwidth.efficiency', 'payload/wire', 'percent', true, 'Update bytes ÷ bytes down', (r) => r.bandwidth.efficiency * 100),
-  metric('bandwidth.requests', 'HTTP requests', 'count', false, 'HTTP requests made (WebSocket: the upgrade)', (r) => r.bandwidth.requests),
+  metric('bandwidth.efficiency', 'payload/wire', 'percent', true, 'Update bytes ÷ bytes down', (r) => r.bandwidth.efficiency * 100, HIGHER),
+  metric('bandwidth.requests', 'HTTP requests', 'count', false, 'HTTP requests made (WebSocket: the upgrade)', (r) => r.bandwidth.requests, NEUTRAL),
   metric('bandwidth.requestsPerEvent', 'requests/event', 'ratio', true, 'HTTP requests per delivered update', (r) => r.bandwidth.requestsPerEvent),
   metric('bandwidth.emptyPolls', 'empty polls', 'count', true, 'Poll answers with no update', (r) => r.bandwidth.emptyPolls),
   metric('bandwidth.idleBytesPerClientPerSecond', 'idle bytes/client/s', 'bytes', true, 'Bytes per client per second while the feed was idle', (r) => r.bandwidth.idleBytesPerClientPerSecond),
@@ -78,23 +102,23 @@ export const METRICS: readonly MetricDefinition[] = Object.freeze([
   metric('server.rss', 'server RSS', 'bytes', true, 'Server resident memory with every client connected', (r) => r.server?.rssBytes ?? null),
   metric('server.memoryPerConnection', 'memory/connection', 'bytes', true, 'Server RSS growth ÷ clients', (r) => r.server?.memoryPerConnectionBytes ?? null),
   metric('server.eventLoopDelayP99', 'server loop delay p99', 'ms', false, 'Server event-loop delay p99 over the window', (r) => r.server?.eventLoopDelayP99Ms ?? null),
-  metric('server.bytesSent', 'server bytes sent', 'bytes', false, 'Bytes the server wrote to this protocol’s sockets in the window', (r) => r.server?.bytesSent ?? null),
+  metric('server.bytesSent', 'server bytes sent', 'bytes', false, 'Bytes the server wrote to this protocol’s sockets in the window', (r) => r.server?.bytesSent ?? null, NEUTRAL),
   metric('server.acceptedPerSecondPeak', 'server accepts/s peak', 'per-second', false, 'Most connections (or poll requests) the server accepted in one second', (r) => r.server?.acceptedPerSecondPeak ?? null),
   metric('generator.cpuPercent', 'generator CPU', 'percent', true, 'Load generator CPU, % of one core', (r) => r.generator.cpuPercent),
   metric('generator.cpuMicrosPerMessage', 'generator CPU/msg', 'us', true, 'Load generator CPU time (all threads) per delivered update', (r) => r.generator.cpuMicrosPerMessage),
   metric('generator.rssPerThousandClients', 'generator RSS/1k clients', 'bytes', true, 'Load generator RSS growth per 1,000 clients', (r) => r.generator.rssPerThousandClientsBytes),
   metric('generator.eventLoopDelayP99', 'generator loop delay p99', 'ms', true, 'Worst generator thread event-loop delay p99', (r) => r.generator.eventLoopDelayP99Ms),
   metric('generator.saturated', 'generator saturated', 'count', false, '1 when the generator was the bottleneck', (r) => (r.generator.saturated ? 1 : 0)),
-  metric('capacity.requestsPerSecond', 'poll capacity req/s', 'per-second', true, 'autocannon: requests per second the polling endpoint sustained', (r) => r.capacity?.requestsPerSecond ?? null),
+  metric('capacity.requestsPerSecond', 'poll capacity req/s', 'per-second', true, 'autocannon: requests per second the polling endpoint sustained', (r) => r.capacity?.requestsPerSecond ?? null, HIGHER),
   metric('capacity.latencyP99', 'poll capacity p99', 'ms', false, 'autocannon: p99 request latency', (r) => r.capacity?.latencyP99Ms ?? null),
-  metric('reconnect.drops', 'drops', 'count', true, 'Drops the harness caused in the window (control drop, restart, proxy reset)', (r) => r.reconnect?.drops ?? null),
+  metric('reconnect.drops', 'drops', 'count', true, 'Drops the harness caused in the window (control drop, restart, proxy reset)', (r) => r.reconnect?.drops ?? null, NEUTRAL),
   metric('reconnect.clientDrops', 'client-drops', 'count', false, 'Clients affected, summed over the drops', (r) => r.reconnect?.clientDrops ?? null),
   metric('reconnect.recovered', 'client-drops recovered', 'count', true, 'Client-drops that received a feed message again', (r) => r.reconnect?.recovered ?? null),
-  metric('reconnect.notRecovered', 'not recovered', 'count', true, 'Client-drops that never received again before the next drop or the end', (r) => r.reconnect?.notRecovered ?? null),
+  metric('reconnect.notRecovered', 'not recovered', 'count', true, 'Client-drops that never received again before the next drop or the end', (r) => r.reconnect?.notRecovered ?? null, ZERO),
   ...latency('reconnect.recovery', 'recovery', (r) => r.reconnect?.recovery, 'Time from a drop to the first feed message received again (update or reset)', ['p50', 'p99', 'max']),
-  metric('reconnect.publishedDuringOutage', 'published in outage', 'count', true, 'Updates published while clients were reconnecting', (r) => r.reconnect?.publishedDuringOutage ?? null),
-  metric('reconnect.recoveredByResume', 'recovered by resume', 'count', true, 'Outage updates that reached clients through resume', (r) => r.reconnect?.recoveredByResume ?? null),
-  metric('reconnect.missedInOutage', 'missed in outage', 'count', true, 'Outage updates never received and not covered by a reset (silent loss)', (r) => r.reconnect?.missedInOutage ?? null),
+  metric('reconnect.publishedDuringOutage', 'published in outage', 'count', true, 'Updates published while clients were reconnecting', (r) => r.reconnect?.publishedDuringOutage ?? null, NEUTRAL),
+  metric('reconnect.recoveredByResume', 'recovered by resume', 'count', true, 'Outage updates that reached clients through resume', (r) => r.reconnect?.recoveredByResume ?? null, HIGHER),
+  metric('reconnect.missedInOutage', 'missed in outage', 'count', true, 'Outage updates never received and not covered by a reset (silent loss)', (r) => r.reconnect?.missedInOutage ?? null, ZERO),
   metric('reconnect.coveredByReset', 'replaced by reset', 'count', true, 'Outage updates a reset snapshot replaced (history gone: restart, resume point too old)', (r) => r.reconnect?.coveredByReset ?? null),
   metric('reconnect.duplicated', 'duplicated', 'count', false, 'Updates received twice in the window (resume overlap)', (r) => r.reconnect?.duplicated ?? null),
   metric('reconnect.resets', 'resets received', 'count', true, 'reset messages received in the window', (r) => r.reconnect?.resets ?? null),

@@ -56,8 +56,8 @@ describe('demo page in headless Chromium', () => {
           const rtt = Number(await pong.getAttribute('data-rtt'));
           expect(rtt).toBeGreaterThan(0);
           expect(rtt).toBeLessThan(2000);
-          expect(await pong.textContent()).toMatch(/RTT \d+\.\d ms/);
-          await page.waitForFunction(() => document.querySelector('[data-testid="stat-rtt"]')?.textContent?.endsWith(' ms'));
+          expect(await pong.textContent()).toMatch(/RTT \d+(\.\d+)?(µs|ms|s)$/);
+          await page.waitForFunction(() => /^\d+(\.\d+)?(µs|ms|s)$/.test(document.querySelector('[data-testid="stat-rtt"]')?.textContent ?? ''));
           const state = await probe(page);
           expect(state.gaps).toBe(0);
           expect(state.duplicates).toBe(0);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLiveServer, type LiveServer } from '../../bench/live/live-server.js';
 import { runBench } from '../../bench/run.js';
 import type { BenchResult } from '../../bench/report/types.js';
-import { formatCount, formatMicros } from '../../dashboard/src/format.js';
+import { formatCount, formatMicros } from '../../bench/report/format.js';
 import type { WirelabServer } from '../../servers/app.js';
 import { builtDashboard, elementShot, launchBrowser, newPage, screenshot, startFeedServer } from './helpers.js';
 

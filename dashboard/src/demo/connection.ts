@@ -1,3 +1,4 @@
+import { formatDurationMs, formatMillis } from '../../../bench/report/format.js';
 import { PROTOCOLS } from '../../../wire/protocols.js';
 import { backoffDelay, TIMINGS } from '../../../wire/timings.js';
 import { httpUrl, wireError, type WireError } from '../http.js';
@@ -196,7 +197,7 @@ export class DemoConnection {
     const id = `web-${++this.pingCounter}`;
     const timer = setTimeout(() => {
       this.pendingPings.delete(id);
-      this.log(`PING ${id}: no pong within ${PING_TIMEOUT_MS / 1000} s`, 'error');
+      this.log(`PING ${id}: no pong within ${formatDurationMs(PING_TIMEOUT_MS)}`, 'error');
     }, PING_TIMEOUT_MS);
     this.stats.pings += 1;
     this.log(`PING ${id} sent over ${PROTOCOLS[this.protocol].inBandPing ? `the ${protocolLabel(this.protocol)}` : 'POST /ping'}`);
@@ -239,7 +240,7 @@ export class DemoConnection {
   private onOpened(): void {
     if (this.hadConnection) {
       this.stats.reconnects += 1;
-      const after = this.lostAt === undefined ? '' : ` after ${((performance.now() - this.lostAt) / 1000).toFixed(1)} s`;
+      const after = this.lostAt === undefined ? '' : ` after ${formatMillis(performance.now() - this.lostAt)}`;
       this.log(`reconnected${after} with ${protocolLabel(this.protocol)}`);
     } else {
       this.log(`connected with ${protocolLabel(this.protocol)}`);
@@ -307,7 +308,7 @@ export class DemoConnection {
         const rttMs = performance.now() - pending.startedAt;
         this.stats.lastRttMs = rttMs;
         this.probe.rtts.push(rttMs);
-        this.log(`PONG ${message.id}: RTT ${rttMs.toFixed(1)} ms`, 'pong', rttMs);
+        this.log(`PONG ${message.id}: RTT ${formatMillis(rttMs)}`, 'pong', rttMs);
         break;
       }
       case 'error':
@@ -343,7 +344,7 @@ export class DemoConnection {
     const attempt = this.status.state === 'connected' ? 1 : this.status.attempt + 1;
     const delay = reconnectDelay(attempt);
     this.setStatus({ state: 'reconnecting', protocol: this.protocol, attempt, retryAt: Date.now() + delay });
-    this.log(`reconnecting in ${(delay / 1000).toFixed(1)} s (attempt ${attempt})`);
+    this.log(`reconnecting in ${formatMillis(delay)} (attempt ${attempt})`);
     const generation = this.generation;
     this.retryTimer = setTimeout(() => {
       if (generation !== this.generation) return;

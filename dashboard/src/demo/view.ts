@@ -1,6 +1,6 @@
 import { DemoConnection, type ConnectionStatus, type DemoStats, type LogEntry } from './connection.js';
 import { clear, h, help } from '../dom.js';
-import { formatClock, formatCount } from '../format.js';
+import { formatClock, formatCount, formatDurationMs, formatMillis, NOT_MEASURED } from '../../../bench/report/format.js';
 import type { ServerInfo } from '../http.js';
 import { PROTOCOL_NAMES, PROTOCOL_INFO, isProtocolName, protocolLabel, type ProtocolName } from '../protocols.js';
 import { PROTOCOLS } from '../../../wire/protocols.js';
@@ -81,7 +81,7 @@ export class DemoView implements View {
         'data-testid': 'poll-interval',
         onchange: (event: Event) => this.connection.setShortPollInterval(Number((event.target as HTMLSelectElement).value)),
       },
-      ...SHORT_POLL_INTERVALS_MS.map((ms) => h('option', { value: ms, selected: ms === TIMINGS.shortPollIntervalMs }, ms < 1000 ? `${ms} ms` : `${ms / 1000} s`)),
+      ...SHORT_POLL_INTERVALS_MS.map((ms) => h('option', { value: ms, selected: ms === TIMINGS.shortPollIntervalMs }, formatDurationMs(ms))),
     );
     this.intervalField = h('label', { class: 'interval-field', hidden: true }, 'poll every ', intervalSelect);
 
@@ -101,7 +101,7 @@ export class DemoView implements View {
     this.notice = h('div', { class: 'notice', hidden: true });
 
     const stat = (key: keyof typeof STAT_HELP, label: string) => {
-      const value = h('dd', { 'data-testid': `stat-${key}` }, '—');
+      const value = h('dd', { 'data-testid': `stat-${key}` }, NOT_MEASURED);
       this.statValues.set(key, value);
       const box = h('div', { class: 'stat' }, h('dt', {}, label, ' ', help(STAT_HELP[key])), value);
       if (key === 'lastSeq') {
@@ -221,14 +221,14 @@ export class DemoView implements View {
       if (element !== undefined && element.textContent !== text) element.textContent = text;
     };
     set('messages', formatCount(stats.messages));
-    set('connected', stats.connectedAt === undefined ? '—' : formatClock((Date.now() - stats.connectedAt) / 1000));
-    set('lastSeq', stats.lastSeq === undefined ? '—' : String(stats.lastSeq));
+    set('connected', stats.connectedAt === undefined ? NOT_MEASURED : formatClock((Date.now() - stats.connectedAt) / 1000));
+    set('lastSeq', stats.lastSeq === undefined ? NOT_MEASURED : String(stats.lastSeq));
     const epoch = this.statValues.get('epoch');
     if (epoch !== undefined) epoch.textContent = stats.epoch === undefined ? '' : `epoch ${stats.epoch}`;
     set('reconnects', formatCount(stats.reconnects));
     set('requests', formatCount(stats.requests));
     set('gaps', formatCount(stats.gaps));
-    set('rtt', stats.lastRttMs === undefined ? '—' : `${stats.lastRttMs.toFixed(1)} ms`);
+    set('rtt', stats.lastRttMs === undefined ? NOT_MEASURED : formatMillis(stats.lastRttMs));
     this.statValues.get('gaps')?.classList.toggle('bad', stats.gaps > 0);
   }
 

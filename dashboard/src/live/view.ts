@@ -1,7 +1,7 @@
 import type { BenchResult, Phase, ProgressEvent, ProtocolResult, TimeseriesPoint } from '../../../bench/report/types.js';
-import { Chart, chartBox, dropMarkerPlugin, type DropMarker } from '../charts.js';
+import { Chart, chartBox, dropMarkerPlugin, isOneTwoFive, type DropMarker } from '../charts.js';
 import { clear, h, help } from '../dom.js';
-import { formatAxisMs, formatBytes, formatClock, formatCount, formatMicros, formatNumber, formatPercent, isOneTwoFive } from '../format.js';
+import { formatAxisMs, formatBytes, formatClock, formatCount, formatMicros, formatNumber, formatPercent, NOT_MEASURED } from '../../../bench/report/format.js';
 import { httpUrl, type ServerInfo } from '../http.js';
 import { protocolColour, protocolLabel, type ProtocolName } from '../protocols.js';
 import type { View } from '../view.js';
@@ -99,7 +99,7 @@ const SERIES: SeriesSpec[] = [
       { name: 'attempts/s', value: (p) => p.reconnectsPerSecond ?? null },
       { name: 'server accepts/s', value: (p) => p.serverAcceptedPerSecond, dashed: true },
     ],
-    tick: (v) => `${formatNumber(v, v < 10 ? 1 : 0)} /s`,
+    tick: (v) => `${formatNumber(v, v < 10 ? 1 : 0)}/s`,
     drops: true,
   },
   {
@@ -120,7 +120,7 @@ const SERIES: SeriesSpec[] = [
       { name: 'server', value: (p) => p.serverCpuPercent },
       { name: 'generator', value: (p) => p.generatorCpuPercent, dashed: true },
     ],
-    tick: (v) => `${formatNumber(v, v < 10 ? 1 : 0)} %`,
+    tick: (v) => `${formatNumber(v, v < 10 ? 1 : 0)}%`,
   },
   {
     key: 'memory',
@@ -393,7 +393,7 @@ export class LiveView implements View {
           tooltip: {
             callbacks: {
               title: (items) => `${items[0]?.parsed.x ?? ''} s`,
-              label: (item) => `${item.dataset.label ?? ''}: ${item.parsed.y === null ? '—' : spec.tick(item.parsed.y)}`,
+              label: (item) => `${item.dataset.label ?? ''}: ${item.parsed.y === null ? NOT_MEASURED : spec.tick(item.parsed.y)}`,
             },
           },
         },
@@ -461,13 +461,13 @@ export class LiveView implements View {
     const item = (label: string, value: string, helpText: string, testId: string) =>
       h('div', { class: 'stat' }, h('dt', {}, label, ' ', help(helpText)), h('dd', { 'data-testid': testId }, value));
     this.nowStrip.append(
-      item('Connected', point === undefined ? '—' : formatCount(point.connected), 'Clients connected right now.', 'now-connected'),
-      item('Messages/s', point === undefined ? '—' : formatCount(point.messagesPerSecond), 'Updates received per second, all clients together.', 'now-messages'),
-      item('Latency p50 / p99', point === undefined ? '—' : `${formatMicros(point.latencyP50)} / ${formatMicros(point.latencyP99)}`, 'One-way delivery latency over the last second.', 'now-latency'),
-      item('Reconnects/s', point?.reconnectsPerSecond === undefined ? '—' : formatCount(point.reconnectsPerSecond), 'Reconnect attempts the clients started in the last second.', 'now-reconnects'),
-      item('Bandwidth', point === undefined ? '—' : `${formatBytes(point.bytesPerSecond)}/s`, 'Bytes per second at the client sockets.', 'now-bytes'),
-      item('Server CPU', point === undefined ? '—' : formatPercent(point.serverCpuPercent), 'Server process CPU, % of one core.', 'now-cpu'),
-      item('Server RSS', point === undefined ? '—' : formatBytes(point.serverRssBytes), 'Server resident memory.', 'now-rss'),
+      item('Connected', point === undefined ? NOT_MEASURED : formatCount(point.connected), 'Clients connected right now.', 'now-connected'),
+      item('Messages/s', point === undefined ? NOT_MEASURED : formatCount(point.messagesPerSecond), 'Updates received per second, all clients together.', 'now-messages'),
+      item('Latency p50 / p99', point === undefined ? NOT_MEASURED : `${formatMicros(point.latencyP50)} / ${formatMicros(point.latencyP99)}`, 'One-way delivery latency over the last second.', 'now-latency'),
+      item('Reconnects/s', point?.reconnectsPerSecond === undefined ? NOT_MEASURED : formatCount(point.reconnectsPerSecond), 'Reconnect attempts the clients started in the last second.', 'now-reconnects'),
+      item('Bandwidth', point === undefined ? NOT_MEASURED : `${formatBytes(point.bytesPerSecond)}/s`, 'Bytes per second at the client sockets.', 'now-bytes'),
+      item('Server CPU', point === undefined ? NOT_MEASURED : formatPercent(point.serverCpuPercent), 'Server process CPU, % of one core.', 'now-cpu'),
+      item('Server RSS', point === undefined ? NOT_MEASURED : formatBytes(point.serverRssBytes), 'Server resident memory.', 'now-rss'),
     );
   }
 

@@ -1,8 +1,8 @@
-import { METRICS, findMetric, type MetricDefinition, type MetricUnit } from '../../../bench/report/metrics.js';
+import { METRICS, findMetric, type MetricDefinition } from '../../../bench/report/metrics.js';
 import type { BenchResult, ProtocolResult } from '../../../bench/report/types.js';
-import { Chart, chartBox, dropMarkerPlugin, type DropMarker } from '../charts.js';
+import { Chart, chartBox, dropMarkerPlugin, isOneTwoFive, type DropMarker } from '../charts.js';
 import { clear, h, help } from '../dom.js';
-import { deltaPercent, formatAxisMs, formatBytes, formatCount, formatDate, formatDelta, formatDurationMs, formatMicros, formatMsNumber, formatNumber, formatPercent, isOneTwoFive } from '../format.js';
+import { deltaPercent, formatAxisMs, formatBytes, formatCount, formatDate, formatDelta, formatDurationMs, formatMetric, formatMillis, formatNumber, NOT_MEASURED } from '../../../bench/report/format.js';
 import { fetchJson, HttpError, type ServerInfo } from '../http.js';
 import { protocolColour, protocolLabel, withAlpha } from '../protocols.js';
 import { downloadCsv } from './export.js';
@@ -11,23 +11,6 @@ import type { RunListing } from '../../../wire/result-schema.js';
 import type { View } from '../view.js';
 
 
-/** Metrics where a larger value is the better one; the rest are costs (smaller is better). */
-const HIGHER_IS_BETTER = new Set(['bandwidth.efficiency', 'capacity.requestsPerSecond', 'reconnect.recoveredByResume']);
-/**
- * Totals that grow with the run's size (clients, duration) rather than judge the protocol:
- * their Δ is shown without colour.
- */
-const NEUTRAL = new Set([
-  'clients.connected',
-  'delivery.expected',
-  'delivery.delivered',
-  'bandwidth.bytesDown',
-  'bandwidth.bytesUp',
-  'bandwidth.requests',
-  'server.bytesSent',
-  'reconnect.drops',
-  'reconnect.publishedDuringOutage',
-]);
 /** Settings that change what the figures mean: a comparison warns when they differ. */
 const COMPARED_SETTINGS: Array<[string, string]> = [
   ['clients', 'clients'],
@@ -60,8 +43,6 @@ const RECONNECT_FIGURES = [
   'reconnect.clientAttemptsPerSecondPeak',
   'net.proxyResets',
 ];
-/** Figures that must be 0: anything else is shown red. */
-const MUST_BE_ZERO = new Set(['reconnect.notRecovered', 'reconnect.missedInOutage']);
 /** The status red: a drop is a disconnection, not a protocol. */
 const DROP_COLOUR = '#dc2626';
 const DROP_LABEL: Record<string, string> = { drop: 'drop', restart: 'restart', 'net-reset': 'reset' };
@@ -79,28 +60,6 @@ const GROUPS: Array<[string, string]> = [
   ['capacity', 'Poll capacity'],
   ['reconnect', 'Reconnect'],
 ];
-
-export function formatMetricValue(unit: MetricUnit, value: number | null): string {
-  if (value === null) return '—';
-  switch (unit) {
-    case 'us':
-      return formatMicros(value);
-    case 'ms':
-      return `${formatMsNumber(value)} ms`;
-    case 'bytes':
-      return formatBytes(value);
-    case 'percent':
-      return formatPercent(value);
-    case 'per-second':
-      return `${formatNumber(value, 1)} /s`;
-    case 'ratio':
-      return formatNumber(value, 4);
-    case 'count':
-      return formatCount(value);
-    default:
-      return formatNumber(value);
-  }
-}
 
 /** Lists the runs in results/, opens one or several side by side, compares them. */
 export class ResultsView implements View {
@@ -214,7 +173,7 @@ export class ResultsView implements View {
         h('td', {}, h('a', { href: `#results/${encodeURIComponent(run.id)}`, 'data-testid': 'run-link' }, run.id)),
         h('td', {}, formatDate(run.startedAt)),
         h('td', {}, ...(run.protocols ?? []).map((p) => h('span', { class: 'protocol-chip small', style: `--protocol:${protocolColour(p)}` }, protocolLabel(p)))),
-        h('td', { class: 'num' }, run.clients === null || run.clients === undefined ? '—' : formatCount(run.clients)),
+        h('td', { class: 'num' }, run.clients === null || run.clients === undefined ? NOT_MEASURED : formatCount(run.clients)),
         h('td', { class: 'num' }, formatDurationMs(run.durationMs)),
         h('td', {}, ...outcome),
       );
@@ -295,9 +254,9 @@ export class ResultsView implements View {
     const facts: Array<[string, string]> = [
       ['started', formatDate(run.startedAt)],
       ['duration', formatDurationMs(run.durationMs)],
-      ['clients', typeof options.clients === 'number' ? formatCount(options.clients) : '—'],
-      ['feed', typeof options.rate === 'number' ? `${formatCount(options.rate)} updates/s × ${formatBytes(typeof options.payload === 'number' ? options.payload : null)}` : '—'],
-      ['scenario', String(options.scenario ?? run.protocols[0]?.scenario ?? '—')],
+      ['clients', typeof options.clients === 'number' ? formatCount(options.clients) : NOT_MEASURED],
+      ['feed', typeof options.rate === 'number' ? `${formatCount(options.rate)} updates/s × ${formatBytes(typeof options.payload === 'number' ? options.payload : null)}` : NOT_MEASURED],
+      ['scenario', String(options.scenario ?? run.protocols[0]?.scenario ?? NOT_MEASURED)],
       ['target', `${run.target.url}${run.target.spawned ? ' (spawned)' : ''}`],
       ['machine', `${run.environment.cpuModel} × ${run.environment.cores}, ${run.environment.node}`],
     ];
@@ -329,7 +288,7 @@ export class ResultsView implements View {
             ...failed.map((t) => {
               const unit = findMetric(t.metric)?.unit ?? 'count';
               const who = t.protocol === '*' ? '' : ` (${protocolLabel(t.protocol)})`;
-              return h('li', {}, h('code', {}, t.expression), `${who}: was ${formatMetricValue(unit, t.actual)}, limit ${formatMetricValue(unit, t.limit)}`);
+              return h('li', {}, h('code', {}, t.expression), `${who}: was ${formatMetric(t.actual, unit)}, limit ${formatMetric(t.limit, unit)}`);
             }),
           ),
         ),
@@ -370,8 +329,8 @@ export class ResultsView implements View {
         h(
           'tr',
           { 'data-metric': metric.key },
-          h('th', { scope: 'row' }, `${metric.label} `, h('span', { class: 'unit' }, unitLabel(metric.unit)), ' ', help(metric.description)),
-          ...run.protocols.map((p) => h('td', { class: 'num' }, formatMetricValue(metric.unit, safeGet(metric, p)))),
+          h('th', { scope: 'row' }, `${metric.label} `,  help(metric.description)),
+          ...run.protocols.map((p) => h('td', { class: 'num' }, formatMetric(safeGet(metric, p), metric.unit))),
         ),
       );
     }
@@ -389,11 +348,11 @@ export class ResultsView implements View {
       h(
         'tr',
         { 'data-metric': metric.key },
-        h('th', { scope: 'row' }, `${metric.label} `, h('span', { class: 'unit' }, unitLabel(metric.unit)), ' ', help(metric.description)),
+        h('th', { scope: 'row' }, `${metric.label} `,  help(metric.description)),
         ...run.protocols.map((p) => {
           const value = safeGet(metric, p);
-          const alarm = MUST_BE_ZERO.has(metric.key) && value !== null && value > 0;
-          return h('td', { class: `num${alarm ? ' alarm' : ''}`, 'data-protocol': p.protocol, title: alarm ? 'should be 0' : null }, formatMetricValue(metric.unit, value));
+          const alarm = metric.mustBeZero && value !== null && value > 0;
+          return h('td', { class: `num${alarm ? ' alarm' : ''}`, 'data-protocol': p.protocol, title: alarm ? 'should be 0' : null }, formatMetric(value, metric.unit));
         }),
       ),
     );
@@ -449,7 +408,7 @@ export class ResultsView implements View {
         colour: DROP_COLOUR,
       }));
       const xs = [...connected, ...attempts].map((pt) => pt.x).concat(markers.map((m) => m.x));
-      const perSecond = (v: number) => `${formatNumber(v, v < 10 ? 1 : 0)} /s`;
+      const perSecond = (v: number) => `${formatNumber(v, v < 10 ? 1 : 0)}/s`;
       const requested = p.clients.requested;
       this.charts.push(
         new Chart(canvas, {
@@ -477,7 +436,7 @@ export class ResultsView implements View {
               tooltip: {
                 callbacks: {
                   title: (items) => `${formatNumber(items[0]?.parsed.x ?? 0, 1)} s`,
-                  label: (item) => `${item.dataset.label ?? ''}: ${item.parsed.y === null ? '—' : item.dataset.yAxisID === 'y' ? formatCount(item.parsed.y) : perSecond(item.parsed.y)}`,
+                  label: (item) => `${item.dataset.label ?? ''}: ${item.parsed.y === null ? NOT_MEASURED : item.dataset.yAxisID === 'y' ? formatCount(item.parsed.y) : perSecond(item.parsed.y)}`,
                 },
               },
             },
@@ -527,7 +486,7 @@ export class ResultsView implements View {
             },
             plugins: {
               legend: { position: 'bottom' },
-              tooltip: { callbacks: { title: (items) => `${percentileLabel(items[0]?.parsed.x ?? 1)} of updates`, label: (item) => `${item.dataset.label ?? ''}: ≤ ${formatMsNumber(item.parsed.y ?? 0)} ms` } },
+              tooltip: { callbacks: { title: (items) => `${percentileLabel(items[0]?.parsed.x ?? 1)} of updates`, label: (item) => `${item.dataset.label ?? ''}: ≤ ${formatMillis(item.parsed.y ?? 0)}` } },
             },
           },
         }),
@@ -536,7 +495,7 @@ export class ResultsView implements View {
     const bars: Array<{ key: string; title: string; helpText: string; axis: string; value: (p: ProtocolResult) => number | null; tick: (v: number) => string }> = [
       { key: 'bytes-per-event', title: 'Bytes per event', helpText: 'Bytes on the wire, both directions, headers and framing included, per delivered update.', axis: 'bytes / event', value: (p) => p.bandwidth.bytesPerEvent, tick: (v) => formatBytes(v) },
       { key: 'requests-per-event', title: 'HTTP requests per event', helpText: 'Requests made per delivered update (a WebSocket makes one, its upgrade).', axis: 'requests / event', value: (p) => p.bandwidth.requestsPerEvent, tick: (v) => formatNumber(v, 3) },
-      { key: 'server-cpu', title: 'Server CPU (% of one core)', helpText: 'CPU of the server process over the measured window.', axis: '% of one core', value: (p) => p.server?.cpuPercent ?? null, tick: (v) => `${formatNumber(v, 1)} %` },
+      { key: 'server-cpu', title: 'Server CPU (% of one core)', helpText: 'CPU of the server process over the measured window.', axis: '% of one core', value: (p) => p.server?.cpuPercent ?? null, tick: (v) => `${formatNumber(v, 1)}%` },
       { key: 'server-rss', title: 'Server memory (RSS)', helpText: 'Resident memory of the server with every client connected.', axis: 'RSS', value: (p) => p.server?.rssBytes ?? null, tick: (v) => formatBytes(v) },
     ];
     for (const spec of bars) {
@@ -582,7 +541,7 @@ export class ResultsView implements View {
     const differences = COMPARED_SETTINGS.flatMap(([key, label]) => {
       const a = (base.options as Record<string, unknown>)[key];
       const b = (other.options as Record<string, unknown>)[key];
-      return JSON.stringify(a) === JSON.stringify(b) ? [] : [`${label} ${String(a ?? '—')} → ${String(b ?? '—')}`];
+      return JSON.stringify(a) === JSON.stringify(b) ? [] : [`${label} ${String(a ?? NOT_MEASURED)} → ${String(b ?? NOT_MEASURED)}`];
     });
     const head = h('tr', {}, h('th', {}, 'Metric'), ...protocols.map((p) => h('th', { class: 'num' }, h('span', { class: 'protocol-chip', style: `--protocol:${protocolColour(p.protocol)}` }, protocolLabel(p.protocol)))));
     const body = h('tbody', {});
@@ -593,18 +552,18 @@ export class ResultsView implements View {
         const b = match === undefined ? null : safeGet(metric, match);
         const delta = deltaPercent(a, b);
         let verdict = 'same';
-        if (delta !== null && Math.abs(delta) >= 0.05 && !NEUTRAL.has(metric.key)) {
+        if (delta !== null && Math.abs(delta) >= 0.05 && metric.better !== 'neutral') {
           const up = delta > 0;
-          verdict = up === HIGHER_IS_BETTER.has(metric.key) ? 'better' : 'worse';
+          verdict = up === (metric.better === 'higher') ? 'better' : 'worse';
         }
         return h(
           'td',
-          { class: `num delta ${verdict}`, title: `${base.id}: ${formatMetricValue(metric.unit, a)} → ${other.id}: ${formatMetricValue(metric.unit, b)}` },
+          { class: `num delta ${verdict}`, title: `${base.id}: ${formatMetric(a, metric.unit)} → ${other.id}: ${formatMetric(b, metric.unit)}` },
           h('span', { class: 'delta-value', 'data-testid': 'delta' }, formatDelta(delta)),
-          h('span', { class: 'delta-detail' }, `${formatMetricValue(metric.unit, a)} → ${formatMetricValue(metric.unit, b)}`),
+          h('span', { class: 'delta-detail' }, `${formatMetric(a, metric.unit)} → ${formatMetric(b, metric.unit)}`),
         );
       });
-      body.append(h('tr', { 'data-metric': metric.key }, h('th', { scope: 'row' }, `${metric.label} `, h('span', { class: 'unit' }, unitLabel(metric.unit)), ' ', help(metric.description)), ...cells));
+      body.append(h('tr', { 'data-metric': metric.key }, h('th', { scope: 'row' }, `${metric.label} `,  help(metric.description)), ...cells));
     }
     return h(
       'section',
@@ -625,24 +584,6 @@ function safeGet(metric: MetricDefinition, result: ProtocolResult): number | nul
     return typeof value === 'number' && Number.isFinite(value) ? value : null;
   } catch {
     return null;
-  }
-}
-
-function unitLabel(unit: MetricUnit): string {
-  switch (unit) {
-    case 'us':
-    case 'ms':
-      return '(ms)';
-    case 'bytes':
-      return '(bytes)';
-    case 'percent':
-      return '(%)';
-    case 'per-second':
-      return '(/s)';
-    case 'ratio':
-      return '(ratio)';
-    default:
-      return '';
   }
 }
 

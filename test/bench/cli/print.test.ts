@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { colorEnabled, createPalette } from '../../../bench/cli/palette.js';
 import { formatDropLine, formatHeader, formatProtocolLine, formatTable, formatTotal } from '../../../bench/cli/print.js';
-import { formatBytes, formatMicros } from '../../../bench/report/format.js';
 import { recordedOptions, resolveBenchOptions } from '../../../bench/options.js';
 import { benchResult, protocolResult, reconnectFigures } from '../fixture.js';
 
 describe('printing', () => {
   const result = benchResult([protocolResult('ws'), protocolResult('sse'), protocolResult('long-poll'), protocolResult('short-poll')]);
-
-  it('formats human units', () => {
-    expect(formatMicros(850)).toBe('850µs');
-    expect(formatMicros(1234)).toBe('1.23ms');
-    expect(formatMicros(45_600)).toBe('45.6ms');
-    expect(formatMicros(2_500_000)).toBe('2.50s');
-    expect(formatBytes(512)).toBe('512B');
-    expect(formatBytes(1500)).toBe('1.50kB');
-    expect(formatBytes(94_200_000)).toBe('94.2MB');
-    expect(formatBytes(300_000)).toBe('300kB');
-  });
 
   it('prints a header naming target, clients, protocols, feed and duration', () => {
     const header = formatHeader({ runId: result.id, target: result.target.url, spawned: true, options: result.options });
