@@ -31,7 +31,7 @@ export interface DashboardRoutesOptions {
 /**
  * The dashboard's routes: the built Vite app at `/` (static files via @fastify/static), the
  * results API (`GET /api/results`, `GET /api/results/:id`) and `GET /api/info`. Registered by
- * the feed server (default export) and by the bench's live server (bench/live-server.ts).
+ * the feed server (default export) and by the bench's live server (bench/live/live-server.ts).
  */
 export async function registerDashboardRoutes(app: FastifyInstance, options: DashboardRoutesOptions): Promise<void> {
   const dashboardDir = path.resolve(options.dashboardDir);

@@ -3,7 +3,7 @@ import type { BenchResult } from '../../../bench/report/types.js';
 
 /**
  * Export CSV: the very CSV the CLI writes to results/<run>.csv, built by the harness's own
- * builder (bench/csv.ts), handed to the browser as a download.
+ * builder (bench/report/csv.ts), handed to the browser as a download.
  */
 export function csvOf(result: BenchResult): string {
   return resultToCsv(result);

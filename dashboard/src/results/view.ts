@@ -22,7 +22,7 @@ const COMPARED_SETTINGS: Array<[string, string]> = [
   ['workers', 'workers'],
 ];
 
-/** The figures of the reconnect table, in order; labels and help texts come from bench/metrics.ts. */
+/** The figures of the reconnect table, in order; labels and help texts come from bench/report/metrics.ts. */
 const RECONNECT_FIGURES = [
   'reconnect.drops',
   'reconnect.clientDrops',
