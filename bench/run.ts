@@ -1,3 +1,4 @@
+import { LOSS_CONTROL_PASSES, runWithLossControl } from './measure/loss-control.js';
 import { describeEnvironment } from './measure/machine.js';
 import { runProtocol } from './measure/protocol-run.js';
 import { recordedOptions, resolveBenchOptions, type BenchOptions } from './options.js';
@@ -5,7 +6,7 @@ import { evaluateThresholds } from './report/thresholds.js';
 import { RESULT_SCHEMA, type BenchResult, type ProgressEvent, type ProgressListener, type ProtocolFailure, type ProtocolResult, type TimeseriesPoint } from './report/types.js';
 import { makeRunId, writeResultFiles, type ResultFiles } from './result-files.js';
 import { TargetError } from './target/control-client.js';
-import { checkNetworkCapabilities, closeTarget, describeNetwork, lossCounters, openTarget, restartServer, targetGone, type Target } from './target/target.js';
+import { checkNetworkCapabilities, closeTarget, describeNetwork, lossCounters, lossyLink, openTarget, restartServer, targetGone, type Target } from './target/target.js';
 
 export interface RunBenchHooks {
   /** Called with every progress event, in order (see {@link ProgressEvent}). Must not throw. */
@@ -36,11 +37,24 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
   let target: Target | undefined;
   try {
     hooks.signal?.throwIfAborted();
-    await checkNetworkCapabilities(options.network);
-    target = await openTarget(options);
+    const lossMechanism = await checkNetworkCapabilities(options.network);
+    target = await openTarget(options, lossMechanism);
     const targetInfo = { url: target.url, spawned: target.kind === 'spawned' };
     const network = describeNetwork(options.network, target);
-    emit({ type: 'start', runId, startedAt: startedAt.toISOString(), target: target.url, spawned: target.kind === 'spawned', options: recordedOptions(options), protocols: [...options.protocols] });
+    const link = lossyLink(target);
+    const lossPercent = options.network?.lossPercent ?? 0;
+    // A lossy link runs each protocol at 0% first, on the same link: the control (measure/loss-control.ts).
+    const lossControl = link !== undefined && link.mechanism !== null && lossPercent > 0;
+    emit({
+      type: 'start',
+      runId,
+      startedAt: startedAt.toISOString(),
+      target: target.url,
+      spawned: target.kind === 'spawned',
+      options: recordedOptions(options),
+      protocols: [...options.protocols],
+      ...(link === undefined ? {} : { lossMechanism: link.mechanism }),
+    });
     let firstClientIndex = 0;
     for (const protocol of options.protocols) {
       hooks.signal?.throwIfAborted();
@@ -60,7 +74,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
           firstClientIndex,
           signal: hooks.signal,
         };
-        protocols.push(await runProtocol(context, protocol));
+        protocols.push(lossControl ? await runWithLossControl(context, protocol, link, lossPercent) : await runProtocol(context, protocol));
       } catch (error) {
         if (hooks.signal?.aborted === true) throw hooks.signal.reason;
         const gone = targetGone(target);
@@ -70,7 +84,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
         failures.push({ protocol, message });
         emit({ type: 'protocol-failed', protocol, message });
       }
-      firstClientIndex += options.clients;
+      firstClientIndex += options.clients * (lossControl ? LOSS_CONTROL_PASSES : 1);
     }
     await closeTarget(target);
     target = undefined;

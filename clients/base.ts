@@ -2,7 +2,7 @@ import { nowMicros } from '../wire/clock.js';
 import { Backoff, resolveBackoff, type BackoffSchedule } from './backoff.js';
 import { head, parseMessage, readUpdateBytes } from './codecs/feed-message.js';
 import { Counters, SocketMeter } from './meter.js';
-import type { ClientState, CloseInfo, FeedClient, FeedClientHandlers, FeedClientOptions, PingResult } from './types.js';
+import type { ClientState, CloseInfo, FeedClient, FeedClientHandlers, FeedClientOptions, ForeignFeed, MessageDecoder, PingResult } from './types.js';
 import type { ProtocolName } from '../wire/protocols.js';
 
 /** An error of the client: `status` is the HTTP status and `code` the server's WL_ code, when known. */
@@ -28,6 +28,8 @@ export interface Target {
   readonly authority: string;
   /** Path prefix, without a trailing slash ('' for the root). */
   readonly prefix: string;
+  /** The path and query exactly as given (`/` at least): a foreign endpoint's request target. */
+  readonly requestTarget: string;
 }
 
 export function parseTarget(url: string): Target {
@@ -43,7 +45,7 @@ export function parseTarget(url: string): Target {
   }
   const hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
   const port = parsed.port === '' ? (secure ? 443 : 80) : Number(parsed.port);
-  return { secure, hostname, port, authority: parsed.host, prefix: parsed.pathname.replace(/\/+$/, '') };
+  return { secure, hostname, port, authority: parsed.host, prefix: parsed.pathname.replace(/\/+$/, ''), requestTarget: parsed.pathname + parsed.search };
 }
 
 /** HTTP statuses that mean "try again later" rather than "you asked wrongly". */
@@ -102,6 +104,11 @@ export abstract class BaseClient implements FeedClient {
   protected readonly headers: Readonly<Record<string, string>>;
   protected readonly requestTimeoutMs: number;
   protected readonly clientId: string;
+  /** TLS: accept certificates that do not verify. */
+  protected readonly insecure: boolean;
+  /** Set for a server that is not wirelab's: its messages are scanned for the harness's markers. */
+  protected readonly foreign: ForeignFeed | undefined;
+  private readonly decoder: MessageDecoder | undefined;
   /** The current attempt; bumped whenever an attempt starts or ends. */
   protected generation = 0;
   protected backoff: Backoff;
@@ -135,6 +142,9 @@ export abstract class BaseClient implements FeedClient {
     if (options.token !== undefined && options.token !== '') headers.authorization = `Bearer ${options.token}`;
     this.headers = headers;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.insecure = options.insecure ?? false;
+    this.foreign = options.foreign;
+    this.decoder = options.foreign?.decoder;
     this.pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
     const { enabled, maxAttempts, ...schedule } = options.reconnect ?? {};
     this.reconnectEnabled = enabled ?? true;
@@ -174,6 +184,7 @@ export abstract class BaseClient implements FeedClient {
 
   ping(id?: string): Promise<PingResult> {
     if (this.currentState === 'closed') return Promise.reject(new FeedClientError('the client is closed'));
+    if (this.foreign !== undefined) return Promise.reject(new FeedClientError('PING needs a wirelab server: a foreign target has no pong'));
     const pingId = id ?? `${this.clientId}-${++this.pingCounter}`;
     if (this.pendingPings.has(pingId)) return Promise.reject(new FeedClientError(`a PING with id ${pingId} is already pending`));
     this.counters.pings += 1;
@@ -227,6 +238,10 @@ export abstract class BaseClient implements FeedClient {
    */
   protected receive(buf: Buffer, start: number, end: number, receivedAt: number): void {
     if (this.currentState === 'closed') return;
+    if (this.decoder !== undefined) {
+      if (this.receiveMarked(buf, start, end, receivedAt) === 0) this.receiveUnmarked(end - start, receivedAt);
+      return;
+    }
     if (readUpdateBytes(buf, start, end)) {
       const seq = head.seq;
       const ts = head.ts;
@@ -237,6 +252,43 @@ export abstract class BaseClient implements FeedClient {
       return;
     }
     this.receiveOther(buf.toString('utf8', start, end), end - start, receivedAt);
+  }
+
+  /**
+   * Foreign targets: the harness's markers in `buf[start, end)` (one message, or one whole poll
+   * answer), each an update. The bytes are shared out among the markers so their sum is the
+   * message's size. Returns how many were found.
+   */
+  protected receiveMarked(buf: Buffer, start: number, end: number, receivedAt: number): number {
+    const decoder = this.decoder;
+    if (decoder === undefined || this.currentState === 'closed') return 0;
+    const count = decoder.scan(buf, start, end, receivedAt);
+    if (count === 0) return 0;
+    const bytes = end - start;
+    const share = Math.floor(bytes / count);
+    const { seqs, timestamps } = decoder;
+    if (!this.opened) this.markOpen(receivedAt);
+    for (let i = 0; i < count && !this.isClosed; i++) {
+      const seq = seqs[i]!;
+      if (seq > this.seq) this.seq = seq;
+      this.counters.messages += 1;
+      this.handlers.onUpdate(seq, timestamps[i]!, receivedAt, i === 0 ? bytes - share * (count - 1) : share);
+    }
+    return count;
+  }
+
+  /** Foreign targets: a message without a marker of this run. */
+  protected receiveUnmarked(bytes: number, receivedAt: number): void {
+    this.counters.unmarked += 1;
+    this.handlers.onUnmarked?.(receivedAt, bytes);
+  }
+
+  /**
+   * The transport is up (WebSocket handshake, SSE stream head, first poll answer). A foreign
+   * server sends nothing until the harness publishes, so for it this is the connection's open.
+   */
+  protected transportReady(receivedAt: number): void {
+    if (this.foreign !== undefined) this.markOpen(receivedAt);
   }
 
   /** A message the fast path could not read. */

@@ -57,19 +57,25 @@ export abstract class HttpFeedClient extends BaseClient {
    * caller ends it.
    */
   protected request(method: string, path: string, headers: OutgoingHttpHeaders, timeoutMs: number): ClientRequest {
+    return this.requestTo(method, this.target.prefix + path, headers, timeoutMs, path);
+  }
+
+  /** {@link request} with the request target (path and query) given whole; `label` names it in errors. */
+  protected requestTo(method: string, requestTarget: string, headers: OutgoingHttpHeaders, timeoutMs: number, label = requestTarget): ClientRequest {
     const send = this.target.secure ? https.request : http.request;
     const req = send({
       hostname: this.target.hostname,
       port: this.target.port,
-      path: this.target.prefix + path,
+      path: requestTarget,
       method,
       headers,
       agent: false,
       timeout: timeoutMs,
+      ...(this.target.secure && this.insecure ? { rejectUnauthorized: false } : {}),
     });
     this.counters.requests += 1;
     req.on('socket', (socket: Socket) => this.meter.track(socket));
-    req.on('timeout', () => req.destroy(new FeedClientError(`no answer from ${method} ${path} within ${timeoutMs} ms`)));
+    req.on('timeout', () => req.destroy(new FeedClientError(`no answer from ${method} ${label} within ${timeoutMs} ms`)));
     return req;
   }
 

@@ -1,6 +1,7 @@
 import type { BaseClient } from './base.js';
 import { LongPollClient } from './long-poll.js';
 import { ShortPollClient } from './short-poll.js';
+import { createSocketIoClient } from './socketio.js';
 import { SseClient } from './sse.js';
 import type { FeedClient, FeedClientOptions } from './types.js';
 import { WebSocketClient } from './websocket.js';
@@ -19,6 +20,7 @@ const CLIENTS: Readonly<Record<ProtocolName, new (options: FeedClientOptions) =>
  * bad option (URL, protocol, schedule) at once.
  */
 export function createClient(options: FeedClientOptions): FeedClient {
+  if (options.foreign?.socketio !== undefined) return createSocketIoClient(options);
   if (typeof options.protocol !== 'string' || !isProtocolName(options.protocol)) {
     throw new TypeError(`protocol must be ${PROTOCOL_NAMES.join(', ')}, got ${JSON.stringify(options.protocol)}`);
   }
@@ -31,6 +33,9 @@ export { head, parseMessage, readUpdateBytes, readUpdateString, type ParsedMessa
 export { LongPollClient } from './long-poll.js';
 export { PollAnswerReader } from './codecs/poll-answer.js';
 export { ShortPollClient } from './short-poll.js';
+export { encodeMarker, MARKER_BYTES, MarkerScanner, markedMessage, newRunTag } from './codecs/marker.js';
+export { parsePollCursor, PollCursorState, type PollCursor } from './poll-cursor.js';
+export { createSocketIoClient, SocketIoPollingClient, SocketIoWsClient } from './socketio.js';
 export { SseClient } from './sse.js';
 export { SseStreamParser, type SseStreamHandler } from './codecs/sse-stream.js';
 export { WebSocketClient } from './websocket.js';

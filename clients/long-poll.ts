@@ -5,7 +5,9 @@ import { TIMINGS } from '../wire/timings.js';
 
 /**
  * Long polling: `GET /long-poll?since=S&epoch=E&timeout=T`, held by the server until an
- * update exists or T passes, re-requested at once after every answer.
+ * update exists or T passes, re-requested at once after every answer. A foreign endpoint is
+ * asked at its own URL with its cursor (no `timeout`: the server decides how long it holds;
+ * it must answer within `longPollTimeoutMs` + `requestTimeoutMs`, or the poll counts as lost).
  */
 export class LongPollClient extends PollingClient {
   readonly protocol = 'long-poll' as const;
@@ -15,6 +17,7 @@ export class LongPollClient extends PollingClient {
   constructor(options: FeedClientOptions) {
     super(options);
     this.holdMs = options.longPollTimeoutMs ?? TIMINGS.longPollHoldMs;
+    this.opensOnConnect = options.foreign !== undefined;
     if (!Number.isInteger(this.holdMs) || this.holdMs < 0) throw new RangeError(`longPollTimeoutMs must be an integer >= 0, got ${this.holdMs}`);
   }
 

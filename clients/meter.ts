@@ -66,6 +66,7 @@ export class Counters implements ClientCounters {
   connectAttempts = 0;
   errors = 0;
   pings = 0;
+  unmarked = 0;
 
   constructor(meter: SocketMeter) {
     Object.defineProperties(this, {

@@ -4,6 +4,7 @@ import { FeedClientError, httpError, isRetryableStatus } from './base.js';
 import { HttpFeedClient, MAX_ANSWER_BYTES } from './http.js';
 import { BodyDecoder, ResponseHeadReader, type BodySink, type ResponseHead } from './codecs/http-response.js';
 import { PollAnswerReader } from './codecs/poll-answer.js';
+import { isEmptyPollStatus, NO_CURSOR, PollCursorState } from './poll-cursor.js';
 import { openSocket, requestHead } from './raw-socket.js';
 import type { FeedClientOptions } from './types.js';
 
@@ -34,7 +35,9 @@ class Exchange implements BodySink {
 
   constructor(
     readonly generation: number,
+    /** The path asked of {@link PollingClient.poll}; `label` is what was requested, for messages. */
     readonly path: string,
+    readonly label: string,
     readonly extraQuery: string,
     readonly timeoutMs: number,
     readonly then: (generation: number) => void,
@@ -94,6 +97,15 @@ export abstract class PollingClient extends HttpFeedClient {
   /** The `since` of the next request: the last answer's `next`. */
   private cursor: number | undefined;
   private readonly reader = new PollAnswerReader();
+  /** Foreign targets: the position on the endpoint (ETag, Last-Modified or a query value). */
+  protected readonly cursorState: PollCursorState | undefined;
+  /** The last answer carried a message (foreign targets: a 200, marked or not). */
+  protected lastAnswerCarried = false;
+  /**
+   * Foreign long polling: the server holds the first poll until something is published, so
+   * the attempt counts as open once its connection is up rather than at the first answer.
+   */
+  protected opensOnConnect = false;
   /**
    * Retry at once, once, a request that failed on a reused keep-alive socket before any byte
    * of the answer: the server closed the idle socket just as it was reused (what browsers
@@ -107,6 +119,7 @@ export abstract class PollingClient extends HttpFeedClient {
   constructor(options: FeedClientOptions) {
     super(options);
     this.cursor = options.since;
+    this.cursorState = options.foreign === undefined ? undefined : new PollCursorState(options.foreign.cursor ?? NO_CURSOR);
     const head = requestHead('GET', '/', this.target.authority, this.headers, { defaults: { Connection: 'keep-alive' } });
     this.headTail = head.slice(head.indexOf('\r\n') + 2);
   }
@@ -114,17 +127,27 @@ export abstract class PollingClient extends HttpFeedClient {
   /**
    * Sends one poll for attempt `generation`; on a good answer delivers its events and calls
    * `then(generation)`. A failed request, a 5xx/429 or a malformed answer is a lost
-   * connection (reconnect with backoff); any other 4xx stops the client.
+   * connection (reconnect with backoff); any other 4xx stops the client. A foreign endpoint is
+   * asked at its own request target with the cursor's query and headers instead
+   * ({@link foreignTarget}); `path` and `extraQuery` are then only wirelab's.
    */
   protected poll(generation: number, path: string, extraQuery: string, timeoutMs: number, then: (generation: number) => void, retry = false): void {
-    const cursor = this.cursorQuery(this.cursor);
-    const query = cursor === '' ? extraQuery : extraQuery === '' ? cursor : `${cursor}&${extraQuery}`;
-    const target = `${this.target.prefix}${path}${query === '' ? '' : `?${query}`}`;
+    let target: string;
+    let extraHeaders = '';
+    if (this.foreign === undefined) {
+      const cursor = this.cursorQuery(this.cursor);
+      const query = cursor === '' ? extraQuery : extraQuery === '' ? cursor : `${cursor}&${extraQuery}`;
+      target = `${this.target.prefix}${path}${query === '' ? '' : `?${query}`}`;
+    } else {
+      target = this.foreignTarget();
+      extraHeaders = this.cursorState?.headerLines() ?? '';
+    }
     let connection = this.connection;
     if (connection === undefined || connection.socket.destroyed || connection.socket.writableEnded || connection.socket.readableEnded) connection = this.openConnection();
     const reused = connection.uses > 0;
     connection.uses += 1;
-    connection.exchange = new Exchange(generation, path, extraQuery, timeoutMs, then, retry, reused);
+    // A foreign endpoint is named by its path only: its query may hold a credential.
+    connection.exchange = new Exchange(generation, path, this.foreign === undefined ? path : target.split('?', 1)[0]!, extraQuery, timeoutMs, then, retry, reused);
     this.counters.requests += 1;
     // The socket's inactivity timer is refreshed by every read and write; it is set again
     // only when the limit changes. While no poll is in flight it is ignored.
@@ -132,16 +155,27 @@ export abstract class PollingClient extends HttpFeedClient {
       connection.timeoutMs = timeoutMs;
       connection.socket.setTimeout(timeoutMs);
     }
-    connection.socket.write(`GET ${target} HTTP/1.1\r\n${this.headTail}`, 'latin1');
+    connection.socket.write(`GET ${target} HTTP/1.1\r\n${extraHeaders}${this.headTail}`, 'latin1');
+  }
+
+  /** Foreign targets: the request target of the next poll (the endpoint's, with the cursor's query). */
+  protected foreignTarget(): string {
+    return this.cursorState === undefined ? this.target.requestTarget : this.cursorState.target(this.target.requestTarget);
   }
 
   /** Opens a new connection (the old one, if any, is gone) and makes it the client's. */
   private openConnection(): Connection {
     const connection: Connection = { socket: undefined as unknown as Socket, uses: 0, exchange: undefined, error: undefined, timeoutMs: 0 };
-    const socket = openSocket(this.target, (buf, start, end) => this.onRead(connection, buf, start, end));
+    const socket = openSocket(this.target, (buf, start, end) => this.onRead(connection, buf, start, end), { insecure: this.insecure });
     (connection as { socket: Socket }).socket = socket;
     this.connection = connection;
     this.meter.track(socket);
+    if (this.opensOnConnect) {
+      const generation = this.generation;
+      socket.once(this.target.secure ? 'secureConnect' : 'connect', () => {
+        if (generation === this.generation) this.transportReady(nowMicros());
+      });
+    }
     socket.on('error', (error) => {
       connection.error = error;
     });
@@ -172,7 +206,7 @@ export abstract class PollingClient extends HttpFeedClient {
         if (read === undefined) return;
         this.startBody(exchange, read.head);
       } catch (error) {
-        this.failExchange(connection, exchange, `GET ${exchange.path}: ${(error as Error).message}`, error as Error);
+        this.failExchange(connection, exchange, `GET ${exchange.label}: ${(error as Error).message}`, error as Error);
         return;
       }
       buf = read.buf;
@@ -205,7 +239,7 @@ export abstract class PollingClient extends HttpFeedClient {
     connection.exchange = undefined;
     if (exchange.failure !== undefined) {
       this.drop(connection);
-      const error = new FeedClientError(`GET ${exchange.path}: ${exchange.failure}`);
+      const error = new FeedClientError(`GET ${exchange.label}: ${exchange.failure}`);
       this.lost(exchange.generation, { reason: error.message, error });
       return;
     }
@@ -213,7 +247,8 @@ export abstract class PollingClient extends HttpFeedClient {
     const parts = exchange.parts;
     const body = parts.length === 1 ? parts[0]! : Buffer.concat(parts, exchange.size);
     if (exchange.generation !== this.generation) return;
-    if (this.deliver(exchange.generation, exchange.path, exchange.head!.status, body, receivedAt)) exchange.then(exchange.generation);
+    const delivered = this.foreign === undefined ? this.deliver(exchange.generation, exchange.label, exchange.head!.status, body, receivedAt) : this.deliverForeign(exchange.generation, exchange.label, exchange.head!, body, receivedAt);
+    if (delivered) exchange.then(exchange.generation);
   }
 
   /** The request of `exchange` failed: a lost connection. */
@@ -226,7 +261,7 @@ export abstract class PollingClient extends HttpFeedClient {
   private onTimeout(connection: Connection): void {
     const exchange = connection.exchange;
     if (exchange === undefined) return;
-    const what = `GET ${exchange.path}`;
+    const what = `GET ${exchange.label}`;
     this.failExchange(connection, exchange, `${what}: no answer from ${what} within ${exchange.timeoutMs} ms`, new FeedClientError(`no answer from ${what} within ${exchange.timeoutMs} ms`));
   }
 
@@ -248,7 +283,7 @@ export abstract class PollingClient extends HttpFeedClient {
       return;
     }
     const cause = connection.error ?? new FeedClientError(exchange.answered ? 'the answer was cut off' : 'socket hang up');
-    this.lost(exchange.generation, { reason: `GET ${exchange.path}: ${cause.message}`, error: cause });
+    this.lost(exchange.generation, { reason: `GET ${exchange.label}: ${cause.message}`, error: cause });
   }
 
   /** Closes `connection` at once; a poll in flight on it is abandoned (the caller reports it). */
@@ -284,6 +319,28 @@ export abstract class PollingClient extends HttpFeedClient {
     for (let i = 0; i < count && generation === this.generation; i++) {
       this.receive(body, ranges[2 * i]!, ranges[2 * i + 1]!, receivedAt);
     }
+    return generation === this.generation;
+  }
+
+  /**
+   * Delivers one answer of a foreign endpoint: a 200 is one message (or several, batched: every
+   * marker in the body counts); 304, 204 and 408 (a hold that timed out) mean nothing new. Both
+   * move the cursor. False when the attempt ended.
+   */
+  protected deliverForeign(generation: number, label: string, head: ResponseHead, body: Buffer, receivedAt: number): boolean {
+    const { status } = head;
+    const empty = isEmptyPollStatus(status);
+    if (status !== 200 && !empty) {
+      const error = httpError(status, body, `GET ${label}`);
+      if (isRetryableStatus(status)) this.lost(generation, { code: status, reason: error.message, error });
+      else this.fail(generation, error);
+      return false;
+    }
+    this.cursorState?.update(head, body);
+    this.markOpen(receivedAt);
+    this.lastAnswerCarried = !empty;
+    const found = empty || body.length === 0 ? 0 : this.receiveMarked(body, 0, body.length, receivedAt);
+    if (found === 0) this.counters.emptyPolls += 1;
     return generation === this.generation;
   }
 

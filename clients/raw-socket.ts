@@ -25,11 +25,13 @@ let readBuffer: Buffer | undefined;
  * delivers its decrypted 'data' chunks instead. Either way 'end', 'close', 'error',
  * 'timeout', `bytesRead` and `bytesWritten` behave as on any socket.
  */
-export function openSocket(target: Target, onRead: ReadHandler): Socket {
+export function openSocket(target: Target, onRead: ReadHandler, options: { insecure?: boolean } = {}): Socket {
   const { hostname, port } = target;
   let socket: Socket;
   if (target.secure) {
-    socket = tls.connect({ host: hostname, port, ...(net.isIP(hostname) === 0 ? { servername: hostname } : {}) });
+    // `insecure`: the user's --insecure, for a self-signed certificate on a test server.
+    const trust = options.insecure === true ? { rejectUnauthorized: false } : {};
+    socket = tls.connect({ host: hostname, port, ...trust, ...(net.isIP(hostname) === 0 ? { servername: hostname } : {}) });
     socket.on('data', (chunk: Buffer) => onRead(chunk, 0, chunk.length));
   } else {
     readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);

@@ -9,10 +9,15 @@ import { TIMINGS } from '../wire/timings.js';
  * `pollIntervalMs` counted from the first one (not from the last answer), so a slow answer
  * does not stretch the schedule. When an answer arrives after the next request was due, that
  * request goes out at once and the schedule continues from there; requests never overlap.
+ *
+ * A foreign endpoint that answers one message per poll (nchan's interval-poll) is drained when
+ * `foreign.drain` is set: after an answer that carried a message the next poll goes out at
+ * once, and the schedule resumes after the first empty answer.
  */
 export class ShortPollClient extends PollingClient {
   readonly protocol = 'short-poll' as const;
   private readonly intervalMs: number;
+  private readonly drain: boolean;
   /** performance.now() at which the next request is due. */
   private due = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -22,6 +27,7 @@ export class ShortPollClient extends PollingClient {
     super(options);
     this.retryStaleSocket = true;
     this.intervalMs = options.pollIntervalMs ?? TIMINGS.shortPollIntervalMs;
+    this.drain = options.foreign?.drain ?? false;
     if (!(Number.isFinite(this.intervalMs) && this.intervalMs > 0)) throw new RangeError(`pollIntervalMs must be > 0, got ${this.intervalMs}`);
   }
 
@@ -41,6 +47,10 @@ export class ShortPollClient extends PollingClient {
   }
 
   private scheduleNext(generation: number): void {
+    if (this.drain && this.lastAnswerCarried) {
+      this.sendPoll(generation);
+      return;
+    }
     this.due += this.intervalMs;
     const now = performance.now();
     if (this.due < now) this.due = now;

@@ -47,9 +47,16 @@ export class SseClient extends HttpFeedClient {
   protected override open(generation: number): void {
     this.parser.reset();
     const headers: Record<string, string> = { ...this.headers, accept: 'text/event-stream', 'cache-control': 'no-cache' };
-    const since = this.lastSeq;
-    if (since !== undefined) headers['last-event-id'] = this.epoch === undefined ? String(since) : `${this.epoch}:${since}`;
-    const request = requestHead('GET', `${this.target.prefix}${PROTOCOLS.sse.path}`, this.target.authority, headers, { defaults: { Connection: 'keep-alive' } });
+    if (this.foreign !== undefined) {
+      // Spec-exact resume on any server: the last `id:` the stream gave, as EventSource sends it.
+      const lastEventId = this.parser.lastEventId;
+      if (lastEventId !== '') headers['last-event-id'] = lastEventId;
+    } else {
+      const since = this.lastSeq;
+      if (since !== undefined) headers['last-event-id'] = this.epoch === undefined ? String(since) : `${this.epoch}:${since}`;
+    }
+    const path = this.foreign === undefined ? `${this.target.prefix}${PROTOCOLS.sse.path}` : this.target.requestTarget;
+    const request = requestHead('GET', path, this.target.authority, headers, { defaults: { Connection: 'keep-alive' } });
     const stream: { socket: Socket; decoder: BodyDecoder | undefined } = { socket: undefined as unknown as Socket, decoder: undefined };
 
     const heads = new ResponseHeadReader();
@@ -78,31 +85,38 @@ export class SseClient extends HttpFeedClient {
       stream.decoder = decoder;
       // The stream may stay silent for long (heartbeats every 15 s by default): from here on
       // only the socket's own end or error counts.
-      if (ok) socket.setTimeout(0);
+      if (ok) {
+        socket.setTimeout(0);
+        this.transportReady(this.chunkReceivedAt);
+      }
       decoder.start();
       decoder.push(buf, bodyStart, bodyEnd);
     };
 
     // The hot path: one clock read per socket read, then the body straight from the bytes.
-    const socket = openSocket(this.target, (buf, start, end) => {
-      const decoder = stream.decoder;
-      if (decoder !== undefined) {
+    const socket = openSocket(
+      this.target,
+      (buf, start, end) => {
+        const decoder = stream.decoder;
+        if (decoder !== undefined) {
+          this.chunkReceivedAt = nowMicros();
+          decoder.push(buf, start, end);
+          return;
+        }
+        if (generation !== this.generation) return;
+        let read;
+        try {
+          read = heads.push(buf, start, end);
+        } catch (error) {
+          this.lost(generation, { reason: `GET /sse: ${(error as Error).message}`, error: error as Error });
+          return;
+        }
+        if (read === undefined) return;
         this.chunkReceivedAt = nowMicros();
-        decoder.push(buf, start, end);
-        return;
-      }
-      if (generation !== this.generation) return;
-      let read;
-      try {
-        read = heads.push(buf, start, end);
-      } catch (error) {
-        this.lost(generation, { reason: `GET /sse: ${(error as Error).message}`, error: error as Error });
-        return;
-      }
-      if (read === undefined) return;
-      this.chunkReceivedAt = nowMicros();
-      answer(read.head, read.buf, read.bodyStart, read.bodyEnd);
-    });
+        answer(read.head, read.buf, read.bodyStart, read.bodyEnd);
+      },
+      { insecure: this.insecure },
+    );
     stream.socket = socket;
     this.stream = stream;
     this.meter.track(socket);

@@ -1,4 +1,5 @@
 import type { ProtocolName } from '../wire/protocols.js';
+import type { PollCursor } from './poll-cursor.js';
 
 /**
  * Counted by every client; docs/clients.md defines each. Plain integers bumped where things
@@ -25,6 +26,8 @@ export interface ClientCounters {
   readonly errors: number;
   /** PINGs sent. */
   readonly pings: number;
+  /** Foreign targets: messages that carried no marker of this run (a server's own messages). */
+  readonly unmarked: number;
 }
 
 export interface FeedClientHandlers {
@@ -43,6 +46,8 @@ export interface FeedClientHandlers {
   onClose?(info: CloseInfo): void;
   /** A fatal error (the client stops) or an `error` message from the server. */
   onError?(error: Error): void;
+  /** Foreign targets: a message without a marker of this run (receive-only runs count these). */
+  onUnmarked?(receivedAt: number, bytes: number): void;
 }
 
 export interface CloseInfo {
@@ -90,6 +95,40 @@ export interface FeedClientOptions {
   pingTimeoutMs?: number;
   /** Longest wait for a connection or an answer's headers (long polls: timeout + this). @default 10000 */
   requestTimeoutMs?: number;
+  /** TLS: accept a certificate that does not verify (self-signed). @default false */
+  insecure?: boolean;
+  /**
+   * Speak to a server that is not wirelab's (docs/targets.md): `url` is then the endpoint's
+   * full URL, sent as given (path and query), and messages are read by `foreign.decoder`.
+   */
+  foreign?: ForeignFeed;
+}
+
+/**
+ * Finds the harness's messages in what a foreign server sends: each scan of one whole message
+ * (or poll answer) returns how many it holds and leaves their seqs and publish timestamps in
+ * the two arrays (clients/codecs/marker.ts is the one in use).
+ */
+export interface MessageDecoder {
+  scan(buf: Buffer, start: number, end: number, now: number): number;
+  readonly seqs: readonly number[];
+  readonly timestamps: readonly number[];
+}
+
+/** How a client follows a foreign server (docs/targets.md). */
+export interface ForeignFeed {
+  decoder: MessageDecoder;
+  /** Polling: how an answer's position goes into the next request. @default none */
+  cursor?: PollCursor;
+  /** Short polling: after an answer that carried a message, poll again at once (nchan answers one message per poll). @default false */
+  drain?: boolean;
+  /** Speak Socket.IO v4 (Engine.IO v4) over the `ws` or `long-poll` transport instead of plain frames and answers. */
+  socketio?: SocketIoDialect;
+}
+
+export interface SocketIoDialect {
+  /** The namespace joined. @default '/' */
+  namespace?: string;
 }
 
 export interface PingResult {

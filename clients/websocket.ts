@@ -55,9 +55,15 @@ export class WebSocketClient extends BaseClient {
     super(options);
   }
 
-  protected override open(generation: number): void {
+  /** The request target of the upgrade: wirelab's `/ws` with the resume query, or a foreign endpoint as given. */
+  protected upgradePath(): string {
+    if (this.foreign !== undefined) return this.target.requestTarget;
     const query = this.cursorQuery();
-    const path = `${this.target.prefix}${PROTOCOLS.ws.path}${query === '' ? '' : `?${query}`}`;
+    return `${this.target.prefix}${PROTOCOLS.ws.path}${query === '' ? '' : `?${query}`}`;
+  }
+
+  protected override open(generation: number): void {
+    const path = this.upgradePath();
     const key = handshakeKey();
     const request = requestHead('GET', path, this.target.authority, this.headers, {
       fixed: { 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': key, Connection: 'Upgrade', Upgrade: 'websocket' },
@@ -121,22 +127,25 @@ export class WebSocketClient extends BaseClient {
       socket.setTimeout(0);
       connection.phase = 'open';
       connection.parser = new WsFrameParser(this.frameHandler(connection));
-      if (read.bodyStart < read.bodyEnd) {
-        connection.receivedAt = nowMicros();
-        connection.parser.push(read.buf, read.bodyStart, read.bodyEnd);
-      }
+      connection.receivedAt = nowMicros();
+      this.transportReady(connection.receivedAt);
+      if (read.bodyStart < read.bodyEnd) connection.parser.push(read.buf, read.bodyStart, read.bodyEnd);
     };
 
     // The hot path: one clock read per socket read, then the frames straight from the bytes.
-    const socket = openSocket(this.target, (buf, start, end) => {
-      const parser = connection.parser;
-      if (parser !== undefined) {
-        connection.receivedAt = nowMicros();
-        parser.push(buf, start, end);
-      } else if (connection.phase === 'handshake') {
-        handshake(buf, start, end);
-      }
-    });
+    const socket = openSocket(
+      this.target,
+      (buf, start, end) => {
+        const parser = connection.parser;
+        if (parser !== undefined) {
+          connection.receivedAt = nowMicros();
+          parser.push(buf, start, end);
+        } else if (connection.phase === 'handshake') {
+          handshake(buf, start, end);
+        }
+      },
+      { insecure: this.insecure },
+    );
     connection.socket = socket;
     this.meter.track(socket);
     this.counters.requests += 1;
@@ -244,8 +253,13 @@ export class WebSocketClient extends BaseClient {
   }
 
   protected override transmitPing(id: string, sentAt: number): void {
+    this.sendText(`{"type":"ping","id":${JSON.stringify(id)},"ts":${sentAt}}`);
+  }
+
+  /** Sends one text message on the open connection; throws when it is not open. */
+  protected sendText(text: string): void {
     const connection = this.connection;
     if (connection === undefined || connection.phase !== 'open' || !connection.socket.writable) throw new FeedClientError('the WebSocket is not open');
-    connection.socket.write(maskedFrame(OPCODE.text, Buffer.from(`{"type":"ping","id":${JSON.stringify(id)},"ts":${sentAt}}`)));
+    connection.socket.write(maskedFrame(OPCODE.text, Buffer.from(text)));
   }
 }

@@ -1,23 +1,32 @@
 /**
  * Real packet loss, which a TCP proxy cannot give: a network namespace joined to the host by
- * a veth pair on a private /30, with `tc netem loss` on both ends (each end shapes what it
- * sends, so each direction loses its own X%). The harness runs the feed server inside the
- * namespace (`ip netns exec NAME node …`, see `command()`), listening on `nsAddress`; clients
- * stay on the host and connect to `nsAddress`, so every packet crosses the lossy veth.
- * Only the two addresses made here are ever used. Needs root, iproute2 and the kernel's
- * sch_netem: `probeNetem()` says whether this machine has them, and why not.
+ * a veth pair on a private /30, losing X% of the packets in each direction, by `tc netem` on
+ * both ends (netem-loss.ts) or by nftables random drops where the kernel has no netem
+ * (nft-loss.ts). The harness runs the feed server inside the namespace (`ip netns exec NAME
+ * node …`, see `command()`), listening on `nsAddress`; clients stay on the host and connect
+ * to `nsAddress`, so every packet crosses the lossy veth. Only the two addresses made here are
+ * ever used. Needs root and iproute2, plus sch_netem or nftables: `probeLoss()`
+ * (loss-probe.ts) says which this machine has, and why not.
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { WirelabError } from '../wire/errors.js';
-import { parseQdiscCounters, type QdiscCounters } from './qdisc-stats.js';
+import { checkLossPercent, LinkStepError, type LinkLoss, type LinkLossCounters, type LossMechanism } from './loss-mechanism.js';
+import { netemArgs, netemLoss } from './netem-loss.js';
+import { PROC_NET_FILES, parseTcpCounters, type TcpCounters } from './netstat.js';
+import { nftablesLoss } from './nft-loss.js';
 import { CommandError, runCommand, type CommandOutput } from './run-command.js';
 
 export type NetemProbe = { available: true } | { available: false; reason: string; failedCheck: 'root' | 'tools' | 'netns' | 'netem' };
 
 export interface LossyLinkOptions {
-  /** Packets lost in each direction, in percent (0 makes a plain namespace link). */
+  /** Packets lost in each direction, in percent (0 without a mechanism makes a plain namespace link). */
   lossPercent: number;
-  /** Extra one-way delay added by netem at each end (ms). */
+  /**
+   * What drops the packets. Given, it is installed even at 0%, so `setLoss()` can change the
+   * loss later and `counters()` counts the packets. @default 'netem' when lossPercent > 0, else none
+   */
+  mechanism?: LossMechanism;
+  /** Extra one-way delay added by netem at each end (ms); netem only. */
   delayMs?: number;
 }
 
@@ -27,14 +36,20 @@ export interface LossyLink {
   readonly nsAddress: string;
   readonly hostInterface: string;
   readonly nsInterface: string;
+  /** What drops the packets, or null on a plain link (0% without a mechanism). */
+  readonly mechanism: LossMechanism | null;
   /** `ip netns exec NAME cmd args…` as a command line, for a caller that spawns with its own options. */
   command(cmd: string, args: readonly string[]): { command: string; args: string[] };
   /** Runs a command inside the namespace to completion. */
   exec(cmd: string, args: readonly string[], timeoutMs?: number): Promise<CommandOutput>;
   /** Starts a long-lived process (the feed server) inside the namespace. */
   spawn(cmd: string, args: readonly string[], options?: SpawnOptions): ChildProcess;
-  /** Packets netem sent and dropped, each way. */
-  counters(): Promise<{ hostToNs: QdiscCounters; nsToHost: QdiscCounters }>;
+  /** Packets that crossed the link and packets dropped on it, each way, since it was made (zeros on a plain link). */
+  counters(): Promise<LinkLossCounters>;
+  /** Changes the loss of both directions in place; open connections stay open. Needs a mechanism. */
+  setLoss(lossPercent: number): Promise<void>;
+  /** The namespace's TCP counters (its `/proc/net/snmp` and `/proc/net/netstat`), since it was made. */
+  tcpCounters(): Promise<TcpCounters>;
   /** Deletes the veth pair and the namespace; safe to call twice. Stop processes inside first. */
   remove(): Promise<void>;
 }
@@ -56,10 +71,6 @@ export class NetnsError extends WirelabError {
 let sequence = 0;
 const uniqueSuffix = (): string => `${process.pid.toString(36)}-${(sequence++).toString(36)}`;
 
-function netemArgs(options: LossyLinkOptions): string[] {
-  return ['netem', 'loss', `${options.lossPercent}%`, ...(options.delayMs ? ['delay', `${options.delayMs}ms`] : [])];
-}
-
 /** Checks, in order, what real loss needs; a throwaway namespace tries netem and is removed. */
 export async function probeNetem(): Promise<NetemProbe> {
   const uid = process.getuid?.();
@@ -78,7 +89,7 @@ export async function probeNetem(): Promise<NetemProbe> {
     return { available: false, failedCheck: 'netns', reason: `cannot create a network namespace: ${(error as Error).message}` };
   }
   try {
-    await runCommand('ip', ['netns', 'exec', nsName, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', ...netemArgs({ lossPercent: 1 })]);
+    await runCommand('ip', ['netns', 'exec', nsName, 'tc', 'qdisc', 'add', 'dev', 'lo', 'root', ...netemArgs(1)]);
     return { available: true };
   } catch (error) {
     const unknown = error instanceof CommandError && /unknown/i.test(error.detail);
@@ -132,8 +143,11 @@ async function claimBlock(): Promise<ClaimedBlock> {
 
 /** Builds the namespace and the lossy veth; on any failure removes what it made and throws why. */
 export async function createLossyLink(options: LossyLinkOptions): Promise<LossyLink> {
-  if (!(options.lossPercent >= 0 && options.lossPercent < 100)) throw new RangeError(`lossPercent must be in [0, 100), got ${options.lossPercent}`);
+  checkLossPercent(options.lossPercent);
   if (options.delayMs !== undefined && !(options.delayMs >= 0 && Number.isFinite(options.delayMs))) throw new RangeError(`delayMs must be ≥ 0, got ${options.delayMs}`);
+  const delayMs = options.delayMs ?? 0;
+  const mechanism = options.mechanism ?? (options.lossPercent > 0 || delayMs > 0 ? 'netem' : undefined);
+  if (mechanism === 'nftables' && delayMs > 0) throw new RangeError('delayMs needs the netem mechanism; nftables only drops');
   let claimed: ClaimedBlock;
   try {
     claimed = await claimBlock();
@@ -141,9 +155,12 @@ export async function createLossyLink(options: LossyLinkOptions): Promise<LossyL
     throw new NetnsError(`could not set up the lossy link (create the namespace): ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error });
   }
   const { nsName, hostInterface, nsInterface, hostAddress, nsAddress } = claimed;
+  const ends = { nsName, hostInterface, nsInterface };
+  const loss: LinkLoss | undefined = mechanism === 'netem' ? netemLoss(ends, delayMs) : mechanism === 'nftables' ? nftablesLoss(ends) : undefined;
 
   // Deleting the host end deletes its peer; the namespace goes separately. Both tolerate "already gone".
   const removeSync = (): void => {
+    loss?.removeSync();
     for (const args of [['link', 'del', hostInterface], ['netns', 'del', nsName]]) {
       try {
         execFileSync('ip', args, { stdio: 'ignore', timeout: 5000 });
@@ -157,6 +174,7 @@ export async function createLossyLink(options: LossyLinkOptions): Promise<LossyL
   const remove = (): Promise<void> => {
     removal ??= (async () => {
       process.off('exit', removeSync);
+      await loss?.remove();
       await runCommand('ip', ['link', 'del', hostInterface]).catch(() => undefined);
       await runCommand('ip', ['netns', 'del', nsName]).catch(() => undefined);
     })();
@@ -166,40 +184,33 @@ export async function createLossyLink(options: LossyLinkOptions): Promise<LossyL
   const steps: Array<[string, string, string[]]> = [
     ['create the veth pair', 'ip', ['link', 'add', hostInterface, 'type', 'veth', 'peer', 'name', nsInterface, 'netns', nsName]],
     ['address the host end', 'ip', ['addr', 'add', `${hostAddress}/30`, 'dev', hostInterface]],
-    ['bring the host end up', 'ip', ['link', 'set', hostInterface, 'up']],
+    // One TCP segment per packet: without this, TCP hands the veth 64 KiB super-packets and a
+    // single drop would lose dozens of segments at once, which no wire does.
+    ['bring the host end up', 'ip', ['link', 'set', hostInterface, 'up', 'gso_max_segs', '1']],
     ['address the namespace end', 'ip', ['-n', nsName, 'addr', 'add', `${nsAddress}/30`, 'dev', nsInterface]],
-    ['bring the namespace end up', 'ip', ['-n', nsName, 'link', 'set', nsInterface, 'up']],
+    ['bring the namespace end up', 'ip', ['-n', nsName, 'link', 'set', nsInterface, 'up', 'gso_max_segs', '1']],
     ['bring the namespace loopback up', 'ip', ['-n', nsName, 'link', 'set', 'lo', 'up']],
   ];
-  if (options.lossPercent > 0 || (options.delayMs ?? 0) > 0) {
-    steps.push(
-      ['add netem on the host end', 'tc', ['qdisc', 'add', 'dev', hostInterface, 'root', ...netemArgs(options)]],
-      ['add netem on the namespace end', 'ip', ['netns', 'exec', nsName, 'tc', 'qdisc', 'add', 'dev', nsInterface, 'root', ...netemArgs(options)]],
-    );
-  }
+  const fail = async (step: string, error: unknown): Promise<never> => {
+    await remove();
+    const cause = error instanceof Error ? error.message : String(error);
+    const hint = step.includes('netem') && /unknown/i.test(cause) ? ' (this kernel has no sch_netem, so real packet loss is unavailable here)' : '';
+    throw new NetnsError(`could not set up the lossy link ${nsName} (${step}): ${cause}${hint}`, nsName, { cause: error });
+  };
   for (const [step, command, args] of steps) {
-    try {
-      await runCommand(command, args);
-    } catch (error) {
-      await remove();
-      const cause = error instanceof Error ? error.message : String(error);
-      const hint = step.includes('netem') && /unknown/i.test(cause) ? ' (this kernel has no sch_netem, so real packet loss is unavailable here)' : '';
-      throw new NetnsError(`could not set up the lossy link ${nsName} (${step}): ${cause}${hint}`, nsName, { cause: error });
-    }
+    await runCommand(command, args).catch((error: unknown) => fail(step, error));
   }
+  await loss?.install(options.lossPercent).catch((error: unknown) => fail(error instanceof LinkStepError ? error.step : `add ${mechanism} loss`, error));
 
   const inNamespace = (cmd: string, args: readonly string[]) => ({ command: 'ip', args: ['netns', 'exec', nsName, cmd, ...args] });
-  const qdiscCounters = async (insideNamespace: boolean, device: string): Promise<QdiscCounters> => {
-    const args = ['-s', 'qdisc', 'show', 'dev', device];
-    const { stdout } = insideNamespace ? await runCommand('ip', ['netns', 'exec', nsName, 'tc', ...args]) : await runCommand('tc', args);
-    return parseQdiscCounters(stdout);
-  };
+  const noLoss = { sentPackets: 0, droppedPackets: 0 };
   return {
     nsName,
     hostAddress,
     nsAddress,
     hostInterface,
     nsInterface,
+    mechanism: loss?.mechanism ?? null,
     command: inNamespace,
     exec: (cmd, args, timeoutMs) => {
       const { command, args: full } = inNamespace(cmd, args);
@@ -209,10 +220,14 @@ export async function createLossyLink(options: LossyLinkOptions): Promise<LossyL
       const { command, args: full } = inNamespace(cmd, args);
       return spawn(command, full, spawnOptions);
     },
-    counters: async () => ({
-      hostToNs: await qdiscCounters(false, hostInterface),
-      nsToHost: await qdiscCounters(true, nsInterface),
-    }),
+    counters: async () => (loss === undefined ? { hostToNs: { ...noLoss }, nsToHost: { ...noLoss } } : loss.counters()),
+    setLoss: async (lossPercent) => {
+      if (loss === undefined) throw new NetnsError(`the link ${nsName} was made without a loss mechanism, so its loss cannot change`, nsName);
+      await loss.set(lossPercent).catch((error: unknown) => {
+        throw new NetnsError(`could not change the loss of ${nsName} to ${lossPercent}% (${error instanceof LinkStepError ? error.step : mechanism}): ${(error as Error).message}`, nsName, { cause: error });
+      });
+    },
+    tcpCounters: async () => parseTcpCounters((await runCommand('ip', ['netns', 'exec', nsName, 'cat', ...PROC_NET_FILES])).stdout),
     remove,
   };
 }

@@ -1,3 +1,4 @@
+import { EPOCH_PATTERN } from './cursor.js';
 import { WirelabError } from '../wire/errors.js';
 import { TIMINGS } from '../wire/timings.js';
 
@@ -19,10 +20,17 @@ export interface ServerOptions {
   maxMessageBytes?: number;
   /** Client messages allowed per second on one WebSocket. @default 10 */
   messageRatePerSecond?: number;
-  /** Seconds over the rate (each answered with an error) before a 1008 close. @default 3 */
+  /** Consecutive seconds over the rate that close with 1008 (refused messages before that get an error). @default 3 */
   rateLimitStrikes?: number;
   /** Unread output per client before it is cut off as a slow consumer. @default 1048576 */
   maxBufferedBytes?: number;
+  /**
+   * Time a client cut off as a slow consumer has to read up to its goodbye (WebSocket close
+   * 4002, SSE `WL_SLOW_CONSUMER` error) before its connection is destroyed. The server holds
+   * at most one batch for it meanwhile; a slow link may still have megabytes in TCP buffers
+   * ahead of the goodbye. @default 30000
+   */
+  slowConsumerGraceMs?: number;
   /** Long-poll hold time when the request does not say. @default 25000 */
   longPollTimeoutMs?: number;
   /** Longest hold a request may ask for. @default 60000 */
@@ -45,25 +53,37 @@ export interface ServerOptions {
   payload?: number;
   /** Demo-mode pause range between one event's updates. @default [2000, 7000] */
   demoIntervalMs?: [number, number];
-  /** Time a client has to send its request headers. @default 10000 */
+  /** Time a client has to send its request headers; then 408 and the connection is closed. @default 10000 */
   headersTimeoutMs?: number;
-  /** Time a client has to send a whole request (never applies to open streams). @default 30000 */
+  /** Time a client has to send a whole request, body included (never applies to open streams or held polls). @default 30000 */
   requestTimeoutMs?: number;
+  /** How often the two timeouts above are checked: a late request is closed at most this long after its limit. @default 1000 */
+  timeoutCheckIntervalMs?: number;
   /** Time open connections get to close on shutdown before they are destroyed. @default 5000 */
   shutdownGraceMs?: number;
   /** Built dashboard to serve at `/`, if present. @default 'dashboard/dist' */
   dashboardDir?: string;
   /** Folder of result files the results view reads. @default 'results' */
   resultsDir?: string;
-  /** Fixed feed epoch (tests). @default random */
+  /** Fixed feed epoch (tests). With a broker, only used when the broker has no feed yet. @default random */
   epoch?: string;
+  /**
+   * `redis://[user:password@]host:port[/db]` (or `rediss://`): run the feed through one Redis
+   * Stream shared by every instance (docs/scale-out.md). @default undefined (embedded feed)
+   */
+  broker?: string;
+  /** Name of the shared feed: its Redis keys are `wirelab:{NAME}:…`. @default 'main' */
+  brokerFeed?: string;
+  /** Life of the publisher lock; a dead publisher is replaced within about this long. @default 3000 */
+  brokerLockMs?: number;
 }
 
-export type ResolvedServerOptions = Readonly<Required<Omit<ServerOptions, 'controlToken' | 'accessToken' | 'allowedOrigins' | 'epoch'>>> & {
+export type ResolvedServerOptions = Readonly<Required<Omit<ServerOptions, 'controlToken' | 'accessToken' | 'allowedOrigins' | 'epoch' | 'broker'>>> & {
   readonly controlToken: string | undefined;
   readonly accessToken: string | undefined;
   readonly allowedOrigins: readonly string[] | undefined;
   readonly epoch: string | undefined;
+  readonly broker: string | undefined;
 };
 
 export const SERVER_DEFAULTS = Object.freeze({
@@ -76,6 +96,7 @@ export const SERVER_DEFAULTS = Object.freeze({
   messageRatePerSecond: 10,
   rateLimitStrikes: 3,
   maxBufferedBytes: 1024 * 1024,
+  slowConsumerGraceMs: 30_000,
   longPollTimeoutMs: TIMINGS.longPollHoldMs,
   longPollMaxTimeoutMs: 60_000,
   pollLimit: 1000,
@@ -86,9 +107,12 @@ export const SERVER_DEFAULTS = Object.freeze({
   demoIntervalMs: [2000, 7000] as [number, number],
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
+  timeoutCheckIntervalMs: 1_000,
   shutdownGraceMs: 5_000,
   dashboardDir: 'dashboard/dist',
   resultsDir: 'results',
+  brokerFeed: 'main',
+  brokerLockMs: 3000,
 });
 
 /** Largest bench-mode rate and payload the feed accepts. */
@@ -103,6 +127,8 @@ const INTEGER_RANGES: Record<string, [number, number]> = {
   messageRatePerSecond: [1, 1_000_000],
   rateLimitStrikes: [1, 1000],
   maxBufferedBytes: [1024, 1024 * 1024 * 1024],
+  // The WebSocket library ends a closing handshake after 30 s whatever we ask.
+  slowConsumerGraceMs: [0, 30_000],
   longPollTimeoutMs: [0, 3_600_000],
   longPollMaxTimeoutMs: [0, 3_600_000],
   pollLimit: [1, 1_000_000],
@@ -111,7 +137,9 @@ const INTEGER_RANGES: Record<string, [number, number]> = {
   payload: [0, FEED_LIMITS.maxPayload],
   headersTimeoutMs: [1, 3_600_000],
   requestTimeoutMs: [1, 3_600_000],
+  timeoutCheckIntervalMs: [1, 60_000],
   shutdownGraceMs: [0, 600_000],
+  brokerLockMs: [100, 60_000],
 };
 
 /** Checks the options, fills in defaults and freezes the result; throws on the first bad value. */
@@ -133,9 +161,19 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   if (merged.longPollTimeoutMs > merged.longPollMaxTimeoutMs) {
     throw new WirelabError('WL_BAD_OPTION', 'longPollTimeoutMs must not exceed longPollMaxTimeoutMs');
   }
+  if (merged.headersTimeoutMs > merged.requestTimeoutMs) {
+    throw new WirelabError('WL_BAD_OPTION', 'headersTimeoutMs must not exceed requestTimeoutMs: the headers are part of the request');
+  }
   if (merged.pollLimit > merged.pollMaxLimit) {
     throw new WirelabError('WL_BAD_OPTION', 'pollLimit must not exceed pollMaxLimit');
   }
+  if (options.epoch !== undefined && !EPOCH_PATTERN.test(options.epoch)) {
+    throw new WirelabError('WL_BAD_OPTION', `epoch must be 1 to 32 characters of [a-z0-9], got ${JSON.stringify(options.epoch)}`);
+  }
+  if (!FEED_NAME_PATTERN.test(merged.brokerFeed)) {
+    throw new WirelabError('WL_BAD_OPTION', `brokerFeed must be 1 to 64 characters of [a-z0-9_-], got ${JSON.stringify(merged.brokerFeed)}`);
+  }
+  if (options.broker !== undefined && options.broker !== '') checkBrokerUrl(options.broker);
   return Object.freeze({
     ...merged,
     demoIntervalMs: [low, high] as [number, number],
@@ -143,7 +181,34 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     accessToken: options.accessToken || undefined,
     allowedOrigins: options.allowedOrigins && options.allowedOrigins.length > 0 ? Object.freeze([...options.allowedOrigins]) : undefined,
     epoch: options.epoch,
+    broker: options.broker || undefined,
   });
+}
+
+const FEED_NAME_PATTERN = /^[a-z0-9_-]{1,64}$/;
+
+/** A broker URL must name a Redis server: `redis://` or `rediss://`, a host, at most a db number. */
+function checkBrokerUrl(text: string): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new WirelabError('WL_BAD_OPTION', `broker must be a URL like redis://127.0.0.1:6379, got ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new WirelabError('WL_BAD_OPTION', `broker must be a redis:// or rediss:// URL, got ${JSON.stringify(text)}`);
+  }
+  if (url.hostname === '') throw new WirelabError('WL_BAD_OPTION', `broker URL has no host: ${JSON.stringify(text)}`);
+  if (!/^\/?(\d{1,2})?$/.test(url.pathname) || url.search !== '' || url.hash !== '') {
+    throw new WirelabError('WL_BAD_OPTION', `broker URL may end in a database number (/0 – /99) and nothing else, got ${JSON.stringify(text)}`);
+  }
+}
+
+/** The broker URL without its password, for logs, `/stats` and error messages. */
+export function redactedBrokerUrl(text: string): string {
+  const url = new URL(text);
+  if (url.password !== '') url.password = '***';
+  return url.toString();
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -1,6 +1,7 @@
 import type { ResolvedServerOptions } from './config.js';
 import type { Feed } from './feed.js';
-import type { FeedDriver } from './sources/driver.js';
+import type { BrokerRuntime } from './broker/broker-runtime.js';
+import type { FeedSteering } from './sources/driver.js';
 import type { ServerStats, TransportName } from './stats.js';
 
 /** What each transport plugin gives the server so control and shutdown can reach its clients. */
@@ -20,8 +21,10 @@ export class ServerContext {
   constructor(
     readonly options: ResolvedServerOptions,
     readonly feed: Feed,
-    readonly driver: FeedDriver,
+    readonly driver: FeedSteering,
     readonly stats: ServerStats,
+    /** Present when the feed runs through a broker (`--broker`). */
+    readonly broker?: BrokerRuntime,
   ) {}
 
   registerTransport(handle: TransportHandle): void {

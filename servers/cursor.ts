@@ -1,7 +1,7 @@
 import { WirelabError } from '../wire/errors.js';
 import type { Cursor } from './feed.js';
 
-const EPOCH_PATTERN = /^[a-z0-9]{1,32}$/;
+export const EPOCH_PATTERN = /^[a-z0-9]{1,32}$/;
 const SEQ_PATTERN = /^(0|[1-9][0-9]{0,15})$/;
 
 export interface CursorInput {

@@ -44,13 +44,49 @@ export interface FeedOptions {
 }
 
 /**
- * The event feed: sequence-numbered updates, a bounded history ring for resume, and a
- * snapshot for new subscribers. Transports only use this interface.
+ * The event feed as every transport and source sees it: sequence-numbered updates, a bounded
+ * history for resume, and a snapshot for new subscribers. Transports use only this interface,
+ * so the embedded feed ({@link EmbeddedFeed}) and the broker-backed one
+ * (servers/broker/broker-feed.ts) are interchangeable.
  *
- * Listeners get the updates published in one event-loop turn as a single batch, so a
- * transport can frame them once and write once per client.
+ * Listeners get the updates of one event-loop turn (embedded) or one broker read (broker) as a
+ * single batch, so a transport can frame them once and write once per client. A batch whose
+ * first message is a `reset` means the feed started over (a new epoch, or history lost): what
+ * a client had before it no longer continues, and the reset must reach every subscriber.
  */
-export class Feed {
+export interface Feed {
+  /** The id of this feed run; a broker-backed feed changes it only when it had to start over. */
+  readonly epoch: string;
+  /** The last seq this feed can serve; 0 before the first update. */
+  readonly head: number;
+  /** The oldest seq still in the history (head + 1 when it is empty). */
+  readonly oldest: number;
+  readonly historySize: number;
+  /** Updates this feed has taken in since it was created. */
+  readonly publishedCount: number;
+  /** Publishes one update. `data` is a value to serialise or an encoder of its own JSON. */
+  publish(data: unknown): void;
+  /** What `initial` and `reset` carry as `data`. */
+  setSnapshot(provider: () => unknown): void;
+  /** Calls `listener` with each batch of updates; returns the unsubscribe function. */
+  subscribe(listener: BatchListener): () => void;
+  /**
+   * What a client resuming from `cursor` must receive before live updates: a snapshot, the
+   * missed updates (at most `limit`), a reset, or `ahead` when the cursor is past the head.
+   */
+  read(cursor: Cursor, limit?: number): ReadResult;
+  /**
+   * Whether update `seq` exists in this feed run. Only asked for a seq beyond {@link head}: a
+   * broker-backed feed whose local copy lags the stream asks the broker.
+   */
+  reaches(seq: number): boolean | Promise<boolean>;
+}
+
+/**
+ * The embedded feed: everything in this process. Updates published in one event-loop turn
+ * reach listeners as one batch on the next tick.
+ */
+export class EmbeddedFeed implements Feed {
   readonly epoch: string;
   readonly historySize: number;
   private readonly ring: Array<FeedMessage | undefined>;
@@ -64,40 +100,31 @@ export class Feed {
 
   constructor(options: FeedOptions) {
     this.historySize = options.historySize;
-    this.epoch = options.epoch ?? randomBytes(6).readUIntBE(0, 6).toString(36).padStart(8, '0');
+    this.epoch = options.epoch ?? newEpochId();
     this.ring = new Array<FeedMessage | undefined>(options.historySize);
   }
 
-  /** The last published seq; 0 before the first update. */
   get head(): number {
     return this.headSeq;
   }
 
-  /** The oldest seq still in the ring (head + 1 when the ring is empty). */
   get oldest(): number {
     return Math.max(1, this.headSeq - this.historySize + 1);
   }
 
-  /** Updates published since the feed was created. */
   get publishedCount(): number {
     return this.published;
   }
 
-  /** What `initial` and `reset` carry as `data`. */
   setSnapshot(provider: () => unknown): void {
     this.snapshotData = provider;
     this.cachedSnapshot = undefined;
   }
 
-  /** Publishes one update. `data` is a value to serialise or an encoder of its own JSON. */
   publish(data: unknown): FeedMessage {
-    const seq = this.headSeq + 1;
-    const ts = nowMicros();
-    const prefix = `{"seq":${seq},"ts":${ts},"type":"update","data":`;
-    const dataJson = typeof data === 'function' ? (data as DataEncoder)(prefix.length + 1) : JSON.stringify(data);
-    const message = makeMessage(seq, ts, 'update', `${prefix}${dataJson}}`);
-    this.ring[seq % this.historySize] = message;
-    this.headSeq = seq;
+    const message = encodeUpdate(this.headSeq + 1, nowMicros(), data);
+    this.ring[message.seq % this.historySize] = message;
+    this.headSeq = message.seq;
     this.published += 1;
     this.cachedSnapshot = undefined;
     this.pending.push(message);
@@ -108,7 +135,6 @@ export class Feed {
     return message;
   }
 
-  /** Calls `listener` with each turn's batch of updates; returns the unsubscribe function. */
   subscribe(listener: BatchListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -122,10 +148,6 @@ export class Feed {
     return this.cachedSnapshot.message;
   }
 
-  /**
-   * What a client resuming from `cursor` must receive before live updates: a snapshot, the
-   * missed updates (at most `limit`), a reset, or `ahead` when the cursor is past the head.
-   */
   read(cursor: Cursor, limit = Number.POSITIVE_INFINITY): ReadResult {
     if (cursor.epoch !== undefined && cursor.epoch !== this.epoch) {
       return { kind: 'reset', reason: 'epoch', message: this.snapshotMessage('reset', 'epoch') };
@@ -136,6 +158,10 @@ export class Feed {
       return { kind: 'reset', reason: 'too-old', message: this.snapshotMessage('reset', 'too-old') };
     }
     return { kind: 'events', events: this.after(cursor.since, limit) };
+  }
+
+  reaches(seq: number): boolean {
+    return seq <= this.headSeq;
   }
 
   /** Updates with seq > since, oldest first, at most `limit`. `since` must be within the ring. */
@@ -150,10 +176,7 @@ export class Feed {
   }
 
   private snapshotMessage(type: 'initial' | 'reset', reason?: ResetReason): FeedMessage {
-    const ts = nowMicros();
-    const reasonJson = reason === undefined ? '' : `,"reason":"${reason}"`;
-    const json = `{"seq":${this.headSeq},"ts":${ts},"type":"${type}","epoch":"${this.epoch}"${reasonJson},"data":${JSON.stringify(this.snapshotData())}}`;
-    return makeMessage(this.headSeq, ts, type, json);
+    return stateMessage(type, this.headSeq, this.epoch, JSON.stringify(this.snapshotData()), reason);
   }
 
   private flush(): void {
@@ -164,7 +187,26 @@ export class Feed {
   }
 }
 
-function makeMessage(seq: number, ts: number, type: FeedMessage['type'], json: string): FeedMessage {
+/** A random epoch id: 8 or more characters of [a-z0-9]. */
+export function newEpochId(): string {
+  return randomBytes(6).readUIntBE(0, 6).toString(36).padStart(8, '0');
+}
+
+/** The `update` message `seq` published at `ts`; `data` is a value or a {@link DataEncoder}. */
+export function encodeUpdate(seq: number, ts: number, data: unknown): FeedMessage {
+  const prefix = `{"seq":${seq},"ts":${ts},"type":"update","data":`;
+  const dataJson = typeof data === 'function' ? (data as DataEncoder)(prefix.length + 1) : JSON.stringify(data);
+  return makeMessage(seq, ts, 'update', `${prefix}${dataJson}}`);
+}
+
+/** An `initial` or `reset` message at `seq` carrying the snapshot `dataJson`. */
+export function stateMessage(type: 'initial' | 'reset', seq: number, epoch: string, dataJson: string, reason?: ResetReason): FeedMessage {
+  const ts = nowMicros();
+  const reasonJson = reason === undefined ? '' : `,"reason":"${reason}"`;
+  return makeMessage(seq, ts, type, `{"seq":${seq},"ts":${ts},"type":"${type}","epoch":"${epoch}"${reasonJson},"data":${dataJson}}`);
+}
+
+export function makeMessage(seq: number, ts: number, type: FeedMessage['type'], json: string): FeedMessage {
   return { seq, ts, type, json, bytes: Buffer.byteLength(json), frames: new Map() };
 }
 

@@ -27,9 +27,18 @@ function toWirelabError(error: FastifyError | WirelabError, request: FastifyRequ
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new WirelabError('WL_BAD_BODY', error.message);
     case 'FST_ERR_VALIDATION':
-      return new WirelabError('WL_BAD_BODY', error.message);
+      return new WirelabError('WL_BAD_BODY', validationMessage(error));
     default:
       if (error instanceof SyntaxError || error.statusCode === 400) return new WirelabError('WL_BAD_BODY', error.message);
       return new WirelabError('WL_INTERNAL', error.message);
   }
+}
+
+/** Names the member at fault: ajv's own text for an unknown member does not say which one. */
+function validationMessage(error: FastifyError): string {
+  const first = error.validation?.[0];
+  if (first?.keyword === 'additionalProperties') {
+    return `${error.validationContext ?? 'body'}${first.instancePath} has an unknown member ${JSON.stringify(first.params.additionalProperty)}`;
+  }
+  return error.message;
 }

@@ -5,7 +5,8 @@ import { WirelabError } from '../wire/errors.js';
 
 /**
  * `npm start`: the feed server. Flags win over the environment (HOST, PORT,
- * WIRELAB_CONTROL_TOKEN, WIRELAB_ACCESS_TOKEN, WIRELAB_ORIGINS).
+ * WIRELAB_CONTROL_TOKEN, WIRELAB_ACCESS_TOKEN, WIRELAB_ORIGINS, WIRELAB_BROKER,
+ * WIRELAB_BROKER_FEED).
  */
 function integer(name: string) {
   return (text: string): number => {
@@ -29,6 +30,9 @@ const program = new Command('wirelab-server')
   .option('--access-token <token>', 'require this token on every feed endpoint (WIRELAB_ACCESS_TOKEN)')
   .option('--origins <list>', 'comma-separated Origin allow-list (WIRELAB_ORIGINS)')
   .option('--epoch <id>', 'fixed feed epoch id, [a-z0-9]{1,32} (tests and restarts)')
+  .option('--broker <url>', 'share the feed with other instances through Redis, redis://host:port (WIRELAB_BROKER)')
+  .option('--broker-feed <name>', 'name of the shared feed, [a-z0-9_-]{1,64} (WIRELAB_BROKER_FEED)')
+  .option('--broker-lock-ms <ms>', 'life of the publisher lock: how fast a dead publisher is replaced', integer('--broker-lock-ms'))
   .option('--ready-json', 'print one JSON line {"url","pid","epoch"} when listening, instead of the banner')
   .option('--log', 'log every request (Fastify logger)');
 
@@ -50,12 +54,15 @@ const options: ServerOptions = {
   accessToken: (flags.accessToken as string | undefined) ?? env.WIRELAB_ACCESS_TOKEN,
   allowedOrigins: ((flags.origins as string | undefined) ?? env.WIRELAB_ORIGINS)?.split(',').map((origin) => origin.trim()).filter(Boolean),
   epoch: flags.epoch as string | undefined,
+  broker: (flags.broker as string | undefined) ?? env.WIRELAB_BROKER,
+  brokerFeed: (flags.brokerFeed as string | undefined) ?? env.WIRELAB_BROKER_FEED,
+  brokerLockMs: flags.brokerLockMs as number | undefined,
 };
 
 try {
   const server = await buildServer(options, flags.log === true);
   const url = await server.listen();
-  const { feed, driver } = server.context;
+  const { feed, driver, broker } = server.context;
   if (flags.readyJson === true) {
     process.stdout.write(`${JSON.stringify({ url, pid: process.pid, epoch: feed.epoch })}\n`);
   } else {
@@ -63,6 +70,7 @@ try {
     process.stdout.write(
       [
         `wirelab feed server (${driver.settings.mode} mode, epoch ${feed.epoch})`,
+        ...(broker === undefined ? [] : [`  broker        ${broker.status().url} (feed ${broker.status().feed}, instance ${broker.instanceId})`]),
         `  dashboard     ${url}/`,
         `  WebSocket     ${ws}/ws`,
         `  SSE           ${url}/sse            try: curl -N ${url}/sse`,

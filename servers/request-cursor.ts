@@ -9,8 +9,9 @@ type Query = Record<string, string | string[] | undefined>;
  * The resume cursor of a feed request (query `since`/`epoch`, and for SSE the
  * `Last-Event-ID` header), checked against the feed. Throws WL_BAD_CURSOR or
  * WL_CURSOR_AHEAD, which reach the client as HTTP 400 before any upgrade or stream starts.
+ * Async because a broker-backed feed asks the broker about a seq its copy has not reached.
  */
-export function requestCursor(request: FastifyRequest, feed: Feed, useLastEventId = false): Cursor {
+export async function requestCursor(request: FastifyRequest, feed: Feed, useLastEventId = false): Promise<Cursor> {
   const query = request.query as Query;
   const header = useLastEventId ? request.headers['last-event-id'] : undefined;
   const cursor = parseCursor({
@@ -19,7 +20,7 @@ export function requestCursor(request: FastifyRequest, feed: Feed, useLastEventI
     lastEventId: Array.isArray(header) ? header[0] : header,
   });
   const sameRun = cursor.epoch === undefined || cursor.epoch === feed.epoch;
-  if (cursor.since !== undefined && sameRun && cursor.since > feed.head) {
+  if (cursor.since !== undefined && sameRun && cursor.since > feed.head && !(await feed.reaches(cursor.since))) {
     throw new WirelabError('WL_CURSOR_AHEAD', cursor.since, feed.head);
   }
   return cursor;

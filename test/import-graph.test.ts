@@ -12,7 +12,10 @@ describe('the import graph', () => {
   const edges = (from: (file: SourceFile) => boolean, to: (target: string) => boolean): string[] =>
     files.filter(from).flatMap((file) => file.imports.filter(to).map((target) => `${file.file} → ${target}`));
 
-  it('reads every room', () => {
+  it('reads every room, and tells type-only imports from value imports', () => {
+    expect(graph.get('bench/report/types.ts')?.imports).toContain('netem/options.ts');
+    expect(graph.get('bench/report/types.ts')?.valueImports).not.toContain('netem/options.ts');
+    expect(graph.get('bench/report/types.ts')?.valueImports).toContain('wire/result-schema.ts');
     for (const room of ['wire', 'servers', 'clients', 'netem', 'bench', 'dashboard', 'test']) expect(files.some(under(room)), room).toBe(true);
     expect(graph.get('bench/workers/worker-pool.ts')?.imports).toContain('bench/workers/worker-entry.mjs');
     expect(graph.get('bench/workers/worker-entry.mjs')?.imports).toContain('bench/workers/worker.ts');
@@ -23,7 +26,7 @@ describe('the import graph', () => {
   });
 
   it('finds a cycle when there is one', () => {
-    const file = (name: string, imports: string[]): [string, SourceFile] => [name, { file: name, text: '', imports, external: [] }];
+    const file = (name: string, imports: string[]): [string, SourceFile] => [name, { file: name, text: '', imports, valueImports: imports, external: [] }];
     const looped = new Map([file('a.ts', ['b.ts']), file('b.ts', ['c.ts']), file('c.ts', ['a.ts']), file('d.ts', ['a.ts'])]);
     expect(findCycles(looped)).toEqual([['a.ts', 'b.ts', 'c.ts']]);
   });
@@ -44,7 +47,7 @@ describe('the import graph', () => {
     expect(files.filter(under('wire')).flatMap((file) => file.external.map((name) => `${file.file} → ${name}`))).toEqual([]);
   });
 
-  it('bundles nothing Node-only into the dashboard', () => {
+  it('bundles nothing Node-only into the dashboard (type-only imports are erased, so they do not count)', () => {
     const bundled = [...reachable(graph, files.filter(under('dashboard/src')).map((file) => file.file))];
     const nodeOnly = bundled.flatMap((name) => (graph.get(name)?.external ?? []).filter((spec) => spec.startsWith('node:')).map((spec) => `${name} → ${spec}`));
     expect(nodeOnly).toEqual([]);

@@ -18,9 +18,11 @@ export interface SourceFile {
   /** Repository-relative, with forward slashes: `bench/run.ts`. */
   readonly file: string;
   readonly text: string;
-  /** Repository files it imports (repository-relative). */
+  /** Repository files it imports (repository-relative), type-only imports included. */
   readonly imports: readonly string[];
-  /** Everything else it imports: packages and `node:` builtins. */
+  /** Those it imports values from: what a bundler pulls in (type-only imports are erased). */
+  readonly valueImports: readonly string[];
+  /** Everything else it imports values from: packages and `node:` builtins. */
   readonly external: readonly string[];
 }
 
@@ -41,6 +43,31 @@ function resolveRelative(from: string, specifier: string): string | undefined {
   return candidates.find((candidate) => existsSync(candidate) && statSync(candidate).isFile());
 }
 
+/** The specifiers `text` imports only types from (`import type …`, or every named binding marked `type`). */
+function typeOnlySpecifiers(text: string): Set<string> {
+  const source = ts.createSourceFile('file.ts', text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const typeOnly = new Set<string>();
+  const valued = new Set<string>();
+  for (const statement of source.statements) {
+    let specifier: string | undefined;
+    let onlyTypes = false;
+    if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier)) {
+      specifier = statement.moduleSpecifier.text;
+      const clause = statement.importClause;
+      const named = clause?.namedBindings;
+      onlyTypes = clause !== undefined && (clause.isTypeOnly || (clause.name === undefined && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((element) => element.isTypeOnly)));
+    } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier !== undefined && ts.isStringLiteral(statement.moduleSpecifier)) {
+      specifier = statement.moduleSpecifier.text;
+      const named = statement.exportClause;
+      onlyTypes = statement.isTypeOnly || (named !== undefined && ts.isNamedExports(named) && named.elements.length > 0 && named.elements.every((element) => element.isTypeOnly));
+    }
+    if (specifier === undefined) continue;
+    (onlyTypes ? typeOnly : valued).add(specifier);
+  }
+  for (const specifier of valued) typeOnly.delete(specifier);
+  return typeOnly;
+}
+
 const URL_ENTRY = /new URL\(\s*'(\.{1,2}\/[^']+\.(?:ts|mjs))'\s*,\s*import\.meta\.url\s*\)/g;
 
 export function readGraph(): Map<string, SourceFile> {
@@ -51,18 +78,21 @@ export function readGraph(): Map<string, SourceFile> {
       const text = readFileSync(full, 'utf8');
       const specifiers = ts.preProcessFile(text, true, true).importedFiles.map((ref) => ref.fileName);
       for (const match of text.matchAll(URL_ENTRY)) specifiers.push(match[1]!);
+      const typeOnly = typeOnlySpecifiers(text);
       const imports: string[] = [];
+      const valueImports: string[] = [];
       const external: string[] = [];
       for (const specifier of specifiers) {
         if (!specifier.startsWith('.')) {
-          external.push(specifier);
+          if (!typeOnly.has(specifier)) external.push(specifier);
           continue;
         }
         const target = resolveRelative(full, specifier);
         if (target === undefined) throw new Error(`${relative(full)}: cannot resolve ${specifier}`);
         imports.push(relative(target));
+        if (!typeOnly.has(specifier)) valueImports.push(relative(target));
       }
-      graph.set(relative(full), { file: relative(full), text, imports: [...new Set(imports)], external: [...new Set(external)] });
+      graph.set(relative(full), { file: relative(full), text, imports: [...new Set(imports)], valueImports: [...new Set(valueImports)], external: [...new Set(external)] });
     }
   }
   return graph;
@@ -106,7 +136,7 @@ export function findCycles(graph: ReadonlyMap<string, SourceFile>): string[][] {
   return cycles;
 }
 
-/** The files `start` reaches through imports, itself included. */
+/** The files `start` reaches through value imports (what a bundle holds), itself included. */
 export function reachable(graph: ReadonlyMap<string, SourceFile>, start: readonly string[]): Set<string> {
   const seen = new Set<string>();
   const queue = [...start];
@@ -114,7 +144,7 @@ export function reachable(graph: ReadonlyMap<string, SourceFile>, start: readonl
     const file = queue.pop()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    queue.push(...(graph.get(file)?.imports ?? []));
+    queue.push(...(graph.get(file)?.valueImports ?? []));
   }
   return seen;
 }

@@ -56,7 +56,7 @@ export function createProgram(): Command {
     .option('--net-bandwidth <rate>', 'bandwidth cap in each direction, bits per second, e.g. 1mbit or 500kbit')
     .option('--net-bandwidth-scope <scope>', 'connection (each client its own cap, default) or shared (one cap for all)')
     .option('--net-reset-every <time>', 'reset every proxied connection this often, timed from the window start, e.g. 10s')
-    .option('--net-loss <percent>', 'real packet loss each way, e.g. 1% (needs root and the kernel\'s sch_netem: the server runs in a network namespace)')
+    .option('--net-loss <percent>', 'real packet loss each way, e.g. 2% or 0.5%, by netem or nftables (needs root: the server runs in a network namespace; each protocol runs at 0% first as a control)')
     .option('--target <url>', 'an already running wirelab server (http://host:port) instead of spawning one')
     .option('--control-token <token>', 'control token of the --target server (WIRELAB_CONTROL_TOKEN)')
     .option('-w, --workers <n>', 'worker threads holding the clients (default: cores - 1, at least 1)')

@@ -2,14 +2,15 @@
  * Everything the CLI shows, as strings: the header line, the comparison table and the total.
  * Measuring never prints; these functions never measure.
  */
+import type { LossMechanism } from '../../netem/loss-mechanism.js';
 import { PROTOCOLS } from '../../wire/protocols.js';
 import { formatCount, formatDurationMs, formatMetric, formatMillis } from '../report/format.js';
 import { METRICS, metricByKey, type MetricDefinition } from '../report/metrics.js';
+import type { BenchResult, ProtocolResult, RecordedOptions } from '../report/types.js';
 import type { ResultFiles } from '../result-files.js';
-import type { RecordedOptions } from '../report/types.js';
 import { scenarioNamed } from '../scenarios/registry.js';
+import { describeLoss, lossFootnotes } from './loss-print.js';
 import { createPalette, visibleLength, type Palette } from './palette.js';
-import type { BenchResult, ProtocolResult } from '../report/types.js';
 
 const SECTIONS: Record<string, string> = {
   clients: 'Clients',
@@ -26,9 +27,8 @@ const SECTIONS: Record<string, string> = {
   net: 'Network faults (proxy / namespace link)',
 };
 
-
 /** `wirelab bench · http://127.0.0.1:41234 (spawned) · 1000 clients × ws, sse · feed 10/s × 256 B · …` */
-export function formatHeader(start: { target: string; spawned: boolean; options: RecordedOptions; runId: string }, c: Palette = createPalette(false)): string {
+export function formatHeader(start: { target: string; spawned: boolean; options: RecordedOptions; runId: string; lossMechanism?: LossMechanism | null }, c: Palette = createPalette(false)): string {
   const o = start.options;
   const parts = [
     c.bold('wirelab bench'),
@@ -43,17 +43,17 @@ export function formatHeader(start: { target: string; spawned: boolean; options:
   // A result written by a version that had other scenarios names one the registry may not know.
   parts.push(...(scenarioNamed(o.scenario)?.header(o) ?? []));
   const network = o.network as RecordedOptions['network'] | undefined;
-  if (network !== undefined && network !== null) parts.push(`net ${describeNetwork(network)}`);
+  if (network !== undefined && network !== null) parts.push(`net ${describeNetwork(network, start.lossMechanism)}`);
   return `${parts.join(c.dim(' · '))}\n${c.dim(`run ${start.runId}`)}`;
 }
 
-/** `+50ms ±10ms one-way, 1mbit/connection, reset every 10s, loss 1%`. */
-export function describeNetwork(network: NonNullable<RecordedOptions['network']>): string {
+/** `+50ms ±10ms one-way, 1mbit/connection, reset every 10s, loss 1% (netem)`. */
+export function describeNetwork(network: NonNullable<RecordedOptions['network']>, lossMechanism?: LossMechanism | null): string {
   const parts: string[] = [];
   if (network.latencyMs > 0 || network.jitterMs > 0) parts.push(`+${formatDurationMs(network.latencyMs)}${network.jitterMs > 0 ? ` ±${formatDurationMs(network.jitterMs)}` : ''} one-way`);
   if (network.bandwidthBitsPerSecond !== null) parts.push(`${formatBits(network.bandwidthBitsPerSecond)}/${network.bandwidthScope === 'shared' ? 'shared' : 'connection'}`);
   if (network.resetEveryMs !== null) parts.push(`reset every ${formatDurationMs(network.resetEveryMs)}`);
-  if (network.lossPercent !== null) parts.push(`loss ${network.lossPercent}%`);
+  if (network.lossPercent !== null) parts.push(describeLoss(network.lossPercent, lossMechanism));
   return parts.join(', ');
 }
 
@@ -133,6 +133,7 @@ function footnotes(result: BenchResult, c: Palette): string[] {
     if (p.generator.saturated) notes.push(c.yellow(`* ${p.protocol}: suspect, the load generator may have been the bottleneck: ${p.generator.reasons.join('; ')}`));
     for (const error of p.errors) notes.push(c.yellow(`! ${p.protocol}: ${error}`));
   }
+  notes.push(...lossFootnotes(result, c));
   for (const failure of result.failures) notes.push(c.red(`✗ ${failure.protocol}: not measured: ${failure.message}`));
   const failed = result.thresholds.filter((t) => !t.passed);
   for (const t of failed) {

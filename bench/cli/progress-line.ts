@@ -1,5 +1,6 @@
 import { formatCount, formatDurationMs, formatMetric } from '../report/format.js';
 import type { Palette } from './palette.js';
+import { formatLossControlLine } from './loss-print.js';
 import { formatDropLine, formatProtocolLine } from './print.js';
 import type { Phase, ProgressEvent } from '../report/types.js';
 import type { ProtocolName } from '../../wire/protocols.js';
@@ -64,6 +65,10 @@ export class ProgressReporter {
       case 'protocol-done':
         this.clear();
         this.stream.write(`${formatProtocolLine(event.result, this.palette)}\n`);
+        return;
+      case 'loss-control-done':
+        this.clear();
+        this.stream.write(`${formatLossControlLine(event.result, this.palette)}\n`);
         return;
       case 'drop':
         this.clear();

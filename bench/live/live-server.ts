@@ -138,6 +138,11 @@ export async function startLiveServer(options: LiveServerOptions): Promise<LiveS
     reply.hijack();
     const response = reply.raw;
     response.writeHead(200, SSE_RESPONSE_HEADERS);
+    // HEAD gets the head and no stream, so a request pipelined behind it is served.
+    if (request.method === 'HEAD') {
+      response.end();
+      return;
+    }
     const backlog = replay.since(lastId);
     response.write(`retry: ${TIMINGS.sseRetryMs}\n\n${backlog.map((entry) => entry.block).join('')}`);
     const stream = { response, wrote: true };

@@ -6,7 +6,7 @@ import { SCENARIOS } from '../scenarios/registry.js';
 import type { SpreadMerger } from '../workers/spread.js';
 import type { ProxyStats } from '../../netem/proxy.js';
 import type { StormFigures } from './storm.js';
-import type { CapacityFigures, DropEvent, GeneratorHealth, NetworkFigures, ProtocolResult, ReconnectFigures, ServerCost } from '../report/types.js';
+import type { CapacityFigures, DropEvent, GeneratorHealth, LossFigures, NetworkFigures, ProtocolResult, ReconnectFigures, ServerCost } from '../report/types.js';
 import type { NetworkSettings } from '../../netem/options.js';
 import type { ProtocolName } from '../../wire/protocols.js';
 import type { WorkerCounters, WorkerFinal, WorkerMessage } from '../workers/worker-protocol.js';
@@ -25,7 +25,7 @@ export interface NetworkRunData {
   proxied: boolean;
   namespace: boolean;
   proxy: { start: ProxyStats; end: ProxyStats } | null;
-  loss: { sentPackets: number; droppedPackets: number } | null;
+  loss: LossFigures | null;
 }
 
 /** Everything one protocol's run collected, raw; {@link buildProtocolResult} turns it into figures. */
@@ -234,8 +234,9 @@ function networkFigures(data: NetworkRunData, latency: ReturnType<typeof summari
     ...data.settings,
     proxied: data.proxied,
     namespace: data.namespace,
-    latencyAddedP50: latency.count > 0 ? latency.p50 - injected : null,
-    latencyAddedP99: latency.count > 0 ? latency.p99 - injected : null,
+    // Only the proxy injects delay; on a lossy link alone these would just repeat latency.*.
+    latencyAddedP50: data.proxied && latency.count > 0 ? latency.p50 - injected : null,
+    latencyAddedP99: data.proxied && latency.count > 0 ? latency.p99 - injected : null,
     downBytesPerSecondPerClient: Math.round(perClient),
     capUsedPercent,
     proxy,

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { linkWindow, type LinkSnapshot } from '../../netem/link-snapshot.js';
 import type { RunningProxy } from '../../netem/proxy.js';
 import { nowMicros } from '../../wire/clock.js';
 import { PROTOCOLS } from '../../wire/protocols.js';
@@ -9,6 +10,7 @@ import { BENCH_DEFAULTS } from '../defaults.js';
 import { machineBusyShare, readMachineCpu } from './machine.js';
 import type { ResolvedBenchOptions } from '../options.js';
 import { planDrops } from './drops.js';
+import { lossFigures } from '../report/loss-figures.js';
 import type { PlannedDrop } from '../scenarios/scenario.js';
 import { SCENARIOS } from '../scenarios/registry.js';
 import { buildProtocolResult, type NetworkRunData, type ReconnectRunData } from './protocol-result.js';
@@ -31,8 +33,8 @@ export interface ProtocolRunContext {
   readonly proxy: RunningProxy | undefined;
   /** Kills the spawned server (resolves once it is gone) and starts it again on the same port; scenario `reconnect --restart`. */
   readonly restartServer: (() => Promise<{ killedAt: number; ready: Promise<void> }>) | undefined;
-  /** Packets sent and dropped on the lossy namespace link so far (`--net-loss`), if any. */
-  readonly lossCounters: (() => Promise<{ sentPackets: number; droppedPackets: number }>) | undefined;
+  /** The lossy namespace link's packet and TCP counters so far (`--net-loss`), if any. */
+  readonly lossCounters: (() => Promise<LinkSnapshot>) | undefined;
   /** performance.now() when the whole run started; time series are relative to it. */
   readonly runStartedAt: number;
   readonly emit: (event: ProgressEvent) => void;
@@ -114,7 +116,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     const countersAtStart = sumCounters((await pool.sample()).map((reply) => reply.counters));
     await control.resetCounters();
     const proxyAtStart = context.proxy?.stats();
-    const lossAtStart = await context.lossCounters?.().catch(() => undefined);
+    const lossAtStart = await context.lossCounters?.().catch((error: unknown) => void errors.push(`loss counters: ${(error as Error).message}`));
     const cpuStart = process.cpuUsage();
     const machineStart = readMachineCpu();
     const windowStartedAt = performance.now();
@@ -152,7 +154,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     await storm?.stop();
     for (const final of finals) storm?.addAttempts(final.attemptBins);
     const proxyAtEnd = context.proxy?.stats();
-    const lossAtEnd = await context.lossCounters?.().catch(() => undefined);
+    const lossAtEnd = await context.lossCounters?.().catch((error: unknown) => void errors.push(`loss counters: ${(error as Error).message}`));
     const cpu = process.cpuUsage(cpuStart);
     await profiler.stop(`${protocol}-coordinator`);
     const machineBusy = machineBusyShare(machineStart, readMachineCpu());
@@ -193,10 +195,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
             proxied: context.proxy !== undefined,
             namespace: context.lossCounters !== undefined,
             proxy: proxyAtStart !== undefined && proxyAtEnd !== undefined ? { start: proxyAtStart, end: proxyAtEnd } : null,
-            loss:
-              lossAtStart !== undefined && lossAtEnd !== undefined
-                ? { sentPackets: lossAtEnd.sentPackets - lossAtStart.sentPackets, droppedPackets: lossAtEnd.droppedPackets - lossAtStart.droppedPackets }
-                : null,
+            loss: lossAtStart !== undefined && lossAtEnd !== undefined ? lossFigures(linkWindow(lossAtStart, lossAtEnd)) : null,
           };
     const result = buildProtocolResult({
       protocol,

@@ -1,3 +1,4 @@
+import { retransmittedPercent } from './loss-figures.js';
 import type { LatencySummary, ProtocolResult } from './types.js';
 
 /**
@@ -132,7 +133,19 @@ export const METRICS: readonly MetricDefinition[] = Object.freeze([
   metric('net.downBytesPerSecondPerClient', 'down bytes/s per client', 'bytes', true, 'Bytes read per client per second over the window', (r) => r.network?.downBytesPerSecondPerClient ?? null),
   metric('net.capUsed', 'bandwidth cap used', 'percent', true, 'Share of --net-bandwidth used (per client, or all clients with scope shared)', (r) => r.network?.capUsedPercent ?? null),
   metric('net.proxyResets', 'proxy resets', 'count', true, 'Connections the proxy reset in the window (--net-reset-every)', (r) => r.network?.proxy?.resets ?? null),
-  metric('net.lossDropped', 'packets lost (netem)', 'count', true, 'Packets netem dropped on the namespace link in the window (--net-loss)', (r) => r.network?.loss?.droppedPackets ?? null),
+  metric('net.lossApplied', 'loss applied (dropped/packets)', 'percent', true, 'Packets dropped ÷ packets that came to the namespace link, both ways, in the window (--net-loss)', (r) => r.network?.loss?.appliedPercent ?? null, NEUTRAL),
+  metric('net.lossDropped', 'packets dropped on the link', 'count', true, 'Packets netem or the nftables rule dropped on the namespace link in the window, both ways (--net-loss)', (r) => r.network?.loss?.droppedPackets ?? null),
+  metric('net.lossSent', 'packets across the link', 'count', false, 'Packets that crossed the namespace link in the window, both ways (--net-loss)', (r) => r.network?.loss?.sentPackets ?? null, NEUTRAL),
+  metric('net.serverRetransmits', 'server TCP retransmits', 'count', true, "Segments the server's TCP retransmitted in the window (its namespace's RetransSegs)", (r) => r.network?.loss?.serverTcp.retransSegs ?? null),
+  metric('net.serverRetransmitted', 'server segments retransmitted', 'percent', true, "Retransmitted ÷ all segments the server's TCP sent in the window", (r) => (r.network?.loss ? retransmittedPercent(r.network.loss.serverTcp) : null)),
+  metric('net.serverTimeouts', 'server RTO timeouts', 'count', true, "Retransmission timer expiries of the server's TCP in the window (TCPTimeouts): the ≥ 200 ms kind", (r) => r.network?.loss?.serverTcp.timeouts ?? null),
+  metric('net.serverLossProbes', 'server tail loss probes', 'count', false, "Tail loss probes the server's TCP sent in the window (TCPLossProbes)", (r) => r.network?.loss?.serverTcp.lossProbes ?? null),
+  metric('net.serverFastRetransmits', 'server fast retransmits', 'count', false, "Fast retransmits of the server's TCP in the window (TCPFastRetrans)", (r) => r.network?.loss?.serverTcp.fastRetrans ?? null),
+  metric('net.control.serverRetransmits', 'control: server TCP retransmits', 'count', true, 'Server TCP retransmits in the 0% control window on the same link', (r) => r.network?.loss?.control?.serverTcp.retransSegs ?? null),
+  metric('net.control.missed', 'control: missed', 'count', false, 'Expected updates that never arrived in the 0% control window', (r) => r.network?.loss?.control?.delivery.missed ?? null, ZERO),
+  ...latency('net.control.latency', 'control: latency', (r) => r.network?.loss?.control?.latency, 'Delivery latency in the 0% control window on the same link', ['p50', 'p99', 'p999', 'max']),
+  // The lossy window's tail again, beside the control's in the table (latency.* holds the rest).
+  ...latency('net.lossy.latency', 'with loss: latency', (r) => (r.network?.loss?.control ? r.latency : null), 'Delivery latency with loss (as latency.*), beside the control', ['p50', 'p99', 'p999', 'max']).filter((m) => !/\.(p90|mean)$/.test(m.key)),
 ]);
 
 const BY_KEY = new Map(METRICS.map((definition) => [definition.key, definition]));

@@ -4,10 +4,14 @@
  * microseconds unless a name says otherwise; sizes are bytes. Browser-safe: the dashboard
  * reads them. They depend on no option type, so adding an option never changes a result file.
  */
+import type { LossMechanism } from '../../netem/loss-mechanism.js';
+import type { TcpCounters } from '../../netem/netstat.js';
 import type { NetworkSettings } from '../../netem/options.js';
 import type { ProtocolName } from '../../wire/protocols.js';
 import { RESULT_SCHEMA } from '../../wire/result-schema.js';
 import type { BackoffSchedule } from '../../wire/timings.js';
+
+export type { LossMechanism, TcpCounters };
 
 /** The scenarios a result can name (each is a module in bench/scenarios/). */
 export type ScenarioName = 'broadcast' | 'ping' | 'reconnect';
@@ -168,8 +172,37 @@ export interface NetworkFigures extends NetworkSettings {
   capUsedPercent: number | null;
   /** The proxy's counters over the window. */
   proxy: { resets: number; upstreamFailures: number; bytesClientToServer: number; bytesServerToClient: number; peakQueuedBytes: number; backpressurePauses: number } | null;
-  /** Packets netem sent and dropped on the namespace link over the window, both ways. */
-  loss: { sentPackets: number; droppedPackets: number } | null;
+  /** What the namespace link lost over the window and what the server's TCP did about it (`--net-loss`). */
+  loss: LossFigures | null;
+}
+
+/** Packets that crossed a link and packets dropped on it. */
+export interface PacketCounts {
+  sentPackets: number;
+  droppedPackets: number;
+}
+
+/** The loss `--net-loss` applied over one window, and what it cost (see docs/network-faults.md). */
+export interface LossFigures extends PacketCounts {
+  /** What dropped the packets; null on a 0% link made without one. */
+  mechanism: LossMechanism | null;
+  /** Clients → server (host → namespace) and server → clients; the top-level counts are their sums. */
+  toServer: PacketCounts;
+  toClients: PacketCounts;
+  /** droppedPackets ÷ (sentPackets + droppedPackets) × 100: the loss really applied; null when no packet came by. */
+  appliedPercent: number | null;
+  /** The kernel's TCP counters of the server's namespace over the window. */
+  serverTcp: TcpCounters;
+  /** The same protocol on the same link at 0% just before; null when this window was the 0% one. */
+  control: LossControlFigures | null;
+}
+
+/** The 0% control window of a lossy run: same link, same server, same settings, no drops. */
+export interface LossControlFigures extends PacketCounts {
+  measuredMs: number;
+  latency: LatencySummary;
+  delivery: DeliveryCounts;
+  serverTcp: TcpCounters;
 }
 
 /** One second of a protocol's run. */
@@ -303,7 +336,7 @@ export interface BenchResult {
   failures: ProtocolFailure[];
   timeseries: TimeseriesPoint[];
   /** The `--net-*` faults of the run, or null when the network was left alone. */
-  network?: (NetworkSettings & { proxied: boolean; namespace: { name: string; serverAddress: string } | null }) | null;
+  network?: (NetworkSettings & { proxied: boolean; namespace: { name: string; serverAddress: string } | null; lossMechanism?: LossMechanism | null }) | null;
   thresholds: ThresholdOutcome[];
   /** Some figure was taken while the generator was saturated. */
   suspect: boolean;
@@ -323,7 +356,7 @@ export interface ProtocolFailure {
  * whole run stopped). The dashboard's live view receives the same objects as JSON.
  */
 export type ProgressEvent =
-  | { type: 'start'; runId: string; startedAt: string; target: string; spawned: boolean; options: RecordedOptions; protocols: ProtocolName[] }
+  | { type: 'start'; runId: string; startedAt: string; target: string; spawned: boolean; options: RecordedOptions; protocols: ProtocolName[]; lossMechanism?: LossMechanism | null }
   | { type: 'phase'; protocol: ProtocolName; phase: Phase; t: number }
   /** The harness just cut connections (scenario `reconnect`, `--net-reset-every`). */
   | { type: 'drop'; protocol: ProtocolName; drop: DropEvent }
@@ -336,6 +369,8 @@ export type ProgressEvent =
       windowMessages: number;
     }
   | { type: 'protocol-done'; result: ProtocolResult }
+  /** `--net-loss`: the protocol's 0% control window on the same link is done; its lossy window follows. */
+  | { type: 'loss-control-done'; protocol: ProtocolName; result: ProtocolResult }
   | { type: 'protocol-failed'; protocol: ProtocolName; message: string }
   | { type: 'done'; result: BenchResult }
   | { type: 'failed'; message: string };

@@ -1,4 +1,7 @@
-import { createLossyLink, probeNetem, type LossyLink } from '../../netem/netns.js';
+import { snapshotLink, type LinkSnapshot } from '../../netem/link-snapshot.js';
+import type { LossMechanism } from '../../netem/loss-mechanism.js';
+import { probeLoss } from '../../netem/loss-probe.js';
+import { createLossyLink, type LossyLink } from '../../netem/netns.js';
 import { needsProxy, type NetworkSettings } from '../../netem/options.js';
 import { startProxy, type RunningProxy } from '../../netem/proxy.js';
 import { nowMicros } from '../../wire/clock.js';
@@ -41,25 +44,31 @@ export interface RemoteTarget extends TargetBase {
 export type Target = SpawnedTarget | RemoteTarget;
 
 /**
- * `--net-loss` needs root, iproute2 and the kernel's sch_netem; when the machine lacks them the
- * run stops before anything starts, as bad usage (exit 2), saying which and why.
+ * `--net-loss` needs root, iproute2 and network namespaces, and the kernel's sch_netem or
+ * nftables to drop packets (netem preferred); when the machine lacks them the run stops before
+ * anything starts, as bad usage (exit 2), saying which and why. Resolves with what will drop
+ * the packets, or null when nothing is asked or at 0% nothing can (a plain link needs neither).
  */
-export async function checkNetworkCapabilities(network: Readonly<NetworkSettings> | null): Promise<void> {
-  if (network === null || network.lossPercent === null) return;
-  const probe = await probeNetem();
-  if (probe.available) return;
+export async function checkNetworkCapabilities(network: Readonly<NetworkSettings> | null): Promise<LossMechanism | null> {
+  if (network === null || network.lossPercent === null) return null;
+  const probe = await probeLoss();
+  if (probe.available) return probe.mechanism;
   const value = `${network.lossPercent}%`;
-  // A 0% link needs no netem, only a namespace: it is the control run for a lossy one.
-  if (network.lossPercent === 0 && probe.failedCheck === 'netem') return;
-  if (probe.failedCheck === 'netem') {
-    throw new OptionError('--net-loss', `${value} needs the kernel's netem qdisc (sch_netem), which this machine lacks: ${probe.reason}`);
+  // A 0% link needs no loss mechanism, only a namespace.
+  if (network.lossPercent === 0 && probe.failedCheck === 'loss') return null;
+  if (probe.failedCheck === 'loss') {
+    throw new OptionError('--net-loss', `${value} needs the kernel's netem qdisc (sch_netem) or nftables to drop packets: ${probe.reason}`);
   }
-  throw new OptionError('--net-loss', `${value} needs root, iproute2 (ip, tc) and network namespaces to put the server behind a lossy link; this machine cannot: ${probe.reason}`);
+  throw new OptionError('--net-loss', `${value} needs root, iproute2 and network namespaces to put the server behind a lossy link; this machine cannot: ${probe.reason}`);
 }
 
-/** Spawns the feed server (behind a lossy link with `--net-loss`) or reaches `--target`, then puts the fault proxy in front when the faults need it. */
-export async function openTarget(options: ResolvedBenchOptions): Promise<Target> {
-  const target = options.target === undefined ? await spawnTarget(options.network) : await reachTarget(options.target, options.controlToken);
+/**
+ * Spawns the feed server (behind a lossy link with `--net-loss`, dropping packets by
+ * `lossMechanism`) or reaches `--target`, then puts the fault proxy in front when the faults
+ * need it.
+ */
+export async function openTarget(options: ResolvedBenchOptions, lossMechanism: LossMechanism | null = null): Promise<Target> {
+  const target = options.target === undefined ? await spawnTarget(options.network, lossMechanism) : await reachTarget(options.target, options.controlToken);
   const network = options.network;
   if (network !== null && needsProxy(network)) {
     const server = new URL(target.url);
@@ -81,12 +90,12 @@ export async function openTarget(options: ResolvedBenchOptions): Promise<Target>
   return target;
 }
 
-async function spawnTarget(network: Readonly<NetworkSettings> | null): Promise<SpawnedTarget> {
+async function spawnTarget(network: Readonly<NetworkSettings> | null, lossMechanism: LossMechanism | null): Promise<SpawnedTarget> {
   let link: LossyLink | undefined;
   let spawnOptions: SpawnServerOptions = {};
   if (network !== null && network.lossPercent !== null) {
     try {
-      link = await createLossyLink({ lossPercent: network.lossPercent });
+      link = await createLossyLink({ lossPercent: network.lossPercent, ...(lossMechanism === null ? {} : { mechanism: lossMechanism }) });
     } catch (error) {
       throw new TargetError(`--net-loss: ${(error as Error).message}`);
     }
@@ -158,24 +167,26 @@ export function targetGone(target: Target): string | undefined {
   return target.restartFailure ?? target.server.exitReason();
 }
 
-/** Reads the packets sent and dropped so far on the target's lossy link, both ways; undefined without one. */
-export function lossCounters(target: Target): (() => Promise<{ sentPackets: number; droppedPackets: number }>) | undefined {
-  const link = target.kind === 'spawned' ? target.link : undefined;
-  if (link === undefined) return undefined;
-  return async () => {
-    const { hostToNs, nsToHost } = await link.counters();
-    return { sentPackets: hostToNs.sentPackets + nsToHost.sentPackets, droppedPackets: hostToNs.droppedPackets + nsToHost.droppedPackets };
-  };
+/** Reads the target's lossy link (packets each way, the server's TCP counters); undefined without one. */
+export function lossCounters(target: Target): (() => Promise<LinkSnapshot>) | undefined {
+  const link = lossyLink(target);
+  return link === undefined ? undefined : () => snapshotLink(link);
+}
+
+/** The lossy link the spawned server sits behind (`--net-loss`), if any. */
+export function lossyLink(target: Target): LossyLink | undefined {
+  return target.kind === 'spawned' ? target.link : undefined;
 }
 
 /** The run's network faults as the result records them, with what carried them. */
 export function describeNetwork(network: Readonly<NetworkSettings> | null, target: Target): BenchResult['network'] {
   if (network === null) return null;
-  const link = target.kind === 'spawned' ? target.link : undefined;
+  const link = lossyLink(target);
   return {
     ...network,
     proxied: target.proxy !== undefined,
     namespace: link === undefined ? null : { name: link.nsName, serverAddress: link.nsAddress },
+    lossMechanism: link?.mechanism ?? null,
   };
 }
 

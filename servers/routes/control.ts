@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FEED_LIMITS, type FeedMode } from '../config.js';
 import { WirelabError } from '../../wire/errors.js';
-import { presentedToken, tokenMatches } from '../security.js';
+import { bearerToken, tokenMatches } from '../security.js';
 import { TRANSPORT_NAMES, type TransportName } from '../stats.js';
 
 const feedSchema = {
@@ -21,37 +21,53 @@ const dropSchema = {
   properties: { transport: { enum: TRANSPORT_NAMES } },
 } as const;
 
+const resetSchema = { type: 'object', additionalProperties: false, properties: {} } as const;
+
+/** Tells the server-wide access check that these routes are authorised here, with the control token. */
+const controlRoute = { config: { access: 'control' } } as const;
+
+/** Drop and reset take no required member: a call without a body means `{}`. */
+const emptyBodyIsEmptyObject = {
+  preValidation: async (request: FastifyRequest) => {
+    request.body ??= {};
+  },
+};
+
 /**
  * The harness's control surface (docs/control.md): set the feed, drop connections, reset
- * counters. Absent unless the server was started with a control token; every call carries it.
+ * counters. Refused with 404 WL_CONTROL_DISABLED unless the server was started with a control
+ * token; every call carries it as a Bearer header. Bodies are checked whole: an unknown member
+ * or a member of the wrong type is refused, never dropped or converted.
  */
 export default async function controlRoutes(app: FastifyInstance): Promise<void> {
   const context = app.wirelab;
   const { controlToken } = context.options;
 
+  // This plugin is encapsulated, so the hook runs for exactly its routes, however the URL that
+  // reached them was spelled (percent-encoded, absolute-form). The token is taken from the
+  // Authorization header only: a token in the URL would end up in logs.
   app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/control/')) return;
     if (controlToken === undefined) throw new WirelabError('WL_CONTROL_DISABLED');
-    if (!tokenMatches(presentedToken(request), controlToken)) throw new WirelabError('WL_CONTROL_UNAUTHORIZED');
+    if (!tokenMatches(bearerToken(request), controlToken)) throw new WirelabError('WL_CONTROL_UNAUTHORIZED');
   });
 
-  app.post('/control/feed', { schema: { body: feedSchema } }, async (request) => {
+  app.post('/control/feed', { ...controlRoute, schema: { body: feedSchema } }, async (request) => {
     const body = request.body as { mode: FeedMode; rate?: number; payload?: number };
     const current = context.driver.settings;
-    context.driver.apply({ mode: body.mode, rate: body.rate ?? current.rate, payload: body.payload ?? current.payload });
+    await context.driver.apply({ mode: body.mode, rate: body.rate ?? current.rate, payload: body.payload ?? current.payload });
     const { mode, rate, payload } = context.driver.settings;
     return { feed: { head: context.feed.head, epoch: context.feed.epoch, mode, rate, payload } };
   });
 
-  app.post('/control/drop', { schema: { body: dropSchema } }, async (request) => {
-    const { transport } = (request.body ?? {}) as { transport?: TransportName };
+  app.post('/control/drop', { ...controlRoute, ...emptyBodyIsEmptyObject, schema: { body: dropSchema } }, async (request) => {
+    const { transport } = request.body as { transport?: TransportName };
     const names = transport === undefined ? TRANSPORT_NAMES : [transport];
     const dropped: Partial<Record<TransportName, number>> = {};
     for (const name of names) dropped[name] = context.transports.get(name)?.drop() ?? 0;
     return { dropped };
   });
 
-  app.post('/control/reset-counters', async () => {
+  app.post('/control/reset-counters', { ...controlRoute, ...emptyBodyIsEmptyObject, schema: { body: resetSchema } }, async () => {
     context.stats.resetCounters();
     return { reset: true };
   });

@@ -38,41 +38,49 @@ export async function registerDashboardRoutes(app: FastifyInstance, options: Das
   const resultsDir = path.resolve(options.resultsDir);
   const listingCache = new Map<string, { mtimeMs: number; size: number; listing: RunListing }>();
 
-  await app.register(fastifyStatic, {
-    root: dashboardDir,
-    prefix: '/',
-    // `/` is answered below, so a missing build gets a clear message instead of a bare 404.
-    index: false,
-    wildcard: true,
-    // Vite puts a content hash in every asset name: they can be cached for good.
-    cacheControl: false,
-    setHeaders: (response, filePath) => {
-      const hashed = filePath.startsWith(path.join(dashboardDir, 'assets') + path.sep);
-      response.setHeader('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
-    },
-  });
+  // The page and its files, in a context of their own whose every route is public: a browser
+  // loads the page before it can hold a token. The decision is made on the route the router
+  // matched, never on the URL's spelling.
+  await app.register(async (files) => {
+    files.addHook('onRoute', (route) => {
+      route.config = { ...route.config, access: 'public' };
+    });
+    await files.register(fastifyStatic, {
+      root: dashboardDir,
+      prefix: '/',
+      // `/` is answered below, so a missing build gets a clear message instead of a bare 404.
+      index: false,
+      wildcard: true,
+      // Vite puts a content hash in every asset name: they can be cached for good.
+      cacheControl: false,
+      setHeaders: (response, filePath) => {
+        const hashed = filePath.startsWith(path.join(dashboardDir, 'assets') + path.sep);
+        response.setHeader('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
 
-  const sendIndex = (reply: FastifyReply, accept: string | undefined) => {
-    if (existsSync(path.join(dashboardDir, 'index.html'))) {
-      return reply.header('cache-control', 'no-cache').sendFile('index.html');
-    }
-    const body = { error: { code: 'WL_NOT_FOUND', message: `${NOT_BUILT} (looked in ${dashboardDir})` } };
-    if (accept?.includes('text/html')) {
-      return reply
-        .code(404)
-        .type('text/html; charset=utf-8')
-        .send(
-          `<!doctype html><meta charset="utf-8"><title>wirelab: dashboard not built</title>` +
-            `<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;line-height:1.5">` +
-            `<h1>Dashboard not built</h1><p>Run <code>npm run build:dashboard</code> (or <code>npm start</code>, which builds it), then reload.</p>` +
-            `<p>The feed endpoints work without it: <code>/ws</code>, <code>/sse</code>, <code>/long-poll</code>, <code>/poll</code>.</p>` +
-            `<p style="color:#666">Looked in ${escapeHtml(dashboardDir)}</p></body>`,
-        );
-    }
-    return reply.code(404).type('application/json').send(body);
-  };
-  app.get('/', (request, reply) => sendIndex(reply, request.headers.accept));
-  app.get('/index.html', (request, reply) => sendIndex(reply, request.headers.accept));
+    const sendIndex = (reply: FastifyReply, accept: string | undefined) => {
+      if (existsSync(path.join(dashboardDir, 'index.html'))) {
+        return reply.header('cache-control', 'no-cache').sendFile('index.html');
+      }
+      const body = { error: { code: 'WL_NOT_FOUND', message: `${NOT_BUILT} (looked in ${dashboardDir})` } };
+      if (accept?.includes('text/html')) {
+        return reply
+          .code(404)
+          .type('text/html; charset=utf-8')
+          .send(
+            `<!doctype html><meta charset="utf-8"><title>wirelab: dashboard not built</title>` +
+              `<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;line-height:1.5">` +
+              `<h1>Dashboard not built</h1><p>Run <code>npm run build:dashboard</code> (or <code>npm start</code>, which builds it), then reload.</p>` +
+              `<p>The feed endpoints work without it: <code>/ws</code>, <code>/sse</code>, <code>/long-poll</code>, <code>/poll</code>.</p>` +
+              `<p style="color:#666">Looked in ${escapeHtml(dashboardDir)}</p></body>`,
+          );
+      }
+      return reply.code(404).type('application/json').send(body);
+    };
+    files.get('/', (request, reply) => sendIndex(reply, request.headers.accept));
+    files.get('/index.html', (request, reply) => sendIndex(reply, request.headers.accept));
+  });
 
   app.get('/api/info', async (_request, reply) => {
     void reply.header('cache-control', 'no-store');

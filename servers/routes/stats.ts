@@ -4,7 +4,7 @@ import { TRANSPORT_NAMES, byTransport } from '../stats.js';
 
 /** Everything `GET /stats` reports; docs/metrics.md defines each figure. */
 export function statsSnapshot(context: ServerContext) {
-  const { feed, driver, stats } = context;
+  const { feed, driver, stats, broker } = context;
   const settings = driver.settings;
   return {
     epoch: feed.epoch,
@@ -20,6 +20,8 @@ export function statsSnapshot(context: ServerContext) {
     transports: byTransport((name) => ({ ...stats.transports[name], ...stats.bytes(name) })),
     pings: stats.pings,
     process: stats.process(),
+    /** Only with `--broker`: this instance's link to the shared feed. */
+    ...(broker === undefined ? {} : { broker: broker.status() }),
   };
 }
 
@@ -50,6 +52,15 @@ export function prometheusText(snapshot: Snapshot): string {
   metric('wirelab_feed_head', 'gauge', 'Seq of the last published update.', [['', feed.head]]);
   metric('wirelab_feed_published_total', 'counter', 'Updates published.', [['', feed.published]]);
   metric('wirelab_pings_total', 'counter', 'PINGs answered over HTTP.', [['', snapshot.pings]]);
+  if (snapshot.broker !== undefined) {
+    const { broker } = snapshot;
+    metric('wirelab_broker_up', 'gauge', 'Whether this instance is in touch with the feed broker (1) or not (0).', [['', broker.up ? 1 : 0]]);
+    metric('wirelab_broker_publisher', 'gauge', 'Whether this instance holds the publisher lock.', [['', broker.publisher ? 1 : 0]]);
+    metric('wirelab_broker_outages_total', 'counter', 'Times this instance lost the broker.', [['', broker.outages]]);
+    metric('wirelab_broker_published_total', 'counter', 'Updates this instance wrote to the stream as publisher.', [['', broker.published]]);
+    metric('wirelab_broker_publish_refused_total', 'counter', 'Updates a source offered that never reached the stream.', [['', broker.publishRefused]]);
+    metric('wirelab_broker_resets_total', 'counter', 'Times this instance had to reset its clients (new epoch, or history lost).', [['', broker.resets]]);
+  }
   metric('wirelab_process_cpu_seconds_total', 'counter', 'Server CPU time, user and system, since the last counter reset.', [
     ['{mode="user"}', proc.cpuUserMicros / 1e6],
     ['{mode="system"}', proc.cpuSystemMicros / 1e6],

@@ -9,8 +9,18 @@ export interface FeedSettings {
   readonly payload: number;
 }
 
+/**
+ * What steers the one feed: the in-process {@link FeedDriver}, or with a broker the settings
+ * shared by every instance (servers/broker/broker-steering.ts).
+ */
+export interface FeedSteering {
+  readonly settings: FeedSettings;
+  /** Applies `settings`; with a broker, settles once the publisher applied them and this instance has every update published before. */
+  apply(settings: FeedSettings): void | Promise<void>;
+}
+
 /** Owns whichever source is publishing into the feed and switches between them. */
-export class FeedDriver {
+export class FeedDriver implements FeedSteering {
   private source: { start(): void; stop(): void } | undefined;
   private current: FeedSettings;
 

@@ -9,9 +9,9 @@ export interface PollRequest {
   readonly limit: number;
 }
 
-export function readPollRequest(request: FastifyRequest, feed: Feed, options: ResolvedServerOptions): PollRequest {
+export async function readPollRequest(request: FastifyRequest, feed: Feed, options: ResolvedServerOptions): Promise<PollRequest> {
   return {
-    cursor: requestCursor(request, feed),
+    cursor: await requestCursor(request, feed),
     limit: integerParam(request, 'limit', options.pollLimit, 1, options.pollMaxLimit),
   };
 }

@@ -10,6 +10,7 @@ export default async function shortPollTransport(app: FastifyInstance): Promise<
   const { feed, stats, options } = app.wirelab;
   const counters = stats.transports['short-poll'];
   let cacheHead = -1;
+  let cacheEpoch = feed.epoch;
   const cache = new Map<string, { body: string; count: number; empty: boolean }>();
   const MAX_CACHED = 256;
 
@@ -21,12 +22,16 @@ export default async function shortPollTransport(app: FastifyInstance): Promise<
   });
 
   app.get('/poll', async (request, reply) => {
-    const { cursor, limit } = readPollRequest(request, feed, options);
-    counters.accepted += 1;
+    const { cursor, limit } = await readPollRequest(request, feed, options);
+    // A HEAD request gets the head of the answer without the body: it counts as a request only.
+    const head = request.method === 'HEAD';
+    if (!head) counters.accepted += 1;
     const cacheable = cursor.since !== undefined && (cursor.epoch === undefined || cursor.epoch === feed.epoch);
-    if (cacheHead !== feed.head) {
+    // A broker-backed feed can start a new run whose head equals an old one.
+    if (cacheHead !== feed.head || cacheEpoch !== feed.epoch) {
       cache.clear();
       cacheHead = feed.head;
+      cacheEpoch = feed.epoch;
     }
     const key = `${cursor.since}:${limit}`;
     let answer = cacheable ? cache.get(key) : undefined;
@@ -38,7 +43,7 @@ export default async function shortPollTransport(app: FastifyInstance): Promise<
       answer = { ...built, empty: result.kind === 'events' && result.events.length === 0 };
       if (cacheable && cache.size < MAX_CACHED) cache.set(key, answer);
     }
-    counters.messagesSent += answer.count;
+    if (!head) counters.messagesSent += answer.count;
     sendJson(reply, answer.body);
     return reply;
   });

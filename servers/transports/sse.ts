@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { WirelabError } from '../../wire/errors.js';
 import { framed, type Cursor, type FeedMessage } from '../feed.js';
+import { errorMessage } from '../pong.js';
 import { requestCursor } from '../request-cursor.js';
 import { SSE_RESPONSE_HEADERS } from '../../wire/sse-headers.js';
 import { TIMINGS } from '../../wire/timings.js';
@@ -28,11 +30,14 @@ export default async function sseTransport(app: FastifyInstance): Promise<void> 
     framed(message, 'sse', (m) => Buffer.from(`id: ${feed.epoch}:${m.seq}\ndata: ${m.json}\n\n`));
   const fanout = new PushFanout(feed, sseFrame, counters, options.maxBufferedBytes);
   const streams = new Set<Stream>();
+  // No `id:`, so a client's Last-Event-ID stays at the last update it received.
+  const slowConsumerGoodbye = Buffer.from(`data: ${errorMessage(new WirelabError('WL_SLOW_CONSUMER', options.maxBufferedBytes))}\n\n`);
 
   // Checked twice per interval, so no stream stays silent for longer than one interval.
   const heartbeat = setInterval(() => {
     for (const stream of streams) {
-      if (!stream.wrote) stream.response.write(HEARTBEAT);
+      // An ended stream may linger until its reader takes the end; writing to it would throw.
+      if (!stream.wrote && !stream.response.writableEnded) stream.response.write(HEARTBEAT);
       stream.wrote = false;
     }
   }, Math.max(5, Math.floor(options.sseHeartbeatMs / 2)));
@@ -60,10 +65,16 @@ export default async function sseTransport(app: FastifyInstance): Promise<void> 
   });
 
   app.get('/sse', async (request, reply) => {
-    const cursor: Cursor = requestCursor(request, feed, true);
+    const cursor: Cursor = await requestCursor(request, feed, true);
     reply.hijack();
     const response = reply.raw;
     response.writeHead(200, SSE_RESPONSE_HEADERS);
+    // HEAD gets the head a stream would have and no stream: it is not a connection, and the
+    // request pipelined behind it is served.
+    if (request.method === 'HEAD') {
+      response.end();
+      return;
+    }
     response.write(`retry: ${RETRY_MS}\n\n`);
     counters.accepted += 1;
     counters.connections += 1;
@@ -73,12 +84,21 @@ export default async function sseTransport(app: FastifyInstance): Promise<void> 
     const sink: PushSink = {
       write: (chunk) => {
         stream.wrote = true;
-        response.write(chunk);
+        return response.write(chunk);
       },
       pending: () => response.writableLength,
       onceDrained: (callback) => response.once('drain', callback),
-      // A stalled reader would never read an orderly end: destroying frees its buffer now.
-      cutOff: () => response.destroy(),
+      // The fan-out has discarded the backlog it held, so this last message follows at most one
+      // batch behind what the client has not read yet. A client that reads again within the
+      // grace learns why the stream ended; one that does not is disconnected.
+      cutOff: () => {
+        const { socket } = response;
+        // Not kept alive for another request: the client is told to go, so the connection goes too.
+        response.end(slowConsumerGoodbye, () => socket?.end());
+        const grace = setTimeout(() => response.destroy(), options.slowConsumerGraceMs);
+        grace.unref();
+        response.once('close', () => clearTimeout(grace));
+      },
       isOpen: () => !response.writableEnded && !response.destroyed,
     };
     const unsubscribe = fanout.add(sink, cursor);

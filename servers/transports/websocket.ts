@@ -18,7 +18,7 @@ export const CLOSE_CODES = Object.freeze({
   slowConsumer: 4002,
 });
 
-/** Time a closing peer gets to read its close frame before its socket is destroyed. */
+/** Time a closing peer that reads gets to answer its close frame before its socket is destroyed. */
 const CLOSE_GRACE_MS = 2000;
 
 /** The whole WebSocket frame of a feed message: built once, written to every client as is. */
@@ -40,6 +40,8 @@ export default async function websocketTransport(app: FastifyInstance): Promise<
 
   const heartbeat = setInterval(() => {
     for (const ws of sockets) {
+      // A closing socket is bounded by its own close grace, which may be longer than one beat.
+      if (ws.readyState !== WebSocket.OPEN) continue;
       if (!alive.has(ws)) {
         ws.terminate();
         continue;
@@ -52,7 +54,7 @@ export default async function websocketTransport(app: FastifyInstance): Promise<
 
   const closeAll = (code: number, reason: string): number => {
     const count = sockets.size;
-    for (const ws of sockets) closeWithGrace(ws, code, reason);
+    for (const ws of sockets) closeWithGrace(ws, code, reason, CLOSE_GRACE_MS);
     return count;
   };
 
@@ -78,7 +80,7 @@ export default async function websocketTransport(app: FastifyInstance): Promise<
       websocket: true,
       // Runs before the upgrade, so a bad cursor is an HTTP 400 with a JSON body.
       preValidation: async (request) => {
-        cursors.set(request.raw, requestCursor(request, feed));
+        cursors.set(request.raw, await requestCursor(request, feed));
       },
     },
     (ws, request) => {
@@ -94,7 +96,10 @@ export default async function websocketTransport(app: FastifyInstance): Promise<
         write: (chunk) => raw.write(chunk),
         pending: () => raw.writableLength,
         onceDrained: (callback) => raw.once('drain', callback),
-        cutOff: () => closeWithGrace(ws, CLOSE_CODES.slowConsumer, 'slow consumer'),
+        // The fan-out has discarded the backlog it held, so the close frame follows at most one
+        // batch behind what the client has not read yet; the grace lets a client that reads
+        // again in time see 4002 rather than a dropped connection.
+        cutOff: () => closeWithGrace(ws, CLOSE_CODES.slowConsumer, 'slow consumer', options.slowConsumerGraceMs),
         isOpen: () => ws.readyState === WebSocket.OPEN,
       };
       const unsubscribe = fanout.add(sink, cursors.get(request.raw) ?? {});
@@ -103,7 +108,7 @@ export default async function websocketTransport(app: FastifyInstance): Promise<
         const verdict = limiter.take(Date.now());
         if (verdict !== 'ok') {
           counters.errors += 1;
-          if (verdict === 'close') closeWithGrace(ws, CLOSE_CODES.policyViolation, 'message rate limit exceeded');
+          if (verdict === 'close') closeWithGrace(ws, CLOSE_CODES.policyViolation, 'message rate limit exceeded', CLOSE_GRACE_MS);
           else ws.send(errorMessage(new WirelabError('WL_RATE_LIMITED', options.messageRatePerSecond)));
           return;
         }
@@ -137,8 +142,10 @@ function answer(data: RawData, isBinary: boolean): string {
   throw new WirelabError('WL_UNKNOWN_TYPE', JSON.stringify(type ?? null));
 }
 
-function closeWithGrace(ws: WebSocket, code: number, reason: string): void {
+function closeWithGrace(ws: WebSocket, code: number, reason: string, graceMs: number): void {
   if (ws.readyState === WebSocket.CLOSED) return;
   ws.close(code, reason);
-  setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+  const grace = setTimeout(() => ws.terminate(), graceMs);
+  grace.unref();
+  ws.once('close', () => clearTimeout(grace));
 }

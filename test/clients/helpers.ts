@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { buildServer, type WirelabServer } from '../../servers/app.js';
 import type { ServerOptions } from '../../servers/config.js';
+import type { EmbeddedFeed } from '../../servers/feed.js';
 import type { CloseInfo, FeedClientHandlers, FeedClientOptions } from '../../clients/types.js';
 import type { ProtocolName } from '../../wire/protocols.js';
 
@@ -21,7 +22,7 @@ export async function startServer(options: Omit<Partial<ServerOptions>, 'port'> 
     url,
     publish(count) {
       return Array.from({ length: count }, (_, index) => {
-        const message = server.context.feed.publish({ n: index });
+        const message = (server.context.feed as EmbeddedFeed).publish({ n: index });
         return { seq: message.seq, ts: message.ts, bytes: message.bytes };
       });
     },

@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoProbe } from '../../dashboard/src/demo/connection.js';
 import type { WirelabServer } from '../../servers/app.js';
+import type { EmbeddedFeed } from '../../servers/feed.js';
 import { builtDashboard, launchBrowser, newPage, screenshot, startFeedServer } from './helpers.js';
 
 const PROTOCOLS = ['ws', 'sse', 'long-poll', 'short-poll'] as const;
@@ -109,7 +110,7 @@ describe('demo page in headless Chromium', () => {
 
           // Stop the server. A restarted server that kept its feed (same epoch, same history)
           // is simulated by replaying the old feed's updates into the new one before it listens.
-          const history = server.context.feed.after(0).map((message) => (JSON.parse(message.json) as { data: unknown }).data);
+          const history = (server.context.feed as EmbeddedFeed).after(0).map((message) => (JSON.parse(message.json) as { data: unknown }).data);
           const headBefore = server.context.feed.head;
           await server.close();
           await page.waitForSelector('[data-testid="status"][data-state="reconnecting"]');

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Feed } from '../../servers/feed.js';
+import { EmbeddedFeed } from '../../servers/feed.js';
 import { parseCursor } from '../../servers/cursor.js';
 import { WirelabError } from '../../wire/errors.js';
 
 describe('Feed', () => {
   it('numbers updates 1, 2, 3… with monotonic microsecond timestamps, seq and ts first', () => {
-    const feed = new Feed({ historySize: 10, epoch: 'e1' });
+    const feed = new EmbeddedFeed({ historySize: 10, epoch: 'e1' });
     const messages = [feed.publish({ a: 1 }), feed.publish({ a: 2 }), feed.publish({ a: 3 })];
     expect(messages.map((m) => m.seq)).toEqual([1, 2, 3]);
     expect(messages[2]!.ts).toBeGreaterThanOrEqual(messages[0]!.ts);
@@ -14,7 +14,7 @@ describe('Feed', () => {
   });
 
   it('hands listeners each turn as one batch', async () => {
-    const feed = new Feed({ historySize: 10 });
+    const feed = new EmbeddedFeed({ historySize: 10 });
     const batches: number[][] = [];
     feed.subscribe((batch) => batches.push(batch.map((m) => m.seq)));
     feed.publish(1);
@@ -26,7 +26,7 @@ describe('Feed', () => {
   });
 
   it('reads from a cursor: snapshot, events, reset too-old, reset epoch, ahead', () => {
-    const feed = new Feed({ historySize: 5, epoch: 'e1' });
+    const feed = new EmbeddedFeed({ historySize: 5, epoch: 'e1' });
     feed.setSnapshot(() => ({ state: 'now' }));
     for (let index = 0; index < 12; index++) feed.publish(index);
     expect(feed.oldest).toBe(8);
@@ -44,7 +44,7 @@ describe('Feed', () => {
   });
 
   it('pads bench updates to the exact payload size through an encoder', () => {
-    const feed = new Feed({ historySize: 4 });
+    const feed = new EmbeddedFeed({ historySize: 4 });
     const message = feed.publish((envelope: number) => `{"pad":"${'x'.repeat(200 - envelope - 10)}"}`);
     expect(message.bytes).toBe(200);
   });
@@ -68,7 +68,7 @@ describe('parseCursor', () => {
 describe('DemoSource', () => {
   it('moves each match on, scores sometimes, and kicks off again after full time', async () => {
     const { DemoSource } = await import('../../servers/sources/demo.js');
-    const feed = new Feed({ historySize: 1000 });
+    const feed = new EmbeddedFeed({ historySize: 1000 });
     // A fixed sequence of "random" numbers: each step uses one for the clock and one for a goal.
     const rolls = [0.99, 0.1];
     let next = 0;

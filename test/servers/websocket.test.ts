@@ -145,7 +145,8 @@ describe('WebSocket transport', () => {
   });
 
   it('cuts off a client that stops reading, while a reading client gets everything', async () => {
-    server = await startServer({ maxBufferedBytes: 256 * 1024 });
+    // The raw client never answers the close frame: the grace is what ends its connection.
+    server = await startServer({ maxBufferedBytes: 256 * 1024, slowConsumerGraceMs: 2000 });
     const stalled = await rawUpgrade(server.url);
     const reader = await openWs(`${server.wsUrl}/ws`);
     await reader.inbox.until((m) => m.length >= 1);

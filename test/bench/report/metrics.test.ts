@@ -15,7 +15,7 @@ describe('METRICS', () => {
       const row = doc.split('\n').find((line) => line.startsWith(`| \`${metric.key}\` |`)) ?? '';
       expect(row.split(' | ')[5], metric.key).toBe(metric.mustBeZero ? '0' : metric.better);
     }
-    expect(METRICS.filter((m) => m.mustBeZero).map((m) => m.key)).toEqual(['delivery.missed', 'delivery.duplicated', 'delivery.outOfOrder', 'reconnect.notRecovered', 'reconnect.missedInOutage']);
+    expect(METRICS.filter((m) => m.mustBeZero).map((m) => m.key)).toEqual(['delivery.missed', 'delivery.duplicated', 'delivery.outOfOrder', 'reconnect.notRecovered', 'reconnect.missedInOutage', 'net.control.missed']);
     expect(findMetric('bandwidth.efficiency')?.better).toBe('higher');
     expect(findMetric('latency.p99')?.better).toBe('lower');
   });
