@@ -10,7 +10,7 @@ function refusal(run: () => unknown): OptionError {
     expect(error).toBeInstanceOf(OptionError);
     return error as OptionError;
   }
-  throw new Error('expected a OptionError');
+  throw new Error('expected an OptionError');
 }
 
 describe('resolveBenchOptions', () => {

@@ -9,7 +9,7 @@ function refusal(run: () => unknown): OptionError {
     if (error instanceof OptionError) return error;
     throw error;
   }
-  throw new Error('expected a OptionError');
+  throw new Error('expected an OptionError');
 }
 
 describe('net option parsing', () => {

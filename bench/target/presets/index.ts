@@ -12,7 +12,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = Object.freeze({
   generic: genericPreset,
 });
 
-/** The plan of the user's target options, or a OptionError naming the flag. */
+/** The plan of the user's target options, or an OptionError naming the flag. */
 export function planTarget(input: TargetInput): TargetPlan {
   const preset = PRESETS[input.preset];
   if (preset === undefined) throw new OptionError('--preset', `must be ${PRESET_NAMES.join(', ')}, got ${JSON.stringify(input.preset)}`);

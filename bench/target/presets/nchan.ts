@@ -1,5 +1,5 @@
 import { parsePollCursor } from '../../../clients/poll-cursor.js';
-import { PROTOCOL_NAMES } from '../../../wire/protocols.js';
+import { PROTOCOL_NAMES, PROTOCOLS } from '../../../wire/protocols.js';
 import { OptionError } from '../../../wire/errors.js';
 import { checkApplies, COMMON_OPTIONS, endpointUrl, httpPublisherPlan, makePlan, targetUrl, URL_FLAGS, type EndpointPlan, type Preset } from '../preset.js';
 
@@ -36,7 +36,7 @@ export const nchanPreset: Preset = {
     if (!CHANNEL.test(channel)) throw new OptionError('--channel', `must be 1 to 128 letters, digits, '_', '.', '~' or '-', got ${JSON.stringify(channel)}`);
     const paths = { ws: `/sub/${channel}`, sse: `/sub/${channel}`, 'long-poll': `/sub/${channel}`, 'short-poll': `/poll/${channel}` } as const;
     const endpoints: EndpointPlan[] = PROTOCOL_NAMES.map((protocol) => {
-      const url = endpointUrl(target, input.urls?.[protocol] ?? paths[protocol], protocol === 'ws' ? 'ws' : 'http', URL_FLAGS[protocol]);
+      const url = endpointUrl(target, input.urls?.[protocol] ?? paths[protocol], PROTOCOLS[protocol].upgrade ? 'ws' : 'http', URL_FLAGS[protocol]);
       switch (protocol) {
         case 'ws':
           return { protocol, url, format: 'marker', resume: "none (nchan's plain frames carry no message id)" };
