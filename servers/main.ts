@@ -74,8 +74,9 @@ try {
         `  dashboard     ${url}/`,
         `  WebSocket     ${ws}/ws`,
         `  SSE           ${url}/sse            try: curl -N ${url}/sse`,
-        `  long polling  ${url}/long-poll?since=0`,
-        `  short polling ${url}/poll?since=0`,
+        // With the epoch, as docs/protocol.md asks of every resume: a restarted feed answers with a reset.
+        `  long polling  ${url}/long-poll?since=0&epoch=${feed.epoch}`,
+        `  short polling ${url}/poll?since=0&epoch=${feed.epoch}`,
         `  stats         ${url}/stats   metrics ${url}/metrics`,
         `Press Ctrl+C to stop.`,
         '',

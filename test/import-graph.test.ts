@@ -54,6 +54,12 @@ describe('the import graph', () => {
     expect(bundled.filter(under('servers'))).toEqual([]);
   });
 
+  it('keeps bench/report/ browser-safe: no Node built-in, nothing from the CLI', () => {
+    const report = files.filter(under('bench/report'));
+    expect(report.flatMap((file) => file.external.filter((name) => name.startsWith('node:')).map((name) => `${file.file} → ${name}`))).toEqual([]);
+    expect(edges(under('bench/report'), under('bench/cli'))).toEqual([]);
+  });
+
   it('lets only bench/cli/ print or exit', () => {
     const speaks = /\bprocess\.exit\(|\bconsole\.(log|info|warn|error)\(|\bprocess\.(stdout|stderr)\.write\(/;
     const offenders = files.filter((file) => under('bench')(file) && !under('bench/cli')(file) && speaks.test(file.text)).map((file) => file.file);

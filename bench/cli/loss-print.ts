@@ -1,16 +1,12 @@
 /**
- * What the CLI shows about `--net-loss`, as strings: the header's `loss 2% (nftables numgen)`,
- * the line for each protocol's 0% control window, and the note under the table.
+ * What the CLI shows about `--net-loss`, as strings: the line for each protocol's 0% control
+ * window, and the note under the table (the header's `loss 2% (nftables numgen)` is
+ * report/network-text.ts).
  */
-import { LOSS_MECHANISM_LABELS, type LossMechanism } from '../../netem/loss-mechanism.js';
 import { formatCount, formatMetric } from '../report/format.js';
+import { describeLoss } from '../report/network-text.js';
 import type { Palette } from './palette.js';
 import type { BenchResult, ProtocolResult } from '../report/types.js';
-
-/** `loss 2% (nftables numgen)`; without a known mechanism just `loss 2%`. */
-export function describeLoss(lossPercent: number, mechanism: LossMechanism | null | undefined): string {
-  return mechanism === null || mechanism === undefined ? `loss ${lossPercent}%` : `loss ${lossPercent}% (${LOSS_MECHANISM_LABELS[mechanism]})`;
-}
 
 /** `○ ws: 0% control on the same link: 2,000/2,000 delivered, latency p99 2.1ms, 0 server retransmits`. */
 export function formatLossControlLine(result: ProtocolResult, c: Palette): string {

@@ -9,7 +9,8 @@ import { METRICS, metricByKey, type MetricDefinition } from '../report/metrics.j
 import type { BenchResult, ProtocolResult, RecordedOptions } from '../report/types.js';
 import type { ResultFiles } from '../result-files.js';
 import { scenarioNamed } from '../scenarios/registry.js';
-import { describeLoss, lossFootnotes } from './loss-print.js';
+import { describeNetwork } from '../report/network-text.js';
+import { lossFootnotes } from './loss-print.js';
 import { createPalette, visibleLength, type Palette } from './palette.js';
 
 const SECTIONS: Record<string, string> = {
@@ -45,23 +46,6 @@ export function formatHeader(start: { target: string; spawned: boolean; options:
   const network = o.network as RecordedOptions['network'] | undefined;
   if (network !== undefined && network !== null) parts.push(`net ${describeNetwork(network, start.lossMechanism)}`);
   return `${parts.join(c.dim(' · '))}\n${c.dim(`run ${start.runId}`)}`;
-}
-
-/** `+50ms ±10ms one-way, 1mbit/connection, reset every 10s, loss 1% (netem)`. */
-export function describeNetwork(network: NonNullable<RecordedOptions['network']>, lossMechanism?: LossMechanism | null): string {
-  const parts: string[] = [];
-  if (network.latencyMs > 0 || network.jitterMs > 0) parts.push(`+${formatDurationMs(network.latencyMs)}${network.jitterMs > 0 ? ` ±${formatDurationMs(network.jitterMs)}` : ''} one-way`);
-  if (network.bandwidthBitsPerSecond !== null) parts.push(`${formatBits(network.bandwidthBitsPerSecond)}/${network.bandwidthScope === 'shared' ? 'shared' : 'connection'}`);
-  if (network.resetEveryMs !== null) parts.push(`reset every ${formatDurationMs(network.resetEveryMs)}`);
-  if (network.lossPercent !== null) parts.push(describeLoss(network.lossPercent, lossMechanism));
-  return parts.join(', ');
-}
-
-function formatBits(bits: number): string {
-  if (bits >= 1e9 && bits % 1e7 === 0) return `${bits / 1e9}gbit`;
-  if (bits >= 1e6 && bits % 1e4 === 0) return `${bits / 1e6}mbit`;
-  if (bits >= 1e3 && bits % 10 === 0) return `${bits / 1e3}kbit`;
-  return `${bits}bit`;
 }
 
 /** One line when a protocol is done: what a log reader wants at a glance. */
@@ -123,7 +107,7 @@ export function formatTable(result: BenchResult, c: Palette = createPalette(fals
 function cell(metric: MetricDefinition, protocol: ProtocolResult, value: number | null, failing: Set<string>, c: Palette): string {
   const text = formatMetric(value, metric.unit);
   if (failing.has(`${protocol.protocol}|${metric.key}`)) return c.red(text);
-  if (metric.mustBeZero && value !== null && value > 0) return c.red(text);
+  if (metric.better === 'mustBeZero' && value !== null && value > 0) return c.red(text);
   return text;
 }
 

@@ -58,12 +58,13 @@ export function formatPerSecond(value: Figure): string {
   return measured(value) ? `${formatCount(Math.round(value))}/s` : NOT_MEASURED;
 }
 
-/** A plain ratio: `0.109`, `1.00`, `0.0042`. */
+/** A plain ratio: `0.109`, `1.00`; below 0.01 two significant digits (`0.0042`, `0.00005`: one request per 20,000 events is not 0). */
 export function formatRatio(value: Figure): string {
   if (!measured(value)) return NOT_MEASURED;
   if (value === 0) return '0';
   const abs = Math.abs(value);
-  return fixed(value, abs < 0.01 ? 4 : abs < 1 ? 3 : 2);
+  if (abs < 0.01) return String(Number(value.toPrecision(2)));
+  return fixed(value, abs < 1 ? 3 : 2);
 }
 
 /** A number without a unit, thousands separated, at most `digits` decimals: chart ticks and counts that are not whole. */
@@ -124,18 +125,14 @@ export function formatDate(iso: string | undefined): string {
   return date.toLocaleString('en-GB', { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
 
-/** The change from `base` to `value` in percent; null when the base is zero or either side is missing. */
-export function deltaPercent(base: Figure, value: Figure): number | null {
-  if (!measured(base) || !measured(value)) return null;
-  if (base === 0) return value === 0 ? 0 : null;
-  return ((value - base) / Math.abs(base)) * 100;
-}
-
-/** A change in percent: `+12.3%`, `−4.0%`, `±0%`. */
-export function formatDelta(delta: number | null): string {
-  if (delta === null) return NOT_MEASURED;
-  if (Math.abs(delta) < 0.05) return '±0%';
-  return `${delta > 0 ? '+' : '−'}${fixed(Math.abs(delta), 1)}%`;
+/** A change in percent: `+12.3%`, `−4.0%`, `±0%`, `+1,250%`; `from 0` when the base was 0; `–` when a side is missing. */
+export function formatChange(changePercent: number | null): string {
+  if (changePercent === null) return NOT_MEASURED;
+  if (!Number.isFinite(changePercent)) return 'from 0';
+  if (Math.abs(changePercent) < 0.05) return '±0%';
+  const digits = Math.abs(changePercent) >= 1000 ? 0 : 1;
+  const magnitude = Math.abs(changePercent).toFixed(digits).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${changePercent > 0 ? '+' : '−'}${magnitude}%`;
 }
 
 function fixed(value: number, digits: number): string {

@@ -260,7 +260,16 @@ export interface ProtocolResult {
   network?: NetworkFigures | null;
   histograms: EncodedHistograms;
   errors: string[];
+  /**
+   * When the protocol was measured more than once (`--repeat`): each repetition's own figures,
+   * in the order they ran. The figures above are then the medians of these (histograms: merged),
+   * and a comparison reads the spread (min–max) from here. Absent: one repetition, spread unknown.
+   */
+  repetitions?: RepetitionResult[];
 }
+
+/** One measurement of a protocol: a ProtocolResult of its own, without nested repetitions. */
+export type RepetitionResult = Omit<ProtocolResult, 'repetitions'>;
 
 export interface ThresholdOutcome {
   expression: string;

@@ -1,4 +1,5 @@
 import { fetchJson, type ServerInfo } from './http.js';
+import { serverGone, serverUp } from './server-note.js';
 import { DemoView } from './demo/view.js';
 import { LiveView } from './live/view.js';
 import { ResultsView } from './results/view.js';
@@ -7,7 +8,6 @@ import type { View } from './view.js';
 type Route = 'demo' | 'live' | 'results';
 
 const app = document.getElementById('app')!;
-const serverNote = document.getElementById('server-note')!;
 const views: Record<Route, View> = { demo: new DemoView(), live: new LiveView(), results: new ResultsView() };
 for (const view of Object.values(views)) {
   view.element.hidden = true;
@@ -57,11 +57,9 @@ window.addEventListener('hashchange', render);
 const info = await serverInfo();
 for (const view of Object.values(views)) view.setServerInfo(info);
 if (info === undefined) {
-  serverNote.textContent = 'server not reachable';
-  serverNote.dataset.state = 'down';
+  serverGone();
 } else {
-  serverNote.textContent = info.live ? 'bench live server' : `feed server · ${info.mode ?? '?'} mode`;
-  serverNote.dataset.state = 'up';
+  serverUp(info.live ? 'bench live server' : `feed server · ${info.mode ?? '?'} mode`);
 }
 if (parseHash() === undefined) history.replaceState(null, '', `${location.pathname}${location.search}#${info?.live === true ? 'live' : 'demo'}`);
 render();

@@ -157,7 +157,7 @@ describe('live view and results view against a real short bench', () => {
         expect(columns.slice(1).sort()).toEqual(['SSE', 'WebSocket']);
         const cells = await delta.$$eval('[data-testid="delta"]', (spans) => spans.map((s) => s.textContent ?? ''));
         expect(cells.length).toBeGreaterThan(10);
-        for (const cell of cells) expect(cell).toMatch(/^([+−]\d+\.\d%|±0%|–)$/);
+        for (const cell of cells) expect(cell).toMatch(/^([+−][\d,]+(\.\d)?%\??|±0%|from 0\??|–)$/);
         expect(cells.some((c) => /^[+−]/.test(c))).toBe(true);
         // The second run had twice the clients: the comparison says so.
         expect(await delta.$eval('[data-testid="settings-differ"]', (n) => n.textContent)).toContain('clients 10 → 20');

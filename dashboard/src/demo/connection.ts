@@ -164,8 +164,10 @@ export class DemoConnection {
     const previous = this.protocol;
     this.protocol = protocol;
     this.probe.protocol = protocol;
+    this.resetProtocolCounters();
     if (this.status.state === 'disconnected') {
       this.setStatus({ ...this.status, protocol });
+      this.emitStats();
       return;
     }
     this.stopTransport();
@@ -175,6 +177,20 @@ export class DemoConnection {
     this.log(`switching from ${protocolLabel(previous)} to ${protocolLabel(protocol)}${since === undefined ? '' : `, resuming after seq ${since}`}`);
     this.setStatus({ state: 'connecting', protocol, attempt: 0 });
     this.openTransport();
+  }
+
+  /**
+   * The counters that describe one protocol's cost (messages, requests, reconnects, PINGs) start
+   * again at 0 for the new protocol, as "connected for" does. The resume cursor and the missed
+   * updates carry over: the switch itself must lose nothing.
+   */
+  private resetProtocolCounters(): void {
+    this.stats.messages = 0;
+    this.stats.updates = 0;
+    this.stats.requests = 0;
+    this.stats.reconnects = 0;
+    this.stats.pings = 0;
+    this.stats.lastRttMs = undefined;
   }
 
   /** Re-creates the short-polling transport when its interval changes. */

@@ -5,6 +5,7 @@ import type { ServerInfo } from '../http.js';
 import { PROTOCOL_NAMES, PROTOCOL_INFO, isProtocolName, protocolLabel, type ProtocolName } from '../protocols.js';
 import { PROTOCOLS } from '../../../wire/protocols.js';
 import { TIMINGS } from '../../../wire/timings.js';
+import { serverBack, serverGone } from '../server-note.js';
 import { SHORT_POLL_INTERVALS_MS } from './transports/short-poll.js';
 import type { DemoEvent } from './transports/types.js';
 import type { View } from '../view.js';
@@ -33,6 +34,9 @@ export class DemoView implements View {
   private readonly intervalField: HTMLElement;
   private readonly protocolHelp: HTMLElement;
   private readonly eventsGrid: HTMLElement;
+  private readonly staleNote: HTMLElement;
+  /** When the scores on screen stopped being live (the connection went down), if they did. */
+  private staleSince: Date | undefined;
   private readonly logList: HTMLElement;
   private readonly statValues = new Map<string, HTMLElement>();
   private readonly eventCards = new Map<number, HTMLElement>();
@@ -124,6 +128,7 @@ export class DemoView implements View {
     );
 
     this.eventsGrid = h('div', { class: 'events', 'data-testid': 'events' });
+    this.staleNote = h('p', { class: 'stale-note', hidden: true, 'data-testid': 'stale-note', role: 'status' });
     this.renderEvents(undefined);
 
     this.logList = h('ol', { class: 'log', 'data-testid': 'log', 'aria-live': 'polite' });
@@ -141,7 +146,7 @@ export class DemoView implements View {
       h('div', { class: 'panel controls' }, protocolSwitch, this.intervalField, h('div', { class: 'buttons' }, this.connectButton, this.disconnectButton, this.pingButton), this.statusElement),
       this.protocolHelp,
       stats,
-      h('div', { class: 'demo-body' }, h('div', {}, h('h3', {}, 'Events'), this.eventsGrid), h('div', {}, h('h3', {}, 'Log'), this.logList)),
+      h('div', { class: 'demo-body' }, h('div', {}, h('h3', {}, 'Events'), this.staleNote, this.eventsGrid), h('div', {}, h('h3', {}, 'Log'), this.logList)),
     );
     this.renderProtocolHelp('ws');
     this.renderStats(this.connection.stats);
@@ -187,6 +192,29 @@ export class DemoView implements View {
     this.disconnectButton.disabled = status.state === 'disconnected';
     this.pingButton.disabled = status.state !== 'connected';
     this.renderStatusText();
+    this.renderStaleness(status);
+  }
+
+  /**
+   * Scores left on screen after the connection went down are marked as such, with the time they
+   * stopped; once a reconnect attempt has failed, the header says the server is not reachable.
+   */
+  private renderStaleness(status: ConnectionStatus): void {
+    if (status.state === 'connected') {
+      this.staleSince = undefined;
+      serverBack();
+    } else if (status.state !== 'connecting' && this.eventCards.size > 0) {
+      this.staleSince ??= new Date();
+    }
+    if (status.state === 'reconnecting' && status.attempt >= 2) serverGone('feed server not reachable');
+    const stale = this.staleSince !== undefined;
+    this.eventsGrid.dataset.stale = String(stale);
+    this.staleNote.hidden = !stale;
+    if (stale) {
+      const at = this.staleSince!.toLocaleTimeString('en-GB', { hour12: false });
+      this.staleNote.textContent =
+        status.state === 'disconnected' ? `Disconnected at ${at}: these scores are as of then.` : `Connection lost at ${at}: these scores are as of then, not live. Reconnecting…`;
+    }
   }
 
   private renderStatusText(): void {

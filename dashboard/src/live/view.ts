@@ -1,9 +1,11 @@
 import type { BenchResult, Phase, ProgressEvent, ProtocolResult, TimeseriesPoint } from '../../../bench/report/types.js';
+import { byteTicks, tickProbePlugin } from '../axis.js';
 import { Chart, chartBox, dropMarkerPlugin, isOneTwoFive, type DropMarker } from '../charts.js';
 import { clear, h, help } from '../dom.js';
 import { formatAxisMs, formatBytes, formatClock, formatCount, formatMicros, formatNumber, formatPercent, NOT_MEASURED } from '../../../bench/report/format.js';
 import { httpUrl, type ServerInfo } from '../http.js';
 import { protocolColour, protocolLabel, type ProtocolName } from '../protocols.js';
+import { serverBack, serverGone } from '../server-note.js';
 import type { View } from '../view.js';
 
 const PHASE_HELP: Record<string, string> = {
@@ -46,6 +48,10 @@ interface SeriesSpec {
   integer?: boolean;
   /** Draw a dashed red line at each drop the harness caused. */
   drops?: boolean;
+  /** A byte axis: ticks at round kB/MB. */
+  bytes?: boolean;
+  /** Shown only for runs that cut connections: elsewhere polling's ordinary requests would read as a storm. */
+  onlyWithDrops?: boolean;
 }
 
 /** The status red: a drop is a disconnection, not a protocol. */
@@ -79,6 +85,7 @@ const SERIES: SeriesSpec[] = [
     axis: 'bytes/s',
     lines: [{ name: 'bytes/s', value: (p) => p.bytesPerSecond }],
     tick: (v) => `${formatBytes(v)}/s`,
+    bytes: true,
   },
   {
     key: 'connected',
@@ -99,8 +106,10 @@ const SERIES: SeriesSpec[] = [
       { name: 'attempts/s', value: (p) => p.reconnectsPerSecond ?? null },
       { name: 'server accepts/s', value: (p) => p.serverAcceptedPerSecond, dashed: true },
     ],
-    tick: (v) => `${formatNumber(v, v < 10 ? 1 : 0)}/s`,
+    tick: (v) => `${formatNumber(v, 0)}/s`,
+    integer: true,
     drops: true,
+    onlyWithDrops: true,
   },
   {
     key: 'reconnects',
@@ -129,6 +138,7 @@ const SERIES: SeriesSpec[] = [
     axis: 'RSS',
     lines: [{ name: 'RSS', value: (p) => p.serverRssBytes }],
     tick: (v) => formatBytes(v),
+    bytes: true,
   },
 ];
 
@@ -148,6 +158,7 @@ export class LiveView implements View {
   private readonly doneTable: HTMLElement;
   private readonly doneSection: HTMLElement;
   private readonly charts = new Map<string, Chart<'line', Array<{ x: number; y: number | null }>>>();
+  private readonly chartBoxes = new Map<string, HTMLElement>();
   /** One per `drop` event of the run, drawn on the charts whose spec asks for it. */
   private readonly dropMarkers: DropMarker[] = [];
   private source: EventSource | undefined;
@@ -185,7 +196,11 @@ export class LiveView implements View {
     );
     for (const spec of SERIES) {
       const { box, canvas } = chartBox(spec.title, spec.help, `live-chart-${spec.key}`);
+      // Until the first second arrives an empty chart would show axes of nothing (0.2 B …).
+      box.querySelector('.chart-holder')?.append(h('p', { class: 'chart-waiting', 'data-testid': 'chart-waiting' }, 'Waiting for the first second…'));
+      box.dataset.state = 'waiting';
       this.chartsGrid.append(box);
+      this.chartBoxes.set(spec.key, box);
       this.charts.set(spec.key, this.makeChart(canvas, spec));
     }
     this.renderStatus();
@@ -222,6 +237,7 @@ export class LiveView implements View {
     this.source = source;
     source.onopen = () => {
       this.streamState = 'open';
+      serverBack();
       this.renderStatus();
     };
     source.onmessage = (event: MessageEvent<string>) => {
@@ -361,9 +377,24 @@ export class LiveView implements View {
     if (!this.dirty && !force) return;
     this.dirty = false;
     this.lastFlush = performance.now();
-    for (const chart of this.charts.values()) chart.update('none');
+    for (const spec of SERIES) {
+      const box = this.chartBoxes.get(spec.key);
+      const chart = this.charts.get(spec.key);
+      if (box === undefined || chart === undefined) continue;
+      box.hidden = spec.onlyWithDrops === true && !this.runCutsConnections();
+      box.dataset.state = chart.data.datasets.some((d) => d.data.some((point) => point.y !== null)) ? 'drawn' : 'waiting';
+      chart.update('none');
+    }
     this.renderStatus();
     this.renderNow();
+  }
+
+  /** Scenario reconnect, a proxy reset schedule, or a drop seen: the storm chart has something to show. */
+  private runCutsConnections(): boolean {
+    const options = this.run?.options;
+    if (options === undefined) return false;
+    const network = options.network as { resetEveryMs?: number | null } | null | undefined;
+    return options.scenario === 'reconnect' || (network?.resetEveryMs ?? null) !== null || this.dropMarkers.length > 0;
   }
 
   private makeChart(canvas: HTMLCanvasElement, spec: SeriesSpec): Chart<'line', Array<{ x: number; y: number | null }>> {
@@ -386,6 +417,7 @@ export class LiveView implements View {
               ...(spec.log === true ? { autoSkip: false } : { maxTicksLimit: 6 }),
               ...(spec.integer === true ? { precision: 0 } : {}),
             },
+            ...(spec.bytes === true ? byteTicks() : {}),
           },
         },
         plugins: {
@@ -398,7 +430,7 @@ export class LiveView implements View {
           },
         },
       },
-      plugins: spec.drops === true ? [dropMarkerPlugin(() => this.dropMarkers)] : [],
+      plugins: spec.drops === true ? [dropMarkerPlugin(() => this.dropMarkers), tickProbePlugin()] : [tickProbePlugin()],
     });
   }
 
@@ -416,8 +448,12 @@ export class LiveView implements View {
         : 'Lost the live stream (is the bench still running?). Retrying every second…';
     }
     const run = this.run;
+    const finished = run?.done !== undefined || run?.failed !== undefined;
     // No run yet: no empty charts, just the message above.
-    for (const part of [this.nowStrip, this.chartsGrid, this.doneSection]) part.hidden = run === undefined;
+    for (const part of [this.chartsGrid, this.doneSection]) part.hidden = run === undefined;
+    // The last second's figures describe a run in progress: gone once it has finished.
+    this.nowStrip.hidden = run === undefined || finished;
+    if (finished && this.streamState === 'error') serverGone('live server closed');
     if (run === undefined) {
       this.statusLine.append(
         h('span', { class: 'empty' }, this.streamState === 'open' ? 'Waiting for a bench run to start…' : this.streamState === 'unavailable' ? 'No live run.' : 'Connecting to the live stream…'),
@@ -434,11 +470,12 @@ export class LiveView implements View {
       parts.push(h('span', { class: 'badge bad' }, 'failed'), ` ${run.failed}`);
     } else if (run.done !== undefined) {
       this.statusLine.dataset.state = 'done';
-      parts.push(
-        h('span', { class: `badge ${run.done.passed ? 'good' : 'bad'}` }, run.done.passed ? 'done: thresholds passed' : 'done: a threshold failed'),
-        ' ',
-        h('a', { href: `#results/${encodeURIComponent(run.done.id)}` }, 'open the result'),
-      );
+      // The link reaches the live server's results API: only while that server is there.
+      const where =
+        this.streamState === 'error'
+          ? h('span', { class: 'muted', 'data-testid': 'result-saved' }, `result saved as ${run.done.id}.json in the results folder: open it in the Results view of "npm start"`)
+          : h('a', { href: `#results/${encodeURIComponent(run.done.id)}`, 'data-testid': 'open-result' }, 'open the result');
+      parts.push(h('span', { class: `badge ${run.done.passed ? 'good' : 'bad'}` }, run.done.passed ? 'done: thresholds passed' : 'done: a threshold failed'), ' ', where);
     } else if (current !== undefined) {
       this.statusLine.dataset.state = 'running';
       parts.push(
@@ -505,6 +542,6 @@ export class LiveView implements View {
     const failures = run.failures.map((failure) =>
       h('tr', { class: 'failed-row' }, h('th', { scope: 'row' }, protocolLabel(failure.protocol)), h('td', { colspan: 6 }, `failed: ${failure.message}`)),
     );
-    this.doneTable.append(h('table', { class: 'data-table' }, h('thead', {}, header), h('tbody', {}, ...rows, ...failures)));
+    this.doneTable.append(h('div', { class: 'table-scroll' }, h('table', { class: 'data-table' }, h('thead', {}, header), h('tbody', {}, ...rows, ...failures))));
   }
 }

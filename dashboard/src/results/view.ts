@@ -1,8 +1,10 @@
 import { METRICS, findMetric, type MetricDefinition } from '../../../bench/report/metrics.js';
+import { byTime, compareResults, type ComparisonRow } from '../../../bench/report/compare.js';
 import type { BenchResult, ProtocolResult } from '../../../bench/report/types.js';
+import { byteTicks, tickProbePlugin } from '../axis.js';
 import { Chart, chartBox, dropMarkerPlugin, isOneTwoFive, type DropMarker } from '../charts.js';
 import { clear, h, help } from '../dom.js';
-import { deltaPercent, formatAxisMs, formatBytes, formatCount, formatDate, formatDelta, formatDurationMs, formatMetric, formatMillis, formatNumber, NOT_MEASURED } from '../../../bench/report/format.js';
+import { formatAxisMs, formatBytes, formatChange, formatCount, formatDate, formatDurationMs, formatMetric, formatMillis, formatNumber, NOT_MEASURED } from '../../../bench/report/format.js';
 import { fetchJson, HttpError, type ServerInfo } from '../http.js';
 import { protocolColour, protocolLabel, withAlpha } from '../protocols.js';
 import { downloadCsv } from './export.js';
@@ -10,17 +12,6 @@ import { percentileCurve, percentileLabel } from './percentiles.js';
 import type { RunListing } from '../../../wire/result-schema.js';
 import type { View } from '../view.js';
 
-
-/** Settings that change what the figures mean: a comparison warns when they differ. */
-const COMPARED_SETTINGS: Array<[string, string]> = [
-  ['clients', 'clients'],
-  ['rate', 'updates/s'],
-  ['payload', 'payload bytes'],
-  ['durationMs', 'duration ms'],
-  ['scenario', 'scenario'],
-  ['pollIntervalMs', 'poll interval ms'],
-  ['workers', 'workers'],
-];
 
 /** The figures of the reconnect table, in order; labels and help texts come from bench/report/metrics.ts. */
 const RECONNECT_FIGURES = [
@@ -86,7 +77,7 @@ export class ResultsView implements View {
         'header',
         { class: 'view-header' },
         h('h2', {}, 'Results'),
-        h('p', { class: 'lede' }, 'Every run the bench wrote to results/. Tick several and open them to see them side by side, with the change (Δ %) of each figure against the first.'),
+        h('p', { class: 'lede' }, 'Every run the bench wrote to results/. Tick several and open them to see them oldest first, with the change (Δ %) of each figure from the older run to the newer one.'),
       ),
       h(
         'div',
@@ -180,10 +171,14 @@ export class ResultsView implements View {
     });
     this.listBox.append(
       h(
-        'table',
-        { class: 'data-table runs-table' },
-        h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'Run'), h('th', {}, 'Started'), h('th', {}, 'Protocols'), h('th', {}, 'Clients per protocol'), h('th', {}, 'Duration'), h('th', {}, 'Outcome'))),
-        h('tbody', {}, ...rows),
+        'div',
+        { class: 'table-scroll' },
+        h(
+          'table',
+          { class: 'data-table runs-table' },
+          h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'Run'), h('th', {}, 'Started'), h('th', {}, 'Protocols'), h('th', {}, 'Clients per protocol'), h('th', {}, 'Duration'), h('th', {}, 'Outcome'))),
+          h('tbody', {}, ...rows),
+        ),
       ),
     );
     this.updateOpenButton();
@@ -222,7 +217,8 @@ export class ResultsView implements View {
       }),
     );
     if (ids !== this.openIds) return;
-    this.loaded = outcomes.flatMap((o) => (o.result === undefined ? [] : [o.result]));
+    // Older first, whatever order the ids came in: a change is always read older → newer.
+    this.loaded = byTime(outcomes.flatMap((o) => (o.result === undefined ? [] : [o.result])));
     this.renderDetail(outcomes.flatMap((o) => (o.error === undefined ? [] : [{ id: o.id, error: o.error }])));
   }
 
@@ -351,7 +347,7 @@ export class ResultsView implements View {
         h('th', { scope: 'row' }, `${metric.label} `,  help(metric.description)),
         ...run.protocols.map((p) => {
           const value = safeGet(metric, p);
-          const alarm = metric.mustBeZero && value !== null && value > 0;
+          const alarm = metric.better === 'mustBeZero' && value !== null && value > 0;
           return h('td', { class: `num${alarm ? ' alarm' : ''}`, 'data-protocol': p.protocol, title: alarm ? 'should be 0' : null }, formatMetric(value, metric.unit));
         }),
       ),
@@ -429,7 +425,7 @@ export class ResultsView implements View {
               x: { type: 'linear', min: Math.floor(Math.min(...xs)), max: Math.ceil(Math.max(...xs)), title: { display: true, text: 'time since the run started (s)' }, ticks: { callback: (v) => `${v} s`, maxTicksLimit: 12 } },
               // Headroom above the clients requested, so the drop labels do not sit on the line.
               y: { type: 'linear', beginAtZero: true, suggestedMax: requested, grace: '12%', title: { display: true, text: 'connected clients' }, ticks: { precision: 0, maxTicksLimit: 6 } },
-              y1: { type: 'linear', position: 'right', beginAtZero: true, suggestedMax: 1, grid: { drawOnChartArea: false }, title: { display: true, text: 'per second' }, ticks: { callback: (v) => perSecond(Number(v)), maxTicksLimit: 6 } },
+              y1: { type: 'linear', position: 'right', beginAtZero: true, suggestedMax: 1, grid: { drawOnChartArea: false }, title: { display: true, text: 'per second' }, ticks: { callback: (v) => perSecond(Number(v)), maxTicksLimit: 6, precision: 0 } },
             },
             plugins: {
               legend: { position: 'bottom', labels: { boxWidth: 14, boxHeight: 2 } },
@@ -492,11 +488,11 @@ export class ResultsView implements View {
         }),
       );
     }
-    const bars: Array<{ key: string; title: string; helpText: string; axis: string; value: (p: ProtocolResult) => number | null; tick: (v: number) => string }> = [
-      { key: 'bytes-per-event', title: 'Bytes per event', helpText: 'Bytes on the wire, both directions, headers and framing included, per delivered update.', axis: 'bytes / event', value: (p) => p.bandwidth.bytesPerEvent, tick: (v) => formatBytes(v) },
-      { key: 'requests-per-event', title: 'HTTP requests per event', helpText: 'Requests made per delivered update (a WebSocket makes one, its upgrade).', axis: 'requests / event', value: (p) => p.bandwidth.requestsPerEvent, tick: (v) => formatNumber(v, 3) },
+    const bars: Array<{ key: string; title: string; helpText: string; axis: string; value: (p: ProtocolResult) => number | null; tick: (v: number) => string; bytes?: boolean }> = [
+      { key: 'bytes-per-event', title: 'Bytes per event', helpText: 'Bytes on the wire, both directions, headers and framing included, per delivered update.', axis: 'bytes / event', value: (p) => p.bandwidth.bytesPerEvent, tick: (v) => formatBytes(v), bytes: true },
+      { key: 'requests-per-event', title: 'HTTP requests per event', helpText: 'HTTP requests per delivered update in the measured window. A WebSocket makes its one request (the upgrade), and SSE its one stream request, before the window, so they show 0.', axis: 'requests / event', value: (p) => p.bandwidth.requestsPerEvent, tick: (v) => formatMetric(v, 'ratio') },
       { key: 'server-cpu', title: 'Server CPU (% of one core)', helpText: 'CPU of the server process over the measured window.', axis: '% of one core', value: (p) => p.server?.cpuPercent ?? null, tick: (v) => `${formatNumber(v, 1)}%` },
-      { key: 'server-rss', title: 'Server memory (RSS)', helpText: 'Resident memory of the server with every client connected.', axis: 'RSS', value: (p) => p.server?.rssBytes ?? null, tick: (v) => formatBytes(v) },
+      { key: 'server-rss', title: 'Server memory (RSS)', helpText: 'Resident memory of the server with every client connected.', axis: 'RSS', value: (p) => p.server?.rssBytes ?? null, tick: (v) => formatBytes(v), bytes: true },
     ];
     for (const spec of bars) {
       const { box: barBox, canvas: barCanvas } = chartBox(spec.title, spec.helpText, `chart-${spec.key}`);
@@ -525,58 +521,74 @@ export class ResultsView implements View {
           options: {
             scales: {
               x: { ticks: { autoSkip: false, maxRotation: 0, font: { size: 11 } } },
-              y: { beginAtZero: true, title: { display: true, text: spec.axis }, ticks: { callback: (v) => spec.tick(Number(v)), maxTicksLimit: 6 } },
+              y: { beginAtZero: true, title: { display: true, text: spec.axis }, ticks: { callback: (v) => spec.tick(Number(v)), maxTicksLimit: 6 }, ...(spec.bytes === true ? byteTicks() : {}) },
             },
             plugins: { legend: { display: false }, tooltip: { callbacks: { label: (item) => `${spec.tick(Number(item.parsed.y))}` } } },
           },
+          plugins: [tickProbePlugin()],
         }),
       );
     }
   }
 
   private deltaPanel(base: BenchResult, other: BenchResult): HTMLElement {
-    const protocols = base.protocols.filter((p) => other.protocols.some((o) => o.protocol === p.protocol));
-    const pairs = protocols.map((p) => [p, other.protocols.find((o) => o.protocol === p.protocol)] as const);
-    const metrics = this.visibleMetrics([base, other]).filter((metric) => pairs.some(([a, b]) => safeGet(metric, a) !== null || (b !== undefined && safeGet(metric, b) !== null)));
-    const differences = COMPARED_SETTINGS.flatMap(([key, label]) => {
-      const a = (base.options as Record<string, unknown>)[key];
-      const b = (other.options as Record<string, unknown>)[key];
-      return JSON.stringify(a) === JSON.stringify(b) ? [] : [`${label} ${String(a ?? NOT_MEASURED)} → ${String(b ?? NOT_MEASURED)}`];
-    });
-    const head = h('tr', {}, h('th', {}, 'Metric'), ...protocols.map((p) => h('th', { class: 'num' }, h('span', { class: 'protocol-chip', style: `--protocol:${protocolColour(p.protocol)}` }, protocolLabel(p.protocol)))));
+    const comparison = compareResults(base, other, { metrics: this.visibleMetrics([base, other]) });
+    const protocols = comparison.protocols;
+    const byMetric = new Map<string, ComparisonRow[]>();
+    for (const row of comparison.rows) byMetric.set(row.metric.key, [...(byMetric.get(row.metric.key) ?? []), row]);
+    const head = h('tr', {}, h('th', {}, 'Metric'), ...protocols.map((p) => h('th', { class: 'num' }, h('span', { class: 'protocol-chip', style: `--protocol:${protocolColour(p)}` }, protocolLabel(p)))));
     const body = h('tbody', {});
-    for (const metric of metrics) {
-      const cells = protocols.map((p) => {
-        const a = safeGet(metric, p);
-        const match = other.protocols.find((o) => o.protocol === p.protocol);
-        const b = match === undefined ? null : safeGet(metric, match);
-        const delta = deltaPercent(a, b);
-        let verdict = 'same';
-        if (delta !== null && Math.abs(delta) >= 0.05 && metric.better !== 'neutral') {
-          const up = delta > 0;
-          verdict = up === (metric.better === 'higher') ? 'better' : 'worse';
-        }
+    for (const [key, rows] of byMetric) {
+      const metric = rows[0]!.metric;
+      const cells = protocols.map((protocol) => {
+        const row = rows.find((r) => r.protocol === protocol);
+        if (row === undefined) return h('td', { class: 'num delta missing' }, h('span', { class: 'delta-value', 'data-testid': 'delta' }, NOT_MEASURED));
+        const { verdict, spreadKnown } = row.judgement;
+        const unknown = !spreadKnown && (verdict === 'better' || verdict === 'worse');
+        const a = formatMetric(row.a.value, metric.unit);
+        const b = formatMetric(row.b.value, metric.unit);
+        const spread = (f: ComparisonRow['a']) => (f.spread === null ? '' : ` [${formatMetric(f.spread.min, metric.unit)}–${formatMetric(f.spread.max, metric.unit)}]`);
         return h(
           'td',
-          { class: `num delta ${verdict}`, title: `${base.id}: ${formatMetric(a, metric.unit)} → ${other.id}: ${formatMetric(b, metric.unit)}` },
-          h('span', { class: 'delta-value', 'data-testid': 'delta' }, formatDelta(delta)),
-          h('span', { class: 'delta-detail' }, `${formatMetric(a, metric.unit)} → ${formatMetric(b, metric.unit)}`),
+          {
+            class: `num delta ${verdict}${unknown ? ' spread-unknown' : ''}`,
+            'data-verdict': verdict,
+            'data-protocol': protocol,
+            title: `${base.id}: ${a}${spread(row.a)} → ${other.id}: ${b}${spread(row.b)} · ${VERDICT_TEXT[verdict]}${unknown ? ' (spread unknown: one repetition)' : ''}`,
+          },
+          h('span', { class: 'delta-value', 'data-testid': 'delta' }, formatChange(row.judgement.changePercent), unknown ? h('span', { class: 'unknown-mark', 'aria-label': 'spread unknown' }, '?') : null),
+          h('span', { class: 'delta-detail' }, `${a} → ${b}`),
         );
       });
-      body.append(h('tr', { 'data-metric': metric.key }, h('th', { scope: 'row' }, `${metric.label} `,  help(metric.description)), ...cells));
+      body.append(h('tr', { 'data-metric': key }, h('th', { scope: 'row' }, `${metric.label} `,  help(metric.description)), ...cells));
     }
+    const singleRepetition = comparison.base.repetitions < 2 || comparison.other.repetitions < 2;
     return h(
       'section',
-      { class: 'panel delta-panel', 'data-testid': 'delta-panel' },
-      h('h3', {}, `Change: ${other.id} against ${base.id} (Δ %)`),
-      h('p', { class: 'chart-help' }, 'Green: better in the second run; red: worse (for costs such as latency, bytes and CPU, lower is better); black: totals that grow with the size of the run. Hover a cell for both values.'),
-      differences.length === 0
+      { class: 'panel delta-panel', 'data-testid': 'delta-panel', 'data-base': base.id, 'data-other': other.id },
+      h('h3', {}, `Change, older → newer: ${other.id} against ${base.id} (Δ %)`),
+      h(
+        'p',
+        { class: 'chart-help' },
+        'Read from the older run to the newer one. Green: better in the newer run; red: worse (each figure by its own sense: lower is better for latency, bytes and CPU, higher for payload share and capacity); grey: within the noise (the repetitions\' spreads overlap) or no change; black: totals that grow with the size of the run. Hover a cell for both values.',
+        singleRepetition ? ' Each protocol was measured once in a run, so the spread is unknown: a coloured change marked ? may still be noise.' : '',
+      ),
+      comparison.settingsDiffer.length === 0
         ? null
-        : h('div', { class: 'notice', 'data-testid': 'settings-differ' }, h('strong', {}, 'The runs used different settings: '), differences.join('; '), '. A change may come from the settings, not the protocol.'),
+        : h('div', { class: 'notice', 'data-testid': 'settings-differ' }, h('strong', {}, 'The runs used different settings: '), comparison.settingsDiffer.join('; '), '. A change may come from the settings, not the protocol.'),
       h('div', { class: 'table-scroll' }, h('table', { class: 'data-table metrics-table compact' }, h('thead', {}, head), body)),
     );
   }
 }
+
+const VERDICT_TEXT: Record<ComparisonRow['judgement']['verdict'], string> = {
+  better: 'better',
+  worse: 'worse',
+  'within-noise': 'within noise',
+  same: 'no change',
+  changed: 'changed (a total: no direction)',
+  missing: 'measured in one run only',
+};
 
 function safeGet(metric: MetricDefinition, result: ProtocolResult): number | null {
   try {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { controlFigures, lossFigures, retransmittedPercent, withControl } from '../../../bench/report/loss-figures.js';
-import { describeLoss, formatLossControlLine } from '../../../bench/cli/loss-print.js';
+import { formatLossControlLine } from '../../../bench/cli/loss-print.js';
+import { describeLoss } from '../../../bench/report/network-text.js';
 import { recordedOptions, resolveBenchOptions } from '../../../bench/options.js';
 import { createPalette } from '../../../bench/cli/palette.js';
 import { formatHeader, formatTable } from '../../../bench/cli/print.js';

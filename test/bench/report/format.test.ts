@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  deltaPercent,
   formatAxisMs,
   formatBytes,
   formatCount,
-  formatDelta,
+  formatChange,
   formatDurationMs,
   formatMetric,
   formatMicros,
@@ -42,6 +41,9 @@ describe('the one formatter', () => {
     expect(formatPercent(4.52)).toBe('4.5%');
     expect(formatRatio(0.1094)).toBe('0.109');
     expect(formatRatio(0)).toBe('0');
+    // One request (a WebSocket's upgrade) per 20,000 events is not 0.
+    expect(formatRatio(0.00005)).toBe('0.00005');
+    expect(formatRatio(0.00421)).toBe('0.0042');
   });
 
   it('shows what was not measured as a dash, whatever the unit', () => {
@@ -59,15 +61,12 @@ describe('the one formatter', () => {
     expect(formatDurationMs(90_000)).toBe('1m30s');
   });
 
-  it('computes Δ % against the first run, and nothing against zero', () => {
-    expect(deltaPercent(100, 150)).toBe(50);
-    expect(deltaPercent(200, 150)).toBe(-25);
-    expect(deltaPercent(0, 0)).toBe(0);
-    expect(deltaPercent(0, 5)).toBeNull();
-    expect(deltaPercent(null, 5)).toBeNull();
-    expect(formatDelta(12.345)).toBe('+12.3%');
-    expect(formatDelta(-4)).toBe('−4.0%');
-    expect(formatDelta(0.01)).toBe('±0%');
-    expect(formatDelta(null)).toBe(NOT_MEASURED);
+  it('writes a change between runs the same way in the terminal and the dashboard', () => {
+    expect(formatChange(12.345)).toBe('+12.3%');
+    expect(formatChange(-4)).toBe('−4.0%');
+    expect(formatChange(0.01)).toBe('±0%');
+    expect(formatChange(1250)).toBe('+1,250%');
+    expect(formatChange(Number.POSITIVE_INFINITY)).toBe('from 0');
+    expect(formatChange(null)).toBe(NOT_MEASURED);
   });
 });
