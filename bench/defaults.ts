@@ -1,7 +1,16 @@
 import { availableParallelism } from 'node:os';
+import { SERVER_DEFAULTS } from '../servers/config.js';
 import { PROTOCOL_NAMES } from '../wire/protocols.js';
 import { TIMINGS } from '../wire/timings.js';
 import type { ScenarioName } from './report/types.js';
+
+/**
+ * Shortest `--ping-interval`. The server allows `messageRatePerSecond` (10) messages per
+ * second per WebSocket client, counted in one-second windows: a PING every 100 ms is at the
+ * limit, and any timer firing a little late puts an eleventh in some window, which the server
+ * refuses. One PING a second under the limit (112 ms) leaves room for that.
+ */
+export const MIN_PING_INTERVAL_MS = Math.ceil(1000 / (SERVER_DEFAULTS.messageRatePerSecond - 1));
 
 /**
  * Every default of the harness, in one place. The CLI's help text and docs/cli.md read from
@@ -42,11 +51,17 @@ export const BENCH_DEFAULTS = Object.freeze({
   stormSampleMs: 200,
   /** Client reconnect attempts are counted in bins this wide (the client-side storm's resolution). */
   attemptBinMs: 100,
-  /** Event-loop utilisation of a generator thread above which the result is marked suspect. */
+  /** An interrupted run gives the spawned server this long to exit on SIGTERM before SIGKILL. */
+  abortGraceMs: 500,
+  /** Share of the window (or of sustained seconds) a worker thread may wait on a CPU run queue before the result is marked suspect. */
+  saturationRunQueueWait: 0.2,
+  /** Event-loop utilisation of a worker thread in a second above which that second counts against it. */
   saturationUtilisation: 0.9,
-  /** Event-loop delay p99 of a generator thread above which the result is marked suspect. */
+  /** Event-loop delay p99 of a worker thread in a second above which that second counts against it. */
   saturationLoopDelayMs: 50,
-  /** Share of all the machine's CPU time busy over the window above which it is marked suspect. */
+  /** Seconds of the window a per-second limit must be passed in (or every second of a shorter window) to mark the result suspect. */
+  saturationSustainedSeconds: 3,
+  /** Share of all the machine's CPU time busy over the window above which it is marked suspect, where run-queue waits cannot be read. */
   saturationMachineBusy: 0.95,
   /** Longest wait at the window's first fence for every client to hold the last warm-up update. */
   settleTimeoutMs: 3_000,

@@ -1,9 +1,9 @@
-import { FEED_LIMITS } from '../servers/config.js';
+import { FEED_LIMITS, SERVER_DEFAULTS } from '../servers/config.js';
 import { MAX_DURATION_MS, MIN_BANDWIDTH_BITS, MIN_RESET_EVERY_MS, type NetworkSettings } from '../netem/options.js';
 import { OptionError } from '../wire/errors.js';
 import { PROTOCOL_NAMES, type ProtocolName } from '../wire/protocols.js';
 import type { BackoffSchedule } from '../wire/timings.js';
-import { BENCH_DEFAULTS, defaultWorkers } from './defaults.js';
+import { BENCH_DEFAULTS, defaultWorkers, MIN_PING_INTERVAL_MS } from './defaults.js';
 import { formatDurationMs } from './report/format.js';
 import { parseThreshold } from './report/thresholds.js';
 import type { DropSettings, RecordedOptions, ScenarioName } from './report/types.js';
@@ -127,7 +127,7 @@ const INTEGER_RULES: IntegerRule[] = [
   ['payload', '--payload', 0, FEED_LIMITS.maxPayload],
   ['pollIntervalMs', '--poll-interval', 10, 3_600_000],
   ['longPollTimeoutMs', '--long-poll-timeout', 100, 60_000],
-  ['pingIntervalMs', '--ping-interval', 100, 3_600_000],
+  ['pingIntervalMs', '--ping-interval', MIN_PING_INTERVAL_MS, 3_600_000],
   ['idleMs', '--idle', 0, 3_600_000],
   ['capacityDurationMs', '--capacity-duration', 0, 600_000],
   ['capacityConnections', '--capacity-connections', 1, 10_000],
@@ -139,6 +139,14 @@ const INTEGER_RULES: IntegerRule[] = [
 
 /** Range checks, then defaults (the scenario's over BENCH_DEFAULTS), then cross-option rules; throws an OptionError naming the flag. */
 export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOptions {
+  const ping = input.pingIntervalMs;
+  if (typeof ping === 'number' && ping < MIN_PING_INTERVAL_MS) {
+    const rate = SERVER_DEFAULTS.messageRatePerSecond;
+    throw new OptionError(
+      '--ping-interval',
+      `must be at least ${MIN_PING_INTERVAL_MS}ms, got ${formatDurationMs(ping)}: the server's rate limit is ${rate} messages per second per client, and a PING every ${formatDurationMs(1000 / rate)} or less trips it (docs/scenarios/ping.md)`,
+    );
+  }
   for (const [key, flag, min, max] of INTEGER_RULES) {
     const value = input[key];
     if (value === undefined) continue;

@@ -1,6 +1,9 @@
+import { BENCH_DEFAULTS } from './defaults.js';
+import { checkFileLimit } from './measure/fd-limit.js';
 import { LOSS_CONTROL_PASSES, runWithLossControl } from './measure/loss-control.js';
 import { describeEnvironment } from './measure/machine.js';
 import { runProtocol } from './measure/protocol-run.js';
+import { refusalReasons } from './measure/refusals.js';
 import { recordedOptions, resolveBenchOptions, type BenchOptions } from './options.js';
 import { evaluateThresholds } from './report/thresholds.js';
 import { RESULT_SCHEMA, type BenchResult, type ProgressEvent, type ProgressListener, type ProtocolFailure, type ProtocolResult, type TimeseriesPoint } from './report/types.js';
@@ -37,8 +40,14 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
   let target: Target | undefined;
   try {
     hooks.signal?.throwIfAborted();
+    checkFileLimit(options);
     const lossMechanism = await checkNetworkCapabilities(options.network);
-    target = await openTarget(options, lossMechanism);
+    const opening = openTarget(options, lossMechanism);
+    target = await untilAborted(opening, hooks.signal).catch((error: unknown) => {
+      // Interrupted while the server was starting: stop it once it is up.
+      if (hooks.signal?.aborted === true) opening.then((late) => closeTarget(late, BENCH_DEFAULTS.abortGraceMs), () => undefined).catch(() => undefined);
+      throw error;
+    });
     const targetInfo = { url: target.url, spawned: target.kind === 'spawned' };
     const network = describeNetwork(options.network, target);
     const link = lossyLink(target);
@@ -74,7 +83,8 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
           firstClientIndex,
           signal: hooks.signal,
         };
-        protocols.push(lossControl ? await runWithLossControl(context, protocol, link, lossPercent) : await runProtocol(context, protocol));
+        const step = lossControl ? runWithLossControl(context, protocol, link, lossPercent) : runProtocol(context, protocol);
+        protocols.push(await untilAborted(step, hooks.signal));
       } catch (error) {
         if (hooks.signal?.aborted === true) throw hooks.signal.reason;
         const gone = targetGone(target);
@@ -90,6 +100,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
     target = undefined;
 
     const thresholds = evaluateThresholds(options.thresholds, protocols);
+    const refused = protocols.flatMap((p) => refusalReasons(p).map((message) => ({ protocol: p.protocol, message })));
     const finishedAt = new Date();
     const result: BenchResult = {
       schema: RESULT_SCHEMA,
@@ -102,11 +113,12 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       environment: describeEnvironment(),
       protocols,
       failures,
+      refused,
       timeseries,
       network,
       thresholds,
       suspect: protocols.some((p) => p.generator.saturated),
-      passed: failures.length === 0 && thresholds.every((t) => t.passed),
+      passed: failures.length === 0 && refused.length === 0 && thresholds.every((t) => t.passed),
     };
     if (options.writeFiles) {
       const files = await writeResultFiles(result, options.outDir);
@@ -118,6 +130,34 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
     emit({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
     throw error;
   } finally {
-    if (target !== undefined) await closeTarget(target).catch(() => undefined);
+    // Interrupted: the server gets a moment to close, then SIGKILL (Ctrl+C must end in 2 s).
+    if (target !== undefined) await closeTarget(target, hooks.signal?.aborted === true ? BENCH_DEFAULTS.abortGraceMs : undefined).catch(() => undefined);
   }
+}
+
+/**
+ * Settles like `step`, or rejects with the signal's reason as soon as it aborts: a step
+ * waiting on a hung server or a connect phase must not hold an interrupted run (the step
+ * itself is left to end on its own; its workers are terminated by the abort).
+ */
+function untilAborted<T>(step: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return step;
+  if (signal.aborted) {
+    step.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    step.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

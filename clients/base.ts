@@ -18,6 +18,9 @@ export class FeedClientError extends Error {
   }
 }
 
+/** A PING that got no answer within `pingTimeoutMs` while its connection stayed up. */
+export class PingTimeoutError extends FeedClientError {}
+
 /** Where the server is: parsed once from the `url` option. */
 export interface Target {
   readonly secure: boolean;
@@ -190,7 +193,7 @@ export abstract class BaseClient implements FeedClient {
     this.counters.pings += 1;
     return new Promise<PingResult>((resolve, reject) => {
       const sentAt = nowMicros();
-      const timer = setTimeout(() => this.pingFailed(pingId, new FeedClientError(`PING ${pingId} not answered within ${this.pingTimeoutMs} ms`)), this.pingTimeoutMs);
+      const timer = setTimeout(() => this.pingFailed(pingId, new PingTimeoutError(`PING ${pingId} not answered within ${this.pingTimeoutMs} ms`)), this.pingTimeoutMs);
       this.pendingPings.set(pingId, { sentAt, resolve, reject, timer });
       try {
         this.transmitPing(pingId, sentAt);
@@ -345,13 +348,13 @@ export abstract class BaseClient implements FeedClient {
       const error = new FeedClientError(`connection lost (${loss.reason}); ${why}`, { status: loss.code, cause: loss.error });
       this.stop(error);
       this.handlers.onError?.(error);
-      this.handlers.onClose?.({ ...closeCode(loss), reason: loss.reason, willReconnect: false });
+      this.handlers.onClose?.({ ...closeCode(loss), reason: loss.reason, willReconnect: false, ...(loss.error === undefined ? {} : { error: loss.error }) });
       return;
     }
     this.failures += 1;
     const delayMs = this.backoff.next();
     this.currentState = 'reconnecting';
-    this.handlers.onClose?.({ ...closeCode(loss), reason: loss.reason, willReconnect: true, delayMs });
+    this.handlers.onClose?.({ ...closeCode(loss), reason: loss.reason, willReconnect: true, delayMs, ...(loss.error === undefined ? {} : { error: loss.error }) });
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       this.counters.reconnects += 1;

@@ -28,7 +28,7 @@ export function createClient(options: FeedClientOptions): FeedClient {
 }
 
 export { Backoff, backoffDelay, DEFAULT_BACKOFF, resolveBackoff, type BackoffSchedule } from './backoff.js';
-export { BaseClient, FeedClientError, parseTarget, type Target } from './base.js';
+export { BaseClient, FeedClientError, PingTimeoutError, parseTarget, type Target } from './base.js';
 export { head, parseMessage, readUpdateBytes, readUpdateString, type ParsedMessage } from './codecs/feed-message.js';
 export { LongPollClient } from './long-poll.js';
 export { PollAnswerReader } from './codecs/poll-answer.js';

@@ -55,6 +55,8 @@ export interface CloseInfo {
   reason?: string;
   willReconnect: boolean;
   delayMs?: number;
+  /** The error that ended the connection, when there was one (a socket error keeps its `code`, e.g. `EMFILE`). */
+  error?: Error;
 }
 
 export interface ReconnectOptions {

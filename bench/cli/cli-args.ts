@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { PROTOCOL_NAMES, protocolByWord } from '../../wire/protocols.js';
-import { BENCH_DEFAULTS } from '../defaults.js';
+import { BENCH_DEFAULTS, MIN_PING_INTERVAL_MS } from '../defaults.js';
 import { formatDurationMs } from '../report/format.js';
 import { OptionError } from '../../wire/errors.js';
 import type { BenchOptions } from '../options.js';
@@ -38,7 +38,7 @@ export function createProgram(): Command {
     .option('-s, --scenario <name>', `${SCENARIO_NAMES.join(' or ')} (default ${D.scenario})`)
     .option('--poll-interval <time>', `short-polling interval; bare number = ms (default ${D.pollIntervalMs}ms)`)
     .option('--long-poll-timeout <time>', `long-poll hold time; bare number = ms (default ${formatDurationMs(D.longPollTimeoutMs)})`)
-    .option('--ping-interval <time>', `scenario ping: each client's PING interval; bare number = ms (default ${D.pingIntervalMs}ms)`)
+    .option('--ping-interval <time>', `scenario ping: each client's PING interval, at least ${MIN_PING_INTERVAL_MS}ms (the server's rate limit); bare number = ms (default ${D.pingIntervalMs}ms)`)
     .option('--idle <time>', `feed idle after the window, to measure idle cost; bare number = seconds (default ${formatDurationMs(D.idleMs)})`)
     .option('--capacity-duration <time>', `autocannon against the polling endpoints, 0 to skip; bare number = seconds (default ${formatDurationMs(D.capacityDurationMs)})`)
     .option('--capacity-connections <n>', `autocannon connections (default ${D.capacityConnections})`)

@@ -17,6 +17,12 @@ import { runBench } from '../run.js';
 import type { BenchResult, ProgressEvent } from '../report/types.js';
 
 const EXIT = Object.freeze({ ok: 0, runtime: 1, usage: 2, threshold: 99, interrupted: 130 });
+/**
+ * Ctrl+C stops the run in this long at most: the library aborts at once (worker threads
+ * terminated, the server killed after a short grace); should anything still hang, the process
+ * exits anyway and its exit hook SIGKILLs the spawned server.
+ */
+const INTERRUPT_DEADLINE_MS = 1500;
 
 async function main(argv: readonly string[]): Promise<number> {
   let request: CliRequest;
@@ -65,6 +71,10 @@ async function main(argv: readonly string[]): Promise<number> {
     if (interrupts > 1) process.exit(EXIT.interrupted);
     reporter.clear();
     process.stderr.write('interrupted: closing clients and stopping the server (Ctrl+C again to quit at once)\n');
+    setTimeout(() => {
+      process.stderr.write('wirelab-bench: interrupted; no result written\n');
+      process.exit(EXIT.interrupted);
+    }, INTERRUPT_DEADLINE_MS).unref();
     abort.abort(new Error('interrupted'));
   };
   process.on('SIGINT', onInterrupt);
@@ -107,7 +117,8 @@ async function main(argv: readonly string[]): Promise<number> {
   out.write(`\n${formatTable(result, palette)}\n\n${formatTotal(result, files, palette)}\n`);
   if (request.json) await writeOut(`${JSON.stringify(result, null, 2)}\n`);
   if (result.failures.length > 0) return EXIT.runtime;
-  return result.thresholds.every((t) => t.passed) ? EXIT.ok : EXIT.threshold;
+  // A failed threshold, or the server refused the harness's own messages (result.refused).
+  return result.passed ? EXIT.ok : EXIT.threshold;
 }
 
 function writeOut(text: string): Promise<void> {

@@ -18,7 +18,7 @@ const SECTIONS: Record<string, string> = {
   connect: 'Connect time (TCP + handshake + first message)',
   latency: 'Delivery latency (publish → receipt, one-way)',
   spread: 'Broadcast spread (publish → first / last client)',
-  ping: 'PING round trip (coordinated-omission corrected)',
+  ping: 'PING round trip (open loop: from each PING’s scheduled time)',
   delivery: 'Delivery integrity',
   bandwidth: 'Bandwidth (bytes at the client sockets)',
   server: 'Server process',
@@ -119,6 +119,8 @@ function footnotes(result: BenchResult, c: Palette): string[] {
   }
   notes.push(...lossFootnotes(result, c));
   for (const failure of result.failures) notes.push(c.red(`✗ ${failure.protocol}: not measured: ${failure.message}`));
+  // Results written before refusals were judged have no member.
+  for (const refusal of result.refused ?? []) notes.push(c.red(`✗ ${refusal.protocol}: does not pass: ${refusal.message}`));
   const failed = result.thresholds.filter((t) => !t.passed);
   for (const t of failed) {
     const unit = metricByKey(t.metric)?.unit ?? 'count';

@@ -23,7 +23,7 @@ export function formatProgress(
   const parts = [
     c.bold(point.protocol.padEnd(10)),
     `${phase.phase} ${clock}`.padEnd(20),
-    `${formatCount(point.connected)}/${formatCount(clients)} connected`,
+    `${formatCount(point.connected)}/${formatCount(clients)} connected${(event.failed ?? 0) > 0 ? `, ${formatCount(event.failed ?? 0)} failed` : ''}`,
     `${formatCount(point.messagesPerSecond)} msg/s`,
     `p99 ${formatMetric(point.latencyP99, 'us')}${event.windowP99 === null ? '' : ` (window ${formatMetric(event.windowP99, 'us')})`}`,
     `gen CPU ${formatMetric(point.generatorCpuPercent, 'percent')}`,

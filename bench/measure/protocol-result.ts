@@ -3,6 +3,9 @@ import { subtractCounters, sumCounters } from './counters.js';
 import { addEncoded, createHistogram, encodeHistogram, summarize } from '../report/histogram.js';
 import type { ResolvedBenchOptions } from '../options.js';
 import { SCENARIOS } from '../scenarios/registry.js';
+import { emptyPingTally } from '../workers/ping-schedule.js';
+import { mergeRefusals, type RefusalCounts } from './refusals.js';
+import type { SaturationVerdict } from './saturation.js';
 import type { SpreadMerger } from '../workers/spread.js';
 import type { ProxyStats } from '../../netem/proxy.js';
 import type { StormFigures } from './storm.js';
@@ -53,7 +56,7 @@ export interface ProtocolRunData {
     rssConnected: number;
     rssAfter: number;
     loopDelayP99Ms: number;
-    saturation: string[];
+    saturation: SaturationVerdict;
   };
   spread: SpreadMerger;
   capacity: CapacityFigures | null;
@@ -66,10 +69,14 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
   const connect = createHistogram();
   let connected = 0;
   let failed = 0;
+  const failedBy: Record<string, number> = {};
+  const refusals: RefusalCounts = {};
+  const pingCounts = emptyPingTally();
   for (const reply of data.connected) {
     addEncoded(connect, reply.connect);
     connected += reply.connected;
     failed += reply.failed;
+    for (const [code, count] of Object.entries(reply.failedBy)) failedBy[code] = (failedBy[code] ?? 0) + count;
     for (const message of reply.errors) pushError(errors, `connect: ${message}`);
   }
 
@@ -97,6 +104,8 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
     payloadBytes += final.payloadBytes;
     caughtUp += final.caughtUp;
     loopDelay = Math.max(loopDelay, final.loopDelayP99Ms);
+    mergeRefusals(refusals, final.refusals);
+    for (const key of Object.keys(pingCounts) as Array<keyof typeof pingCounts>) pingCounts[key] += final.ping[key];
     for (const message of final.errors) pushError(errors, `client: ${message}`);
   }
   if (caughtUp < connected) {
@@ -117,7 +126,7 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
   const idle = subtractCounters(data.idleAfter, data.idleBefore);
   const eventsPublished = data.epochs.length === 0 ? data.seqEnd - data.seqStart : data.epochs.reduce((sum, e) => sum + Math.max(0, e.end - e.start), 0);
   const wireBytes = window.bytesRead + window.bytesWritten;
-  const section = SCENARIOS[options.scenario].resultSection({ pingRaw, pingCorrected });
+  const section = SCENARIOS[options.scenario].resultSection({ pingRaw, pingCorrected, pingCounts });
 
   const generator: GeneratorHealth = {
     cpuPercent: data.measuredMs > 0 ? round((data.generator.cpuMicros / (data.measuredMs * 1000)) * 100, 1) : 0,
@@ -125,8 +134,9 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
     rssBytes: data.generator.rssAfter,
     rssPerThousandClientsBytes: connected > 0 ? Math.round((Math.max(0, data.generator.rssConnected - data.generator.rssBefore) / connected) * 1000) : 0,
     eventLoopDelayP99Ms: round(loopDelay, 2),
-    saturated: data.generator.saturation.length > 0,
-    reasons: data.generator.saturation,
+    runQueueWaitPercent: data.generator.saturation.runQueueWaitPercent,
+    saturated: data.generator.saturation.reasons.length > 0,
+    reasons: data.generator.saturation.reasons,
   };
 
   const latencySummary = summarize(latency);
@@ -136,12 +146,13 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
   return {
     protocol,
     scenario: options.scenario,
-    clients: { requested: options.clients, connected, failed },
+    clients: { requested: options.clients, connected, failed, failedBy },
     window: { seqStart: data.seqStart, seqEnd: data.seqEnd, measuredMs: Math.round(data.measuredMs), eventsPublished },
     connect: summarize(connect),
     latency: latencySummary,
     spread: spreadFirst.totalCount > 0 ? { first: summarize(spreadFirst), last: summarize(spreadLast) } : null,
     ping: section.ping,
+    refusals,
     delivery: { expected, delivered, missed: Math.max(0, expected - delivered), duplicated, outOfOrder, resets: window.resets },
     bandwidth: {
       bytesDown: window.bytesRead,

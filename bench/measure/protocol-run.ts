@@ -14,6 +14,7 @@ import { lossFigures } from '../report/loss-figures.js';
 import type { PlannedDrop } from '../scenarios/scenario.js';
 import { SCENARIOS } from '../scenarios/registry.js';
 import { buildProtocolResult, type NetworkRunData, type ReconnectRunData } from './protocol-result.js';
+import { readThreadTimes, waitShares } from './schedstat.js';
 import { SecondSampler } from './second-sampler.js';
 import { SpreadMerger } from '../workers/spread.js';
 import { StormRecorder } from './storm.js';
@@ -77,9 +78,17 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
   const clockOffset = nowMicros() - performance.now() * 1000;
   const toRunMs = (micros: number): number => (micros - clockOffset) / 1000 - context.runStartedAt;
   const pool = new WorkerPool(Math.min(options.workers, options.clients), (worker, tick) => sampler.addTick(worker, tick));
+  // Interrupted: end the threads at once, whatever step is waiting on them, and tick no more.
+  const terminate = (): void => {
+    sampler.stop();
+    pool.terminate(signal?.reason instanceof Error ? signal.reason : new Error('interrupted'));
+  };
+  signal?.addEventListener('abort', terminate, { once: true });
   sampler.start();
   try {
+    signal?.throwIfAborted();
     await pool.ready();
+    sampler.threadIds = pool.threadIds;
     const rssBefore = process.memoryUsage().rss;
     const connected = await pool.connect({
       url: context.clientUrl,
@@ -119,6 +128,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     const lossAtStart = await context.lossCounters?.().catch((error: unknown) => void errors.push(`loss counters: ${(error as Error).message}`));
     const cpuStart = process.cpuUsage();
     const machineStart = readMachineCpu();
+    const threadsStart = pool.threadIds.map((tid) => (tid === null ? undefined : readThreadTimes(tid)));
     const windowStartedAt = performance.now();
     const windowStartMicros = nowMicros();
     const profiler = new WindowProfiler();
@@ -146,6 +156,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     window.epochEnds[secondFence.epoch] = seqEnd;
     window.epochStarts[secondFence.epoch] ??= 0;
     const measuredMs = performance.now() - windowStartedAt;
+    const threadsEnd = pool.threadIds.map((tid) => (tid === null ? undefined : readThreadTimes(tid)));
     const windowEndMicros = nowMicros();
 
     setPhase('draining');
@@ -219,7 +230,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
         rssConnected,
         rssAfter,
         loopDelayP99Ms: sampler.worstLoopDelayMs,
-        saturation: sampler.saturation(machineBusy),
+        saturation: sampler.saturation(waitShares(threadsStart, threadsEnd, measuredMs), machineBusy),
       },
       spread,
       capacity,
@@ -229,6 +240,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     context.emit({ type: 'protocol-done', result });
     return result;
   } finally {
+    signal?.removeEventListener('abort', terminate);
     sampler.stop();
     await storm?.stop();
     await pool.close();

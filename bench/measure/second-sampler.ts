@@ -1,6 +1,7 @@
-import { BENCH_DEFAULTS } from '../defaults.js';
 import type { ControlClient, ServerStatsSnapshot } from '../target/control-client.js';
 import { createHistogram, decodeHistogram } from '../report/histogram.js';
+import { SaturationJudge, type SaturationVerdict } from './saturation.js';
+import { readThreadTimes, type ThreadTimes } from './schedstat.js';
 import type { SpreadMerger } from '../workers/spread.js';
 import type { Phase, ProgressEvent, TimeseriesPoint } from '../report/types.js';
 import type { ProtocolName } from '../../wire/protocols.js';
@@ -26,7 +27,8 @@ interface Previous {
 /**
  * Once a second: merges the workers' latest ticks, reads the server's /stats and the
  * generator's own CPU, appends a time-series point and emits it as progress. While measuring
- * it also keeps the worst generator figures, to judge saturation.
+ * it also hands each worker thread's second (event loop, and run-queue wait read from
+ * schedstat) to the saturation judge.
  */
 export class SecondSampler {
   measuring = false;
@@ -34,8 +36,12 @@ export class SecondSampler {
   acceptedPerSecondPeak = 0;
   /** Receives the workers' reconnect-attempt bins (the storm recorder). */
   onAttempts: ((pairs: readonly number[]) => void) | undefined;
+  /** The worker threads' Linux thread ids, for their run-queue wait (set once the pool is ready). */
+  threadIds: ReadonlyArray<number | null> = [];
   private dropsThisSecond = 0;
-  private worstUtilisation = 0;
+  private readonly judge = new SaturationJudge();
+  /** Each worker thread's last schedstat reading, and when it was taken (performance.now()). */
+  private threadTimes: Array<{ at: number; times: ThreadTimes } | undefined> = [];
   private readonly latest = new Map<number, WorkerTick>();
   private readonly interval = createHistogram();
   private readonly window = createHistogram();
@@ -64,7 +70,7 @@ export class SecondSampler {
     if (tick.attemptBins.length > 0) this.onAttempts?.(tick.attemptBins);
     if (this.measuring) {
       this.worstLoopDelayMs = Math.max(this.worstLoopDelayMs, tick.loopDelayP99Ms);
-      this.worstUtilisation = Math.max(this.worstUtilisation, tick.utilisation);
+      this.judge.addLoopSecond(worker, tick.utilisation, tick.loopDelayP99Ms);
     }
   }
 
@@ -83,19 +89,25 @@ export class SecondSampler {
     this.timer = undefined;
   }
 
-  /** Why the generator's figures may understate the protocol; empty when they are sound. */
-  saturation(machineBusyShare: number | null): string[] {
-    const reasons: string[] = [];
-    if (this.worstUtilisation > BENCH_DEFAULTS.saturationUtilisation) {
-      reasons.push(`a generator thread was busy ${Math.round(this.worstUtilisation * 100)}% of a second`);
-    }
-    if (this.worstLoopDelayMs > BENCH_DEFAULTS.saturationLoopDelayMs) {
-      reasons.push(`generator event-loop delay p99 reached ${this.worstLoopDelayMs.toFixed(1)} ms`);
-    }
-    if (machineBusyShare !== null && machineBusyShare > BENCH_DEFAULTS.saturationMachineBusy) {
-      reasons.push(`the machine's CPUs were ${Math.round(machineBusyShare * 100)}% busy (server and generator share them)`);
-    }
-    return reasons;
+  /**
+   * Why the generator's figures may understate the protocol (empty when they are sound), from
+   * the seconds of the window, each worker thread's run-queue wait over the whole window
+   * (null where unreadable) and the machine's busy share.
+   */
+  saturation(windowWaitShares: readonly number[] | null, machineBusyShare: number | null): SaturationVerdict {
+    return this.judge.verdict(windowWaitShares, machineBusyShare);
+  }
+
+  /** Each worker thread's run-queue wait over the last second, as a share of it. */
+  private sampleRunQueues(): void {
+    this.threadIds.forEach((tid, thread) => {
+      const times = tid === null ? undefined : readThreadTimes(tid);
+      const previous = this.threadTimes[thread];
+      const at = performance.now();
+      this.threadTimes[thread] = times === undefined ? undefined : { at, times };
+      if (!this.measuring || times === undefined || previous === undefined || at <= previous.at) return;
+      this.judge.addWaitSecond(thread, (times.waitNs - previous.times.waitNs) / ((at - previous.at) * 1e6));
+    });
   }
 
   private fetchStats(): void {
@@ -114,10 +126,12 @@ export class SecondSampler {
 
   private sample(): void {
     this.fetchStats();
+    this.sampleRunQueues();
     const now = performance.now();
     const previous = this.previous!;
     const seconds = (now - previous.at) / 1000;
     let connected = 0;
+    let failed = 0;
     let bytes = 0;
     let received = 0;
     let reconnects = 0;
@@ -125,6 +139,7 @@ export class SecondSampler {
     let loopDelay = 0;
     for (const tick of this.latest.values()) {
       connected += tick.connected;
+      failed += tick.failed;
       bytes += tick.counters.bytesRead + tick.counters.bytesWritten;
       received += tick.received;
       windowMessages += tick.windowMessages;
@@ -162,6 +177,7 @@ export class SecondSampler {
       point,
       windowP99: this.window.totalCount > 0 ? this.window.getValueAtPercentile(99) : null,
       windowMessages,
+      failed,
     });
   }
 

@@ -81,8 +81,14 @@ export interface GeneratorHealth {
   rssBytes: number;
   rssPerThousandClientsBytes: number;
   eventLoopDelayP99Ms: number;
+  /**
+   * The worst worker thread's time runnable but waiting for a CPU, % of the window (Linux
+   * schedstat); null where it cannot be read. Absent in results written before it existed.
+   */
+  runQueueWaitPercent?: number | null;
   /** True when the generator was the bottleneck: its figures may understate the protocol. */
   saturated: boolean;
+  /** Why, with the figures (`worker thread 1 waited for a CPU (run queue) 41% of the window (limit 20%)`). */
   reasons: string[];
 }
 
@@ -241,14 +247,22 @@ export interface EncodedHistograms {
 export interface ProtocolResult {
   protocol: ProtocolName;
   scenario: ScenarioName;
-  clients: { requested: number; connected: number; failed: number };
+  /** `failedBy`: failed clients by code (`EMFILE`, `timeout`, `ECONNREFUSED`, `not tried` …); absent in older results. */
+  clients: { requested: number; connected: number; failed: number; failedBy?: Record<string, number> };
   window: { seqStart: number; seqEnd: number; measuredMs: number; eventsPublished: number };
   connect: LatencySummary;
   latency: LatencySummary;
   /** Publish to the first and to the last client, per update. */
   spread: { first: LatencySummary; last: LatencySummary } | null;
-  /** PING round trip, corrected for coordinated omission (and raw). */
-  ping: { corrected: LatencySummary; raw: LatencySummary } | null;
+  /**
+   * Scenario `ping`: latency from each PING's scheduled time (`corrected`: coordinated omission
+   * accounted for by the open-loop schedule), round trips as sent (`raw`), and what became of
+   * the scheduled PINGs (`scheduled = answered + refused + unanswered + cut`; the counts are
+   * absent in older results).
+   */
+  ping: ({ corrected: LatencySummary; raw: LatencySummary } & Partial<PingCounts>) | null;
+  /** The server's refusals of the harness's own messages and requests, by code (see docs/metrics-harness.md); absent in older results. */
+  refusals?: Record<string, number>;
   delivery: DeliveryCounts;
   bandwidth: BandwidthFigures;
   server: ServerCost | null;
@@ -270,6 +284,18 @@ export interface ProtocolResult {
 
 /** One measurement of a protocol: a ProtocolResult of its own, without nested repetitions. */
 export type RepetitionResult = Omit<ProtocolResult, 'repetitions'>;
+
+/** What became of a window's scheduled PINGs. */
+export interface PingCounts {
+  scheduled: number;
+  answered: number;
+  /** The server answered with an error. */
+  refused: number;
+  /** Sent on an open connection and never answered. */
+  unanswered: number;
+  /** Not sent (client not connected at its slot), or lost with its connection. */
+  cut: number;
+}
 
 export interface ThresholdOutcome {
   expression: string;
@@ -343,13 +369,18 @@ export interface BenchResult {
   protocols: ProtocolResult[];
   /** Protocols that could not be measured, and why. */
   failures: ProtocolFailure[];
+  /**
+   * Protocols measured while the server refused the harness's own messages (rate limits,
+   * refused or unanswered PINGs), and why: the run does not pass. Absent in older results.
+   */
+  refused?: ProtocolFailure[];
   timeseries: TimeseriesPoint[];
   /** The `--net-*` faults of the run, or null when the network was left alone. */
   network?: (NetworkSettings & { proxied: boolean; namespace: { name: string; serverAddress: string } | null; lossMechanism?: LossMechanism | null }) | null;
   thresholds: ThresholdOutcome[];
   /** Some figure was taken while the generator was saturated. */
   suspect: boolean;
-  /** Every threshold held and no protocol failed. */
+  /** Every threshold held, no protocol failed, and the server refused none of the harness's messages. */
   passed: boolean;
 }
 
@@ -376,6 +407,8 @@ export type ProgressEvent =
       windowP99: number | null;
       /** Updates recorded in the measuring window so far. */
       windowMessages: number;
+      /** Clients that failed to connect so far (absent from older emitters). */
+      failed?: number;
     }
   | { type: 'protocol-done'; result: ProtocolResult }
   /** `--net-loss`: the protocol's 0% control window on the same link is done; its lossy window follows. */

@@ -17,8 +17,8 @@ export const ping: Scenario = Object.freeze<Scenario>({
   thresholds: promisedThresholds,
   dropPlan: () => [],
   header: (options) => [`PING every ${formatDurationMs(options.pingIntervalMs)}`],
-  resultSection: ({ pingRaw, pingCorrected }) => ({
-    ping: { corrected: summarize(pingCorrected), raw: summarize(pingRaw) },
+  resultSection: ({ pingRaw, pingCorrected, pingCounts }) => ({
+    ping: { corrected: summarize(pingCorrected), raw: summarize(pingRaw), ...pingCounts },
     histograms: { ping: encodeHistogram(pingCorrected) },
   }),
 });

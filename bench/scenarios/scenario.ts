@@ -6,7 +6,7 @@
  */
 import { OptionError } from '../../wire/errors.js';
 import type { Histogram } from '../report/histogram.js';
-import type { DropKind, DropSettings, EncodedHistograms, ProtocolResult, RecordedOptions, ScenarioName } from '../report/types.js';
+import type { DropKind, DropSettings, EncodedHistograms, PingCounts, ProtocolResult, RecordedOptions, ScenarioName } from '../report/types.js';
 
 /** A drop the harness will cause, `atMs` after the window opens. */
 export interface PlannedDrop {
@@ -40,6 +40,8 @@ export interface ScenarioDefaults {
 export interface ScenarioRecordings {
   readonly pingRaw: Histogram;
   readonly pingCorrected: Histogram;
+  /** What became of the scheduled PINGs. */
+  readonly pingCounts: PingCounts;
 }
 
 /** A scenario's own part of a protocol's result. */

@@ -190,11 +190,14 @@ export function describeNetwork(network: Readonly<NetworkSettings> | null, targe
   };
 }
 
-/** Stops the proxy, then the spawned server and its link, or puts a remote target's feed back as it was. */
-export async function closeTarget(target: Target): Promise<void> {
+/**
+ * Stops the proxy, then the spawned server (SIGKILL after `graceMs` of SIGTERM) and its link,
+ * or puts a remote target's feed back as it was.
+ */
+export async function closeTarget(target: Target, graceMs?: number): Promise<void> {
   await target.proxy?.close().catch(() => undefined);
   if (target.kind === 'spawned') {
-    await target.server.stop();
+    await target.server.stop(graceMs);
     await target.link?.remove();
     return;
   }

@@ -16,6 +16,7 @@ export class WorkerPool {
   private failure: Error | undefined;
   private closing = false;
   private readonly readyPromises: Array<Promise<WorkerMessage>> = [];
+  private readonly tids: Array<number | null> = [];
 
   constructor(
     count: number,
@@ -39,7 +40,13 @@ export class WorkerPool {
 
   /** Resolves when every thread has loaded (and holds no client yet). */
   async ready(): Promise<void> {
-    await Promise.all(this.readyPromises);
+    const replies = await Promise.all(this.readyPromises);
+    for (const [index, reply] of replies.entries()) this.tids[index] = reply.type === 'ready' ? reply.tid : null;
+  }
+
+  /** Each worker's Linux thread id (null where unknown), once {@link ready} resolved. */
+  get threadIds(): ReadonlyArray<number | null> {
+    return this.tids;
   }
 
   /** Splits `plan.clients` over the workers and waits until every client connected or failed. */
@@ -95,6 +102,17 @@ export class WorkerPool {
     }
     this.closing = true;
     await Promise.all(this.workers.map((worker) => worker.terminate()));
+    this.workers.length = 0;
+  }
+
+  /**
+   * Ends every thread at once, without closing its clients gracefully (the kernel closes their
+   * sockets): for an interrupted run. Pending requests reject with `reason`.
+   */
+  terminate(reason: Error): void {
+    this.closing = true;
+    this.fail(reason);
+    for (const worker of this.workers) void worker.terminate();
     this.workers.length = 0;
   }
 

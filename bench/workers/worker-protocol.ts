@@ -1,4 +1,6 @@
 import type { ProtocolName } from '../../wire/protocols.js';
+import type { RefusalCounts } from '../measure/refusals.js';
+import type { PingTally } from './ping-schedule.js';
 
 /** Messages between the coordinator and a worker thread holding clients. */
 
@@ -63,6 +65,8 @@ export function emptyCounters(): WorkerCounters {
 export interface WorkerTick {
   type: 'tick';
   connected: number;
+  /** Clients that failed to connect so far. */
+  failed: number;
   /** Every update received since the clients connected (for messages per second). */
   received: number;
   /** Updates recorded in the measuring window so far. */
@@ -106,7 +110,11 @@ export interface WorkerFinal {
   counters: WorkerCounters;
   latency: string;
   pingRaw: string;
+  /** PING latency from each PING's scheduled time (open loop). */
   pingCorrected: string;
+  ping: PingTally;
+  /** The server's refusals of the worker's messages and requests in the window, by code. */
+  refusals: RefusalCounts;
   spread: number[];
   loopDelayP99Ms: number;
   reconnect: WorkerReconnect | null;
@@ -117,9 +125,10 @@ export interface WorkerFinal {
 }
 
 export type WorkerMessage =
-  /** The thread has loaded its modules (the harness's RSS baseline is taken after this). */
-  | { type: 'ready' }
-  | { type: 'connected'; connected: number; failed: number; connect: string; errors: string[] }
+  /** The thread has loaded its modules (the harness's RSS baseline is taken after this); `tid`: its Linux thread id, if known. */
+  | { type: 'ready'; tid: number | null }
+  /** `failedBy`: failed clients by code (`EMFILE`, `timeout`, `ECONNREFUSED`, …). */
+  | { type: 'connected'; connected: number; failed: number; failedBy: Record<string, number>; connect: string; errors: string[] }
   | { type: 'measuring'; settled: boolean }
   | { type: 'armed'; open: number }
   | WorkerTick

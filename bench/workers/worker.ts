@@ -6,9 +6,13 @@ import type { FeedClient, FeedClientOptions } from '../../clients/types.js';
 import { nowMicros } from '../../wire/clock.js';
 import { PROTOCOLS } from '../../wire/protocols.js';
 import { BinnedRecorder } from './binned-recorder.js';
+import { connectClients, localResourceCode } from './connect-clients.js';
 import { BENCH_DEFAULTS } from '../defaults.js';
 import { AttemptBins, ClientFollower, DropLog } from './drop-follower.js';
 import { createHistogram, encodeHistogram } from '../report/histogram.js';
+import { emptyPingTally, PingSchedule } from './ping-schedule.js';
+import { addRefusal, refusalOfClose, refusalOfError, type RefusalCounts } from '../measure/refusals.js';
+import { currentThreadId } from '../measure/schedstat.js';
 import { SpreadRing } from './spread.js';
 import { WindowProfiler } from './window-profiler.js';
 import { emptyCounters, type ClientPlan, type CoordinatorMessage, type WorkerCounters, type WorkerMessage } from './worker-protocol.js';
@@ -32,7 +36,8 @@ interface Slot {
   /** Delivery bitsets (per feed epoch) and, when drops are followed, the client's drop records. */
   follower: ClientFollower;
   connected: boolean;
-  pingTimer: NodeJS.Timeout | undefined;
+  /** Set while the client's first connect runs: fails it at once (a local resource ran out). */
+  connectFailure: ((error: Error) => void) | undefined;
 }
 
 const slots: Slot[] = [];
@@ -43,7 +48,11 @@ const latencyBins = new BinnedRecorder();
 const intervalLatency = createHistogram();
 const windowLatency = createHistogram();
 const pingRaw = createHistogram();
+/** Scheduled time → answer: coordinated omission is accounted for by the open-loop schedule. */
 const pingCorrected = createHistogram();
+let pings: PingSchedule | undefined;
+/** The server's refusals of this worker's messages and requests, by code. */
+let refusals: RefusalCounts = {};
 const spread = new SpreadRing();
 const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 loopDelay.enable();
@@ -56,6 +65,8 @@ let plan: ClientPlan | undefined;
 let measuring = false;
 let seqStart = 0;
 let received = 0;
+/** Clients that failed to connect so far (shown while connecting). */
+let connectFailed = 0;
 let windowMessages = 0;
 let payloadBytes = 0;
 let tickTimer: NodeJS.Timeout | undefined;
@@ -116,7 +127,7 @@ function expectedCount(): number {
 
 function makeSlot(index: number, current: ClientPlan): Slot {
   const follower = new ClientFollower(dropLog, '');
-  const slot: Slot = { follower, connected: false, pingTimer: undefined, client: undefined as unknown as FeedClient };
+  const slot: Slot = { follower, connected: false, connectFailure: undefined, client: undefined as unknown as FeedClient };
   const follow = current.trackDrops;
   const options: FeedClientOptions = {
     url: current.url,
@@ -155,17 +166,23 @@ function makeSlot(index: number, current: ClientPlan): Slot {
       },
       onError(error) {
         noteError(error.message);
+        const refused = refusalOfError(error);
+        if (refused !== undefined) addRefusal(refusals, refused);
+      },
+      onClose(info) {
+        const refused = refusalOfClose(info);
+        if (refused !== undefined) addRefusal(refusals, refused);
+        // Out of sockets or ports while connecting: retrying with backoff would only hide it.
+        if (!slot.connected && info.error !== undefined && localResourceCode(info.error) !== undefined) slot.connectFailure?.(info.error);
+        if (!follow || !info.willReconnect) return;
+        const now = nowMicros();
+        follower.lost(now);
+        attempts.record(now + (info.delayMs ?? 0) * 1000);
       },
       ...(follow
         ? {
             onSnapshot(kind: 'initial' | 'reset', seq: number, epoch: string) {
               follower.snapshot(kind, seq, epoch, nowMicros(), measuring);
-            },
-            onClose(info: { willReconnect: boolean; delayMs?: number }) {
-              if (!info.willReconnect) return;
-              const now = nowMicros();
-              follower.lost(now);
-              attempts.record(now + (info.delayMs ?? 0) * 1000);
             },
           }
         : {}),
@@ -175,37 +192,33 @@ function makeSlot(index: number, current: ClientPlan): Slot {
   return slot;
 }
 
-/** Opens the plan's clients, at most `connectConcurrency` at a time. */
+/** Opens the plan's clients, at most `connectConcurrency` at a time (see connectClients). */
 async function connectAll(current: ClientPlan): Promise<void> {
-  const errors: string[] = [];
-  let failed = 0;
-  let next = 0;
-  const opener = async (): Promise<void> => {
-    while (next < current.clients) {
-      const index = next++;
+  const outcome = await connectClients(
+    current.clients,
+    (index) => {
       const slot = makeSlot(current.firstClientIndex + index, current);
       slots.push(slot);
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([
-          slot.client.connect(),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no first message within ${current.connectTimeoutMs} ms`)), current.connectTimeoutMs);
-          }),
-        ]);
-      } catch (error) {
-        failed += 1;
-        slot.connected = false;
-        if (errors.length < MAX_ERROR_SAMPLES) errors.push(error instanceof Error ? error.message : String(error));
-        // A client that missed its chance must not join later and skew the counts.
-        await slot.client.close().catch(() => undefined);
-      } finally {
-        clearTimeout(timer);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(current.connectConcurrency, current.clients) }, opener));
-  send({ type: 'connected', connected: current.clients - failed, failed, connect: encodeHistogram(connectHistogram), errors });
+      return {
+        connect: () => slot.client.connect(),
+        abandon: () => {
+          slot.connected = false;
+          return slot.client.close();
+        },
+        watchFailure: (fail) => {
+          slot.connectFailure = fail;
+        },
+      };
+    },
+    {
+      concurrency: current.connectConcurrency,
+      timeoutMs: current.connectTimeoutMs,
+      onFailed: (failed) => {
+        connectFailed = failed;
+      },
+    },
+  );
+  send({ type: 'connected', connected: outcome.connected, failed: outcome.failed, failedBy: outcome.failedBy, connect: encodeHistogram(connectHistogram), errors: outcome.errors });
 }
 
 function startTicks(): void {
@@ -220,6 +233,7 @@ function startTicks(): void {
     send({
       type: 'tick',
       connected: connectedCount(),
+      failed: connectFailed,
       received,
       windowMessages,
       counters: counters(),
@@ -233,49 +247,19 @@ function startTicks(): void {
   }, TICK_MS);
 }
 
-/**
- * Scenarios whose clients ping (`ping`): each client pings on a fixed schedule, staggered over the interval. The
- * loop is closed (the next PING waits for the answer), so a slow answer hides the PINGs that
- * should have been sent meanwhile; `recordValueWithExpectedInterval` fills them back in
- * (coordinated-omission correction).
- */
+/** Scenarios whose clients ping (`ping`): every connected client PINGs on its own open-loop schedule (see PingSchedule). */
 function startPings(current: ClientPlan): void {
-  const intervalMicros = current.pingIntervalMs * 1000;
-  slots.forEach((slot, index) => {
-    if (!slot.connected) return;
-    let due = performance.now() + (index / Math.max(1, slots.length)) * current.pingIntervalMs;
-    const schedule = (): void => {
-      if (!measuring) return;
-      slot.pingTimer = setTimeout(fire, Math.max(0, due - performance.now()));
-    };
-    const fire = (): void => {
-      slot.pingTimer = undefined;
-      due += current.pingIntervalMs;
-      if (!measuring) return;
-      if (slot.client.state !== 'open') return schedule();
-      slot.client.ping().then(
-        (result) => {
-          if (measuring) {
-            pingRaw.recordValue(result.rttMicros);
-            pingCorrected.recordValueWithExpectedInterval(result.rttMicros, intervalMicros);
-          }
-          schedule();
-        },
-        (error: unknown) => {
-          noteError(`ping: ${error instanceof Error ? error.message : String(error)}`);
-          schedule();
-        },
-      );
-    };
-    schedule();
-  });
-}
-
-function stopPings(): void {
-  for (const slot of slots) {
-    if (slot.pingTimer !== undefined) clearTimeout(slot.pingTimer);
-    slot.pingTimer = undefined;
-  }
+  pings = new PingSchedule(
+    current.pingIntervalMs * 1000,
+    pingCorrected,
+    pingRaw,
+    (code, message) => {
+      addRefusal(refusals, code);
+      noteError(`ping: ${message}`);
+    },
+    noteError,
+  );
+  pings.start(slots.filter((slot) => slot.connected).map((slot) => slot.client));
 }
 
 /** Waits, polling every 20 ms, until every client that should has `seq` (of `epoch`) or the time is up. */
@@ -297,6 +281,7 @@ async function measure(start: number, epoch: string, settleTimeoutMs: number): P
   intervalLatency.reset();
   pingRaw.reset();
   pingCorrected.reset();
+  refusals = {};
   windowMessages = 0;
   payloadBytes = 0;
   spread.drain();
@@ -320,9 +305,12 @@ function arm(drop: number): void {
 }
 
 async function finish(seqEnd: number, epoch: string, epochEnds: Record<string, number>, drainTimeoutMs: number): Promise<void> {
+  const drainStarted = performance.now();
+  // The window is over: no PING comes due any more; those sent may still be answered.
+  pings?.stopScheduling();
   await waitForCaughtUp(seqEnd, drainTimeoutMs, epoch);
+  await pings?.settle(Math.max(0, drainTimeoutMs - (performance.now() - drainStarted)));
   await profiler.stop(`${plan?.protocol ?? 'clients'}-window`);
-  stopPings();
   latencyBins.flushInto(intervalLatency);
   windowLatency.add(intervalLatency);
   intervalLatency.reset();
@@ -345,6 +333,8 @@ async function finish(seqEnd: number, epoch: string, epochEnds: Record<string, n
     latency: encodeHistogram(windowLatency),
     pingRaw: encodeHistogram(pingRaw),
     pingCorrected: encodeHistogram(pingCorrected),
+    ping: pings === undefined ? emptyPingTally() : { ...pings.tally },
+    refusals: { ...refusals },
     spread: spread.drain(),
     loopDelayP99Ms: loopDelayP99(),
     reconnect: plan?.trackDrops === true ? reconnect : null,
@@ -357,7 +347,7 @@ async function closeAll(): Promise<void> {
   measuring = false;
   if (tickTimer !== undefined) clearInterval(tickTimer);
   tickTimer = undefined;
-  stopPings();
+  pings?.stopScheduling();
   await Promise.allSettled(slots.map(({ client }) => client.close()));
   loopDelay.disable();
   send({ type: 'closed' });
@@ -395,4 +385,5 @@ async function handle(message: CoordinatorMessage): Promise<void> {
 port.on('message', (message: CoordinatorMessage) => {
   handle(message).catch((error: unknown) => send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
 });
-send({ type: 'ready' });
+// The coordinator reads this thread's run-queue wait from /proc/self/task/<tid>/schedstat.
+send({ type: 'ready', tid: currentThreadId() ?? null });

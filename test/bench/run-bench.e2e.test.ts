@@ -41,7 +41,7 @@ describe('runBench end to end', () => {
     expect(result.failures).toEqual([]);
     expect(result.protocols.map((p) => p.protocol)).toEqual(['ws', 'sse', 'long-poll', 'short-poll']);
     for (const p of result.protocols) {
-      expect(p.clients, p.protocol).toEqual({ requested: 20, connected: 20, failed: 0 });
+      expect(p.clients, p.protocol).toEqual({ requested: 20, connected: 20, failed: 0, failedBy: {} });
       expect(p.window.eventsPublished, p.protocol).toBeGreaterThanOrEqual(10);
     }
   });

@@ -389,12 +389,14 @@ export class LiveView implements View {
     this.renderNow();
   }
 
-  /** Scenario reconnect, a proxy reset schedule, or a drop seen: the storm chart has something to show. */
+  /** Drops planned by the scenario, a proxy reset schedule, or a drop seen: the storm chart has something to show. */
   private runCutsConnections(): boolean {
     const options = this.run?.options;
     if (options === undefined) return false;
     const network = options.network as { resetEveryMs?: number | null } | null | undefined;
-    return options.scenario === 'reconnect' || (network?.resetEveryMs ?? null) !== null || this.dropMarkers.length > 0;
+    // Results written before drops were recorded have no `drops`.
+    const drops = options.drops as { atMs?: readonly number[] } | undefined;
+    return (drops?.atMs?.length ?? 0) > 0 || (network?.resetEveryMs ?? null) !== null || this.dropMarkers.length > 0;
   }
 
   private makeChart(canvas: HTMLCanvasElement, spec: SeriesSpec): Chart<'line', Array<{ x: number; y: number | null }>> {

@@ -36,10 +36,12 @@ describe('the scenario registry', () => {
     pingRaw.recordValue(800);
     pingCorrected.recordValue(800);
     pingCorrected.recordValue(1600);
-    const section = SCENARIOS.ping.resultSection({ pingRaw, pingCorrected });
+    const pingCounts = { scheduled: 3, answered: 2, refused: 0, unanswered: 1, cut: 0 };
+    const section = SCENARIOS.ping.resultSection({ pingRaw, pingCorrected, pingCounts });
     expect(section.ping?.raw.count).toBe(1);
     expect(section.ping?.corrected.count).toBe(2);
+    expect(section.ping).toMatchObject(pingCounts);
     expect(section.histograms.ping).toMatch(/^[A-Za-z0-9+/=]+$/);
-    expect(SCENARIOS.broadcast.resultSection({ pingRaw, pingCorrected })).toEqual({ ping: null, histograms: {} });
+    expect(SCENARIOS.broadcast.resultSection({ pingRaw, pingCorrected, pingCounts })).toEqual({ ping: null, histograms: {} });
   });
 });
