@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { SERVER_DEFAULTS } from '../servers/config.js';
-import type { Protocol, Scenario } from './types.js';
+import { PROTOCOL_NAMES } from '../wire/protocols.js';
+import { TIMINGS } from '../wire/timings.js';
+import type { ScenarioName } from './report/types.js';
 
 /**
  * Shortest `--ping-interval`. The server allows `messageRatePerSecond` (10) messages per
@@ -12,13 +14,14 @@ export const MIN_PING_INTERVAL_MS = Math.ceil(1000 / (SERVER_DEFAULTS.messageRat
 
 /**
  * Every default of the harness, in one place. The CLI's help text and docs/cli.md read from
- * here; `resolveBenchOptions` spreads it under what the user gave.
+ * here; `resolveBenchOptions` spreads it under what the user gave, and a scenario's own
+ * defaults (its module in bench/scenarios/) over it.
  */
 export const BENCH_DEFAULTS = Object.freeze({
   /** Clients per protocol. */
   clients: 100,
-  protocols: Object.freeze(['ws', 'sse', 'long-poll', 'short-poll']) as readonly Protocol[],
-  scenario: 'broadcast' as Scenario,
+  protocols: PROTOCOL_NAMES,
+  scenario: 'broadcast' as ScenarioName,
   /** Measuring window per protocol. */
   durationMs: 10_000,
   /** Feed running, clients connected, nothing recorded yet. */
@@ -27,8 +30,8 @@ export const BENCH_DEFAULTS = Object.freeze({
   rate: 10,
   /** Size of each update message in bytes. */
   payload: 256,
-  pollIntervalMs: 1_000,
-  longPollTimeoutMs: 25_000,
+  pollIntervalMs: TIMINGS.shortPollIntervalMs,
+  longPollTimeoutMs: TIMINGS.longPollHoldMs,
   /** Scenario `ping`: each client's PING interval. */
   pingIntervalMs: 1_000,
   /** Feed idle after the window, to measure what an idle client costs. */
@@ -43,28 +46,11 @@ export const BENCH_DEFAULTS = Object.freeze({
   /** Longest wait, after the feed stops, for every client to receive the last update. */
   drainTimeoutMs: 5_000,
   outDir: 'results',
-  reconnect: Object.freeze({ initialDelayMs: 1_000, maxDelayMs: 16_000, multiplier: 2, jitter: 0.5 }),
-  /**
-   * Scenario `reconnect`: what changes when the user does not say. A longer window leaves time
-   * to recover from two drops (the backoff's first retries are 1 s, 2 s, 4 s); idle cost and
-   * polling capacity say nothing about reconnects and are skipped. Four protocols × 1,000
-   * clients take about two minutes.
-   */
-  reconnectScenario: Object.freeze({
-    durationMs: 20_000,
-    idleMs: 0,
-    capacityDurationMs: 0,
-    /** Drops at these shares of the window: 5 s and 12 s of the default 20 s. */
-    dropAtShares: Object.freeze([0.25, 0.6]) as readonly number[],
-  }),
-  /** Shortest `--drop-every`: a storm needs time to settle before the next one. */
-  minDropEveryMs: 500,
+  reconnect: TIMINGS.backoff,
   /** The server's /stats is read this often during a window with drops, for the reconnect storm. */
   stormSampleMs: 200,
   /** Client reconnect attempts are counted in bins this wide (the client-side storm's resolution). */
   attemptBinMs: 100,
-  /** Longest wait for a restarted feed server's ready line. */
-  restartTimeoutMs: 20_000,
   /** An interrupted run gives the spawned server this long to exit on SIGTERM before SIGKILL. */
   abortGraceMs: 500,
   /** Share of the window (or of sustained seconds) a worker thread may wait on a CPU run queue before the result is marked suspect. */
@@ -84,25 +70,4 @@ export const BENCH_DEFAULTS = Object.freeze({
 /** Worker threads holding clients: leave one core to the server on small machines. */
 export function defaultWorkers(): number {
   return Math.max(1, Math.min(8, availableParallelism() - 1));
-}
-
-/**
- * The seeds' promises as thresholds. Short polling's delivery latency is bounded by its
- * interval by design, so its latency promise is one interval plus the 100 ms others get.
- * Scenario `reconnect` judges recovery instead of latency (its latency includes the
- * updates delivered late, by resume, on purpose): back within 2 s, every client back, and
- * nothing lost silently.
- */
-export function defaultThresholds(pollIntervalMs: number, scenario: Scenario = 'broadcast'): string[] {
-  if (scenario === 'reconnect') {
-    return ['*.connect.p99<500ms', '*.reconnect.recovery.p99<2s', '*.reconnect.notRecovered=0', '*.delivery.missed=0', '*.server.memoryPerConnection<1mb'];
-  }
-  return [
-    '*.connect.p99<500ms',
-    'ws.latency.p99<100ms',
-    'sse.latency.p99<100ms',
-    'long-poll.latency.p99<100ms',
-    `short-poll.latency.p99<${pollIntervalMs + 100}ms`,
-    '*.server.memoryPerConnection<1mb',
-  ];
 }

@@ -1,21 +1,18 @@
 /**
- * The harness as a library: `runBench(options, { onProgress })` resolves a BenchResult; the
- * rest are the pieces the CLI and the dashboard build on.
+ * The harness as a library: `runBench(options, { onProgress })` runs a benchmark and resolves
+ * with its result. Exported here is what a caller needs to run one, follow it, and read its
+ * result; the CLI, the dashboard and the tests reach into the rooms themselves.
  */
 export { runBench, type RunBenchHooks } from './run.js';
-export { resolveBenchOptions, recordedOptions, needsNetworkProxy, SCENARIOS, RESERVED_SCENARIOS, type BenchOptions, type ResolvedBenchOptions, type RecordedOptions } from './options.js';
-export { BenchOptionError } from './option-error.js';
-export { TargetError, ControlClient, type ServerStatsSnapshot, type FeedSettings } from './control-client.js';
-export { BENCH_DEFAULTS, defaultThresholds, defaultWorkers } from './defaults.js';
-export { parseThreshold, evaluateThresholds, type Threshold } from './thresholds.js';
-export { METRICS, metricByKey, findMetric, type MetricDefinition, type MetricUnit } from './metrics.js';
-export { createHistogram, encodeHistogram, decodeHistogram, addEncoded, summarize, type Histogram } from './histogram.js';
-export { CSV_COLUMNS, TIMESERIES_CSV_COLUMNS, TIMESERIES_METRICS, csvLine, csvRow, metricColumn, resultsToCsv, resultToCsv, timeseriesToCsv } from './csv.js';
-export { formatBytes, formatCount, formatDurationMs, formatMetric, formatMicros, formatMillis } from './format.js';
-export { formatHeader, formatTable, formatTotal, formatProtocolLine, formatDropLine, describeNetwork } from './print.js';
-export { planDrops, type PlannedDrop } from './drops.js';
-export { writeResultFiles, resultFilePaths, type ResultFiles } from './result-files.js';
-export { spawnServer, type SpawnedServer, type SpawnServerOptions } from './server-process.js';
-export { parseCount, parseDuration, parseSize, UnitError } from './units.js';
-export { RESULT_SCHEMA } from './types.js';
-export type * from './types.js';
+export { resolveBenchOptions, type BenchOptions, type ResolvedBenchOptions } from './options.js';
+export { BENCH_DEFAULTS } from './defaults.js';
+export { SCENARIO_NAMES } from './scenarios/registry.js';
+export { TargetError } from './target/control-client.js';
+export { OptionError, WirelabError } from '../wire/errors.js';
+export { PROTOCOL_NAMES, type ProtocolName } from '../wire/protocols.js';
+export { RESULT_SCHEMA } from '../wire/result-schema.js';
+export { type ResultFiles } from './result-files.js';
+export { METRICS, findMetric, type MetricDefinition, type MetricUnit } from './report/metrics.js';
+export { decodeHistogram } from './report/histogram.js';
+export { resultsToCsv, timeseriesToCsv } from './report/csv.js';
+export type * from './report/types.js';

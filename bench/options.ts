@@ -1,47 +1,66 @@
-import { PROTOCOLS } from '../clients/types.js';
-import { MAX_DURATION_MS, MIN_BANDWIDTH_BITS, MIN_RESET_EVERY_MS } from '../netem/options.js';
 import { FEED_LIMITS, SERVER_DEFAULTS } from '../servers/config.js';
-import { BENCH_DEFAULTS, defaultThresholds, defaultWorkers, MIN_PING_INTERVAL_MS } from './defaults.js';
-import { BenchOptionError } from './option-error.js';
-import { parseThreshold } from './thresholds.js';
-import { formatDurationMs } from './format.js';
-import type { NetworkSettings, Protocol, Scenario } from './types.js';
+import { MAX_DURATION_MS, MIN_BANDWIDTH_BITS, MIN_RESET_EVERY_MS, type NetworkSettings } from '../netem/options.js';
+import { OptionError } from '../wire/errors.js';
+import { PROTOCOL_NAMES, type ProtocolName } from '../wire/protocols.js';
+import type { BackoffSchedule } from '../wire/timings.js';
+import { BENCH_DEFAULTS, defaultWorkers, MIN_PING_INTERVAL_MS } from './defaults.js';
+import { formatDurationMs } from './report/format.js';
+import { parseThreshold } from './report/thresholds.js';
+import type { DropSettings, RecordedOptions, ScenarioName } from './report/types.js';
+import { SCENARIO_NAMES, scenarioNamed } from './scenarios/registry.js';
 
-export { BenchOptionError };
-
-export const SCENARIOS: readonly Scenario[] = Object.freeze(['broadcast', 'ping', 'reconnect']);
-
-/** Scenario names that are taken but not runnable yet (none at the moment). */
-export const RESERVED_SCENARIOS: readonly Scenario[] = Object.freeze([]);
-
-/** What a caller of `runBench` may set; everything is optional. Times in ms, sizes in bytes. */
+/**
+ * What a caller of `runBench` may set; everything is optional. Times in ms, sizes in bytes.
+ * Defaults are in BENCH_DEFAULTS (bench/defaults.ts); a scenario may change some of them
+ * (its module in bench/scenarios/).
+ */
 export interface BenchOptions {
+  /** Clients per protocol. @default 100 */
   clients?: number;
-  protocols?: readonly Protocol[];
-  scenario?: Scenario;
+  /** @default every protocol, in wire/protocols.ts order */
+  protocols?: readonly ProtocolName[];
+  /** @default 'broadcast' */
+  scenario?: ScenarioName;
+  /** Measuring window per protocol. @default 10000 (scenario reconnect: 20000) */
   durationMs?: number;
+  /** Feed running, clients connected, nothing recorded yet. @default 2000 */
   warmupMs?: number;
+  /** Feed updates per second. @default 10 */
   rate?: number;
+  /** Size of each update message in bytes. @default 256 */
   payload?: number;
+  /** @default 1000 */
   pollIntervalMs?: number;
+  /** @default 25000 */
   longPollTimeoutMs?: number;
+  /** Scenario `ping`: each client's PING interval. @default 1000 */
   pingIntervalMs?: number;
+  /** Feed idle after the window, to measure what an idle client costs. @default 2000 (scenario reconnect: 0) */
   idleMs?: number;
+  /** autocannon against the polled endpoints; 0 skips it. @default 3000 (scenario reconnect: 0) */
   capacityDurationMs?: number;
+  /** @default 50 */
   capacityConnections?: number;
+  /** Connections each worker opens at once. @default 100 */
   connectConcurrency?: number;
+  /** A client without its first message by then has failed. @default 30000 */
   connectTimeoutMs?: number;
+  /** Longest wait for the last update after the window. @default max(5000, 3 poll intervals) */
   drainTimeoutMs?: number;
   /** An already running wirelab server (`http://host:port`) instead of spawning one. */
   target?: string;
   /** Control token of the target server (spawned servers get a random one). */
   controlToken?: string;
+  /** Worker threads holding the clients. @default cores - 1, at least 1 */
   workers?: number;
+  /** @default 'results' */
   outDir?: string;
   /** Write result files; off for callers that only want the object. @default true */
   writeFiles?: boolean;
+  /** @default the scenario's (the seeds' promises) */
   thresholds?: readonly string[];
-  reconnect?: { initialDelayMs?: number; maxDelayMs?: number; multiplier?: number; jitter?: number };
+  /** The clients' reconnect schedule. @default 1 s doubling to 16 s, jitter 0.5 (wire/timings.ts) */
+  reconnect?: Partial<BackoffSchedule>;
   /** Scenario `reconnect`: drop times in ms after the window opens (`--drop-at 5s,12s`). */
   dropAtMs?: readonly number[];
   /** Scenario `reconnect`: one drop every this many ms of the window (`--drop-every 10s`). */
@@ -52,42 +71,49 @@ export interface BenchOptions {
   network?: Partial<NetworkSettings>;
 }
 
-export interface ResolvedBenchOptions {
-  readonly clients: number;
-  readonly protocols: readonly Protocol[];
-  readonly scenario: Scenario;
-  readonly durationMs: number;
-  readonly warmupMs: number;
-  readonly rate: number;
-  readonly payload: number;
-  readonly pollIntervalMs: number;
-  readonly longPollTimeoutMs: number;
-  readonly pingIntervalMs: number;
-  readonly idleMs: number;
-  readonly capacityDurationMs: number;
-  readonly capacityConnections: number;
-  readonly connectConcurrency: number;
-  readonly connectTimeoutMs: number;
-  readonly drainTimeoutMs: number;
+/** Options that always have a value once resolved: the defaulted ones. */
+type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network'>;
+
+/** What the harness runs with: every option checked, defaulted and frozen. */
+export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulted>>> & {
   readonly target: string | undefined;
   readonly controlToken: string | undefined;
-  readonly workers: number;
-  readonly outDir: string;
-  readonly writeFiles: boolean;
-  readonly thresholds: readonly string[];
-  readonly reconnect: { readonly initialDelayMs: number; readonly maxDelayMs: number; readonly multiplier: number; readonly jitter: number };
-  /** When the harness drops connections, ms after the window opens (empty outside scenario `reconnect`), and how. */
-  readonly drops: { readonly atMs: readonly number[]; readonly restart: boolean };
+  readonly reconnect: BackoffSchedule;
+  /** When the harness drops connections (the scenario's drop plan) and how. */
+  readonly drops: DropSettings;
   /** The network faults, or null when the network is left alone. */
   readonly network: Readonly<NetworkSettings> | null;
-}
+};
 
-/** What a result records of the options: everything but secrets and file switches. */
-export type RecordedOptions = Omit<ResolvedBenchOptions, 'controlToken' | 'writeFiles'>;
+export type { RecordedOptions };
 
+/** What a result records of the options, field by field (RecordedOptions): no secret, no file switch. */
 export function recordedOptions(options: ResolvedBenchOptions): RecordedOptions {
-  const { controlToken: _token, writeFiles: _write, ...rest } = options;
-  return rest;
+  return {
+    clients: options.clients,
+    protocols: options.protocols,
+    scenario: options.scenario,
+    durationMs: options.durationMs,
+    warmupMs: options.warmupMs,
+    rate: options.rate,
+    payload: options.payload,
+    pollIntervalMs: options.pollIntervalMs,
+    longPollTimeoutMs: options.longPollTimeoutMs,
+    pingIntervalMs: options.pingIntervalMs,
+    idleMs: options.idleMs,
+    capacityDurationMs: options.capacityDurationMs,
+    capacityConnections: options.capacityConnections,
+    connectConcurrency: options.connectConcurrency,
+    connectTimeoutMs: options.connectTimeoutMs,
+    drainTimeoutMs: options.drainTimeoutMs,
+    target: options.target,
+    workers: options.workers,
+    outDir: options.outDir,
+    thresholds: options.thresholds,
+    reconnect: options.reconnect,
+    drops: options.drops,
+    network: options.network,
+  };
 }
 
 type IntegerRule = [keyof BenchOptions & string, string, number, number];
@@ -111,12 +137,12 @@ const INTEGER_RULES: IntegerRule[] = [
   ['workers', '--workers', 1, 64],
 ];
 
-/** Range checks, then defaults, then cross-option rules; throws BenchOptionError naming the flag. */
+/** Range checks, then defaults (the scenario's over BENCH_DEFAULTS), then cross-option rules; throws an OptionError naming the flag. */
 export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOptions {
   const ping = input.pingIntervalMs;
   if (typeof ping === 'number' && ping < MIN_PING_INTERVAL_MS) {
     const rate = SERVER_DEFAULTS.messageRatePerSecond;
-    throw new BenchOptionError(
+    throw new OptionError(
       '--ping-interval',
       `must be at least ${MIN_PING_INTERVAL_MS}ms, got ${formatDurationMs(ping)}: the server's rate limit is ${rate} messages per second per client, and a PING every ${formatDurationMs(1000 / rate)} or less trips it (docs/scenarios/ping.md)`,
     );
@@ -125,48 +151,45 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     const value = input[key];
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw new BenchOptionError(flag, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+      throw new OptionError(flag, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
     }
   }
   const protocols = input.protocols ?? BENCH_DEFAULTS.protocols;
-  if (protocols.length === 0) throw new BenchOptionError('--protocols', `needs at least one of ${PROTOCOLS.join(', ')}`);
+  if (protocols.length === 0) throw new OptionError('--protocols', `needs at least one of ${PROTOCOL_NAMES.join(', ')}`);
   for (const protocol of protocols) {
-    if (!PROTOCOLS.includes(protocol)) {
-      throw new BenchOptionError('--protocols', `unknown protocol "${protocol}"; choose from ${PROTOCOLS.join(', ')}`);
+    if (!PROTOCOL_NAMES.includes(protocol)) {
+      throw new OptionError('--protocols', `unknown protocol "${protocol}"; choose from ${PROTOCOL_NAMES.join(', ')}`);
     }
   }
-  if (new Set(protocols).size !== protocols.length) throw new BenchOptionError('--protocols', `lists a protocol twice: ${protocols.join(',')}`);
-  const scenario = input.scenario ?? BENCH_DEFAULTS.scenario;
-  const runnable = SCENARIOS.filter((name) => !RESERVED_SCENARIOS.includes(name));
-  if (!SCENARIOS.includes(scenario)) throw new BenchOptionError('--scenario', `unknown scenario "${scenario}"; choose from ${runnable.join(', ')}`);
-  if (RESERVED_SCENARIOS.includes(scenario)) {
-    throw new BenchOptionError('--scenario', `"${scenario}" is reserved but not built yet; choose from ${runnable.join(', ')}`);
-  }
+  if (new Set(protocols).size !== protocols.length) throw new OptionError('--protocols', `lists a protocol twice: ${protocols.join(',')}`);
+  const scenarioName = input.scenario ?? BENCH_DEFAULTS.scenario;
+  const scenario = scenarioNamed(scenarioName);
+  if (scenario === undefined) throw new OptionError('--scenario', `unknown scenario "${scenarioName}"; choose from ${SCENARIO_NAMES.join(', ')}`);
   const target = input.target === undefined ? undefined : checkTarget(input.target);
   if (target !== undefined && (input.controlToken === undefined || input.controlToken === '')) {
-    throw new BenchOptionError('--target', `${target} needs --control-token (or WIRELAB_CONTROL_TOKEN): the harness sets the feed's rate and reads /stats through /control`);
+    throw new OptionError('--target', `${target} needs --control-token (or WIRELAB_CONTROL_TOKEN): the harness sets the feed's rate and reads /stats through /control`);
   }
   if (target === undefined && input.controlToken !== undefined) {
-    throw new BenchOptionError('--control-token', 'is only used with --target (a spawned server gets a random token)');
+    throw new OptionError('--control-token', 'is only used with --target (a spawned server gets a random token)');
   }
   const reconnect = { ...BENCH_DEFAULTS.reconnect, ...stripUndefined(input.reconnect ?? {}) };
-  if (!(reconnect.jitter >= 0 && reconnect.jitter <= 1)) throw new BenchOptionError('--jitter', `must be from 0 to 1, got ${reconnect.jitter}`);
+  if (!(reconnect.jitter >= 0 && reconnect.jitter <= 1)) throw new OptionError('--jitter', `must be from 0 to 1, got ${reconnect.jitter}`);
   if (!(reconnect.initialDelayMs > 0 && reconnect.maxDelayMs >= reconnect.initialDelayMs)) {
-    throw new BenchOptionError('--backoff-initial', `must be above 0 and at most --backoff-max, got ${reconnect.initialDelayMs} ms and ${reconnect.maxDelayMs} ms`);
+    throw new OptionError('--backoff-initial', `must be above 0 and at most --backoff-max, got ${reconnect.initialDelayMs} ms and ${reconnect.maxDelayMs} ms`);
   }
   const pollIntervalMs = input.pollIntervalMs ?? BENCH_DEFAULTS.pollIntervalMs;
-  const scenarioDefaults = scenario === 'reconnect' ? BENCH_DEFAULTS.reconnectScenario : BENCH_DEFAULTS;
-  const durationMs = input.durationMs ?? scenarioDefaults.durationMs;
-  const drops = resolveDrops(input, scenario, durationMs, target);
+  const defaults = { ...BENCH_DEFAULTS, ...scenario.defaults };
+  const durationMs = input.durationMs ?? defaults.durationMs;
+  const drops = scenario.resolveDrops(input, { durationMs, target });
   const network = resolveNetwork(input.network, durationMs, target);
-  const thresholds = input.thresholds ?? defaultThresholds(pollIntervalMs, scenario);
+  const thresholds = input.thresholds ?? scenario.thresholds(pollIntervalMs);
   for (const expression of thresholds) parseThreshold(expression);
-  if (input.outDir !== undefined && input.outDir.trim() === '') throw new BenchOptionError('--out', 'must name a folder');
+  if (input.outDir !== undefined && input.outDir.trim() === '') throw new OptionError('--out', 'must name a folder');
 
   return Object.freeze({
     clients: input.clients ?? BENCH_DEFAULTS.clients,
     protocols: Object.freeze([...protocols]),
-    scenario,
+    scenario: scenario.name,
     durationMs,
     warmupMs: input.warmupMs ?? BENCH_DEFAULTS.warmupMs,
     rate: input.rate ?? BENCH_DEFAULTS.rate,
@@ -174,8 +197,8 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     pollIntervalMs,
     longPollTimeoutMs: input.longPollTimeoutMs ?? BENCH_DEFAULTS.longPollTimeoutMs,
     pingIntervalMs: input.pingIntervalMs ?? BENCH_DEFAULTS.pingIntervalMs,
-    idleMs: input.idleMs ?? scenarioDefaults.idleMs,
-    capacityDurationMs: input.capacityDurationMs ?? scenarioDefaults.capacityDurationMs,
+    idleMs: input.idleMs ?? defaults.idleMs,
+    capacityDurationMs: input.capacityDurationMs ?? defaults.capacityDurationMs,
     capacityConnections: input.capacityConnections ?? BENCH_DEFAULTS.capacityConnections,
     connectConcurrency: input.connectConcurrency ?? BENCH_DEFAULTS.connectConcurrency,
     connectTimeoutMs: input.connectTimeoutMs ?? BENCH_DEFAULTS.connectTimeoutMs,
@@ -192,78 +215,37 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   });
 }
 
-/** Drop times of scenario `reconnect`: `--drop-at` or `--drop-every`, else the default shares of the window. */
-function resolveDrops(input: BenchOptions, scenario: Scenario, durationMs: number, target: string | undefined): ResolvedBenchOptions['drops'] {
-  const { dropAtMs, dropEveryMs, restart = false } = input;
-  if (scenario !== 'reconnect') {
-    if (dropAtMs !== undefined) throw new BenchOptionError('--drop-at', 'only applies to --scenario reconnect');
-    if (dropEveryMs !== undefined) throw new BenchOptionError('--drop-every', 'only applies to --scenario reconnect');
-    if (restart) throw new BenchOptionError('--restart', 'only applies to --scenario reconnect');
-    return Object.freeze({ atMs: Object.freeze([]), restart: false });
-  }
-  if (restart && target !== undefined) {
-    throw new BenchOptionError('--restart', `cannot restart the --target server ${target}: the harness only restarts a server it spawned itself`);
-  }
-  if (dropAtMs !== undefined && dropEveryMs !== undefined) throw new BenchOptionError('--drop-at', 'and --drop-every exclude each other: give one');
-  const window = formatDurationMs(durationMs);
-  let atMs: number[];
-  if (dropAtMs !== undefined) {
-    if (dropAtMs.length === 0) throw new BenchOptionError('--drop-at', 'needs at least one time, like 5s,12s');
-    for (const at of dropAtMs) {
-      if (!Number.isInteger(at) || at <= 0 || at >= durationMs) {
-        throw new BenchOptionError('--drop-at', `times must fall inside the ${window} window (--duration), after its start; got ${JSON.stringify(at)} ms`);
-      }
-    }
-    atMs = [...new Set(dropAtMs)].sort((a, b) => a - b);
-  } else if (dropEveryMs !== undefined) {
-    if (!Number.isInteger(dropEveryMs) || dropEveryMs < BENCH_DEFAULTS.minDropEveryMs) {
-      throw new BenchOptionError('--drop-every', `must be at least ${BENCH_DEFAULTS.minDropEveryMs}ms, got ${JSON.stringify(dropEveryMs)} ms`);
-    }
-    if (dropEveryMs >= durationMs) throw new BenchOptionError('--drop-every', `(${formatDurationMs(dropEveryMs)}) must be shorter than the ${window} window (--duration), or no drop would happen`);
-    atMs = [];
-    for (let at = dropEveryMs; at < durationMs; at += dropEveryMs) atMs.push(at);
-  } else {
-    atMs = BENCH_DEFAULTS.reconnectScenario.dropAtShares.map((share) => Math.round(durationMs * share));
-  }
-  return Object.freeze({ atMs: Object.freeze(atMs), restart });
-}
-
 /** Range checks of the `--net-*` settings (the CLI parses their text with netem/options.ts first). */
 function resolveNetwork(input: Partial<NetworkSettings> | undefined, durationMs: number, target: string | undefined): Readonly<NetworkSettings> | null {
   if (input === undefined) return null;
   const duration = (flag: string, value: number | undefined | null, min: number): number | null => {
     if (value === undefined || value === null) return null;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > MAX_DURATION_MS) {
-      throw new BenchOptionError(flag, `must be a duration from ${formatDurationMs(min)} to ${formatDurationMs(MAX_DURATION_MS)}, got ${JSON.stringify(value)} ms`);
+      throw new OptionError(flag, `must be a duration from ${formatDurationMs(min)} to ${formatDurationMs(MAX_DURATION_MS)}, got ${JSON.stringify(value)} ms`);
     }
     return value;
   };
   const latencyMs = duration('--net-latency', input.latencyMs, 0) ?? 0;
   const jitterMs = duration('--net-jitter', input.jitterMs, 0) ?? 0;
-  if (jitterMs > latencyMs) throw new BenchOptionError('--net-jitter', `(${jitterMs} ms) must not exceed --net-latency (${latencyMs} ms): the delay would have to go below zero`);
+  if (jitterMs > latencyMs) throw new OptionError('--net-jitter', `(${jitterMs} ms) must not exceed --net-latency (${latencyMs} ms): the delay would have to go below zero`);
   const resetEveryMs = duration('--net-reset-every', input.resetEveryMs, MIN_RESET_EVERY_MS);
   if (resetEveryMs !== null && resetEveryMs >= durationMs) {
-    throw new BenchOptionError('--net-reset-every', `(${formatDurationMs(resetEveryMs)}) would never fire: resets are timed from the window's start, and the window is ${formatDurationMs(durationMs)}; give a longer --duration`);
+    throw new OptionError('--net-reset-every', `(${formatDurationMs(resetEveryMs)}) would never fire: resets are timed from the window's start, and the window is ${formatDurationMs(durationMs)}; give a longer --duration`);
   }
   const bandwidth = input.bandwidthBitsPerSecond ?? null;
   if (bandwidth !== null && !(typeof bandwidth === 'number' && Number.isFinite(bandwidth) && bandwidth >= MIN_BANDWIDTH_BITS)) {
-    throw new BenchOptionError('--net-bandwidth', `must be at least 1kbit (${MIN_BANDWIDTH_BITS} bits/s), got ${JSON.stringify(bandwidth)}`);
+    throw new OptionError('--net-bandwidth', `must be at least 1kbit (${MIN_BANDWIDTH_BITS} bits/s), got ${JSON.stringify(bandwidth)}`);
   }
   const scope = input.bandwidthScope ?? 'connection';
-  if (scope !== 'connection' && scope !== 'shared') throw new BenchOptionError('--net-bandwidth-scope', `must be "connection" or "shared", got ${JSON.stringify(scope)}`);
+  if (scope !== 'connection' && scope !== 'shared') throw new OptionError('--net-bandwidth-scope', `must be "connection" or "shared", got ${JSON.stringify(scope)}`);
   const loss = input.lossPercent ?? null;
-  if (loss !== null && !(typeof loss === 'number' && loss >= 0 && loss < 100)) throw new BenchOptionError('--net-loss', `must be a percentage from 0 up to (not including) 100, got ${JSON.stringify(loss)}`);
+  if (loss !== null && !(typeof loss === 'number' && loss >= 0 && loss < 100)) throw new OptionError('--net-loss', `must be a percentage from 0 up to (not including) 100, got ${JSON.stringify(loss)}`);
   if (loss !== null && target !== undefined) {
-    throw new BenchOptionError('--net-loss', `cannot be used with --target: loss needs the feed server inside a network namespace the harness makes, and ${target} runs elsewhere`);
+    throw new OptionError('--net-loss', `cannot be used with --target: loss needs the feed server inside a network namespace the harness makes, and ${target} runs elsewhere`);
   }
   const settings: NetworkSettings = { latencyMs, jitterMs, bandwidthBitsPerSecond: bandwidth, bandwidthScope: scope, resetEveryMs, lossPercent: loss };
   if (latencyMs === 0 && jitterMs === 0 && bandwidth === null && resetEveryMs === null && loss === null) return null;
   return Object.freeze(settings);
-}
-
-/** True when the settings need the harness's TCP proxy between clients and server (all but loss). */
-export function needsNetworkProxy(network: Readonly<NetworkSettings> | null): boolean {
-  return network !== null && (network.latencyMs > 0 || network.jitterMs > 0 || network.bandwidthBitsPerSecond !== null || network.resetEveryMs !== null);
 }
 
 /** Only loopback, or what the user explicitly named; never a path or query. */
@@ -272,11 +254,11 @@ function checkTarget(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new BenchOptionError('--target', `is not a URL: "${text}" (expected http://host:port)`);
+    throw new OptionError('--target', `is not a URL: "${text}" (expected http://host:port)`);
   }
-  if (url.protocol !== 'http:') throw new BenchOptionError('--target', `must be an http:// URL, got "${url.protocol}"`);
+  if (url.protocol !== 'http:') throw new OptionError('--target', `must be an http:// URL, got "${url.protocol}"`);
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
-    throw new BenchOptionError('--target', `must be a base URL without path or query, got "${text}"`);
+    throw new OptionError('--target', `must be a base URL without path or query, got "${text}"`);
   }
   return url.origin;
 }

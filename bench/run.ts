@@ -1,23 +1,15 @@
-import { snapshotLink } from '../netem/link-snapshot.js';
-import type { LossMechanism } from '../netem/loss-mechanism.js';
-import { probeLoss } from '../netem/loss-probe.js';
-import { createLossyLink, type LossyLink } from '../netem/netns.js';
-import { startProxy, type RunningProxy } from '../netem/proxy.js';
-import { nowMicros } from '../servers/clock.js';
-import { ControlClient, TargetError, type FeedSettings } from './control-client.js';
 import { BENCH_DEFAULTS } from './defaults.js';
-import { BenchOptionError } from './option-error.js';
-import { LOSS_CONTROL_PASSES, runWithLossControl } from './loss-control.js';
-import { describeEnvironment } from './machine.js';
-import { needsNetworkProxy, recordedOptions, resolveBenchOptions, type BenchOptions, type ResolvedBenchOptions } from './options.js';
-import { checkFileLimit } from './fd-limit.js';
-import { runProtocol } from './protocol-run.js';
-import { refusalReasons } from './refusals.js';
-import { writeResultFiles, type ResultFiles } from './result-files.js';
-import { makeRunId } from './run-id.js';
-import { spawnServer, type SpawnedServer, type SpawnServerOptions } from './server-process.js';
-import { evaluateThresholds } from './thresholds.js';
-import { RESULT_SCHEMA, type BenchResult, type NetworkSettings, type ProgressEvent, type ProgressListener, type ProtocolFailure, type ProtocolResult, type TimeseriesPoint } from './types.js';
+import { checkFileLimit } from './measure/fd-limit.js';
+import { LOSS_CONTROL_PASSES, runWithLossControl } from './measure/loss-control.js';
+import { describeEnvironment } from './measure/machine.js';
+import { runProtocol } from './measure/protocol-run.js';
+import { refusalReasons } from './measure/refusals.js';
+import { recordedOptions, resolveBenchOptions, type BenchOptions } from './options.js';
+import { evaluateThresholds } from './report/thresholds.js';
+import { RESULT_SCHEMA, type BenchResult, type ProgressEvent, type ProgressListener, type ProtocolFailure, type ProtocolResult, type TimeseriesPoint } from './report/types.js';
+import { makeRunId, writeResultFiles, type ResultFiles } from './result-files.js';
+import { TargetError } from './target/control-client.js';
+import { checkNetworkCapabilities, closeTarget, describeNetwork, lossCounters, lossyLink, openTarget, restartServer, targetGone, type Target } from './target/target.js';
 
 export interface RunBenchHooks {
   /** Called with every progress event, in order (see {@link ProgressEvent}). Must not throw. */
@@ -28,28 +20,10 @@ export interface RunBenchHooks {
   onFiles?: (files: ResultFiles) => void;
 }
 
-/** The feed server a run talks to: spawned on loopback (or in a lossy namespace), or the user's `--target`. */
-interface Target {
-  url: string;
-  /** Where clients connect: `url`, or the fault proxy in front of it. */
-  clientUrl: string;
-  /** The server the harness spawned; replaced by a restart. */
-  spawned: SpawnedServer | undefined;
-  /** How the spawned server was started, so a restart starts it the same way on the same port. */
-  spawnOptions: SpawnServerOptions | undefined;
-  control: ControlClient;
-  /** A target's feed settings before the run, restored after it. */
-  restore: FeedSettings | undefined;
-  proxy: RunningProxy | undefined;
-  link: LossyLink | undefined;
-  /** Why a `--restart` could not bring the server back, once it failed. */
-  restartFailure?: string;
-}
-
 /**
  * Runs the benchmark: starts (or reaches) the feed server, measures each protocol in turn
  * with the same feed, evaluates the thresholds, writes the result files, and resolves with
- * the result. Rejects with a BenchOptionError for bad options (before anything starts), a
+ * the result. Rejects with an OptionError for bad options (before anything starts), a
  * TargetError when the server cannot be started or reached, or the signal's reason when
  * aborted. A protocol that fails on its own is recorded in `failures` and the run goes on.
  */
@@ -74,20 +48,21 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       if (hooks.signal?.aborted === true) opening.then((late) => closeTarget(late, BENCH_DEFAULTS.abortGraceMs), () => undefined).catch(() => undefined);
       throw error;
     });
-    const targetInfo = { url: target.url, spawned: target.spawned !== undefined };
+    const targetInfo = { url: target.url, spawned: target.kind === 'spawned' };
     const network = describeNetwork(options.network, target);
+    const link = lossyLink(target);
     const lossPercent = options.network?.lossPercent ?? 0;
-    // A lossy link runs each protocol at 0% first, on the same link: the control (loss-control.ts).
-    const lossControl = target.link?.mechanism !== null && target.link?.mechanism !== undefined && lossPercent > 0;
+    // A lossy link runs each protocol at 0% first, on the same link: the control (measure/loss-control.ts).
+    const lossControl = link !== undefined && link.mechanism !== null && lossPercent > 0;
     emit({
       type: 'start',
       runId,
       startedAt: startedAt.toISOString(),
       target: target.url,
-      spawned: target.spawned !== undefined,
+      spawned: target.kind === 'spawned',
       options: recordedOptions(options),
       protocols: [...options.protocols],
-      ...(target.link === undefined ? {} : { lossMechanism: target.link.mechanism }),
+      ...(link === undefined ? {} : { lossMechanism: link.mechanism }),
     });
     let firstClientIndex = 0;
     for (const protocol of options.protocols) {
@@ -100,20 +75,19 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
           baseUrl: current.url,
           clientUrl: current.clientUrl,
           proxy: current.proxy,
-          restartServer: current.spawned === undefined ? undefined : () => restartServer(current),
-          lossCounters: current.link === undefined ? undefined : () => snapshotLink(current.link!),
+          restartServer: current.kind === 'spawned' ? () => restartServer(current) : undefined,
+          lossCounters: lossCounters(current),
           runStartedAt,
           emit,
           timeseries,
           firstClientIndex,
           signal: hooks.signal,
         };
-        const step = lossControl && current.link !== undefined ? runWithLossControl(context, protocol, current.link, lossPercent) : runProtocol(context, protocol);
+        const step = lossControl ? runWithLossControl(context, protocol, link, lossPercent) : runProtocol(context, protocol);
         protocols.push(await untilAborted(step, hooks.signal));
       } catch (error) {
         if (hooks.signal?.aborted === true) throw hooks.signal.reason;
-        if (target.restartFailure !== undefined) throw new TargetError(target.restartFailure);
-        const gone = target.spawned?.exitReason();
+        const gone = targetGone(target);
         if (gone !== undefined) throw new TargetError(gone);
         if (error instanceof TargetError) throw error;
         const message = error instanceof Error ? error.message : String(error);
@@ -186,129 +160,4 @@ function untilAborted<T>(step: Promise<T>, signal: AbortSignal | undefined): Pro
       },
     );
   });
-}
-
-/**
- * `--net-loss` needs root, iproute2 and network namespaces, and the kernel's sch_netem or
- * nftables to drop packets (netem preferred); when the machine lacks them the run stops before
- * anything starts, as bad usage (exit 2), saying which and why. Resolves with what will drop
- * the packets, or null when nothing is asked or at 0% nothing can (a plain link needs neither).
- */
-async function checkNetworkCapabilities(network: Readonly<NetworkSettings> | null): Promise<LossMechanism | null> {
-  if (network === null || network.lossPercent === null) return null;
-  const probe = await probeLoss();
-  if (probe.available) return probe.mechanism;
-  const value = `${network.lossPercent}%`;
-  // A 0% link needs no loss mechanism, only a namespace.
-  if (network.lossPercent === 0 && probe.failedCheck === 'loss') return null;
-  if (probe.failedCheck === 'loss') {
-    throw new BenchOptionError('--net-loss', `${value} needs the kernel's netem qdisc (sch_netem) or nftables to drop packets: ${probe.reason}`);
-  }
-  throw new BenchOptionError('--net-loss', `${value} needs root, iproute2 and network namespaces to put the server behind a lossy link; this machine cannot: ${probe.reason}`);
-}
-
-async function openTarget(options: ResolvedBenchOptions, lossMechanism: LossMechanism | null): Promise<Target> {
-  let target: Target;
-  if (options.target === undefined) {
-    let link: LossyLink | undefined;
-    let spawnOptions: SpawnServerOptions = {};
-    if (options.network?.lossPercent !== null && options.network?.lossPercent !== undefined) {
-      try {
-        link = await createLossyLink({ lossPercent: options.network.lossPercent, ...(lossMechanism === null ? {} : { mechanism: lossMechanism }) });
-      } catch (error) {
-        throw new TargetError(`--net-loss: ${(error as Error).message}`);
-      }
-      const lossy = link;
-      spawnOptions = { host: lossy.nsAddress, wrap: (command, args) => lossy.command(command, args) };
-    }
-    let spawned: SpawnedServer;
-    try {
-      spawned = await spawnServer(spawnOptions);
-    } catch (error) {
-      await link?.remove();
-      throw error;
-    }
-    // A restart must come back on the same port with the same token.
-    spawnOptions = { ...spawnOptions, port: Number(new URL(spawned.url).port), controlToken: spawned.controlToken };
-    target = { url: spawned.url, clientUrl: spawned.url, spawned, spawnOptions, control: new ControlClient(spawned.url, spawned.controlToken), restore: undefined, proxy: undefined, link };
-  } else {
-    const control = new ControlClient(options.target, options.controlToken);
-    const stats = await control.stats();
-    // Proves the token before any client connects, and remembers what to put back.
-    await control.setFeed({ mode: 'idle' });
-    target = {
-      url: options.target,
-      clientUrl: options.target,
-      spawned: undefined,
-      spawnOptions: undefined,
-      control,
-      restore: { mode: stats.feed.mode as FeedSettings['mode'], rate: stats.feed.rate, payload: stats.feed.payload },
-      proxy: undefined,
-      link: undefined,
-    };
-  }
-  const network = options.network;
-  if (network !== null && needsNetworkProxy(network)) {
-    const server = new URL(target.url);
-    try {
-      // Resets are the harness's to time (from the window start), so the proxy gets no period of its own.
-      target.proxy = await startProxy({
-        target: { host: server.hostname, port: Number(server.port) },
-        latencyMs: network.latencyMs,
-        jitterMs: network.jitterMs,
-        ...(network.bandwidthBitsPerSecond === null ? {} : { bandwidthBitsPerSecond: network.bandwidthBitsPerSecond }),
-        bandwidthScope: network.bandwidthScope,
-      });
-    } catch (error) {
-      await closeTarget(target).catch(() => undefined);
-      throw new TargetError(`the fault proxy could not start: ${(error as Error).message}`);
-    }
-    target.clientUrl = target.proxy.url(target.url);
-  }
-  return target;
-}
-
-/**
- * Scenario `reconnect --restart`: SIGKILL the spawned server (a crash: the kernel closes its
- * sockets) and start it again on the same port with the same token; the new process has a new
- * epoch, so resuming clients get a `reset`. Resolves once the old process is gone; `ready`
- * once the new one listens.
- */
-async function restartServer(target: Target): Promise<{ killedAt: number; ready: Promise<void> }> {
-  const old = target.spawned;
-  if (old === undefined || target.spawnOptions === undefined) throw new Error('only a spawned server can be restarted');
-  await old.kill();
-  const killedAt = nowMicros();
-  const ready = spawnServer({ ...target.spawnOptions, startTimeoutMs: BENCH_DEFAULTS.restartTimeoutMs }).then(
-    (spawned) => {
-      target.spawned = spawned;
-    },
-    (error: unknown) => {
-      target.restartFailure = `--restart: the feed server could not be started again on port ${target.spawnOptions?.port}: ${(error as Error).message}`;
-      throw new TargetError(target.restartFailure);
-    },
-  );
-  // The caller awaits `ready`; this keeps an early failure from being unhandled meanwhile.
-  ready.catch(() => undefined);
-  return { killedAt, ready };
-}
-
-function describeNetwork(network: Readonly<NetworkSettings> | null, target: Target): BenchResult['network'] {
-  if (network === null) return null;
-  return {
-    ...network,
-    proxied: target.proxy !== undefined,
-    namespace: target.link === undefined ? null : { name: target.link.nsName, serverAddress: target.link.nsAddress },
-    lossMechanism: target.link?.mechanism ?? null,
-  };
-}
-
-async function closeTarget(target: Target, graceMs?: number): Promise<void> {
-  await target.proxy?.close().catch(() => undefined);
-  if (target.spawned !== undefined) {
-    await target.spawned.stop(graceMs);
-    await target.link?.remove();
-    return;
-  }
-  if (target.restore !== undefined) await target.control.setFeed(target.restore).catch(() => undefined);
 }

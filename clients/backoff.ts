@@ -1,27 +1,14 @@
 /**
- * Reconnect delays: exponential backoff with jitter. By default 1 s, 2 s, 4 s, 8 s, 16 s,
- * 16 s … (the seeds' schedule), each shortened by a random fraction of at most `jitter`, so
- * a crowd of clients dropped together does not come back in lock-step, and no delay ever
- * exceeds the schedule (the first retry stays within 1 s).
+ * Reconnect delays: exponential backoff with jitter, by the schedule and rule of
+ * wire/timings.ts (1 s, 2 s, 4 s, 8 s, 16 s, 16 s …, each shortened by a random fraction of at
+ * most `jitter`, so the first retry stays within 1 s). This file adds the checks of a
+ * user-given schedule and the attempt counter.
  */
+import { backoffDelay, TIMINGS, type BackoffSchedule } from '../wire/timings.js';
 
-export interface BackoffSchedule {
-  /** Delay before the first reconnect attempt. */
-  readonly initialDelayMs: number;
-  /** Upper bound of any delay. */
-  readonly maxDelayMs: number;
-  /** Growth factor from one attempt to the next. */
-  readonly multiplier: number;
-  /** 0 … 1: each delay is the scheduled one minus up to this fraction of it, at random. */
-  readonly jitter: number;
-}
+export { backoffDelay, type BackoffSchedule };
 
-export const DEFAULT_BACKOFF: BackoffSchedule = Object.freeze({
-  initialDelayMs: 1000,
-  maxDelayMs: 16_000,
-  multiplier: 2,
-  jitter: 0.5,
-});
+export const DEFAULT_BACKOFF: BackoffSchedule = TIMINGS.backoff;
 
 /** Checks a schedule, filling in defaults; throws RangeError on a bad value. */
 export function resolveBackoff(input: Partial<BackoffSchedule> = {}): BackoffSchedule {
@@ -44,20 +31,6 @@ export function resolveBackoff(input: Partial<BackoffSchedule> = {}): BackoffSch
     throw new RangeError(`reconnect.jitter must be from 0 to 1, got ${schedule.jitter}`);
   }
   return Object.freeze(schedule);
-}
-
-/**
- * The delay before reconnect attempt number `attempt` (0 for the first), given a random
- * number in [0, 1). Pure: the same inputs always give the same delay.
- *
- *     scheduled = min(maxDelayMs, initialDelayMs × multiplier^attempt)
- *     delay     = round(scheduled × (1 − jitter × random))
- */
-export function backoffDelay(attempt: number, schedule: BackoffSchedule, random: number): number {
-  const exponent = Math.max(0, Math.floor(attempt));
-  const scheduled = Math.min(schedule.maxDelayMs, schedule.initialDelayMs * Math.pow(schedule.multiplier, exponent));
-  const r = Math.min(Math.max(random, 0), 1);
-  return Math.round(scheduled * (1 - schedule.jitter * r));
 }
 
 /** The stateful side: counts attempts since the last successful connection. */

@@ -1,10 +1,11 @@
-import { nowMicros } from '../servers/clock.js';
+import { nowMicros } from '../wire/clock.js';
 import { Backoff, resolveBackoff, type BackoffSchedule } from './backoff.js';
 import { chatHead, chatJson, isSenderId, readChatBytes, type OutgoingChat } from './codecs/chat-message.js';
 import { checkAcceptEncoding } from './codecs/content-encoding.js';
-import { head, parseMessage, readUpdateBytes } from './frame.js';
+import { head, parseMessage, readUpdateBytes } from './codecs/feed-message.js';
 import { Counters, SocketMeter } from './meter.js';
-import type { ClientState, CloseInfo, FeedClient, FeedClientHandlers, FeedClientOptions, ForeignFeed, MessageDecoder, PingResult, Protocol } from './types.js';
+import type { ClientState, CloseInfo, FeedClient, FeedClientHandlers, FeedClientOptions, ForeignFeed, MessageDecoder, PingResult } from './types.js';
+import type { ProtocolName } from '../wire/protocols.js';
 
 /** An error of the client: `status` is the HTTP status and `code` the server's WL_ code, when known. */
 export class FeedClientError extends Error {
@@ -100,7 +101,7 @@ const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
  * events of an attempt that is no longer current are ignored.
  */
 export abstract class BaseClient implements FeedClient {
-  abstract readonly protocol: Protocol;
+  abstract readonly protocol: ProtocolName;
   readonly counters: Counters;
   protected readonly meter = new SocketMeter();
   protected readonly target: Target;

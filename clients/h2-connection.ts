@@ -3,6 +3,7 @@ import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
 import { FeedClientError, parseTarget, type Target } from './base.js';
 import { SocketMeter } from './meter.js';
+import type { SharedHttp2 } from './types.js';
 
 /**
  * Flow-control windows as browsers set them (Chrome: 6 MiB per stream, 15 MiB per connection):
@@ -15,6 +16,8 @@ const CONNECTION_WINDOW_BYTES = 15 * 1024 * 1024;
 export interface H2ConnectionOptions {
   /** Certificate authority (PEM) trusted for https: besides the system's. */
   readonly ca?: string | Buffer | undefined;
+  /** Accept a certificate that does not verify (self-signed). */
+  readonly insecure?: boolean | undefined;
   /** Where the connection's socket is counted; its own meter when not given. */
   readonly meter?: SocketMeter;
 }
@@ -30,17 +33,17 @@ export interface H2ConnectionOptions {
  * headers included. A shared connection counts them itself (`bytesRead`, `bytesWritten`): they
  * cannot be told apart per client.
  */
-export class H2Connection {
+export class H2Connection implements SharedHttp2 {
   readonly target: Target;
   private readonly meter: SocketMeter;
-  private readonly ca: string | Buffer | undefined;
+  private readonly trust: { rejectUnauthorized?: false; ca?: string | Buffer };
   private current: ClientHttp2Session | undefined;
   private closed = false;
 
   constructor(url: string, options: H2ConnectionOptions = {}) {
     this.target = parseTarget(url);
     this.meter = options.meter ?? new SocketMeter();
-    this.ca = options.ca;
+    this.trust = options.insecure === true ? { rejectUnauthorized: false } : options.ca === undefined ? {} : { ca: options.ca };
   }
 
   /** The open session, opened now if there is none. Throws once the connection is closed. */
@@ -87,7 +90,7 @@ export class H2Connection {
   private connect(): Socket {
     const { hostname, port, secure } = this.target;
     const socket = secure
-      ? tls.connect({ host: hostname, port, ALPNProtocols: ['h2'], ...(this.ca === undefined ? {} : { ca: this.ca }), ...(net.isIP(hostname) === 0 ? { servername: hostname } : {}) })
+      ? tls.connect({ host: hostname, port, ALPNProtocols: ['h2'], ...this.trust, ...(net.isIP(hostname) === 0 ? { servername: hostname } : {}) })
       : net.connect({ host: hostname, port });
     socket.setNoDelay(true);
     this.meter.track(socket);

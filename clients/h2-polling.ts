@@ -92,7 +92,7 @@ export class H2LongPollClient extends LongPollClient {
   protected override async shutdown(): Promise<void> {
     this.h2.side.cancelAll();
     this.polls.cancel();
-    if (this.h2.owned) await this.h2.connection.close();
+    await this.h2.owned?.close();
     await super.shutdown();
   }
 
@@ -136,7 +136,7 @@ export class H2ShortPollClient extends ShortPollClient {
   protected override async shutdown(): Promise<void> {
     this.h2.side.cancelAll();
     this.polls.cancel();
-    if (this.h2.owned) await this.h2.connection.close();
+    await this.h2.owned?.close();
     await super.shutdown();
   }
 

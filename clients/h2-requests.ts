@@ -1,9 +1,9 @@
 import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
-import { nowMicros } from '../servers/clock.js';
+import { nowMicros } from '../wire/clock.js';
 import { asError, FeedClientError, httpError } from './base.js';
-import { parseMessage } from './frame.js';
-import type { H2Connection } from './h2-connection.js';
+import { parseMessage } from './codecs/feed-message.js';
 import type { Counters } from './meter.js';
+import type { SharedHttp2 } from './types.js';
 
 const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_STATUS, NGHTTP2_CANCEL } = http2.constants;
 /** Largest PING, chat or error answer read. */
@@ -98,7 +98,7 @@ export class H2SideRequests {
   private chatInFlight = false;
 
   constructor(
-    private readonly connection: H2Connection,
+    private readonly connection: SharedHttp2,
     private readonly client: H2SideHandlers,
   ) {}
 

@@ -1,5 +1,5 @@
 import type { ClientHttp2Session, ClientHttp2Stream } from 'node:http2';
-import { nowMicros } from '../servers/clock.js';
+import { nowMicros } from '../wire/clock.js';
 import { FeedClientError } from './base.js';
 import type { OutgoingChat } from './codecs/chat-message.js';
 import { answerCoding } from './codecs/content-encoding.js';
@@ -138,7 +138,7 @@ export class H2SseClient extends SseClient {
   protected override async shutdown(): Promise<void> {
     this.h2.side.cancelAll();
     this.teardown();
-    if (this.h2.owned) await this.h2.connection.close();
+    await this.h2.owned?.close();
     await super.shutdown();
   }
 

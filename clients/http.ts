@@ -1,11 +1,11 @@
 import http, { type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import { nowMicros } from '../servers/clock.js';
+import { nowMicros } from '../wire/clock.js';
 import { asError, BaseClient, FeedClientError, httpError } from './base.js';
 import type { OutgoingChat } from './codecs/chat-message.js';
+import { parseMessage } from './codecs/feed-message.js';
 import type { H2SideHandlers } from './h2-requests.js';
-import { parseMessage } from './frame.js';
 
 /** A complete HTTP answer. */
 export interface Answer {

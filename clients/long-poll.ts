@@ -1,7 +1,7 @@
 import { PollingClient } from './polling.js';
 import type { FeedClientOptions } from './types.js';
-
-export const DEFAULT_LONG_POLL_TIMEOUT_MS = 25_000;
+import { PROTOCOLS } from '../wire/protocols.js';
+import { TIMINGS } from '../wire/timings.js';
 
 /**
  * Long polling: `GET /long-poll?since=S&epoch=E&timeout=T`, held by the server until an
@@ -16,7 +16,7 @@ export class LongPollClient extends PollingClient {
 
   constructor(options: FeedClientOptions) {
     super(options);
-    this.holdMs = options.longPollTimeoutMs ?? DEFAULT_LONG_POLL_TIMEOUT_MS;
+    this.holdMs = options.longPollTimeoutMs ?? TIMINGS.longPollHoldMs;
     this.opensOnConnect = options.foreign !== undefined;
     if (!Number.isInteger(this.holdMs) || this.holdMs < 0) throw new RangeError(`longPollTimeoutMs must be an integer >= 0, got ${this.holdMs}`);
   }
@@ -28,6 +28,6 @@ export class LongPollClient extends PollingClient {
   private next(generation: number): void {
     // The server holds the request up to holdMs; silence beyond that plus the usual
     // request timeout means the connection is dead.
-    this.poll(generation, '/long-poll', `timeout=${this.holdMs}`, this.holdMs + this.requestTimeoutMs, this.again);
+    this.poll(generation, PROTOCOLS['long-poll'].path, `timeout=${this.holdMs}`, this.holdMs + this.requestTimeoutMs, this.again);
   }
 }

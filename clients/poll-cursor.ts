@@ -1,4 +1,4 @@
-import type { ResponseHead } from './http-response.js';
+import type { ResponseHead } from './codecs/http-response.js';
 
 /**
  * How a foreign polling endpoint is told where the client is: nothing (`none`), the HTTP cache

@@ -1,11 +1,11 @@
 import type { Socket } from 'node:net';
-import { nowMicros } from '../servers/clock.js';
+import { nowMicros } from '../wire/clock.js';
 import { FeedClientError, httpError, isRetryableStatus } from './base.js';
 import { answerCoding } from './codecs/content-encoding.js';
 import { decodeBody } from './content-decoder.js';
 import { HttpFeedClient, MAX_ANSWER_BYTES } from './http.js';
-import { BodyDecoder, ResponseHeadReader, type BodySink, type ResponseHead } from './http-response.js';
-import { PollAnswerReader } from './poll-answer.js';
+import { BodyDecoder, ResponseHeadReader, type BodySink, type ResponseHead } from './codecs/http-response.js';
+import { PollAnswerReader } from './codecs/poll-answer.js';
 import { isEmptyPollStatus, NO_CURSOR, PollCursorState } from './poll-cursor.js';
 import { openSocket, requestHead } from './raw-socket.js';
 import type { FeedClientOptions } from './types.js';

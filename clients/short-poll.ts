@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { PollingClient } from './polling.js';
 import type { FeedClientOptions } from './types.js';
-
-export const DEFAULT_POLL_INTERVAL_MS = 1000;
+import { PROTOCOLS } from '../wire/protocols.js';
+import { TIMINGS } from '../wire/timings.js';
 
 /**
  * Short polling: `GET /poll?since=S&epoch=E` on a fixed schedule, one request every
@@ -33,7 +33,7 @@ export class ShortPollClient extends PollingClient {
   constructor(options: FeedClientOptions) {
     super(options);
     this.retryStaleSocket = true;
-    this.intervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    this.intervalMs = options.pollIntervalMs ?? TIMINGS.shortPollIntervalMs;
     this.drain = options.foreign?.drain ?? false;
     if (!(Number.isFinite(this.intervalMs) && this.intervalMs > 0)) throw new RangeError(`pollIntervalMs must be > 0, got ${this.intervalMs}`);
   }
@@ -51,7 +51,7 @@ export class ShortPollClient extends PollingClient {
   }
 
   private sendPoll(generation: number): void {
-    this.poll(generation, '/poll', '', this.requestTimeoutMs, this.schedule);
+    this.poll(generation, PROTOCOLS['short-poll'].path, '', this.requestTimeoutMs, this.schedule);
   }
 
   private scheduleNext(generation: number): void {

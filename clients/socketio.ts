@@ -1,8 +1,8 @@
 import { FeedClientError, httpError, isRetryableStatus } from './base.js';
 import { connectPacket, EIO, engineIoTarget, eventPacket, forEachPacket, parseOpen, readSocketIoPacket, RECORD_SEPARATOR, SIO, type SocketIoHead } from './codecs/engineio.js';
-import type { ResponseHead } from './http-response.js';
+import type { ResponseHead } from './codecs/http-response.js';
 import { readBody } from './http.js';
-import { DEFAULT_LONG_POLL_TIMEOUT_MS } from './long-poll.js';
+import { TIMINGS } from '../wire/timings.js';
 import { PollingClient } from './polling.js';
 import type { FeedClientOptions } from './types.js';
 import { WebSocketClient } from './websocket.js';
@@ -209,7 +209,7 @@ export class SocketIoPollingClient extends PollingClient {
 
   constructor(options: FeedClientOptions) {
     super(options);
-    this.holdMs = options.longPollTimeoutMs ?? DEFAULT_LONG_POLL_TIMEOUT_MS;
+    this.holdMs = options.longPollTimeoutMs ?? TIMINGS.longPollHoldMs;
     this.session = new EngineSession(
       {
         send: (packet) => this.post(packet),

@@ -1,13 +1,14 @@
 import type { Socket } from 'node:net';
-import { nowMicros } from '../servers/clock.js';
+import { nowMicros } from '../wire/clock.js';
 import { FeedClientError, httpError, isRetryableStatus } from './base.js';
 import { HttpFeedClient } from './http.js';
 import { answerCoding } from './codecs/content-encoding.js';
+import { BodyCollector, BodyDecoder, ResponseHeadReader, type ResponseHead } from './codecs/http-response.js';
 import { StreamDecoder } from './content-decoder.js';
-import { BodyCollector, BodyDecoder, ResponseHeadReader, type ResponseHead } from './http-response.js';
 import { openSocket, requestHead } from './raw-socket.js';
-import { SseStreamParser } from './sse-stream.js';
+import { SseStreamParser } from './codecs/sse-stream.js';
 import type { FeedClientOptions } from './types.js';
+import { PROTOCOLS } from '../wire/protocols.js';
 
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
@@ -59,7 +60,7 @@ export class SseClient extends HttpFeedClient {
     }
     // The cursor travels in Last-Event-ID: the query names the room only.
     const query = this.feedQuery(undefined);
-    const path = this.foreign === undefined ? `${this.target.prefix}/sse${query === '' ? '' : `?${query}`}` : this.target.requestTarget;
+    const path = this.foreign === undefined ? `${this.target.prefix}${PROTOCOLS.sse.path}${query === '' ? '' : `?${query}`}` : this.target.requestTarget;
     const request = requestHead('GET', path, this.target.authority, headers, { defaults: { Connection: 'keep-alive' } });
     const stream: { socket: Socket; decoder: BodyDecoder | undefined; content: StreamDecoder | undefined } = { socket: undefined as unknown as Socket, decoder: undefined, content: undefined };
 

@@ -1,8 +1,5 @@
+import type { ProtocolName } from '../wire/protocols.js';
 import type { PollCursor } from './poll-cursor.js';
-
-export type Protocol = 'ws' | 'sse' | 'long-poll' | 'short-poll';
-
-export const PROTOCOLS: readonly Protocol[] = Object.freeze(['ws', 'sse', 'long-poll', 'short-poll']);
 
 /**
  * Counted by every client; docs/clients.md defines each. Plain integers bumped where things
@@ -98,7 +95,7 @@ export interface ReconnectOptions {
 export interface FeedClientOptions {
   /** Base URL of the server: `http://host:port`. */
   url: string;
-  protocol: Protocol;
+  protocol: ProtocolName;
   handlers: FeedClientHandlers;
   /** Resume point of the first connection (with `epoch`); a snapshot when absent. */
   since?: number;
@@ -130,7 +127,7 @@ export interface FeedClientOptions {
    * stream on it. WebSocket over HTTP/2 is not supported.
    * @default undefined (HTTP/1.1)
    */
-  http2?: boolean | import('./h2-connection.js').H2Connection;
+  http2?: boolean | SharedHttp2;
   /** Certificate authority (PEM) trusted for https:/wss: besides the system's, e.g. a test certificate. @default undefined */
   ca?: string | Buffer;
   /** TLS: accept a certificate that does not verify (self-signed). @default false */
@@ -179,7 +176,7 @@ export interface PingResult {
 export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 export interface FeedClient {
-  readonly protocol: Protocol;
+  readonly protocol: ProtocolName;
   readonly state: ClientState;
   readonly counters: ClientCounters;
   readonly lastSeq: number | undefined;
@@ -200,4 +197,15 @@ export interface FeedClient {
   chat(text: string): number;
   /** Stops everything (timers, sockets, requests); resolves once the sockets are closed. */
   close(): Promise<void>;
+}
+
+/**
+ * An HTTP/2 connection that several clients share, each a stream on it: an `H2Connection`
+ * (clients/h2-connection.ts). It counts its bytes itself.
+ */
+export interface SharedHttp2 {
+  /** The open session, opened now if there is none (or the last one ended). */
+  session(): import('node:http2').ClientHttp2Session;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
 }

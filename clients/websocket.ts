@@ -1,13 +1,14 @@
 import type { Socket } from 'node:net';
-import { nowMicros } from '../servers/clock.js';
+import { nowMicros } from '../wire/clock.js';
 import { BaseClient, FeedClientError, httpError, isRetryableStatus, type Loss } from './base.js';
-import { BodyCollector, BodyDecoder, HttpParseError, ResponseHeadReader } from './http-response.js';
 import type { OutgoingChat } from './codecs/chat-message.js';
+import { BodyCollector, BodyDecoder, HttpParseError, ResponseHeadReader } from './codecs/http-response.js';
 import { acceptDeflate, deflateOffer, type DeflateOffer, type DeflateParams } from './codecs/ws-extensions.js';
+import { checkUpgrade, CLOSE_TOO_BIG, closePayload, DEFAULT_MAX_PAYLOAD, handshakeKey, maskedFrame, OPCODE, RSV1, WsFrameParser, type WsFrameHandler } from './codecs/ws-frames.js';
 import { openSocket, requestHead } from './raw-socket.js';
 import type { FeedClientOptions } from './types.js';
 import { deflateMessage, MessageInflater } from './ws-deflate.js';
-import { checkUpgrade, CLOSE_TOO_BIG, closePayload, DEFAULT_MAX_PAYLOAD, handshakeKey, maskedFrame, OPCODE, RSV1, WsFrameParser, type WsFrameHandler } from './ws-frames.js';
+import { PROTOCOLS } from '../wire/protocols.js';
 
 /** How long close() waits for the server's closing handshake before cutting the socket. */
 const CLOSE_WAIT_MS = 1000;
@@ -71,7 +72,7 @@ export class WebSocketClient extends BaseClient {
   protected upgradePath(): string {
     if (this.foreign !== undefined) return this.target.requestTarget;
     const query = this.feedQuery();
-    return `${this.target.prefix}/ws${query === '' ? '' : `?${query}`}`;
+    return `${this.target.prefix}${PROTOCOLS.ws.path}${query === '' ? '' : `?${query}`}`;
   }
 
   protected override open(generation: number): void {

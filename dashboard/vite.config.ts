@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { PROTOCOL_NAMES, PROTOCOLS } from '../wire/protocols.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 /** Where `npm run dev:dashboard` sends API and feed requests: a server started with `npm run serve`. */
@@ -23,10 +24,8 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      '/ws': { target, ws: true },
-      '/sse': target,
-      '/long-poll': target,
-      '/poll': target,
+      // Every feed endpoint, from the protocol descriptors (an upgrade must be passed through).
+      ...Object.fromEntries(PROTOCOL_NAMES.map((name) => [PROTOCOLS[name].path, PROTOCOLS[name].upgrade ? { target, ws: true } : target])),
       '/ping': target,
       '/stats': target,
       '/api': target,

@@ -6,10 +6,9 @@
  * held back that way arrives later than its own delay, never earlier.
  */
 import type { Socket } from 'node:net';
+import type { BandwidthScope } from './options.js';
 import type { TokenBucket } from './token-bucket.js';
 
-/** `connection`: every connection has its own cap (a client on a slow link); `shared`: one cap for all (a server uplink). */
-export type BandwidthScope = 'connection' | 'shared';
 
 export interface DirectionShaping {
   latencyMs: number;

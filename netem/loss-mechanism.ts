@@ -2,6 +2,7 @@
  * How a lossy link loses packets, whichever way it does it: netem qdiscs (netem-loss.ts) or
  * nftables random drops (nft-loss.ts). The link (netns.ts) asks the mechanism, not its name.
  */
+import { WirelabError } from '../wire/errors.js';
 import type { QdiscCounters } from './qdisc-stats.js';
 
 export type LossMechanism = 'netem' | 'nftables';
@@ -40,15 +41,15 @@ export interface LinkLoss {
   removeSync(): void;
 }
 
-/** A step of setting up or changing the loss failed: `step` names it, the message is the tool's. */
-export class LinkStepError extends Error {
-  override name = 'LinkStepError';
-
+/** A step of setting up or changing the loss failed (WL_NETNS): `step` names it, the message is the tool's. */
+export class LinkStepError extends WirelabError {
   constructor(
     readonly step: string,
     cause: unknown,
   ) {
-    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    super('WL_NETNS', cause instanceof Error ? cause.message : String(cause));
+    this.name = 'LinkStepError';
+    this.cause = cause;
   }
 }
 

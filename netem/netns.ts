@@ -9,6 +9,7 @@
  * (loss-probe.ts) says which this machine has, and why not.
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { WirelabError } from '../wire/errors.js';
 import { checkLossPercent, LinkStepError, type LinkLoss, type LinkLossCounters, type LossMechanism } from './loss-mechanism.js';
 import { netemArgs, netemLoss } from './netem-loss.js';
 import { PROC_NET_FILES, parseTcpCounters, type TcpCounters } from './netstat.js';
@@ -53,16 +54,17 @@ export interface LossyLink {
   remove(): Promise<void>;
 }
 
-export class NetnsError extends Error {
-  override name = 'NetnsError';
-
+/** The lossy link could not be set up (WL_NETNS). */
+export class NetnsError extends WirelabError {
   constructor(
     message: string,
     /** The namespace it had made (and removed again), when it got that far. */
     readonly nsName?: string,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super('WL_NETNS', message);
+    this.name = 'NetnsError';
+    if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
 

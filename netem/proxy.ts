@@ -6,7 +6,8 @@
  */
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import type { BandwidthScope, DirectionShaping } from './delay-line.js';
+import type { DirectionShaping } from './delay-line.js';
+import type { BandwidthScope } from './options.js';
 import { ProxiedConnection, resetSocket } from './proxied-connection.js';
 import { TokenBucket } from './token-bucket.js';
 

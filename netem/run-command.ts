@@ -3,19 +3,20 @@
  * turns a failure into one line that says which command failed and what it printed.
  */
 import { execFile } from 'node:child_process';
+import { WirelabError } from '../wire/errors.js';
 
-export class CommandError extends Error {
-  override name = 'CommandError';
-
+/** A tool failed (WL_COMMAND_FAILED). */
+export class CommandError extends WirelabError {
   constructor(
     readonly command: string,
     readonly args: readonly string[],
     /** What the tool printed on stderr (or the spawn error's message), trimmed. */
     readonly detail: string,
     /** ENOENT when the tool is not installed; the exit code otherwise. */
-    readonly code: string | number | undefined,
+    readonly exitCode: string | number | undefined,
   ) {
-    super(`\`${[command, ...args].join(' ')}\` failed: ${detail}`);
+    super('WL_COMMAND_FAILED', `\`${[command, ...args].join(' ')}\` failed: ${detail}`);
+    this.name = 'CommandError';
   }
 }
 

@@ -1,5 +1,6 @@
 import { EPOCH_PATTERN } from './cursor.js';
-import { WirelabError } from './errors.js';
+import { WirelabError } from '../wire/errors.js';
+import { TIMINGS } from '../wire/timings.js';
 
 export type FeedMode = 'demo' | 'bench' | 'idle';
 /** WebSocket permessage-deflate (RFC 7692): off, on (context takeover unless the client asks otherwise), or without context takeover. */
@@ -119,14 +120,14 @@ export const SERVER_DEFAULTS = Object.freeze({
   host: '127.0.0.1',
   port: 3000,
   historySize: 10_000,
-  heartbeatMs: 30_000,
-  sseHeartbeatMs: 15_000,
+  heartbeatMs: TIMINGS.wsHeartbeatMs,
+  sseHeartbeatMs: TIMINGS.sseHeartbeatMs,
   maxMessageBytes: 64 * 1024,
   messageRatePerSecond: 10,
   rateLimitStrikes: 3,
   maxBufferedBytes: 1024 * 1024,
   slowConsumerGraceMs: 30_000,
-  longPollTimeoutMs: 25_000,
+  longPollTimeoutMs: TIMINGS.longPollHoldMs,
   longPollMaxTimeoutMs: 60_000,
   pollLimit: 1000,
   pollMaxLimit: 10_000,

@@ -1,4 +1,4 @@
-import { WirelabError } from './errors.js';
+import { WirelabError } from '../wire/errors.js';
 import type { Cursor } from './feed.js';
 
 export const EPOCH_PATTERN = /^[a-z0-9]{1,32}$/;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { nowMicros } from './clock.js';
+import { nowMicros } from '../wire/clock.js';
 
 /** One message of the feed, encoded once and shared by every transport and every client. */
 export interface FeedMessage {

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { WirelabError, errorBody } from './errors.js';
+import { WirelabError, errorBody } from '../wire/errors.js';
 
 /**
  * Every HTTP error leaves the server as `{"error":{"code","message"}}` with a WL_ code,

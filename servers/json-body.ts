@@ -1,4 +1,4 @@
-import { WirelabError } from './errors.js';
+import { WirelabError } from '../wire/errors.js';
 
 /**
  * The JSON of a body that arrived as text: browsers send `text/plain` to avoid a CORS

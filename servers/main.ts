@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { buildServer } from './app.js';
 import { HTTP_COMPRESSIONS, WS_DEFLATE_MODES, type ServerOptions } from './config.js';
-import { WirelabError } from './errors.js';
+import { WirelabError } from '../wire/errors.js';
 
 /**
  * `npm start`: the feed server. Flags win over the environment (HOST, PORT,

@@ -1,5 +1,5 @@
-import { nowMicros } from './clock.js';
-import { WirelabError } from './errors.js';
+import { nowMicros } from '../wire/clock.js';
+import { WirelabError } from '../wire/errors.js';
 
 const MAX_ID_LENGTH = 64;
 

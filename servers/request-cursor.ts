@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { parseCursor } from './cursor.js';
-import { WirelabError } from './errors.js';
+import { WirelabError } from '../wire/errors.js';
 import type { Cursor, Feed } from './feed.js';
 
 type Query = Record<string, string | string[] | undefined>;

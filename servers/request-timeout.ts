@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ResolvedServerOptions } from './config.js';
-import { WirelabError, errorBody } from './errors.js';
+import { WirelabError, errorBody } from '../wire/errors.js';
 
 /**
  * Answers a request that missed the header or request timeout with 408 `WL_REQUEST_TIMEOUT`

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { WirelabError } from './errors.js';
+import { WirelabError } from '../wire/errors.js';
 
 /**
  * Who may call a route, declared with the route (`config: { access }`), so the decision

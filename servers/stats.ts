@@ -1,8 +1,9 @@
 import type { Socket } from 'node:net';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
-export type TransportName = 'ws' | 'sse' | 'long-poll' | 'short-poll';
-export const TRANSPORT_NAMES: readonly TransportName[] = Object.freeze(['ws', 'sse', 'long-poll', 'short-poll']);
+import { PROTOCOL_NAMES as TRANSPORT_NAMES, type ProtocolName as TransportName } from '../wire/protocols.js';
+
+export { TRANSPORT_NAMES, type TransportName };
 
 /** Counters a transport bumps on its own paths; each is a plain integer increment. */
 export interface TransportCounters {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { WirelabError } from './errors.js';
+import { WirelabError } from '../wire/errors.js';
 
 /**
  * Refuses a WebSocket upgrade to any route that is not a WebSocket route, with 404

@@ -6,12 +6,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
-import type { MetricDefinition } from '../metrics.js';
-import { METRICS } from '../metrics.js';
-import { BenchOptionError } from '../option-error.js';
-import { colorEnabled, createPalette } from '../palette.js';
+import type { MetricDefinition } from '../report/metrics.js';
+import { METRICS } from '../report/metrics.js';
+import { OptionError } from '../../wire/errors.js';
+import { colorEnabled, createPalette } from './palette.js';
 import { compareResults, defaultGateMetrics, regressions, selectMetrics } from '../report/compare.js';
-import { comparisonToJson, formatComparison } from '../report/compare-text.js';
+import { comparisonToJson, formatComparison } from './compare-text.js';
 import { readResultFile } from '../report/result-file.js';
 
 const EXIT = Object.freeze({ ok: 0, regression: 1, runtime: 1, usage: 2 });
@@ -43,11 +43,11 @@ function collect(value: string, previous: string[] | undefined): string[] {
 }
 
 /** Commander's own messages, in the form every other usage error has. */
-function usageFromCommander(error: CommanderError): BenchOptionError {
+function usageFromCommander(error: CommanderError): OptionError {
   const flag = /'([^']+)'/.exec(error.message)?.[1] ?? '';
-  if (error.code === 'commander.unknownOption') return new BenchOptionError(flag, `is not an option of ${NAME}`);
-  if (error.code === 'commander.optionMissingArgument') return new BenchOptionError(flag.split(' ')[0] ?? flag, 'needs a value');
-  return new BenchOptionError('arguments', error.message.replace(/^error: /, ''));
+  if (error.code === 'commander.unknownOption') return new OptionError(flag, `is not an option of ${NAME}`);
+  if (error.code === 'commander.optionMissingArgument') return new OptionError(flag.split(' ')[0] ?? flag, 'needs a value');
+  return new OptionError('arguments', error.message.replace(/^error: /, ''));
 }
 
 function parse(argv: readonly string[]): CompareRequest {
@@ -60,18 +60,18 @@ function parse(argv: readonly string[]): CompareRequest {
   }
   const flags = command.opts<{ failOn?: string; metric?: string[]; all?: boolean; json?: boolean }>();
   const files = command.args;
-  if (files.length !== 2) throw new BenchOptionError('arguments', `need two result files, A.json and B.json, got ${files.length}${files.length > 0 ? ` (${files.join(' ')})` : ''}`);
+  if (files.length !== 2) throw new OptionError('arguments', `need two result files, A.json and B.json, got ${files.length}${files.length > 0 ? ` (${files.join(' ')})` : ''}`);
   let failOnPercent: number | undefined;
   if (flags.failOn !== undefined) {
     const match = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(flags.failOn);
-    if (match === null) throw new BenchOptionError('--fail-on', `must be a percentage like 10 or 2.5%, got "${flags.failOn}"`);
+    if (match === null) throw new OptionError('--fail-on', `must be a percentage like 10 or 2.5%, got "${flags.failOn}"`);
     failOnPercent = Number(match[1]);
   }
   let metrics: MetricDefinition[] | undefined;
   if (flags.metric !== undefined) {
-    if (flags.metric.length === 0) throw new BenchOptionError('--metric', 'needs at least one metric key, e.g. latency.p99');
+    if (flags.metric.length === 0) throw new OptionError('--metric', 'needs at least one metric key, e.g. latency.p99');
     const selection = selectMetrics(flags.metric);
-    if (selection.unknown.length > 0) throw new BenchOptionError('--metric', `names no metric: ${selection.unknown.map((name) => `"${name}"`).join(', ')} (keys are listed in docs/metrics-harness.md, e.g. latency.p99 or the family latency)`);
+    if (selection.unknown.length > 0) throw new OptionError('--metric', `names no metric: ${selection.unknown.map((name) => `"${name}"`).join(', ')} (keys are listed in docs/metrics-harness.md, e.g. latency.p99 or the family latency)`);
     metrics = selection.metrics;
   }
   return { files: [files[0]!, files[1]!], failOnPercent, metrics, all: flags.all === true, json: flags.json === true };
@@ -83,7 +83,7 @@ async function main(argv: readonly string[]): Promise<number> {
     request = parse(argv);
   } catch (error) {
     if (error instanceof CommanderError) return EXIT.ok; // --help was printed
-    if (error instanceof BenchOptionError) {
+    if (error instanceof OptionError) {
       process.stderr.write(`${NAME}: ${error.message}\n(run with --help for every option)\n`);
       return EXIT.usage;
     }
@@ -93,7 +93,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     results = await Promise.all(request.files.map((file) => readResultFile(file, readFile)));
   } catch (error) {
-    if (error instanceof BenchOptionError) {
+    if (error instanceof OptionError) {
       process.stderr.write(`${NAME}: ${error.message}\n`);
       return EXIT.usage;
     }

@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
-import { BenchOptionError } from '../option-error.js';
-import { reportPathFor, writeHtmlReport } from '../report/html-report-file.js';
+import { OptionError } from '../../wire/errors.js';
+import { reportPathFor, writeHtmlReport } from './html-report-file.js';
 import { readResultFile } from '../report/result-file.js';
 
 const EXIT = Object.freeze({ ok: 0, runtime: 1, usage: 2 });
@@ -22,11 +22,11 @@ function program(): Command {
     .exitOverride();
 }
 
-function usageFromCommander(error: CommanderError): BenchOptionError {
+function usageFromCommander(error: CommanderError): OptionError {
   const flag = /'([^']+)'/.exec(error.message)?.[1] ?? '';
-  if (error.code === 'commander.unknownOption') return new BenchOptionError(flag, `is not an option of ${NAME}`);
-  if (error.code === 'commander.optionMissingArgument') return new BenchOptionError(flag.split(' ')[0] ?? flag, 'needs a value');
-  return new BenchOptionError('arguments', error.message.replace(/^error: /, ''));
+  if (error.code === 'commander.unknownOption') return new OptionError(flag, `is not an option of ${NAME}`);
+  if (error.code === 'commander.optionMissingArgument') return new OptionError(flag.split(' ')[0] ?? flag, 'needs a value');
+  return new OptionError('arguments', error.message.replace(/^error: /, ''));
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -42,11 +42,11 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     files = command.args;
     out = command.opts<{ out?: string }>().out;
-    if (files.length === 0) throw new BenchOptionError('arguments', 'need at least one result file, e.g. results/RUN.json');
-    if (out !== undefined && files.length > 1) throw new BenchOptionError('--out', `names one file, but ${files.length} results were given`);
+    if (files.length === 0) throw new OptionError('arguments', 'need at least one result file, e.g. results/RUN.json');
+    if (out !== undefined && files.length > 1) throw new OptionError('--out', `names one file, but ${files.length} results were given`);
   } catch (error) {
     if (error instanceof CommanderError) return EXIT.ok; // --help was printed
-    if (error instanceof BenchOptionError) {
+    if (error instanceof OptionError) {
       process.stderr.write(`${NAME}: ${error.message}\n(run with --help for every option)\n`);
       return EXIT.usage;
     }
@@ -57,7 +57,7 @@ async function main(argv: readonly string[]): Promise<number> {
     try {
       result = await readResultFile(file, readFile);
     } catch (error) {
-      if (error instanceof BenchOptionError) {
+      if (error instanceof OptionError) {
         process.stderr.write(`${NAME}: ${error.message}\n`);
         return EXIT.usage;
       }

@@ -3,15 +3,16 @@
  * the metric's own sense, and whether it is within the noise (docs/results.md, "Noise"). No
  * Node-only imports: `npm run compare`, the dashboard's Δ table and the HTML report share it.
  */
-import { findMetric, METRICS, type MetricDefinition } from '../metrics.js';
+import { findMetric, METRICS, type MetricDefinition } from './metrics.js';
 import type { RecordedOptions } from '../options.js';
-import { describeNetwork } from '../print.js';
-import type { BenchResult, Protocol, ProtocolResult } from '../types.js';
+import { describeNetwork } from './network-text.js';
+import type { BenchResult, ProtocolResult } from './types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
 import { figureOf, judge, type Figure, type Judgement } from './noise.js';
 
 export interface ComparisonRow {
   metric: MetricDefinition;
-  protocol: Protocol;
+  protocol: ProtocolName;
   /** The base (older) run's figure. */
   a: Figure;
   /** The other (newer) run's figure. */
@@ -30,10 +31,10 @@ export interface Comparison {
   base: RunSummary;
   other: RunSummary;
   /** Protocols both runs measured, in the base run's order. */
-  protocols: Protocol[];
+  protocols: ProtocolName[];
   /** Protocols only one run measured. */
-  onlyInBase: Protocol[];
-  onlyInOther: Protocol[];
+  onlyInBase: ProtocolName[];
+  onlyInOther: ProtocolName[];
   /** One per metric (in METRICS order) and protocol, for the metrics asked for that either run measured. */
   rows: ComparisonRow[];
   /** Settings that change what the figures mean, where the runs differ: `clients 10 → 20`. */

@@ -7,11 +7,11 @@
  */
 import { percentileCurve, percentileLabel } from '../../dashboard/src/results/percentiles.js';
 import { protocolColour, protocolLabel, withAlpha } from '../../dashboard/src/protocols.js';
-import { formatCount, formatDurationMs, formatMetric } from '../format.js';
-import { METRICS, type MetricDefinition } from '../metrics.js';
-import { describeNetwork } from '../print.js';
+import { formatCount, formatDurationMs, formatMetric } from './format.js';
+import { METRICS, type MetricDefinition } from './metrics.js';
+import { describeNetwork } from './network-text.js';
 import type { RecordedOptions } from '../options.js';
-import type { BenchResult, ProtocolResult, TimeseriesPoint } from '../types.js';
+import type { BenchResult, ProtocolResult, TimeseriesPoint } from './types.js';
 import { FEW_TAIL_SAMPLES, figureOf, standings, type Figure, type Standing } from './noise.js';
 import { sectionOf } from './sections.js';
 

@@ -4,8 +4,8 @@
  * be read closely. No Node-only imports: the CLI, the dashboard and the HTML report share it.
  * The rules are written down in docs/results.md ("Noise").
  */
-import type { MetricDefinition, MetricSense } from '../metrics.js';
-import type { ProtocolResult, RepetitionResult } from '../types.js';
+import type { MetricDefinition, MetricSense } from './metrics.js';
+import type { ProtocolResult, RepetitionResult } from './types.js';
 
 /**
  * A percentile `q` of `n` samples is set by the `n·(1−q)` slowest ones. With fewer than this

@@ -5,8 +5,8 @@
  * `repetitions` so a comparison can read the spread. The shape is written down in
  * docs/results.md ("Repetitions").
  */
-import { addEncoded, createHistogram, encodeHistogram } from '../histogram.js';
-import type { EncodedHistograms, ProtocolResult, RepetitionResult } from '../types.js';
+import { addEncoded, createHistogram, encodeHistogram } from './histogram.js';
+import type { EncodedHistograms, ProtocolResult, RepetitionResult } from './types.js';
 
 /** Lists whose repetitions are joined (each entry once) instead of taken from the first repetition. */
 const JOINED_LISTS = new Set(['errors', 'generator.reasons']);

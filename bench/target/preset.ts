@@ -1,13 +1,13 @@
 import type { PollCursor } from '../../clients/poll-cursor.js';
-import type { Protocol } from '../../clients/types.js';
-import { BenchOptionError } from '../option-error.js';
+import type { ProtocolName } from '../../wire/protocols.js';
+import { OptionError } from '../../wire/errors.js';
 import { printableUrl } from './publish-transport.js';
 
 /**
  * A preset says how to speak to one kind of server: which protocols it serves and at which
  * URLs, how each resumes, and how the harness publishes into it. `plan()` turns what the user
  * typed into a {@link TargetPlan} of plain data (it crosses to the worker threads), or throws a
- * BenchOptionError naming the flag. docs/targets.md describes every preset.
+ * OptionError naming the flag. docs/targets.md describes every preset.
  */
 
 export const PRESET_NAMES = Object.freeze(['wirelab', 'nchan', 'socketio', 'generic'] as const);
@@ -25,7 +25,7 @@ export interface TargetInput {
   /** --namespace (socketio). @default '/' */
   namespace?: string;
   /** --ws-url, --sse-url, --long-poll-url, --poll-url: full URLs, or paths relative to --target. */
-  urls?: Partial<Record<Protocol, string>>;
+  urls?: Partial<Record<ProtocolName, string>>;
   /** --publish: the publish endpoint, a full URL or a path relative to --target. */
   publish?: string;
   /** --publish-method. @default 'POST' */
@@ -48,7 +48,7 @@ export interface TargetInput {
 
 /** How one protocol's clients reach the target. */
 export interface EndpointPlan {
-  readonly protocol: Protocol;
+  readonly protocol: ProtocolName;
   /** The endpoint's full URL (wirelab: the server's base URL). */
   readonly url: string;
   /** `wirelab`: wirelab's own wire protocol; `marker`: a foreign server, messages found by marker. */
@@ -86,7 +86,7 @@ export interface TargetPlan {
 export interface Preset {
   readonly name: PresetName;
   /** The protocols the preset can speak, in table order. */
-  readonly protocols: readonly Protocol[];
+  readonly protocols: readonly ProtocolName[];
   /** What the server must provide, one requirement each. */
   readonly requires: readonly string[];
   /** The target options this preset reads; any other one given is an error. */
@@ -113,7 +113,7 @@ export const FLAGS: Readonly<Record<keyof TargetInput, string>> = Object.freeze(
   controlToken: '--control-token',
 });
 
-export const URL_FLAGS: Readonly<Record<Protocol, string>> = Object.freeze({ ws: '--ws-url', sse: '--sse-url', 'long-poll': '--long-poll-url', 'short-poll': '--poll-url' });
+export const URL_FLAGS: Readonly<Record<ProtocolName, string>> = Object.freeze({ ws: '--ws-url', sse: '--sse-url', 'long-poll': '--long-poll-url', 'short-poll': '--poll-url' });
 
 /** Options every preset reads. */
 export const COMMON_OPTIONS: readonly (keyof TargetInput)[] = ['target', 'preset', 'headers', 'insecure'];
@@ -122,7 +122,7 @@ export const COMMON_OPTIONS: readonly (keyof TargetInput)[] = ['target', 'preset
 export function checkApplies(preset: Preset, input: TargetInput): void {
   for (const key of Object.keys(input) as (keyof TargetInput)[]) {
     if (input[key] === undefined || preset.accepts.includes(key)) continue;
-    throw new BenchOptionError(FLAGS[key], `does not apply to --preset ${preset.name}`);
+    throw new OptionError(FLAGS[key], `does not apply to --preset ${preset.name}`);
   }
 }
 
@@ -132,9 +132,9 @@ export function targetUrl(input: TargetInput): URL {
   try {
     url = new URL(input.target);
   } catch {
-    throw new BenchOptionError('--target', `must be an absolute URL, got ${JSON.stringify(input.target)}`);
+    throw new OptionError('--target', `must be an absolute URL, got ${JSON.stringify(input.target)}`);
   }
-  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) throw new BenchOptionError('--target', `must be http(s):// or ws(s)://, got ${JSON.stringify(input.target)}`);
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) throw new OptionError('--target', `must be http(s):// or ws(s)://, got ${JSON.stringify(input.target)}`);
   return url;
 }
 
@@ -147,10 +147,10 @@ export function endpointUrl(target: URL, value: string, scheme: 'ws' | 'http', f
   try {
     url = value.startsWith('/') ? new URL(value, target) : new URL(value);
   } catch {
-    throw new BenchOptionError(flag, `must be a full URL or a path starting with '/', got ${JSON.stringify(value)}`);
+    throw new OptionError(flag, `must be a full URL or a path starting with '/', got ${JSON.stringify(value)}`);
   }
   const secure = url.protocol === 'https:' || url.protocol === 'wss:';
-  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) throw new BenchOptionError(flag, `must be http(s):// or ws(s)://, got ${JSON.stringify(value)}`);
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) throw new OptionError(flag, `must be http(s):// or ws(s)://, got ${JSON.stringify(value)}`);
   url.protocol = scheme === 'ws' ? (secure ? 'wss:' : 'ws:') : secure ? 'https:' : 'http:';
   return url.toString();
 }
@@ -183,11 +183,11 @@ export function httpPublisherPlan(input: TargetInput, target: URL, fallback?: st
   if (where === undefined) return { kind: 'none' };
   const url = endpointUrl(target, where, 'http', '--publish');
   const method = (input.publishMethod ?? 'POST').toUpperCase();
-  if (!METHOD.test(method) || method === 'GET' || method === 'HEAD') throw new BenchOptionError('--publish-method', `must be a method that carries a body (POST, PUT, PATCH, …), got ${JSON.stringify(input.publishMethod)}`);
+  if (!METHOD.test(method) || method === 'GET' || method === 'HEAD') throw new OptionError('--publish-method', `must be a method that carries a body (POST, PUT, PATCH, …), got ${JSON.stringify(input.publishMethod)}`);
   const template = input.publishBody;
   if (template !== undefined) {
     const at = template.indexOf(PLACEHOLDER);
-    if (at === -1 || template.indexOf(PLACEHOLDER, at + 1) !== -1) throw new BenchOptionError('--publish-body', `must contain ${PLACEHOLDER} exactly once, got ${JSON.stringify(template)}`);
+    if (at === -1 || template.indexOf(PLACEHOLDER, at + 1) !== -1) throw new OptionError('--publish-body', `must contain ${PLACEHOLDER} exactly once, got ${JSON.stringify(template)}`);
   }
   return { kind: 'http', url, method, headers: { ...input.headers, ...input.publishHeaders }, ...(template === undefined ? {} : { bodyTemplate: template }) };
 }

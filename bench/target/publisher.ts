@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { MARKER_BYTES, MAX_MARKER_SEQ, isRunTag, markedMessage } from '../../clients/codecs/marker.js';
-import { nowMicros } from '../../servers/clock.js';
-import { createHistogram, encodeHistogram, summarize } from '../histogram.js';
-import type { LatencySummary } from '../types.js';
+import { nowMicros } from '../../wire/clock.js';
+import { createHistogram, encodeHistogram, summarize } from '../report/histogram.js';
+import type { LatencySummary } from '../report/types.js';
 import type { PublishTransport } from './publish-transport.js';
 
 /** Where a body template puts the marked message. */

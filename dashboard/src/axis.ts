@@ -1,17 +1,18 @@
 /**
  * Axis ticks at round values in the unit the labels show. Chart.js picks round numbers of the
- * raw value (200,000 bytes), which read as 195.3 KiB once formatted; these helpers pick round
- * numbers of the shown unit (200 KiB) instead, and never a step below one whole unit (no 0.2 B).
+ * raw value, which need not be round once formatted (a step of 250,000 bytes against a scale of
+ * MB); these helpers pick round numbers of the shown unit (200kB) instead, and never a step below
+ * one whole unit (no 0.2B).
  */
 import type { ChartType, Plugin, Scale } from 'chart.js';
 
-/** The unit formatBytes (format.ts) shows for a value of this size: 1 B, 1 KiB, 1 MiB or 1 GiB, in bytes. */
+/** The unit formatBytes (bench/report/format.ts) shows for a value of this size: B, kB, MB or GB (SI), in bytes. */
 export function byteUnitSize(max: number): number {
   const abs = Math.abs(max);
-  if (abs < 1024) return 1;
-  if (abs < 1024 ** 2) return 1024;
-  if (abs < 1024 ** 3) return 1024 ** 2;
-  return 1024 ** 3;
+  if (abs < 1e3) return 1;
+  if (abs < 1e6) return 1e3;
+  if (abs < 1e9) return 1e6;
+  return 1e9;
 }
 
 /** The smallest of 1, 2, 5 × 10^k (k ≥ 0) at least `raw`: a step that reads as a round number. */
@@ -31,7 +32,7 @@ export function roundTicks(max: number, unit: number, count = 5): number[] {
   return ticks;
 }
 
-/** Scale options for a linear byte axis starting at 0: round KiB/MiB ticks, the top raised to the last one. */
+/** Scale options for a linear byte axis starting at 0: round kB/MB ticks, the top raised to the last one. */
 export function byteTicks(): { afterBuildTicks: (scale: Scale) => void } {
   return {
     afterBuildTicks(scale: Scale) {

@@ -26,6 +26,13 @@ Chart.defaults.maintainAspectRatio = false;
 export { Chart };
 export type { ChartConfiguration };
 
+/** True for 1, 2 and 5 times a power of ten: the ticks a log axis should label. */
+export function isOneTwoFive(value: number): boolean {
+  if (!(value > 0)) return false;
+  const mantissa = value / 10 ** Math.floor(Math.log10(value) + 1e-9);
+  return [1, 2, 5, 10].some((m) => Math.abs(mantissa - m) < 1e-6);
+}
+
 /** A chart in a titled box with a one-line explanation; the canvas fills the box. */
 export function chartBox(title: string, helpText: string, testId: string): { box: HTMLElement; canvas: HTMLCanvasElement } {
   const canvas = document.createElement('canvas');

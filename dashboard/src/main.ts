@@ -1,9 +1,9 @@
 import { fetchJson, type ServerInfo } from './http.js';
 import { serverGone, serverUp } from './server-note.js';
-import { DemoView } from './views/demo.js';
-import { LiveView } from './views/live.js';
-import { ResultsView } from './views/results.js';
-import type { View } from './views/view.js';
+import { DemoView } from './demo/view.js';
+import { LiveView } from './live/view.js';
+import { ResultsView } from './results/view.js';
+import type { View } from './view.js';
 
 type Route = 'demo' | 'live' | 'results';
 

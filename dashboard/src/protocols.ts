@@ -1,41 +1,36 @@
-import type { Protocol } from '../../clients/types.js';
+import { PROTOCOLS, PROTOCOL_NAMES, isProtocolName, type ProtocolName } from '../../wire/protocols.js';
 
-export type { Protocol };
-export const PROTOCOLS: readonly Protocol[] = ['ws', 'sse', 'long-poll', 'short-poll'];
+export { PROTOCOL_NAMES, isProtocolName, type ProtocolName };
 
+/** How the page shows a protocol; what it is comes from its descriptor (wire/protocols.ts). */
 export interface ProtocolInfo {
-  readonly label: string;
   /** The one colour of this protocol in every view, chart and table. */
   readonly colour: string;
   readonly help: string;
 }
 
 /** Colours are chosen to stay apart from the status colours (green, amber, red). */
-export const PROTOCOL_INFO: Record<Protocol, ProtocolInfo> = {
+export const PROTOCOL_INFO: Record<ProtocolName, ProtocolInfo> = {
   ws: {
-    label: 'WebSocket',
     colour: '#2563eb',
     help: 'One persistent TCP connection upgraded from HTTP; the server pushes each update as a small frame, and the client can send (PING) on the same connection.',
   },
   sse: {
-    label: 'SSE',
     colour: '#0d9488',
     help: 'Server-Sent Events: one long HTTP response that never ends; each update is a "data:" block. The browser\'s EventSource reconnects by itself and resumes with Last-Event-ID. PING goes over a separate POST /ping.',
   },
   'long-poll': {
-    label: 'Long polling',
     colour: '#7c3aed',
     help: 'The client asks "anything after seq S?" and the server holds the request until there is, then answers; the client asks again at once. One HTTP request (with headers) per batch of updates.',
   },
   'short-poll': {
-    label: 'Short polling',
     colour: '#c2410c',
     help: 'The client asks "anything after seq S?" on a timer and the server answers at once, often with nothing. Latency is up to one poll interval; most requests are empty.',
   },
 };
 
 export function protocolLabel(protocol: string): string {
-  return (PROTOCOL_INFO as Record<string, ProtocolInfo | undefined>)[protocol]?.label ?? protocol;
+  return isProtocolName(protocol) ? PROTOCOLS[protocol].label : protocol;
 }
 
 export function protocolColour(protocol: string): string {
@@ -46,8 +41,4 @@ export function protocolColour(protocol: string): string {
 export function withAlpha(colour: string, alpha: number): string {
   const value = Number.parseInt(colour.slice(1), 16);
   return `rgba(${(value >> 16) & 255}, ${(value >> 8) & 255}, ${value & 255}, ${alpha})`;
-}
-
-export function isProtocol(value: string): value is Protocol {
-  return (PROTOCOLS as readonly string[]).includes(value);
 }

@@ -14,7 +14,9 @@ import { parseEntries, pairs, seqOfId, type StreamEntry } from './entries.js';
 import type { BrokerHealth } from './health.js';
 import type { BrokerKeys } from './keys.js';
 import { feedState, NEW_EPOCH, runScript } from './scripts.js';
-import { StreamWriter } from './stream-writer.js';
+import { StreamWriter, type ResyncNeed } from './stream-writer.js';
+
+export type { ResyncNeed };
 
 export interface BrokerFeedOptions {
   readonly historySize: number;
@@ -24,13 +26,6 @@ export interface BrokerFeedOptions {
   /** Epoch for a feed the broker does not have yet; never reused once this instance had one. */
   readonly preferredEpoch?: string | undefined;
 }
-
-/**
- * What the stream reader must do before reading on: nothing, check the local copy against the
- * broker (after a reconnect or an epoch notice), or reload it because updates were trimmed
- * before this instance read them.
- */
-export type ResyncNeed = 'none' | 'check' | 'reload';
 
 /** Longest wait for the local copy to reach a seq the stream already has. */
 const REACH_WAIT_MS = 1000;

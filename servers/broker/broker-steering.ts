@@ -1,5 +1,5 @@
 import { FEED_LIMITS, type FeedMode } from '../config.js';
-import { WirelabError } from '../errors.js';
+import { WirelabError } from '../../wire/errors.js';
 import { FeedDriver, type FeedSettings, type FeedSteering } from '../sources/driver.js';
 import type { BrokerFeed } from './broker-feed.js';
 import { describeError, type RedisConnection } from './connection.js';

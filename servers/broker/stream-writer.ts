@@ -1,6 +1,5 @@
-import { nowMicros } from '../clock.js';
+import { nowMicros } from '../../wire/clock.js';
 import { encodeUpdate } from '../feed.js';
-import type { ResyncNeed } from './broker-feed.js';
 import type { RedisConnection } from './connection.js';
 import type { BrokerHealth } from './health.js';
 import type { BrokerKeys } from './keys.js';
@@ -26,6 +25,14 @@ export interface StreamWriterOptions {
   /** The stream is trimmed to about this many entries. */
   readonly historySize: number;
 }
+
+/**
+ * What the stream reader must do before reading on: nothing, check the local copy against the
+ * broker (after a reconnect or an epoch notice), or reload it because updates were trimmed
+ * before this instance read them. Declared here, beside the writer that asks for it, so the
+ * writer and the feed do not import each other.
+ */
+export type ResyncNeed = 'none' | 'check' | 'reload';
 
 /** What the writer needs of the local copy: its epoch, and a way to ask for a resync. */
 export interface WriterFeed {

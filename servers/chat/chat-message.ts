@@ -1,4 +1,4 @@
-import { WirelabError } from '../errors.js';
+import { WirelabError } from '../../wire/errors.js';
 import { checkRoomName, type ChatRooms } from './rooms.js';
 
 /** A chat message as a client sends it (docs/protocol.md §7). */

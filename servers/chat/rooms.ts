@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { WirelabError, type ErrorCode } from '../errors.js';
+import { WirelabError, type ErrorCode } from '../../wire/errors.js';
 import { EmbeddedFeed, type Feed } from '../feed.js';
 import { single } from '../request-cursor.js';
 

@@ -1,4 +1,4 @@
-import { WirelabError } from '../errors.js';
+import { WirelabError } from '../../wire/errors.js';
 import { MessageRateLimiter } from '../rate-limiter.js';
 
 interface Entry {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { readChat, relayChat } from '../chat/chat-message.js';
 import { SenderLimits } from '../chat/sender-limits.js';
-import { WirelabError, errorBody } from '../errors.js';
+import { WirelabError, errorBody } from '../../wire/errors.js';
 import { parseJsonText } from '../json-body.js';
 
 /** Senders whose rate is tracked at once (a sweep forgets those silent for 3 s). */

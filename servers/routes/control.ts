@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FEED_LIMITS, type FeedMode } from '../config.js';
-import { WirelabError } from '../errors.js';
+import { WirelabError } from '../../wire/errors.js';
 import { bearerToken, tokenMatches } from '../security.js';
 import { TRANSPORT_NAMES, type TransportName } from '../stats.js';
 

@@ -3,10 +3,8 @@ import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { WirelabError, errorBody } from '../errors.js';
-
-/** The `schema` member of every result file the harness writes (bench/types.ts RESULT_SCHEMA). */
-export const RESULT_SCHEMA = 'wirelab.result/1';
+import { WirelabError, errorBody } from '../../wire/errors.js';
+import { RESULT_SCHEMA, type RunListing } from '../../wire/result-schema.js';
 
 /**
  * A run id as it may appear in `/api/results/:id`: the file name without `.json`. Letters,
@@ -30,28 +28,10 @@ export interface DashboardRoutesOptions {
   readonly info: () => Record<string, unknown>;
 }
 
-/** One line of `GET /api/results`: a readable run, or a file that could not be read and why. */
-export interface RunListing {
-  id: string;
-  file: string;
-  sizeBytes: number;
-  modifiedAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  durationMs?: number;
-  protocols?: string[];
-  clients?: number | null;
-  scenario?: string | null;
-  passed?: boolean;
-  suspect?: boolean;
-  target?: string;
-  error?: string;
-}
-
 /**
  * The dashboard's routes: the built Vite app at `/` (static files via @fastify/static), the
  * results API (`GET /api/results`, `GET /api/results/:id`) and `GET /api/info`. Registered by
- * the feed server (default export) and by the bench's live server (bench/live-server.ts).
+ * the feed server (default export) and by the bench's live server (bench/live/live-server.ts).
  */
 export async function registerDashboardRoutes(app: FastifyInstance, options: DashboardRoutesOptions): Promise<void> {
   const dashboardDir = path.resolve(options.dashboardDir);

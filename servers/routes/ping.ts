@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { WirelabError } from '../errors.js';
+import { WirelabError } from '../../wire/errors.js';
 import { pongFor } from '../pong.js';
 
 /** Browsers send `text/plain` to avoid a CORS preflight; the body is still the ping's JSON. */

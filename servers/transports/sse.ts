@@ -1,12 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { WirelabError } from '../../wire/errors.js';
+import { SSE_RESPONSE_HEADERS } from '../../wire/sse-headers.js';
+import { TIMINGS } from '../../wire/timings.js';
 import { requestFeed } from '../chat/rooms.js';
 import { chooseCoding, offeredCodings, type ContentCoding } from '../compression/accept-encoding.js';
 import { streamCompressor } from '../compression/codings.js';
 import { CompressedOutput, type ByteOutput, type PieceCoding } from '../compression/compressed-output.js';
 import { FlushingCompressor } from '../compression/flushing-compressor.js';
 import { connectionSocket } from '../connection-socket.js';
-import { WirelabError } from '../errors.js';
 import { framed, type Cursor, type Feed, type FeedMessage } from '../feed.js';
 import { errorMessage } from '../pong.js';
 import { requestCursor } from '../request-cursor.js';
@@ -14,16 +16,8 @@ import { PerFeed } from './per-feed.js';
 import { PushFanout, type PushSink } from './push-fanout.js';
 
 /** What a browser's EventSource waits before reconnecting, sent at the top of every stream. */
-const RETRY_MS = 1000;
+const RETRY_MS = TIMINGS.sseRetryMs;
 const HEARTBEAT = Buffer.from(': hb\n\n');
-
-/** The head of every event stream; `x-accel-buffering` keeps reverse proxies from holding events back. */
-export const SSE_RESPONSE_HEADERS = Object.freeze({
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache, no-transform',
-  connection: 'keep-alive',
-  'x-accel-buffering': 'no',
-});
 
 /**
  * The head of one stream: HTTP/2 has no `Connection` header (Node drops it with a warning),

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { WebSocket, type RawData } from 'ws';
+import { WirelabError } from '../../wire/errors.js';
 import { readChat, relayChat } from '../chat/chat-message.js';
 import { requestFeed } from '../chat/rooms.js';
 import type { ByteOutput, CompressedOutput } from '../compression/compressed-output.js';
 import { connectionSocket } from '../connection-socket.js';
-import { WirelabError } from '../errors.js';
 import { framed, type Cursor, type Feed, type FeedMessage } from '../feed.js';
 import { errorMessage, pongFor } from '../pong.js';
 import { MessageRateLimiter } from '../rate-limiter.js';

@@ -1,6 +1,7 @@
-import { createHistogram, encodeHistogram, summarize } from '../../bench/histogram.js';
+import { createHistogram, encodeHistogram, summarize } from '../../bench/report/histogram.js';
 import { recordedOptions, resolveBenchOptions } from '../../bench/options.js';
-import { RESULT_SCHEMA, type BenchResult, type Protocol, type ProtocolResult, type ReconnectFigures } from '../../bench/types.js';
+import { RESULT_SCHEMA, type BenchResult, type ProtocolResult, type ReconnectFigures } from '../../bench/report/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
 
 /** Reconnect figures of one drop of 10 clients, recovered in about `recoveryUs`. */
 export function reconnectFigures(overrides: Partial<ReconnectFigures> = {}, recoveryUs = 800_000): ReconnectFigures {
@@ -29,7 +30,7 @@ export function reconnectFigures(overrides: Partial<ReconnectFigures> = {}, reco
 }
 
 /** A plausible ProtocolResult with latencies spread around `latencyUs`. */
-export function protocolResult(protocol: Protocol, overrides: Partial<ProtocolResult> = {}, latencyUs = 1500): ProtocolResult {
+export function protocolResult(protocol: ProtocolName, overrides: Partial<ProtocolResult> = {}, latencyUs = 1500): ProtocolResult {
   const latency = createHistogram();
   for (let i = 1; i <= 1000; i++) latency.recordValue(Math.round((latencyUs * i) / 500));
   const connect = createHistogram();

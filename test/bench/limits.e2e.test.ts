@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { WorkerMessage } from '../../bench/worker-protocol.js';
+import type { WorkerMessage } from '../../bench/workers/worker-protocol.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -37,7 +37,7 @@ function run(command: string, args: string[], timeoutMs = 60_000): Promise<Run> 
  */
 function interrupt(args: string[], ready: (serverUrl: string) => Promise<void>): Promise<{ code: number | null; exitMs: number; serverUrl: string; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli.ts', '--no-live', '--no-files', '--no-progress', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', '--no-live', '--no-files', '--no-progress', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let serverUrl: string | undefined;
     let sentAt = 0;
@@ -80,7 +80,7 @@ async function gone(url: string): Promise<boolean> {
 
 describe('file-descriptor limit', () => {
   it('refuses, with exit 2 and the ulimit to run, more clients than the open-files limit allows', async () => {
-    const { code, stdout, stderr } = await run('bash', ['-c', `ulimit -n 256; exec "${process.execPath}" --import tsx bench/cli.ts -c 1000 -p ws --no-live --no-files`]);
+    const { code, stdout, stderr } = await run('bash', ['-c', `ulimit -n 256; exec "${process.execPath}" --import tsx bench/cli/cli.ts -c 1000 -p ws --no-live --no-files`]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(/--clients 1,000 needs about [\d,]+ open files per process .* but the open-files limit is 256\. Run `ulimit -n (\d+)`/);
@@ -90,7 +90,7 @@ describe('file-descriptor limit', () => {
   });
 
   it('runs what fits under the same limit', async () => {
-    const { code, stderr } = await run('bash', ['-c', `ulimit -n 256; exec "${process.execPath}" --import tsx bench/cli.ts -c 20 -p ws -d 1 --warmup 0 --idle 0 --threshold none --no-live --no-files --json`]);
+    const { code, stderr } = await run('bash', ['-c', `ulimit -n 256; exec "${process.execPath}" --import tsx bench/cli/cli.ts -c 20 -p ws -d 1 --warmup 0 --idle 0 --threshold none --no-live --no-files --json`]);
     expect(stderr).not.toContain('ulimit');
     expect(code).toBe(0);
   });

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { BENCH_DEFAULTS } from '../../bench/defaults.js';
-import { BenchOptionError } from '../../bench/option-error.js';
+import { OptionError } from '../../wire/errors.js';
 import { recordedOptions, resolveBenchOptions } from '../../bench/options.js';
 
-function refusal(run: () => unknown): BenchOptionError {
+function refusal(run: () => unknown): OptionError {
   try {
     run();
   } catch (error) {
-    expect(error).toBeInstanceOf(BenchOptionError);
-    return error as BenchOptionError;
+    expect(error).toBeInstanceOf(OptionError);
+    return error as OptionError;
   }
-  throw new Error('expected a BenchOptionError');
+  throw new Error('expected an OptionError');
 }
 
 describe('resolveBenchOptions', () => {
@@ -112,6 +112,17 @@ describe('resolveBenchOptions', () => {
     expect(refusal(() => resolveBenchOptions({ thresholds: ['ws.latency.p99 fast'] })).option).toBe('--threshold');
     expect(refusal(() => resolveBenchOptions({ reconnect: { jitter: 1.5 } })).option).toBe('--jitter');
     expect(refusal(() => resolveBenchOptions({ reconnect: { initialDelayMs: 5000, maxDelayMs: 1000 } })).option).toBe('--backoff-initial');
+  });
+
+  it('records the options a result file names, field by field: a new option does not reach result files by itself', () => {
+    const resolved = resolveBenchOptions({ scenario: 'reconnect', network: { latencyMs: 5 } });
+    const recorded = recordedOptions({ ...resolved, someNewOption: 42 } as typeof resolved);
+    expect(Object.keys(recorded)).toEqual([
+      'clients', 'protocols', 'scenario', 'durationMs', 'warmupMs', 'rate', 'payload', 'pollIntervalMs', 'longPollTimeoutMs', 'pingIntervalMs', 'idleMs',
+      'capacityDurationMs', 'capacityConnections', 'connectConcurrency', 'connectTimeoutMs', 'drainTimeoutMs', 'target', 'workers', 'outDir', 'thresholds',
+      'reconnect', 'drops', 'network',
+    ]);
+    expect(recorded).toMatchObject({ scenario: 'reconnect', durationMs: 20_000, drops: { atMs: [5000, 12_000] }, network: { latencyMs: 5 } });
   });
 
   it('never records the control token', () => {

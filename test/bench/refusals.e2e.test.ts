@@ -2,26 +2,27 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_PING_INTERVAL_MS } from '../../bench/defaults.js';
-import { BenchOptionError, resolveBenchOptions } from '../../bench/options.js';
-import { formatTable, formatTotal } from '../../bench/print.js';
+import { resolveBenchOptions } from '../../bench/options.js';
+import { OptionError } from '../../wire/errors.js';
+import { formatTable, formatTotal } from '../../bench/cli/print.js';
 import { runBench } from '../../bench/run.js';
-import type { BenchResult } from '../../bench/types.js';
+import type { BenchResult } from '../../bench/report/types.js';
 import { SERVER_DEFAULTS } from '../../servers/config.js';
-import { startServer, type TestServer } from '../server/helpers.js';
+import { startServer, type TestServer } from '../servers/helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TOKEN = 'refusals-test-token';
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`bench/cli.ts ${args.join(' ')} did not finish within 60 s\n${stderr}`));
+      reject(new Error(`bench/cli/cli.ts ${args.join(' ')} did not finish within 60 s\n${stderr}`));
     }, 60_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -40,8 +41,8 @@ describe('--ping-interval and the server rate limit', () => {
       } catch (caught) {
         error = caught;
       }
-      expect(error, `${pingIntervalMs} ms`).toBeInstanceOf(BenchOptionError);
-      expect((error as BenchOptionError).option).toBe('--ping-interval');
+      expect(error, `${pingIntervalMs} ms`).toBeInstanceOf(OptionError);
+      expect((error as OptionError).option).toBe('--ping-interval');
       expect((error as Error).message).toContain(`the server's rate limit is ${rate} messages per second per client`);
       expect((error as Error).message).toContain(`at least ${MIN_PING_INTERVAL_MS}ms`);
     }

@@ -2,10 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CSV_COLUMNS, TIMESERIES_CSV_COLUMNS } from '../../bench/csv.js';
+import { CSV_COLUMNS, TIMESERIES_CSV_COLUMNS } from '../../bench/report/csv.js';
 import type { ResultFiles } from '../../bench/result-files.js';
 import { runBench } from '../../bench/run.js';
-import type { BenchResult, ProgressEvent, Protocol, ProtocolResult } from '../../bench/types.js';
+import type { BenchResult, ProgressEvent, ProtocolResult } from '../../bench/report/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
 
 /**
  * One real run: a spawned server, 20 clients per protocol, a 3 s window. Everything else in
@@ -16,7 +17,7 @@ describe('runBench end to end', () => {
   let result: BenchResult;
   let files: ResultFiles | undefined;
   const events: ProgressEvent[] = [];
-  const of = (protocol: Protocol): ProtocolResult => {
+  const of = (protocol: ProtocolName): ProtocolResult => {
     const found = result.protocols.find((p) => p.protocol === protocol);
     if (found === undefined) throw new Error(`no result for ${protocol}: ${JSON.stringify(result.failures)}`);
     return found;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BenchResult } from '../../bench/types.js';
+import type { BenchResult } from '../../bench/report/types.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Busy loops end by themselves after this, should the test die before killing them. */
@@ -10,7 +10,7 @@ const BUSY_LOOP_LIMIT_MS = 90_000;
 /** Runs the CLI with `--json`, its command line prefixed by `wrap` (taskset, nice); resolves with the result and the text it printed. */
 function bench(wrap: string[], args: string[]): Promise<{ code: number | null; result: BenchResult; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const command = [...wrap, process.execPath, '--import', 'tsx', 'bench/cli.ts', '--json', '--no-live', '--no-files', ...args];
+    const command = [...wrap, process.execPath, '--import', 'tsx', 'bench/cli/cli.ts', '--json', '--no-live', '--no-files', ...args];
     const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

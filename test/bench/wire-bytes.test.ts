@@ -1,9 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../clients/index.js';
-import type { FeedClient, Protocol } from '../../clients/types.js';
-import { ControlClient } from '../../bench/control-client.js';
-import { spawnServer, type SpawnedServer } from '../../bench/server-process.js';
+import type { FeedClient } from '../../clients/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
+import { ControlClient } from '../../bench/target/control-client.js';
+import { spawnServer, type SpawnedServer } from '../../bench/target/spawn.js';
 
 /**
  * The harness reports bytes read at the client sockets; the server counts the bytes through
@@ -23,7 +24,7 @@ describe('bytes on the wire', () => {
     await server?.stop();
   });
 
-  it.each(['ws', 'sse', 'long-poll', 'short-poll'] as const)('client and server count the same bytes over %s', async (protocol: Protocol) => {
+  it.each(['ws', 'sse', 'long-poll', 'short-poll'] as const)('client and server count the same bytes over %s', async (protocol: ProtocolName) => {
     await control.setFeed({ mode: 'idle' });
     await control.resetCounters();
     const clients: FeedClient[] = Array.from({ length: 3 }, (_, i) =>

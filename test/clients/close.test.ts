@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROTOCOLS, type Protocol } from '../../clients/types.js';
+import { PROTOCOL_NAMES, type ProtocolName } from '../../wire/protocols.js';
 import { closedPort, startServer, type TestServer } from './helpers.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/close-child.ts', import.meta.url));
@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 describe('close() leaves nothing behind: the process exits by itself', () => {
-  it.each(PROTOCOLS)('%s, after receiving and pinging', async (protocol: Protocol) => {
+  it.each(PROTOCOL_NAMES)('%s, after receiving and pinging', async (protocol: ProtocolName) => {
     const result = await runChild([server.url, protocol, 'live']);
     expect(result.stderr).toBe('');
     expect(result.signal).toBeNull();
@@ -54,7 +54,7 @@ describe('close() leaves nothing behind: the process exits by itself', () => {
     expect(report.resources).not.toContain('TCPSocketWrap');
   });
 
-  it.each(PROTOCOLS)('%s, while waiting to reconnect', async (protocol: Protocol) => {
+  it.each(PROTOCOL_NAMES)('%s, while waiting to reconnect', async (protocol: ProtocolName) => {
     const port = await closedPort();
     const result = await runChild([`http://127.0.0.1:${port}`, protocol, 'reconnecting']);
     expect(result.stderr).toBe('');

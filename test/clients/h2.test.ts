@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, H2Connection } from '../../clients/index.js';
 import type { FeedClient, FeedClientOptions } from '../../clients/types.js';
 import type { ServerOptions } from '../../servers/config.js';
-import { makeCertificate } from '../server/tls-cert.js';
+import { makeCertificate } from '../servers/tls-cert.js';
 import { fastOptions, range, Recorder, startServer, type TestServer } from './helpers.js';
 
 let tls: { key: Buffer; cert: Buffer };

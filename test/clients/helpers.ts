@@ -2,7 +2,8 @@ import { createServer } from 'node:net';
 import { buildServer, type WirelabServer } from '../../servers/app.js';
 import type { ServerOptions } from '../../servers/config.js';
 import type { EmbeddedFeed } from '../../servers/feed.js';
-import type { CloseInfo, FeedClientHandlers, FeedClientOptions, Protocol } from '../../clients/types.js';
+import type { CloseInfo, FeedClientHandlers, FeedClientOptions } from '../../clients/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
 
 export interface TestServer {
   readonly server: WirelabServer;
@@ -120,7 +121,7 @@ export function range(from: number, to: number): number[] {
 }
 
 /** Options that make a test fast: short poll interval, quick reconnects without jitter. */
-export function fastOptions(protocol: Protocol, url: string, handlers: FeedClientHandlers, extra: Partial<FeedClientOptions> = {}): FeedClientOptions {
+export function fastOptions(protocol: ProtocolName, url: string, handlers: FeedClientHandlers, extra: Partial<FeedClientOptions> = {}): FeedClientOptions {
   return {
     url,
     protocol,

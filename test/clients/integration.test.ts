@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient } from '../../clients/index.js';
 import { FeedClientError } from '../../clients/base.js';
-import { PROTOCOLS, type FeedClient, type FeedClientOptions, type Protocol } from '../../clients/types.js';
+import type { FeedClient, FeedClientOptions } from '../../clients/types.js';
+import { PROTOCOL_NAMES, type ProtocolName } from '../../wire/protocols.js';
 import { closedPort, eventually, fastOptions, range, Recorder, startServer, type TestServer } from './helpers.js';
 
 /** Every client and server a test opens, closed after it whatever happened. */
@@ -25,7 +26,7 @@ function client(options: FeedClientOptions): FeedClient {
   return created;
 }
 
-describe.each(PROTOCOLS)('%s client against the real server', (protocol: Protocol) => {
+describe.each(PROTOCOL_NAMES)('%s client against the real server', (protocol: ProtocolName) => {
   it('gets the snapshot, then every update in order with its seq, ts and size', async () => {
     const s = await server();
     const early = s.publish(3);

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { acceptFor, closePayload, OPCODE } from '../../clients/ws-frames.js';
+import { acceptFor, closePayload, OPCODE } from '../../clients/codecs/ws-frames.js';
 import { scriptedTestbed } from './scripted.js';
 import { fastOptions, range, Recorder } from './helpers.js';
 import { chunked, randomSplits, readClientFrames, serverFrame, textFrame, type ClientFrame } from './wire.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlClient } from '../../bench/control-client.js';
-import { spawnServer, type SpawnedServer } from '../../bench/server-process.js';
+import { ControlClient } from '../../bench/target/control-client.js';
+import { spawnServer, type SpawnedServer } from '../../bench/target/spawn.js';
 import { createClient } from '../../clients/index.js';
 import type { FeedClient } from '../../clients/types.js';
 

@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { DeflateParams } from '../../clients/codecs/ws-extensions.js';
 import { deflateMessage, MessageInflater } from '../../clients/ws-deflate.js';
-import { OPCODE, RSV1, WsFrameParser } from '../../clients/ws-frames.js';
+import { OPCODE, RSV1, WsFrameParser } from '../../clients/codecs/ws-frames.js';
 import { serverFrame } from './wire.js';
 
 const TAKEOVER: DeflateParams = { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 };

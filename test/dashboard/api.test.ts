@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReplayBuffer, startLiveServer, type LiveServer } from '../../bench/live-server.js';
-import type { ProgressEvent, TimeseriesPoint } from '../../bench/types.js';
+import { ReplayBuffer, startLiveServer, type LiveServer } from '../../bench/live/live-server.js';
+import type { ProgressEvent, TimeseriesPoint } from '../../bench/report/types.js';
 import type { WirelabServer } from '../../servers/app.js';
 import { builtDashboard, startFeedServer } from './helpers.js';
 

@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CSV_COLUMNS } from '../../bench/csv.js';
-import { startLiveServer, type LiveServer } from '../../bench/live-server.js';
+import { formatTable } from '../../bench/cli/print.js';
+import { CSV_COLUMNS } from '../../bench/report/csv.js';
+import { formatMetric } from '../../bench/report/format.js';
+import { findMetric } from '../../bench/report/metrics.js';
+import { startLiveServer, type LiveServer } from '../../bench/live/live-server.js';
 import { runBench } from '../../bench/run.js';
-import type { BenchResult } from '../../bench/types.js';
+import type { BenchResult } from '../../bench/report/types.js';
 import type { WirelabServer } from '../../servers/app.js';
 import { builtDashboard, elementShot, launchBrowser, newPage, screenshot, startFeedServer } from './helpers.js';
 
@@ -110,8 +113,16 @@ describe('live view and results view against a real short bench', () => {
         // One column per protocol, every figure with a value or a dash.
         const headers = await panel.$$eval('[data-testid="metrics-table"] thead th', (cells) => cells.map((c) => c.textContent));
         expect(headers).toEqual(['Metric', 'WebSocket', 'SSE', 'Long polling', 'Short polling']);
-        const latencyRow = await panel.$eval('tr[data-metric="latency.p50"]', (row) => [...row.querySelectorAll('td')].map((c) => c.textContent));
-        for (const cell of latencyRow) expect(cell).toMatch(/^[\d.,]+ ms$/);
+        // The terminal and the results view write the same figure the same way (bench/report/format.ts).
+        const row = (metric: string) => panel.$eval(`tr[data-metric="${metric}"]`, (tr) => [...tr.querySelectorAll('td')].map((c) => c.textContent));
+        const terminal = formatTable(first);
+        for (const key of ['latency.p50', 'server.rss', 'bandwidth.bytesPerEvent']) {
+          const metric = findMetric(key)!;
+          const cells = await row(key);
+          expect(cells).toEqual(first.protocols.map((p) => formatMetric(metric.get(p), metric.unit)));
+          expect(terminal).toMatch(new RegExp(`${metric.label}\\s+${cells.map((cell) => cell!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+')}`));
+        }
+        for (const cell of await row('latency.p50')) expect(cell).toMatch(/^[\d.]+(µs|ms|s)$/);
         // The percentile chart is drawn from the stored HDR histograms, decoded in the browser.
         await page.waitForSelector('[data-testid="chart-percentiles"][data-source="histogram"]');
         await page.waitForSelector('[data-testid="chart-bytes-per-event"] canvas');
@@ -146,7 +157,7 @@ describe('live view and results view against a real short bench', () => {
         expect(columns.slice(1).sort()).toEqual(['SSE', 'WebSocket']);
         const cells = await delta.$$eval('[data-testid="delta"]', (spans) => spans.map((s) => s.textContent ?? ''));
         expect(cells.length).toBeGreaterThan(10);
-        for (const cell of cells) expect(cell).toMatch(/^([+−][\d,]+(\.\d)? %\??|±0 %|from 0\??|—)$/);
+        for (const cell of cells) expect(cell).toMatch(/^([+−][\d,]+(\.\d)?%\??|±0%|from 0\??|–)$/);
         expect(cells.some((c) => /^[+−]/.test(c))).toBe(true);
         // The second run had twice the clients: the comparison says so.
         expect(await delta.$eval('[data-testid="settings-differ"]', (n) => n.textContent)).toContain('clients 10 → 20');

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLiveServer } from '../../bench/live-server.js';
+import { startLiveServer } from '../../bench/live/live-server.js';
+import { NOT_MEASURED } from '../../bench/report/format.js';
 import { builtDashboard, launchBrowser, REPO, screenshot, startFeedServer } from './helpers.js';
 
 async function pageAt(browser: Browser, width: number): Promise<{ page: Page; errors: string[] }> {
@@ -44,7 +45,7 @@ describe('the demo page and the docs, as a newcomer meets them', () => {
       await page.waitForSelector('[data-testid="status"][data-state="connected"]');
       await page.waitForFunction(() => Number(document.querySelector('[data-testid="stat-messages"]')?.textContent) >= 15);
       await page.click('[data-testid="ping"]');
-      await page.waitForFunction(() => document.querySelector('[data-testid="stat-rtt"]')?.textContent?.endsWith(' ms'));
+      await page.waitForFunction(() => /^\d+(\.\d+)?(µs|ms|s)$/.test(document.querySelector('[data-testid="stat-rtt"]')?.textContent ?? ''));
       const before = Number(await stat(page, 'messages'));
       const seqBefore = Number(await stat(page, 'lastSeq'));
       await choose(page, 'long-poll');
@@ -52,7 +53,7 @@ describe('the demo page and the docs, as a newcomer meets them', () => {
       // The new protocol's own count: well under what the WebSocket had received.
       const after = Number(await stat(page, 'messages'));
       expect(after).toBeLessThan(before);
-      expect(await stat(page, 'rtt')).toBe('—');
+      expect(await stat(page, 'rtt')).toBe(NOT_MEASURED);
       expect(await stat(page, 'reconnects')).toBe('0');
       await page.waitForFunction((seq) => Number(document.querySelector('[data-testid="stat-lastSeq"]')?.textContent) > seq + 2, seqBefore);
       // Long polling: one request per answer, counted from the switch on.

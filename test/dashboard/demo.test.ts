@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoProbe } from '../../dashboard/src/demo-connection.js';
+import type { DemoProbe } from '../../dashboard/src/demo/connection.js';
 import type { WirelabServer } from '../../servers/app.js';
 import type { EmbeddedFeed } from '../../servers/feed.js';
 import { builtDashboard, launchBrowser, newPage, screenshot, startFeedServer } from './helpers.js';
@@ -57,8 +57,8 @@ describe('demo page in headless Chromium', () => {
           const rtt = Number(await pong.getAttribute('data-rtt'));
           expect(rtt).toBeGreaterThan(0);
           expect(rtt).toBeLessThan(2000);
-          expect(await pong.textContent()).toMatch(/RTT \d+\.\d ms/);
-          await page.waitForFunction(() => document.querySelector('[data-testid="stat-rtt"]')?.textContent?.endsWith(' ms'));
+          expect(await pong.textContent()).toMatch(/RTT \d+(\.\d+)?(µs|ms|s)$/);
+          await page.waitForFunction(() => /^\d+(\.\d+)?(µs|ms|s)$/.test(document.querySelector('[data-testid="stat-rtt"]')?.textContent ?? ''));
           const state = await probe(page);
           expect(state.gaps).toBe(0);
           expect(state.duplicates).toBe(0);

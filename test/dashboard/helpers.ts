@@ -13,7 +13,7 @@ export const ARTIFACTS = path.join(REPO, 'test-artifacts', 'dashboard');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Sources that end up in the bundle (folders are walked): a change to any of them means a new build. */
-const BUNDLE_INPUTS = ['dashboard', 'bench', 'clients/types.ts'];
+const BUNDLE_INPUTS = ['dashboard', 'bench/report', 'wire', 'netem'];
 
 async function filesUnder(entry: string): Promise<string[]> {
   const full = path.join(REPO, entry);

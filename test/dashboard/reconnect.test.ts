@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLiveServer, type LiveServer } from '../../bench/live-server.js';
+import { startLiveServer, type LiveServer } from '../../bench/live/live-server.js';
 import { runBench } from '../../bench/run.js';
-import type { BenchResult } from '../../bench/types.js';
-import { formatCount, formatMicros } from '../../dashboard/src/format.js';
+import type { BenchResult } from '../../bench/report/types.js';
+import { formatCount, formatMicros } from '../../bench/report/format.js';
 import type { WirelabServer } from '../../servers/app.js';
 import { builtDashboard, elementShot, launchBrowser, newPage, screenshot, startFeedServer } from './helpers.js';
 

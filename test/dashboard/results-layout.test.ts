@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLiveServer, type LiveServer } from '../../bench/live-server.js';
+import { startLiveServer, type LiveServer } from '../../bench/live/live-server.js';
 import { runBench } from '../../bench/run.js';
-import type { BenchResult, ProgressEvent } from '../../bench/types.js';
+import type { BenchResult, ProgressEvent } from '../../bench/report/types.js';
 import type { WirelabServer } from '../../servers/app.js';
 import { builtDashboard, launchBrowser, REPO, screenshot, startFeedServer } from './helpers.js';
 
@@ -23,15 +23,15 @@ async function pageAt(browser: Browser, width: number): Promise<{ page: Page; er
 
 const scrollWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth);
 
-/** Tick labels like `200.0 KiB`: each a whole number of its unit, evenly stepped from 0. */
+/** Tick labels like `200kB`: each a whole number of its (SI) unit, evenly stepped from 0. */
 function expectRoundByteTicks(labels: string[]): void {
   expect(labels.length).toBeGreaterThanOrEqual(2);
   const values = labels.map((label) => {
-    const match = /^(\d+(?:\.\d+)?) (B|KiB|MiB|GiB)$/.exec(label);
+    const match = /^(\d+(?:\.\d+)?)(B|kB|MB|GB)$/.exec(label);
     expect(match, label).not.toBeNull();
     const number = Number(match![1]);
     expect(Number.isInteger(number), `${label} is a round number of its unit`).toBe(true);
-    return number * { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[match![2] as 'B'];
+    return Math.round(number * { B: 1, kB: 1e3, MB: 1e6, GB: 1e9 }[match![2] as 'B']);
   });
   expect(values[0]).toBe(0);
   const step = values[1]! - values[0]!;
@@ -147,7 +147,7 @@ describe('results and live views as a newcomer meets them', () => {
     }
   }, 60_000);
 
-  it('byte axes tick at round KiB/MiB, and the requests-per-event help says why a WebSocket shows 0', async () => {
+  it('byte axes tick at round kB/MB, and the requests-per-event help says why a WebSocket shows 0', async () => {
     const { page, errors } = await pageAt(browser, 1400);
     try {
       await page.goto(`${feed.url}/#results/${older.id}`);

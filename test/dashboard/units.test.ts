@@ -1,39 +1,24 @@
 import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../dashboard/src/demo-connection.js';
-import { deltaPercent, formatAxisMs, formatBytes, formatDelta, formatMicros, isOneTwoFive } from '../../dashboard/src/format.js';
+import { reconnectDelay } from '../../dashboard/src/demo/connection.js';
+import { backoffDelay, TIMINGS } from '../../wire/timings.js';
+import { isOneTwoFive } from '../../dashboard/src/charts.js';
 import { percentileCurve, percentileLabel } from '../../dashboard/src/results/percentiles.js';
-import { PROTOCOL_INFO, PROTOCOLS } from '../../dashboard/src/protocols.js';
+import { PROTOCOL_INFO, PROTOCOL_NAMES } from '../../dashboard/src/protocols.js';
 
 describe('dashboard helpers', () => {
-  it('backs off 1, 2, 4, 8, 16, 16 s with up to 25 % jitter', () => {
-    expect([1, 2, 3, 4, 5, 6, 9].map((n) => backoffDelay(n, () => 0))).toEqual([1000, 2000, 4000, 8000, 16000, 16000, 16000]);
-    expect(backoffDelay(1, () => 0.999)).toBe(1250);
-    expect(backoffDelay(0, () => 0)).toBe(1000);
+  it('backs off 1, 2, 4, 8, 16, 16 s by the Node clients\' rule: jitter only shortens, the first retry within 1 s', () => {
+    expect([1, 2, 3, 4, 5, 6, 9].map((n) => reconnectDelay(n, () => 0))).toEqual([1000, 2000, 4000, 8000, 16000, 16000, 16000]);
+    expect(reconnectDelay(0, () => 0)).toBe(1000);
+    for (const random of [0, 0.25, 0.5, 0.999]) {
+      expect(reconnectDelay(1, () => random)).toBeLessThanOrEqual(1000);
+      for (const attempt of [1, 2, 3, 7]) expect(reconnectDelay(attempt, () => random)).toBe(backoffDelay(attempt - 1, TIMINGS.backoff, random));
+    }
+    expect(reconnectDelay(1, () => 0.999)).toBeGreaterThanOrEqual(500);
   });
 
-  it('formats figures with their units', () => {
-    expect(formatMicros(1234)).toBe('1.23 ms');
-    expect(formatMicros(250)).toBe('0.250 ms');
-    expect(formatMicros(1_500_000)).toBe('1,500 ms');
-    expect(formatMicros(null)).toBe('—');
-    expect(formatBytes(260)).toBe('260 B');
-    expect(formatBytes(3 * 1024 * 1024)).toBe('3.0 MiB');
-    expect(formatAxisMs(0.5)).toBe('0.5 ms');
-    expect(formatAxisMs(1000)).toBe('1,000 ms');
+  it('labels a log axis at 1, 2 and 5 times a power of ten', () => {
     expect([1, 2, 5, 10, 20, 50, 0.5, 3, 7].map(isOneTwoFive)).toEqual([true, true, true, true, true, true, true, false, false]);
-  });
-
-  it('computes Δ % against the first run, and nothing against zero', () => {
-    expect(deltaPercent(100, 150)).toBe(50);
-    expect(deltaPercent(200, 150)).toBe(-25);
-    expect(deltaPercent(0, 0)).toBe(0);
-    expect(deltaPercent(0, 5)).toBeNull();
-    expect(deltaPercent(null, 5)).toBeNull();
-    expect(formatDelta(12.345)).toBe('+12.3 %');
-    expect(formatDelta(-4)).toBe('−4.0 %');
-    expect(formatDelta(0.01)).toBe('±0 %');
-    expect(formatDelta(null)).toBe('—');
   });
 
   it('draws the percentile distribution from a stored histogram, like HdrHistogram plots', () => {
@@ -66,7 +51,7 @@ describe('dashboard helpers', () => {
   });
 
   it('gives every protocol its own colour', () => {
-    const colours = PROTOCOLS.map((p) => PROTOCOL_INFO[p].colour);
+    const colours = PROTOCOL_NAMES.map((p) => PROTOCOL_INFO[p].colour);
     expect(new Set(colours).size).toBe(4);
   });
 });

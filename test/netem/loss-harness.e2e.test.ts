@@ -10,9 +10,9 @@ import { rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BenchOptionError } from '../../bench/option-error.js';
+import { OptionError } from '../../wire/errors.js';
 import { runBench } from '../../bench/run.js';
-import type { LossFigures, ProtocolResult } from '../../bench/types.js';
+import type { LossFigures, ProtocolResult } from '../../bench/report/types.js';
 import { LOSS_MECHANISM_LABELS } from '../../netem/loss-mechanism.js';
 import { probeLoss } from '../../netem/loss-probe.js';
 import { hostLossTables, pathWithOnly, wirelabInterfaces, wirelabNamespaces, withinBinomial } from './loss-helpers.js';
@@ -42,7 +42,7 @@ function linkOf(target: string): { nsName: string; hostInterface: string; table:
 describe('--net-loss under the harness', () => {
   it('5% with a 0% control on the same link: every update once, retransmissions, a longer tail; nothing left after', async () => {
     if (!probe.available) {
-      await expect(runBench({ protocols: ['ws'], clients: 1, writeFiles: false, network: { lossPercent: 5 } })).rejects.toBeInstanceOf(BenchOptionError);
+      await expect(runBench({ protocols: ['ws'], clients: 1, writeFiles: false, network: { lossPercent: 5 } })).rejects.toBeInstanceOf(OptionError);
       return;
     }
     const result = await runBench(
@@ -89,7 +89,7 @@ describe('--net-loss under the harness', () => {
       expect(probe.reason.length).toBeGreaterThan(20);
       return;
     }
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli.ts', '--net-loss', '5%', '--protocols', 'ws', '--clients', '5', '--duration', '3s', '--warmup', '1s', '--no-live', '--no-files'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', '--net-loss', '5%', '--protocols', 'ws', '--clients', '5', '--duration', '3s', '--warmup', '1s', '--no-live', '--no-files'], {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -128,7 +128,7 @@ describe('--net-loss under the harness', () => {
     process.env.PATH = onlyIp;
     try {
       const run = runBench({ protocols: ['ws'], clients: 1, writeFiles: false, network: { lossPercent: 2.5 } });
-      await expect(run).rejects.toBeInstanceOf(BenchOptionError);
+      await expect(run).rejects.toBeInstanceOf(OptionError);
       await expect(run).rejects.toMatchObject({ code: 'WL_BAD_OPTION', option: '--net-loss' });
       await expect(run).rejects.toThrow(
         isRoot ? /--net-loss 2\.5% needs the kernel's netem qdisc \(sch_netem\) or nftables to drop packets: neither netem nor nftables can drop packets here: netem: .*`(tc|ip)`.*; nftables: .*`(nft|ip)`/ : /--net-loss 2\.5% needs root/,
@@ -139,7 +139,7 @@ describe('--net-loss under the harness', () => {
   });
 
   it('the CLI exits 2 there, naming both, and prints nothing on stdout', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli.ts', '--net-loss', '1%', '--no-live', '-c', '1'], { cwd: ROOT, env: { ...process.env, PATH: onlyIp, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', '--net-loss', '1%', '--no-live', '-c', '1'], { cwd: ROOT, env: { ...process.env, PATH: onlyIp, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     let stdout = '';
     let stderr = '';

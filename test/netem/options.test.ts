@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { NetOptionError, needsProxy, parseBandwidth, parseLossPercent, parseNetDuration, parseNetFlags } from '../../netem/options.js';
+import { OptionError } from '../../wire/errors.js';
+import { needsProxy, parseBandwidth, parseLossPercent, parseNetDuration, parseNetFlags } from '../../netem/options.js';
 
-function refusal(run: () => unknown): NetOptionError {
+function refusal(run: () => unknown): OptionError {
   try {
     run();
   } catch (error) {
-    if (error instanceof NetOptionError) return error;
+    if (error instanceof OptionError) return error;
     throw error;
   }
-  throw new Error('expected a NetOptionError');
+  throw new Error('expected an OptionError');
 }
 
 describe('net option parsing', () => {
@@ -58,7 +59,7 @@ describe('net option parsing', () => {
     ['--net-loss', () => parseLossPercent('--net-loss', 'some'), 'some', /percentage/],
   ])('%s refuses %#, naming the flag and the value', (flag, run, value, message) => {
     const error = refusal(run);
-    expect(error.flag).toBe(flag);
+    expect(error.option).toBe(flag);
     expect(error.value).toBe(value);
     expect(error.code).toBe('WL_BAD_OPTION');
     expect(error.message).toContain(`bad option: ${flag} `);
@@ -67,7 +68,7 @@ describe('net option parsing', () => {
 
   it('turns the harness flags into faults, with defaults for what is absent', () => {
     const faults = parseNetFlags({ netLatency: '50ms', netJitter: '10ms', netBandwidth: '1mbit', netResetEvery: '30s' });
-    expect(faults).toEqual({ latencyMs: 50, jitterMs: 10, bandwidthBitsPerSecond: 1e6, bandwidthScope: 'connection', resetEveryMs: 30_000, lossPercent: undefined });
+    expect(faults).toEqual({ latencyMs: 50, jitterMs: 10, bandwidthBitsPerSecond: 1e6, bandwidthScope: 'connection', resetEveryMs: 30_000, lossPercent: null });
     expect(needsProxy(faults)).toBe(true);
     const lossOnly = parseNetFlags({ netLoss: '1%', netBandwidthScope: 'shared' });
     expect(lossOnly).toMatchObject({ lossPercent: 1, bandwidthScope: 'shared', latencyMs: 0 });
@@ -76,9 +77,9 @@ describe('net option parsing', () => {
 
   it('refuses combinations that cannot be honoured', () => {
     const jitter = refusal(() => parseNetFlags({ netLatency: '10ms', netJitter: '20ms' }));
-    expect(jitter.flag).toBe('--net-jitter');
+    expect(jitter.option).toBe('--net-jitter');
     expect(jitter.message).toMatch(/must not exceed --net-latency/);
-    expect(refusal(() => parseNetFlags({ netResetEvery: '50ms' })).flag).toBe('--net-reset-every');
+    expect(refusal(() => parseNetFlags({ netResetEvery: '50ms' })).option).toBe('--net-reset-every');
     expect(refusal(() => parseNetFlags({ netBandwidthScope: 'global' })).message).toMatch(/"connection".*"shared"/);
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../clients/index.js';
 import { MarkerScanner, newRunTag } from '../../clients/codecs/marker.js';
 import { parsePollCursor } from '../../clients/poll-cursor.js';
-import type { Protocol } from '../../clients/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
 import { range, Recorder } from '../clients/helpers.js';
 import { startGenericServer, type RunningGeneric } from '../helpers/generic-server.js';
 import { startGate, type TcpGate } from '../helpers/tcp-gate.js';
@@ -24,9 +24,9 @@ afterAll(async () => {
   await server?.close();
 });
 
-const PATHS: Record<Protocol, string> = { ws: '/stream/ws', sse: '/stream/sse', 'long-poll': '/events/wait', 'short-poll': '/events' };
+const PATHS: Record<ProtocolName, string> = { ws: '/stream/ws', sse: '/stream/sse', 'long-poll': '/events/wait', 'short-poll': '/events' };
 
-function endpoint(protocol: Protocol, base = server.url): string {
+function endpoint(protocol: ProtocolName, base = server.url): string {
   return `${protocol === 'ws' ? base.replace(/^http/, 'ws') : base}${PATHS[protocol]}`;
 }
 

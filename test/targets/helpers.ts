@@ -1,7 +1,8 @@
 import { createClient } from '../../clients/index.js';
 import { MarkerScanner } from '../../clients/codecs/marker.js';
 import { parsePollCursor } from '../../clients/poll-cursor.js';
-import type { FeedClient, FeedClientOptions, ForeignFeed, Protocol } from '../../clients/types.js';
+import type { FeedClient, FeedClientOptions, ForeignFeed } from '../../clients/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
 import { HttpPublishTransport } from '../../bench/target/publish-http.js';
 import { Publisher, type PublisherResult } from '../../bench/target/publisher.js';
 import type { PublishTransport } from '../../bench/target/publish-transport.js';
@@ -13,7 +14,7 @@ export interface Subscriber {
 }
 
 export interface SubscriberOptions {
-  protocol: Protocol;
+  protocol: ProtocolName;
   url: string;
   run: string;
   count: number;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRunTag } from '../../clients/codecs/marker.js';
-import type { Protocol } from '../../clients/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
 import { range } from '../clients/helpers.js';
 import { startNchan, type RunningNchan } from '../helpers/nchan-server.js';
 import { startGate, type TcpGate } from '../helpers/tcp-gate.js';
@@ -32,7 +32,7 @@ afterAll(async () => {
   await Promise.all([roomy?.stop(), short?.stop()]);
 });
 
-function endpoint(gate: TcpGate, server: RunningNchan, protocol: Protocol, channel: string): string {
+function endpoint(gate: TcpGate, server: RunningNchan, protocol: ProtocolName, channel: string): string {
   const base = gate.url(server.url);
   return `${protocol === 'ws' ? base.replace(/^http/, 'ws') : base}/${protocol === 'short-poll' ? 'poll' : 'sub'}/${channel}`;
 }
@@ -66,7 +66,7 @@ async function outage(gate: TcpGate, server: RunningNchan, channel: string, run:
 }
 
 describe('nchan resume after a disconnect', () => {
-  const resumable: Array<[Protocol, string]> = [
+  const resumable: Array<[ProtocolName, string]> = [
     ['sse', 'Last-Event-ID'],
     ['long-poll', 'If-None-Match/If-Modified-Since'],
     ['short-poll', 'If-None-Match/If-Modified-Since'],

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../clients/index.js';
 import { MarkerScanner, newRunTag } from '../../clients/codecs/marker.js';
-import { PROTOCOLS, type Protocol } from '../../clients/types.js';
+import { PROTOCOL_NAMES, type ProtocolName } from '../../wire/protocols.js';
 import { range, Recorder } from '../clients/helpers.js';
 import { startNchan, type RunningNchan } from '../helpers/nchan-server.js';
 import { makeCertificate, type TestCertificate } from '../helpers/tls-cert.js';
@@ -20,7 +20,7 @@ afterAll(async () => {
   await certificate?.remove();
 });
 
-function endpoint(protocol: Protocol, channel: string): string {
+function endpoint(protocol: ProtocolName, channel: string): string {
   const base = protocol === 'ws' ? nchan.url.replace(/^https/, 'wss') : nchan.url;
   return `${base}/${protocol === 'short-poll' ? 'poll' : 'sub'}/${channel}`;
 }
@@ -33,7 +33,7 @@ describe('nginx + nchan over TLS with a self-signed certificate', () => {
     await client.close();
   });
 
-  for (const protocol of PROTOCOLS) {
+  for (const protocol of PROTOCOL_NAMES) {
     it(`${protocol} with --insecure receives every message published over https`, async () => {
       const channel = `tls_${protocol.replace('-', '_')}`;
       const run = newRunTag();

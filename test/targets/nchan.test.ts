@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRunTag } from '../../clients/codecs/marker.js';
-import { PROTOCOLS, type Protocol } from '../../clients/types.js';
-import { nowMicros } from '../../servers/clock.js';
+import { PROTOCOL_NAMES, type ProtocolName } from '../../wire/protocols.js';
+import { nowMicros } from '../../wire/clock.js';
 import { range } from '../clients/helpers.js';
 import { startNchan, type RunningNchan } from '../helpers/nchan-server.js';
 import { closeAll, httpPublisher, NCHAN_CURSOR, publish, subscribe, untilAll } from './helpers.js';
@@ -20,13 +20,13 @@ afterAll(async () => {
   await nchan?.stop();
 });
 
-function endpoint(protocol: Protocol, channel: string): string {
+function endpoint(protocol: ProtocolName, channel: string): string {
   const base = protocol === 'ws' ? nchan.url.replace(/^http/, 'ws') : nchan.url;
   return `${base}/${protocol === 'short-poll' ? 'poll' : 'sub'}/${channel}`;
 }
 
 describe('nginx + nchan, the harness publishing', () => {
-  for (const protocol of PROTOCOLS) {
+  for (const protocol of PROTOCOL_NAMES) {
     it(`${protocol}: ${CLIENTS} clients receive every published message once, in order, with latency from the marker`, async () => {
       const channel = `feed_${protocol.replace('-', '_')}`;
       const run = newRunTag();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ResponseHead } from '../../clients/http-response.js';
+import type { ResponseHead } from '../../clients/codecs/http-response.js';
 import { isEmptyPollStatus, parsePollCursor, PollCursorState } from '../../clients/poll-cursor.js';
 
 function head(status: number, headers: Record<string, string> = {}): ResponseHead {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../clients/index.js';
 import { MarkerScanner, newRunTag } from '../../clients/codecs/marker.js';
-import type { Protocol } from '../../clients/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
 import { SocketIoPublishTransport } from '../../bench/target/publish-socketio.js';
 import { range } from '../clients/helpers.js';
 import { startSocketIoRelay, type RunningRelay } from '../helpers/socketio-relay.js';
@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 describe('Socket.IO v4, the harness publishing by emit', () => {
-  const transports: Array<[Protocol, string]> = [
+  const transports: Array<[ProtocolName, string]> = [
     ['ws', 'WebSocket transport'],
     ['long-poll', 'HTTP long-polling transport'],
   ];

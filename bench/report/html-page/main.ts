@@ -5,9 +5,8 @@
  */
 import '../../../dashboard/src/style.css';
 import './report.css';
-import { Chart, dropMarkerPlugin } from '../../../dashboard/src/charts.js';
-import { isOneTwoFive } from '../../../dashboard/src/format.js';
-import { formatBytes, formatCount, formatMetric, formatMillis } from '../../format.js';
+import { Chart, dropMarkerPlugin, isOneTwoFive } from '../../../dashboard/src/charts.js';
+import { formatBytes, formatCount, formatMetric, formatMillis } from '../format.js';
 import type { AxisUnit, ReportAxis, ReportChart, ReportData } from '../html-report.js';
 
 declare global {

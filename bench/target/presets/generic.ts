@@ -1,6 +1,6 @@
 import { NO_CURSOR, parsePollCursor, type PollCursor } from '../../../clients/poll-cursor.js';
-import { PROTOCOLS } from '../../../clients/types.js';
-import { BenchOptionError } from '../../option-error.js';
+import { PROTOCOL_NAMES, PROTOCOLS } from '../../../wire/protocols.js';
+import { OptionError } from '../../../wire/errors.js';
 import { checkApplies, COMMON_OPTIONS, endpointUrl, httpPublisherPlan, makePlan, targetUrl, URL_FLAGS, type EndpointPlan, type Preset } from '../preset.js';
 
 /**
@@ -12,7 +12,7 @@ import { checkApplies, COMMON_OPTIONS, endpointUrl, httpPublisherPlan, makePlan,
  */
 export const genericPreset: Preset = {
   name: 'generic',
-  protocols: PROTOCOLS,
+  protocols: PROTOCOL_NAMES,
   requires: [
     'the endpoints given; each message must carry the published body, in any envelope that keeps its ASCII text',
     'for polling, an answer that carries the messages after the position --poll-cursor passes (304/204/408 or a 200 without messages when nothing is new)',
@@ -26,20 +26,20 @@ export const genericPreset: Preset = {
       try {
         cursor = parsePollCursor(input.pollCursor);
       } catch (error) {
-        throw new BenchOptionError('--poll-cursor', (error as Error).message);
+        throw new OptionError('--poll-cursor', (error as Error).message);
       }
     }
     const resume = cursor.kind === 'none' ? 'none' : cursor.kind === 'query' ? `query ${cursor.param}` : [cursor.etag ? 'If-None-Match' : '', cursor.lastModified ? 'If-Modified-Since' : ''].filter((part) => part !== '').join(' + ');
     const endpoints: EndpointPlan[] = [];
-    for (const protocol of PROTOCOLS) {
+    for (const protocol of PROTOCOL_NAMES) {
       const given = input.urls?.[protocol];
       if (given === undefined) continue;
-      const url = endpointUrl(target, given, protocol === 'ws' ? 'ws' : 'http', URL_FLAGS[protocol]);
+      const url = endpointUrl(target, given, PROTOCOLS[protocol].upgrade ? 'ws' : 'http', URL_FLAGS[protocol]);
       if (protocol === 'ws') endpoints.push({ protocol, url, format: 'marker', resume: 'none' });
       else if (protocol === 'sse') endpoints.push({ protocol, url, format: 'marker', resume: 'Last-Event-ID' });
       else endpoints.push({ protocol, url, format: 'marker', resume, cursor, ...(protocol === 'short-poll' && input.pollDrain === true ? { drain: true } : {}) });
     }
-    if (endpoints.length === 0) throw new BenchOptionError('--ws-url/--sse-url/--long-poll-url/--poll-url', 'give at least one with --preset generic');
+    if (endpoints.length === 0) throw new OptionError('--ws-url/--sse-url/--long-poll-url/--poll-url', 'give at least one with --preset generic');
     return makePlan('generic', input, target, endpoints, httpPublisherPlan(input, target));
   },
 };

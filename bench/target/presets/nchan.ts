@@ -1,6 +1,6 @@
 import { parsePollCursor } from '../../../clients/poll-cursor.js';
-import { PROTOCOLS } from '../../../clients/types.js';
-import { BenchOptionError } from '../../option-error.js';
+import { PROTOCOL_NAMES, PROTOCOLS } from '../../../wire/protocols.js';
+import { OptionError } from '../../../wire/errors.js';
 import { checkApplies, COMMON_OPTIONS, endpointUrl, httpPublisherPlan, makePlan, targetUrl, URL_FLAGS, type EndpointPlan, type Preset } from '../preset.js';
 
 const CHANNEL = /^[A-Za-z0-9_.~-]{1,128}$/;
@@ -19,7 +19,7 @@ const NCHAN_CURSOR = parsePollCursor('etag+last-modified');
  */
 export const nchanPreset: Preset = {
   name: 'nchan',
-  protocols: PROTOCOLS,
+  protocols: PROTOCOL_NAMES,
   requires: [
     'nchan_publisher at /pub/CHANNEL (or --publish), answering 201/202',
     'nchan_subscriber websocket eventsource longpoll at /sub/CHANNEL (or --ws-url, --sse-url, --long-poll-url)',
@@ -32,11 +32,11 @@ export const nchanPreset: Preset = {
     checkApplies(this, input);
     const target = targetUrl(input);
     const channel = input.channel;
-    if (channel === undefined) throw new BenchOptionError('--channel', 'is required with --preset nchan');
-    if (!CHANNEL.test(channel)) throw new BenchOptionError('--channel', `must be 1 to 128 letters, digits, '_', '.', '~' or '-', got ${JSON.stringify(channel)}`);
+    if (channel === undefined) throw new OptionError('--channel', 'is required with --preset nchan');
+    if (!CHANNEL.test(channel)) throw new OptionError('--channel', `must be 1 to 128 letters, digits, '_', '.', '~' or '-', got ${JSON.stringify(channel)}`);
     const paths = { ws: `/sub/${channel}`, sse: `/sub/${channel}`, 'long-poll': `/sub/${channel}`, 'short-poll': `/poll/${channel}` } as const;
-    const endpoints: EndpointPlan[] = PROTOCOLS.map((protocol) => {
-      const url = endpointUrl(target, input.urls?.[protocol] ?? paths[protocol], protocol === 'ws' ? 'ws' : 'http', URL_FLAGS[protocol]);
+    const endpoints: EndpointPlan[] = PROTOCOL_NAMES.map((protocol) => {
+      const url = endpointUrl(target, input.urls?.[protocol] ?? paths[protocol], PROTOCOLS[protocol].upgrade ? 'ws' : 'http', URL_FLAGS[protocol]);
       switch (protocol) {
         case 'ws':
           return { protocol, url, format: 'marker', resume: "none (nchan's plain frames carry no message id)" };

@@ -1,4 +1,4 @@
-import { BenchOptionError } from '../../option-error.js';
+import { OptionError } from '../../../wire/errors.js';
 import { checkApplies, COMMON_OPTIONS, endpointUrl, makePlan, targetUrl, type EndpointPlan, type Preset } from '../preset.js';
 
 const EVENT = /^[^\0\r\n]{1,128}$/;
@@ -23,9 +23,9 @@ export const socketioPreset: Preset = {
     checkApplies(this, input);
     const target = targetUrl(input);
     const event = input.event ?? 'feed';
-    if (!EVENT.test(event)) throw new BenchOptionError('--event', `must be 1 to 128 characters without CR, LF or NUL, got ${JSON.stringify(event)}`);
+    if (!EVENT.test(event)) throw new OptionError('--event', `must be 1 to 128 characters without CR, LF or NUL, got ${JSON.stringify(event)}`);
     const namespace = input.namespace ?? '/';
-    if (!NAMESPACE.test(namespace)) throw new BenchOptionError('--namespace', `must start with '/', got ${JSON.stringify(namespace)}`);
+    if (!NAMESPACE.test(namespace)) throw new OptionError('--namespace', `must start with '/', got ${JSON.stringify(namespace)}`);
     const path = target.pathname === '/' ? '/socket.io/' : target.pathname;
     const at = `${path}${target.search}`;
     const socketio = { namespace };

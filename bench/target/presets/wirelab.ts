@@ -1,4 +1,4 @@
-import { PROTOCOLS } from '../../../clients/types.js';
+import { PROTOCOL_NAMES } from '../../../wire/protocols.js';
 import { checkApplies, COMMON_OPTIONS, makePlan, targetUrl, type EndpointPlan, type Preset } from '../preset.js';
 
 /**
@@ -9,14 +9,14 @@ import { checkApplies, COMMON_OPTIONS, makePlan, targetUrl, type EndpointPlan, t
  */
 export const wirelabPreset: Preset = {
   name: 'wirelab',
-  protocols: PROTOCOLS,
+  protocols: PROTOCOL_NAMES,
   requires: ['a wirelab server (npm run serve), with --control-token to steer its feed'],
   accepts: [...COMMON_OPTIONS, 'controlToken'],
   plan(input) {
     checkApplies(this, input);
     const target = targetUrl(input);
     const base = target.toString().replace(/^ws/, 'http').replace(/\/$/, '');
-    const endpoints: EndpointPlan[] = PROTOCOLS.map((protocol) => ({
+    const endpoints: EndpointPlan[] = PROTOCOL_NAMES.map((protocol) => ({
       protocol,
       url: base,
       format: 'wirelab',

@@ -1,9 +1,9 @@
-import { resultToCsv } from '../../../bench/csv.js';
-import type { BenchResult } from '../../../bench/types.js';
+import { resultToCsv } from '../../../bench/report/csv.js';
+import type { BenchResult } from '../../../bench/report/types.js';
 
 /**
  * Export CSV: the very CSV the CLI writes to results/<run>.csv, built by the harness's own
- * builder (bench/csv.ts), handed to the browser as a download.
+ * builder (bench/report/csv.ts), handed to the browser as a download.
  */
 export function csvOf(result: BenchResult): string {
   return resultToCsv(result);

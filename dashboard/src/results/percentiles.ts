@@ -1,5 +1,5 @@
 import * as hdr from 'hdr-histogram-js';
-import type { LatencySummary } from '../../../bench/types.js';
+import type { LatencySummary } from '../../../bench/report/types.js';
 
 /** One point of a percentile-distribution plot: `x = 1 / (1 − p)`, `y` in ms. */
 export interface PercentilePoint {

@@ -1,0 +1,169 @@
+import { Command } from 'commander';
+import { PROTOCOL_NAMES, protocolByWord } from '../../wire/protocols.js';
+import { BENCH_DEFAULTS, MIN_PING_INTERVAL_MS } from '../defaults.js';
+import { formatDurationMs } from '../report/format.js';
+import { OptionError } from '../../wire/errors.js';
+import type { BenchOptions } from '../options.js';
+import { SCENARIO_NAMES, SCENARIOS } from '../scenarios/registry.js';
+import type { ScenarioName } from '../report/types.js';
+import type { ProtocolName } from '../../wire/protocols.js';
+import { parseCount, parseDuration, parseSize } from './units.js';
+import { parseNetFlags, type NetFlags } from '../../netem/options.js';
+
+/** What the command line asks for: the library's options plus how the CLI shows them. */
+export interface CliRequest {
+  options: BenchOptions;
+  /** Print the result JSON on stdout; everything else goes to stderr. */
+  json: boolean;
+  /** A per-second progress line (only ever drawn on a TTY). */
+  progress: boolean;
+  /** Start the live dashboard (never with --json). */
+  live: boolean;
+}
+
+type Flags = Record<string, string | string[] | boolean | undefined>;
+
+const D = BENCH_DEFAULTS;
+
+/** The commander program; `exitOverride` makes its errors throw instead of exiting. */
+export function createProgram(): Command {
+  return new Command('wirelab-bench')
+    .description('Drive WebSocket, SSE, long polling and short polling with the same feed and compare them.')
+    .option('-c, --clients <n>', `clients per protocol, e.g. 1000 or 1k (default ${D.clients})`)
+    .option('-p, --protocols <list>', `comma-separated, from ${PROTOCOL_NAMES.join(',')} (default all four)`)
+    .option('-d, --duration <time>', `measuring window per protocol, e.g. 30s or 2m; bare number = seconds (default ${formatDurationMs(D.durationMs)})`)
+    .option('--warmup <time>', `feed running before the window; bare number = seconds (default ${formatDurationMs(D.warmupMs)})`)
+    .option('-r, --rate <n>', `feed updates per second (default ${D.rate})`)
+    .option('--payload <bytes>', `size of each update message, e.g. 256 or 4kb (default ${D.payload})`)
+    .option('-s, --scenario <name>', `${SCENARIO_NAMES.join(' or ')} (default ${D.scenario})`)
+    .option('--poll-interval <time>', `short-polling interval; bare number = ms (default ${D.pollIntervalMs}ms)`)
+    .option('--long-poll-timeout <time>', `long-poll hold time; bare number = ms (default ${formatDurationMs(D.longPollTimeoutMs)})`)
+    .option('--ping-interval <time>', `scenario ping: each client's PING interval, at least ${MIN_PING_INTERVAL_MS}ms (the server's rate limit); bare number = ms (default ${D.pingIntervalMs}ms)`)
+    .option('--idle <time>', `feed idle after the window, to measure idle cost; bare number = seconds (default ${formatDurationMs(D.idleMs)})`)
+    .option('--capacity-duration <time>', `autocannon against the polling endpoints, 0 to skip; bare number = seconds (default ${formatDurationMs(D.capacityDurationMs)})`)
+    .option('--capacity-connections <n>', `autocannon connections (default ${D.capacityConnections})`)
+    .option('--connect-concurrency <n>', `connections each worker opens at once (default ${D.connectConcurrency})`)
+    .option('--connect-timeout <time>', `a client without its first message by then has failed; bare number = ms (default ${formatDurationMs(D.connectTimeoutMs)})`)
+    .option('--drain-timeout <time>', 'longest wait for the last update after the window; bare number = ms (default 5s or 3 poll intervals)')
+    .option('--backoff-initial <time>', `client reconnect: first delay; bare number = ms (default ${D.reconnect.initialDelayMs}ms)`)
+    .option('--backoff-max <time>', `client reconnect: longest delay; bare number = ms (default ${D.reconnect.maxDelayMs}ms)`)
+    .option('--jitter <fraction>', `client reconnect: random share of each delay, 0 to 1 (default ${D.reconnect.jitter})`)
+    .option('--drop-at <times>', 'scenario reconnect: drop every connection at these times of the window, e.g. 5s,12s (default: at 25% and 60% of it)')
+    .option('--drop-every <time>', 'scenario reconnect: drop every connection this often during the window, e.g. 10s')
+    .option('--restart', 'scenario reconnect: kill the feed server and start it again on the same port (new epoch) instead of dropping')
+    .option('--net-latency <time>', 'one-way delay added in each direction by the harness\'s proxy, e.g. 50ms')
+    .option('--net-jitter <time>', 'each chunk\'s delay is latency ± this, e.g. 10ms (at most --net-latency)')
+    .option('--net-bandwidth <rate>', 'bandwidth cap in each direction, bits per second, e.g. 1mbit or 500kbit')
+    .option('--net-bandwidth-scope <scope>', 'connection (each client its own cap, default) or shared (one cap for all)')
+    .option('--net-reset-every <time>', 'reset every proxied connection this often, timed from the window start, e.g. 10s')
+    .option('--net-loss <percent>', 'real packet loss each way, e.g. 2% or 0.5%, by netem or nftables (needs root: the server runs in a network namespace; each protocol runs at 0% first as a control)')
+    .option('--target <url>', 'an already running wirelab server (http://host:port) instead of spawning one')
+    .option('--control-token <token>', 'control token of the --target server (WIRELAB_CONTROL_TOKEN)')
+    .option('-w, --workers <n>', 'worker threads holding the clients (default: cores - 1, at least 1)')
+    .option('-o, --out <dir>', `folder for the result files (default ${D.outDir}/)`)
+    .option('--no-files', 'do not write result files')
+    .option('--threshold <expr>', `pass/fail rule, repeatable, e.g. ws.latency.p99<50ms; "none" for no thresholds (default: ${defaultThresholdsHelp()})`, collect)
+    .option('--json', 'print the result JSON on stdout (logs go to stderr)')
+    .option('--no-progress', 'no per-second progress line')
+    .option('--no-live', 'do not start the live dashboard')
+    .showHelpAfterError('(run with --help for every option)')
+    .exitOverride();
+}
+
+/** The default scenario's thresholds, then those of every scenario that has others of its own. */
+function defaultThresholdsHelp(): string {
+  const usual = SCENARIOS[D.scenario].thresholds(D.pollIntervalMs).join(' ');
+  const own = SCENARIO_NAMES.map((name) => [name, SCENARIOS[name].thresholds(D.pollIntervalMs).join(' ')] as const).filter(([, list]) => list !== usual);
+  return [usual, ...own.map(([name, list]) => `scenario ${name}: ${list}`)].join('; ');
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Parses the command line (without `node` and the script); throws OptionError or a CommanderError. */
+export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}, program: Command = createProgram()): CliRequest {
+  program.parse([...argv], { from: 'user' });
+  return toRequest(program.opts<Flags>(), env);
+}
+
+/** Turns the flags' text into typed options; each failure names its flag and value. */
+export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest {
+  const options: BenchOptions = {};
+  const text = (name: string): string | undefined => {
+    const value = flags[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  // Every parser throws an OptionError naming the flag and the text it refuses.
+  const convert = <T>(name: string, flag: string, parse: (flag: string, value: string) => T): T | undefined => {
+    const value = text(name);
+    return value === undefined ? undefined : parse(flag, value);
+  };
+  const seconds = (flag: string, value: string): number => parseDuration(flag, value, 's');
+  const millis = (flag: string, value: string): number => parseDuration(flag, value, 'ms');
+  assign(options, 'clients', convert('clients', '--clients', parseCount));
+  assign(options, 'protocols', convert('protocols', '--protocols', parseProtocols));
+  assign(options, 'durationMs', convert('duration', '--duration', seconds));
+  assign(options, 'warmupMs', convert('warmup', '--warmup', seconds));
+  assign(options, 'rate', convert('rate', '--rate', parseCount));
+  assign(options, 'payload', convert('payload', '--payload', parseSize));
+  assign(options, 'scenario', text('scenario') as ScenarioName | undefined);
+  assign(options, 'pollIntervalMs', convert('pollInterval', '--poll-interval', millis));
+  assign(options, 'longPollTimeoutMs', convert('longPollTimeout', '--long-poll-timeout', millis));
+  assign(options, 'pingIntervalMs', convert('pingInterval', '--ping-interval', millis));
+  assign(options, 'idleMs', convert('idle', '--idle', seconds));
+  assign(options, 'capacityDurationMs', convert('capacityDuration', '--capacity-duration', seconds));
+  assign(options, 'capacityConnections', convert('capacityConnections', '--capacity-connections', parseCount));
+  assign(options, 'connectConcurrency', convert('connectConcurrency', '--connect-concurrency', parseCount));
+  assign(options, 'connectTimeoutMs', convert('connectTimeout', '--connect-timeout', millis));
+  assign(options, 'drainTimeoutMs', convert('drainTimeout', '--drain-timeout', millis));
+  assign(options, 'workers', convert('workers', '--workers', parseCount));
+  assign(options, 'outDir', text('out'));
+  assign(options, 'target', text('target'));
+  if (options.target !== undefined) assign(options, 'controlToken', text('controlToken') ?? env.WIRELAB_CONTROL_TOKEN);
+  else assign(options, 'controlToken', text('controlToken'));
+  const reconnect = {
+    initialDelayMs: convert('backoffInitial', '--backoff-initial', millis),
+    maxDelayMs: convert('backoffMax', '--backoff-max', millis),
+    jitter: convert('jitter', '--jitter', parseFraction),
+  };
+  if (Object.values(reconnect).some((value) => value !== undefined)) options.reconnect = reconnect;
+  const dropAt = convert('dropAt', '--drop-at', (flag, value) => value.split(',').map((part) => parseDuration(flag, part.trim(), 's')));
+  assign(options, 'dropAtMs', dropAt);
+  assign(options, 'dropEveryMs', convert('dropEvery', '--drop-every', seconds));
+  if (flags.restart === true) options.restart = true;
+  const net: NetFlags = {
+    netLatency: text('netLatency'),
+    netJitter: text('netJitter'),
+    netBandwidth: text('netBandwidth'),
+    netBandwidthScope: text('netBandwidthScope'),
+    netResetEvery: text('netResetEvery'),
+    netLoss: text('netLoss'),
+  };
+  if (Object.values(net).some((value) => value !== undefined)) options.network = parseNetFlags(net);
+  const thresholds = flags.threshold;
+  if (Array.isArray(thresholds) && thresholds.length > 0) {
+    options.thresholds = thresholds.length === 1 && thresholds[0] === 'none' ? [] : thresholds;
+  }
+  if (flags.files === false) options.writeFiles = false;
+  const json = flags.json === true;
+  return { options, json, progress: flags.progress !== false && !json, live: flags.live !== false && !json };
+}
+
+function assign<K extends keyof BenchOptions>(options: BenchOptions, key: K, value: BenchOptions[K] | undefined): void {
+  if (value !== undefined) options[key] = value;
+}
+
+function parseProtocols(_flag: string, text: string): ProtocolName[] {
+  const list = text
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  // An unknown word is passed on as is: resolveBenchOptions refuses it, naming the choices.
+  return list.map((name) => protocolByWord(name) ?? (name.toLowerCase() as ProtocolName));
+}
+
+function parseFraction(flag: string, text: string): number {
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(text)) throw new OptionError(flag, `must be a number from 0 to 1, got "${text}"`, text);
+  return Number(text);
+}

@@ -1,0 +1,138 @@
+import type { ProtocolName } from '../../wire/protocols.js';
+import type { RefusalCounts } from '../measure/refusals.js';
+import type { PingTally } from './ping-schedule.js';
+
+/** Messages between the coordinator and a worker thread holding clients. */
+
+export interface ClientPlan {
+  readonly url: string;
+  readonly protocol: ProtocolName;
+  readonly clients: number;
+  /** Used to give every client a unique id across workers. */
+  readonly firstClientIndex: number;
+  readonly pollIntervalMs: number;
+  readonly longPollTimeoutMs: number;
+  readonly pingIntervalMs: number;
+  /** Each client sends a PING every `pingIntervalMs` of the window (the scenario says so). */
+  readonly pings: boolean;
+  readonly connectConcurrency: number;
+  readonly connectTimeoutMs: number;
+  readonly reconnect: { initialDelayMs: number; maxDelayMs: number; multiplier: number; jitter: number };
+  /** Follow each client through drops (scenario `reconnect`, `--net-reset-every`): recovery and outage accounting. */
+  readonly trackDrops: boolean;
+}
+
+export type CoordinatorMessage =
+  | { type: 'connect'; plan: ClientPlan }
+  /** Start counting updates after `seqStart` once every client has caught up to it. */
+  | { type: 'measure'; seqStart: number; epoch: string; settleTimeoutMs: number }
+  /** A drop is about to happen: every client starts a new client-drop record. */
+  | { type: 'arm'; drop: number }
+  /** The drop happened: `startedAt` just before it was triggered, `doneAt` once it was done (µs, monotonic). */
+  | { type: 'dropped'; drop: number; startedAt: number; doneAt: number }
+  /** `epochEnds`: the window's last seq in each feed epoch it went through (a restart starts a new one). */
+  | { type: 'finish'; seqEnd: number; epoch: string; epochEnds: Record<string, number>; drainTimeoutMs: number }
+  | { type: 'sample' }
+  | { type: 'close' };
+
+/** Cumulative counters of all clients of a worker, read at their sockets. */
+export interface WorkerCounters {
+  bytesRead: number;
+  bytesWritten: number;
+  requests: number;
+  emptyPolls: number;
+  reconnects: number;
+  resets: number;
+  pings: number;
+  errors: number;
+}
+
+export const COUNTER_KEYS: ReadonlyArray<keyof WorkerCounters> = Object.freeze([
+  'bytesRead',
+  'bytesWritten',
+  'requests',
+  'emptyPolls',
+  'reconnects',
+  'resets',
+  'pings',
+  'errors',
+]);
+
+export function emptyCounters(): WorkerCounters {
+  return { bytesRead: 0, bytesWritten: 0, requests: 0, emptyPolls: 0, reconnects: 0, resets: 0, pings: 0, errors: 0 };
+}
+
+export interface WorkerTick {
+  type: 'tick';
+  connected: number;
+  /** Clients that failed to connect so far. */
+  failed: number;
+  /** Every update received since the clients connected (for messages per second). */
+  received: number;
+  /** Updates recorded in the measuring window so far. */
+  windowMessages: number;
+  counters: WorkerCounters;
+  /** Latency of the updates received since the previous tick (encoded histogram, µs). */
+  latency: string;
+  /** Publish-to-first/last-client per seq, as flat [seq, min, max] triples. */
+  spread: number[];
+  loopDelayP99Ms: number;
+  /** Event-loop utilisation of the worker thread over the last second, 0–1. */
+  utilisation: number;
+  /** Client reconnect attempts since the last tick, as flat [bin, count] pairs (bin = µs time ÷ attemptBinMs). */
+  attemptBins: number[];
+}
+
+/** A worker's share of the drop figures (see ReconnectFigures). */
+export interface WorkerReconnect {
+  clientDrops: number;
+  recovered: number;
+  /** Encoded histogram of drop → first message again (µs). */
+  recovery: string;
+  publishedDuringOutage: number;
+  recoveredByResume: number;
+  missedInOutage: number;
+  coveredByReset: number;
+}
+
+export interface WorkerFinal {
+  type: 'final';
+  connected: number;
+  /** Clients that had received every update up to seqEnd when the drain ended. */
+  caughtUp: number;
+  messages: number;
+  payloadBytes: number;
+  /** Updates the worker's clients should have received: the window's, less what resets replaced. */
+  expected: number;
+  delivered: number;
+  duplicated: number;
+  outOfOrder: number;
+  counters: WorkerCounters;
+  latency: string;
+  pingRaw: string;
+  /** PING latency from each PING's scheduled time (open loop). */
+  pingCorrected: string;
+  ping: PingTally;
+  /** The server's refusals of the worker's messages and requests in the window, by code. */
+  refusals: RefusalCounts;
+  spread: number[];
+  loopDelayP99Ms: number;
+  reconnect: WorkerReconnect | null;
+  /** Reconnect attempts not yet sent with a tick, [bin, count] pairs. */
+  attemptBins: number[];
+  /** The first few client errors seen, for the result's `errors`. */
+  errors: string[];
+}
+
+export type WorkerMessage =
+  /** The thread has loaded its modules (the harness's RSS baseline is taken after this); `tid`: its Linux thread id, if known. */
+  | { type: 'ready'; tid: number | null }
+  /** `failedBy`: failed clients by code (`EMFILE`, `timeout`, `ECONNREFUSED`, …). */
+  | { type: 'connected'; connected: number; failed: number; failedBy: Record<string, number>; connect: string; errors: string[] }
+  | { type: 'measuring'; settled: boolean }
+  | { type: 'armed'; open: number }
+  | WorkerTick
+  | WorkerFinal
+  | { type: 'sample'; counters: WorkerCounters; connected: number }
+  | { type: 'closed' }
+  | { type: 'error'; message: string };

@@ -1,0 +1,389 @@
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { parentPort } from 'node:worker_threads';
+import { createClient } from '../../clients/index.js';
+import type { FeedClient, FeedClientOptions } from '../../clients/types.js';
+import { nowMicros } from '../../wire/clock.js';
+import { PROTOCOLS } from '../../wire/protocols.js';
+import { BinnedRecorder } from './binned-recorder.js';
+import { connectClients, localResourceCode } from './connect-clients.js';
+import { BENCH_DEFAULTS } from '../defaults.js';
+import { AttemptBins, ClientFollower, DropLog } from './drop-follower.js';
+import { createHistogram, encodeHistogram } from '../report/histogram.js';
+import { emptyPingTally, PingSchedule } from './ping-schedule.js';
+import { addRefusal, refusalOfClose, refusalOfError, type RefusalCounts } from '../measure/refusals.js';
+import { currentThreadId } from '../measure/schedstat.js';
+import { SpreadRing } from './spread.js';
+import { WindowProfiler } from './window-profiler.js';
+import { emptyCounters, type ClientPlan, type CoordinatorMessage, type WorkerCounters, type WorkerMessage } from './worker-protocol.js';
+
+/**
+ * A worker thread holding a share of the clients. Per update it does only what the hot path
+ * needs (one histogram record, one bitset write, one spread-ring write); everything else is
+ * aggregated once a second and sent to the coordinator as encoded histograms and counters.
+ */
+
+const port = parentPort;
+if (port === null) throw new Error('bench/workers/worker.ts must run as a worker thread');
+
+const TICK_MS = 1000;
+const MAX_ERROR_SAMPLES = 5;
+/** Node 20's monitorEventLoopDelay counts its own sampling interval in every value; it is taken off. */
+const LOOP_RESOLUTION_MS = 20;
+
+interface Slot {
+  client: FeedClient;
+  /** Delivery bitsets (per feed epoch) and, when drops are followed, the client's drop records. */
+  follower: ClientFollower;
+  connected: boolean;
+  /** Set while the client's first connect runs: fails it at once (a local resource ran out). */
+  connectFailure: ((error: Error) => void) | undefined;
+}
+
+const slots: Slot[] = [];
+const connectHistogram = createHistogram();
+/** The hot path records here; flushed into intervalLatency at each tick. */
+const latencyBins = new BinnedRecorder();
+/** Since the last tick; added into windowLatency at each tick while measuring. */
+const intervalLatency = createHistogram();
+const windowLatency = createHistogram();
+const pingRaw = createHistogram();
+/** Scheduled time → answer: coordinated omission is accounted for by the open-loop schedule. */
+const pingCorrected = createHistogram();
+let pings: PingSchedule | undefined;
+/** The server's refusals of this worker's messages and requests, by code. */
+let refusals: RefusalCounts = {};
+const spread = new SpreadRing();
+const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+loopDelay.enable();
+const errorSamples: string[] = [];
+const profiler = new WindowProfiler();
+const attempts = new AttemptBins(BENCH_DEFAULTS.attemptBinMs * 1000);
+let dropLog = new DropLog(false);
+
+let plan: ClientPlan | undefined;
+let measuring = false;
+let seqStart = 0;
+let received = 0;
+/** Clients that failed to connect so far (shown while connecting). */
+let connectFailed = 0;
+let windowMessages = 0;
+let payloadBytes = 0;
+let tickTimer: NodeJS.Timeout | undefined;
+let lastUtilisation = performance.eventLoopUtilization();
+
+function send(message: WorkerMessage): void {
+  port!.postMessage(message);
+}
+
+function loopDelayP99(): number {
+  return Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS);
+}
+
+function noteError(message: string): void {
+  if (errorSamples.length < MAX_ERROR_SAMPLES && !errorSamples.includes(message)) errorSamples.push(message);
+}
+
+function counters(): WorkerCounters {
+  const total = emptyCounters();
+  for (const { client } of slots) {
+    const c = client.counters;
+    total.bytesRead += c.bytesRead;
+    total.bytesWritten += c.bytesWritten;
+    total.requests += c.requests;
+    total.emptyPolls += c.emptyPolls;
+    total.reconnects += c.reconnects;
+    total.resets += c.resets;
+    total.pings += c.pings;
+    total.errors += c.errors;
+  }
+  return total;
+}
+
+function connectedCount(): number {
+  let count = 0;
+  for (const slot of slots) if (slot.connected && slot.client.state === 'open') count += 1;
+  return count;
+}
+
+/** Open clients that have received every update up to `seq` (of `epoch`, when given). */
+function caughtUpCount(seq: number, epoch?: string): number {
+  let count = 0;
+  for (const slot of slots) {
+    if (!slot.connected || slot.client.state !== 'open' || (slot.client.lastSeq ?? 0) < seq) continue;
+    if (epoch !== undefined && slot.client.epoch !== epoch) continue;
+    count += 1;
+  }
+  return count;
+}
+
+/** Clients that should catch up: the open ones; with drops followed, every client that ever connected (one may still be reconnecting). */
+function expectedCount(): number {
+  if (plan?.trackDrops !== true) return connectedCount();
+  let count = 0;
+  for (const slot of slots) if (slot.connected && slot.client.state !== 'closed') count += 1;
+  return count;
+}
+
+function makeSlot(index: number, current: ClientPlan): Slot {
+  const follower = new ClientFollower(dropLog, '');
+  const slot: Slot = { follower, connected: false, connectFailure: undefined, client: undefined as unknown as FeedClient };
+  const follow = current.trackDrops;
+  const options: FeedClientOptions = {
+    url: current.url,
+    protocol: current.protocol,
+    id: `c${index}`,
+    pollIntervalMs: current.pollIntervalMs,
+    longPollTimeoutMs: current.longPollTimeoutMs,
+    reconnect: { enabled: true, ...current.reconnect },
+    handlers: {
+      // The hot path: keep it to integer arithmetic and three array writes.
+      onUpdate(seq, ts, receivedAt, bytes) {
+        const latency = receivedAt > ts ? receivedAt - ts : 0;
+        received += 1;
+        if (!measuring) {
+          if (follow) follower.update(seq, ts, receivedAt, false);
+          latencyBins.record(latency);
+          return;
+        }
+        if (follow) {
+          // After a restart the feed numbers from 0 again: the window's floor is per epoch.
+          const inWindow = seq > follower.current.tracker.floorSeq;
+          follower.update(seq, ts, receivedAt, inWindow);
+          if (!inWindow) return;
+        } else {
+          if (seq <= seqStart) return;
+          follower.current.tracker.record(seq);
+        }
+        latencyBins.record(latency);
+        spread.record(seq, latency);
+        windowMessages += 1;
+        payloadBytes += bytes;
+      },
+      onOpen(connectMicros) {
+        if (!slot.connected) connectHistogram.recordValue(Math.max(0, Math.round(connectMicros)));
+        slot.connected = true;
+      },
+      onError(error) {
+        noteError(error.message);
+        const refused = refusalOfError(error);
+        if (refused !== undefined) addRefusal(refusals, refused);
+      },
+      onClose(info) {
+        const refused = refusalOfClose(info);
+        if (refused !== undefined) addRefusal(refusals, refused);
+        // Out of sockets or ports while connecting: retrying with backoff would only hide it.
+        if (!slot.connected && info.error !== undefined && localResourceCode(info.error) !== undefined) slot.connectFailure?.(info.error);
+        if (!follow || !info.willReconnect) return;
+        const now = nowMicros();
+        follower.lost(now);
+        attempts.record(now + (info.delayMs ?? 0) * 1000);
+      },
+      ...(follow
+        ? {
+            onSnapshot(kind: 'initial' | 'reset', seq: number, epoch: string) {
+              follower.snapshot(kind, seq, epoch, nowMicros(), measuring);
+            },
+          }
+        : {}),
+    },
+  };
+  slot.client = createClient(options);
+  return slot;
+}
+
+/** Opens the plan's clients, at most `connectConcurrency` at a time (see connectClients). */
+async function connectAll(current: ClientPlan): Promise<void> {
+  const outcome = await connectClients(
+    current.clients,
+    (index) => {
+      const slot = makeSlot(current.firstClientIndex + index, current);
+      slots.push(slot);
+      return {
+        connect: () => slot.client.connect(),
+        abandon: () => {
+          slot.connected = false;
+          return slot.client.close();
+        },
+        watchFailure: (fail) => {
+          slot.connectFailure = fail;
+        },
+      };
+    },
+    {
+      concurrency: current.connectConcurrency,
+      timeoutMs: current.connectTimeoutMs,
+      onFailed: (failed) => {
+        connectFailed = failed;
+      },
+    },
+  );
+  send({ type: 'connected', connected: outcome.connected, failed: outcome.failed, failedBy: outcome.failedBy, connect: encodeHistogram(connectHistogram), errors: outcome.errors });
+}
+
+function startTicks(): void {
+  tickTimer = setInterval(() => {
+    const utilisation = performance.eventLoopUtilization(lastUtilisation);
+    lastUtilisation = performance.eventLoopUtilization();
+    latencyBins.flushInto(intervalLatency);
+    // An empty second (idle feed) costs nothing to send or merge.
+    const encoded = intervalLatency.totalCount > 0 ? encodeHistogram(intervalLatency) : '';
+    if (measuring) windowLatency.add(intervalLatency);
+    intervalLatency.reset();
+    send({
+      type: 'tick',
+      connected: connectedCount(),
+      failed: connectFailed,
+      received,
+      windowMessages,
+      counters: counters(),
+      latency: encoded,
+      spread: spread.drain(),
+      loopDelayP99Ms: loopDelayP99(),
+      utilisation: utilisation.utilization,
+      attemptBins: attempts.drain(),
+    });
+    loopDelay.reset();
+  }, TICK_MS);
+}
+
+/** Scenarios whose clients ping (`ping`): every connected client PINGs on its own open-loop schedule (see PingSchedule). */
+function startPings(current: ClientPlan): void {
+  pings = new PingSchedule(
+    current.pingIntervalMs * 1000,
+    pingCorrected,
+    pingRaw,
+    (code, message) => {
+      addRefusal(refusals, code);
+      noteError(`ping: ${message}`);
+    },
+    noteError,
+  );
+  pings.start(slots.filter((slot) => slot.connected).map((slot) => slot.client));
+}
+
+/** Waits, polling every 20 ms, until every client that should has `seq` (of `epoch`) or the time is up. */
+async function waitForCaughtUp(seq: number, timeoutMs: number, epoch?: string): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (caughtUpCount(seq, epoch) >= expectedCount()) return true;
+    if (performance.now() >= deadline) return false;
+    await delay(20);
+  }
+}
+
+async function measure(start: number, epoch: string, settleTimeoutMs: number): Promise<void> {
+  const settled = await waitForCaughtUp(start, settleTimeoutMs);
+  seqStart = start;
+  for (const { follower } of slots) follower.start(seqStart, epoch);
+  windowLatency.reset();
+  latencyBins.reset();
+  intervalLatency.reset();
+  pingRaw.reset();
+  pingCorrected.reset();
+  refusals = {};
+  windowMessages = 0;
+  payloadBytes = 0;
+  spread.drain();
+  measuring = true;
+  profiler.start();
+  if (plan?.pings === true) startPings(plan);
+  send({ type: 'measuring', settled });
+}
+
+/** Every open client starts a record for drop `drop`; answers how many were open. */
+function arm(drop: number): void {
+  const now = nowMicros();
+  let open = 0;
+  for (const slot of slots) {
+    if (!slot.connected) continue;
+    const isOpen = slot.client.state === 'open';
+    if (isOpen) open += 1;
+    slot.follower.arm(drop, now, isOpen);
+  }
+  send({ type: 'armed', open });
+}
+
+async function finish(seqEnd: number, epoch: string, epochEnds: Record<string, number>, drainTimeoutMs: number): Promise<void> {
+  const drainStarted = performance.now();
+  // The window is over: no PING comes due any more; those sent may still be answered.
+  pings?.stopScheduling();
+  await waitForCaughtUp(seqEnd, drainTimeoutMs, epoch);
+  await pings?.settle(Math.max(0, drainTimeoutMs - (performance.now() - drainStarted)));
+  await profiler.stop(`${plan?.protocol ?? 'clients'}-window`);
+  latencyBins.flushInto(intervalLatency);
+  windowLatency.add(intervalLatency);
+  intervalLatency.reset();
+  measuring = false;
+  const { delivery, reconnect } = dropLog.settle(
+    slots.filter((slot) => slot.connected).map((slot) => slot.follower),
+    epochEnds,
+  );
+  send({
+    type: 'final',
+    connected: connectedCount(),
+    caughtUp: caughtUpCount(seqEnd, epoch),
+    messages: windowMessages,
+    payloadBytes,
+    expected: delivery.expected,
+    delivered: delivery.delivered,
+    duplicated: delivery.duplicated,
+    outOfOrder: delivery.outOfOrder,
+    counters: counters(),
+    latency: encodeHistogram(windowLatency),
+    pingRaw: encodeHistogram(pingRaw),
+    pingCorrected: encodeHistogram(pingCorrected),
+    ping: pings === undefined ? emptyPingTally() : { ...pings.tally },
+    refusals: { ...refusals },
+    spread: spread.drain(),
+    loopDelayP99Ms: loopDelayP99(),
+    reconnect: plan?.trackDrops === true ? reconnect : null,
+    attemptBins: attempts.drain(),
+    errors: [...errorSamples],
+  });
+}
+
+async function closeAll(): Promise<void> {
+  measuring = false;
+  if (tickTimer !== undefined) clearInterval(tickTimer);
+  tickTimer = undefined;
+  pings?.stopScheduling();
+  await Promise.allSettled(slots.map(({ client }) => client.close()));
+  loopDelay.disable();
+  send({ type: 'closed' });
+}
+
+async function handle(message: CoordinatorMessage): Promise<void> {
+  switch (message.type) {
+    case 'connect':
+      plan = message.plan;
+      dropLog = new DropLog(!PROTOCOLS[message.plan.protocol].holdsConnection);
+      startTicks();
+      await connectAll(message.plan);
+      return;
+    case 'measure':
+      await measure(message.seqStart, message.epoch, message.settleTimeoutMs);
+      return;
+    case 'arm':
+      arm(message.drop);
+      return;
+    case 'dropped':
+      dropLog.dropped(message.drop, message.startedAt, message.doneAt);
+      return;
+    case 'finish':
+      await finish(message.seqEnd, message.epoch, message.epochEnds, message.drainTimeoutMs);
+      return;
+    case 'sample':
+      send({ type: 'sample', counters: counters(), connected: connectedCount() });
+      return;
+    case 'close':
+      await closeAll();
+      return;
+  }
+}
+
+port.on('message', (message: CoordinatorMessage) => {
+  handle(message).catch((error: unknown) => send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
+});
+// The coordinator reads this thread's run-queue wait from /proc/self/task/<tid>/schedstat.
+send({ type: 'ready', tid: currentThreadId() ?? null });
