@@ -20,6 +20,8 @@ const SECTIONS: Record<string, string> = {
   spread: 'Broadcast spread (publish → first / last client)',
   ping: 'PING round trip (open loop: from each PING’s scheduled time)',
   delivery: 'Delivery integrity',
+  publish: 'Publishing (the harness → the target)',
+  receive: 'Received (every message, marked or not)',
   bandwidth: 'Bandwidth (bytes at the client sockets)',
   server: 'Server process',
   generator: 'Load generator',
@@ -33,7 +35,8 @@ export function formatHeader(start: { target: string; spawned: boolean; options:
   const o = start.options;
   const parts = [
     c.bold('wirelab bench'),
-    `${start.target}${start.spawned ? ' (spawned)' : ''}`,
+    // A foreign target: what was measured, in words (preset, protocols and their resume, publisher).
+    o.targetSummary ?? `${start.target}${start.spawned ? ' (spawned)' : ''}`,
     `${formatCount(o.clients)} clients × ${o.protocols.join(', ')}`,
     `scenario ${o.scenario}`,
     `feed ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')}`,
@@ -118,6 +121,7 @@ function footnotes(result: BenchResult, c: Palette): string[] {
     for (const error of p.errors) notes.push(c.yellow(`! ${p.protocol}: ${error}`));
   }
   notes.push(...lossFootnotes(result, c));
+  notes.push(...foreignFootnotes(result, c));
   for (const failure of result.failures) notes.push(c.red(`✗ ${failure.protocol}: not measured: ${failure.message}`));
   // Results written before refusals were judged have no member.
   for (const refusal of result.refused ?? []) notes.push(c.red(`✗ ${refusal.protocol}: does not pass: ${refusal.message}`));
@@ -127,6 +131,19 @@ function footnotes(result: BenchResult, c: Palette): string[] {
     notes.push(c.red(`✗ threshold ${t.expression} failed for ${t.protocol}: ${formatMetric(t.actual, unit)} (limit ${formatMetric(t.limit, unit)})`));
   }
   return notes.length > 0 ? ['', ...notes] : notes;
+}
+
+/** Foreign targets: why figures show "–" (never 0). */
+function foreignFootnotes(result: BenchResult, c: Palette): string[] {
+  const notes = new Set<string>();
+  for (const p of result.protocols) {
+    const foreign = p.foreign;
+    if (foreign === undefined || foreign === null) continue;
+    if (foreign.serverUnmeasured !== null) notes.add(`– server process: ${foreign.serverUnmeasured}`);
+    else notes.add('– server loop delay, bytes sent, accepts/s: not measurable on a foreign server (CPU and memory are from /proc)');
+    if (foreign.publish === null) notes.add('– latency and integrity: receive-only run (no --publish): nothing of the harness was published, so there is no seq or publish time to measure against');
+  }
+  return [...notes].map((note) => c.dim(note));
 }
 
 /** The one-line total after the table. */
