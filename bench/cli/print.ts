@@ -80,14 +80,16 @@ export function formatDropLine(protocol: string, drop: { kind: string; atMs: num
 export function formatTable(result: BenchResult, c: Palette = createPalette(false)): string {
   const protocols = result.protocols;
   if (protocols.length === 0) return c.yellow('No protocol produced a result.');
+  const foreign = protocols.some((p) => p.foreign !== undefined && p.foreign !== null);
   const failing = new Set(result.thresholds.filter((t) => !t.passed).map((t) => `${t.protocol}|${t.metric}`));
   const rows: Array<{ label: string; cells: string[] } | { section: string }> = [];
   let section = '';
   for (const metric of METRICS) {
     if (!metric.inTable) continue;
     const values = protocols.map((p) => metric.get(p));
-    if (values.every((value) => value === null)) continue;
     const prefix = metric.key.split('.')[0] ?? '';
+    // A foreign target's unmeasurable server and latency rows stay, as "–" with a footnote.
+    if (values.every((value) => value === null) && !(foreign && shownWhenUnknown(metric))) continue;
     if (prefix !== section) {
       section = prefix;
       rows.push({ section: SECTIONS[prefix] ?? prefix });
@@ -105,6 +107,11 @@ export function formatTable(result: BenchResult, c: Palette = createPalette(fals
   }
   out.push(...footnotes(result, c));
   return out.join('\n');
+}
+
+/** The rows a foreign target's table keeps even when nothing could be measured: the reader must see the "–". */
+function shownWhenUnknown(metric: MetricDefinition): boolean {
+  return metric.key === 'server.cpuPercent' || metric.key === 'server.rss' || metric.key === 'server.memoryPerConnection' || metric.key === 'latency.p50' || metric.key === 'latency.p99';
 }
 
 function cell(metric: MetricDefinition, protocol: ProtocolResult, value: number | null, failing: Set<string>, c: Palette): string {
