@@ -4,6 +4,7 @@ import type { ForeignFigures, ProgressEvent, ProtocolResult, TimeseriesPoint } f
 import type { EndpointPlan, TargetPlan } from '../target/preset.js';
 import { Publisher, type PublisherResult } from '../target/publisher.js';
 import { createPublishTransport } from '../target/publishers.js';
+import { startAtNewest } from '../target/nchan-position.js';
 import { TargetError, type ServerStatsSnapshot } from '../target/control-client.js';
 import { SpreadMerger } from '../workers/spread.js';
 import { WorkerPool } from '../workers/worker-pool.js';
@@ -42,8 +43,9 @@ export interface ForeignRunContext {
 /** A foreign server has no /stats: the sampler's server columns stay empty. */
 const NO_STATS = { stats: (): Promise<ServerStatsSnapshot> => Promise.reject(new Error('a foreign target has no /stats')) };
 
-export async function runForeignProtocol(context: ForeignRunContext, endpoint: EndpointPlan): Promise<ProtocolResult> {
+export async function runForeignProtocol(context: ForeignRunContext, planned: EndpointPlan): Promise<ProtocolResult> {
   const { options, plan, signal } = context;
+  const endpoint = await startAtNewest(plan, planned);
   const protocol = endpoint.protocol;
   const errors: string[] = [];
   const spread = new SpreadMerger();

@@ -63,4 +63,16 @@ describe('runBench against nginx + nchan', () => {
     expect(written).not.toContain('s3cr3t');
     expect(JSON.stringify(result)).not.toContain('s3cr3t');
   }, 120_000);
+
+  it('a channel that still holds earlier messages: new subscribers start after its newest, so polls do not walk the backlog', async () => {
+    const backlog = await runBench(options({ target: nchan.url, foreign: { preset: 'nchan', channel: 'backlog_e2e' }, protocols: ['ws'], rate: 50 }));
+    expect(backlog.protocols[0]?.foreign?.publish?.acked).toBeGreaterThan(80);
+    const result = await runBench(options({ target: nchan.url, foreign: { preset: 'nchan', channel: 'backlog_e2e' }, protocols: ['long-poll', 'short-poll'], rate: 10 }));
+    for (const p of result.protocols) {
+      const published = p.foreign?.publish?.acked ?? 0;
+      expect(p.delivery, p.protocol).toMatchObject({ expected: published * CLIENTS, delivered: published * CLIENTS, missed: 0, duplicated: 0 });
+      // Walking the 100 buffered messages first would cost each client 100 requests more than its ~20 messages.
+      expect(p.bandwidth.requestsPerEvent, p.protocol).toBeLessThan(3);
+    }
+  }, 120_000);
 });
