@@ -39,8 +39,9 @@ export function formatHeader(start: { target: string; spawned: boolean; options:
     o.targetSummary ?? `${start.target}${start.spawned ? ' (spawned)' : ''}`,
     `${formatCount(o.clients)} clients × ${o.protocols.join(', ')}`,
     `scenario ${o.scenario}`,
-    `feed ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')}`,
-    `${formatDurationMs(o.durationMs)} window (+${formatDurationMs(o.warmupMs)} warm-up)`,
+    // A foreign target: the harness publishes (no warm-up), or the server does (receive-only).
+    o.preset === undefined ? `feed ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')}` : `published ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')} (if a publisher)`,
+    o.preset === undefined ? `${formatDurationMs(o.durationMs)} window (+${formatDurationMs(o.warmupMs)} warm-up)` : `${formatDurationMs(o.durationMs)} window`,
     `${o.workers} worker${o.workers === 1 ? '' : 's'}`,
   ];
   if (o.protocols.some((name) => PROTOCOLS[name]?.onInterval === true)) parts.push(`poll every ${formatDurationMs(o.pollIntervalMs)}`);

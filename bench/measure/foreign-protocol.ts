@@ -119,12 +119,13 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
     if (transport === undefined) {
       await wait(options.durationMs);
     } else {
+      const scheduled = Math.max(1, Math.ceil((options.rate * options.durationMs) / 1000));
       const publisher = new Publisher({
         transport,
         run: context.run,
         rate: options.rate,
         payload: options.payload,
-        maxMessages: Math.max(1, Math.ceil((options.rate * options.durationMs) / 1000)),
+        maxMessages: scheduled,
         durationMs: options.durationMs,
         maxInFlight: PUBLISH_IN_FLIGHT,
         ...(plan.publisher.kind === 'http' && plan.publisher.bodyTemplate !== undefined ? { bodyTemplate: plan.publisher.bodyTemplate } : {}),
@@ -133,6 +134,8 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
       signal?.addEventListener('abort', stop, { once: true });
       published = await publisher.start();
       signal?.removeEventListener('abort', stop);
+      // One publish awaits its acknowledgement at a time: a slow acknowledgement slows the feed, and the reader must know.
+      if (published.attempted < scheduled && published.stoppedBy === 'time') errors.push(`the publisher fell behind --rate: ${published.attempted} of ${scheduled} publishes in the window (slow acknowledgements held publishes up to ${Math.round(published.maxLagMicros / 1000)} ms behind their schedule)`);
       if (published.failed > 0) errors.push(`${published.failed} of ${published.attempted} publishes failed: ${Object.entries(published.failures).map(([reason, count]) => `${reason} × ${count}`).join(', ')}`);
     }
     const measuredMs = performance.now() - windowStartedAt;
