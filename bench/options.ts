@@ -8,6 +8,8 @@ import { formatDurationMs } from './report/format.js';
 import { parseThreshold } from './report/thresholds.js';
 import type { DropSettings, RecordedOptions, ScenarioName } from './report/types.js';
 import { SCENARIO_NAMES, scenarioNamed } from './scenarios/registry.js';
+import { resolveForeignTarget, type ForeignTargetOptions } from './target/foreign-options.js';
+import type { TargetPlan } from './target/preset.js';
 
 /**
  * What a caller of `runBench` may set; everything is optional. Times in ms, sizes in bytes.
@@ -69,10 +71,14 @@ export interface BenchOptions {
   restart?: boolean;
   /** Faults between the clients and the server (`--net-*`, docs/network-faults.md); times in ms. */
   network?: Partial<NetworkSettings>;
+  /** How to speak to `target` (`--preset` and its flags, docs/targets.md). @default wirelab's own server */
+  foreign?: ForeignTargetOptions;
+  /** A foreign target on this machine: its processes, for server CPU and memory from /proc. */
+  targetPids?: readonly number[];
 }
 
 /** Options that always have a value once resolved: the defaulted ones. */
-type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network'>;
+type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network' | 'foreign' | 'targetPids'>;
 
 /** What the harness runs with: every option checked, defaulted and frozen. */
 export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulted>>> & {
@@ -83,9 +89,13 @@ export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulte
   readonly drops: DropSettings;
   /** The network faults, or null when the network is left alone. */
   readonly network: Readonly<NetworkSettings> | null;
+  /** A foreign target's plan (docs/targets.md), or null for wirelab's own server. Holds the headers: never recorded. */
+  readonly targetPlan: TargetPlan | null;
+  readonly targetPids: readonly number[];
 };
 
 export type { RecordedOptions };
+export type { ForeignTargetOptions };
 
 /** What a result records of the options, field by field (RecordedOptions): no secret, no file switch. */
 export function recordedOptions(options: ResolvedBenchOptions): RecordedOptions {
@@ -106,7 +116,9 @@ export function recordedOptions(options: ResolvedBenchOptions): RecordedOptions 
     connectConcurrency: options.connectConcurrency,
     connectTimeoutMs: options.connectTimeoutMs,
     drainTimeoutMs: options.drainTimeoutMs,
-    target: options.target,
+    // A foreign target's URL without credentials or query; its headers are never recorded.
+    target: options.targetPlan?.target ?? options.target,
+    ...(options.targetPlan === null ? {} : { preset: options.targetPlan.preset, targetSummary: options.targetPlan.summary }),
     workers: options.workers,
     outDir: options.outDir,
     thresholds: options.thresholds,
@@ -165,6 +177,19 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   const scenarioName = input.scenario ?? BENCH_DEFAULTS.scenario;
   const scenario = scenarioNamed(scenarioName);
   if (scenario === undefined) throw new OptionError('--scenario', `unknown scenario "${scenarioName}"; choose from ${SCENARIO_NAMES.join(', ')}`);
+  const scenarioForeign = scenario.name;
+  const foreign = resolveForeignTarget({
+    foreign: input.foreign,
+    target: input.target,
+    controlToken: input.controlToken,
+    targetPids: input.targetPids,
+    protocols: input.protocols,
+    scenario: scenarioForeign,
+    network: input.network,
+    rate: input.rate ?? BENCH_DEFAULTS.rate,
+    payload: input.payload ?? BENCH_DEFAULTS.payload,
+  });
+  if (foreign !== null) return resolveForeign(input, scenario, foreign);
   const target = input.target === undefined ? undefined : checkTarget(input.target);
   if (target !== undefined && (input.controlToken === undefined || input.controlToken === '')) {
     throw new OptionError('--target', `${target} needs --control-token (or WIRELAB_CONTROL_TOKEN): the harness sets the feed's rate and reads /stats through /control`);
@@ -212,7 +237,15 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     reconnect: Object.freeze(reconnect),
     drops,
     network,
+    targetPlan: null,
+    targetPids: Object.freeze([]),
   });
+}
+
+/** A foreign target: the same window, clients and feed settings; no spawned server, no capacity phase. */
+function resolveForeign(input: BenchOptions, scenario: NonNullable<ReturnType<typeof scenarioNamed>>, foreign: { plan: TargetPlan; protocols: readonly ProtocolName[] }): ResolvedBenchOptions {
+  const resolved = resolveBenchOptions({ ...input, target: undefined, controlToken: undefined, foreign: undefined, targetPids: undefined, protocols: [...foreign.protocols], network: undefined, scenario: scenario.name });
+  return Object.freeze({ ...resolved, target: foreign.plan.target, capacityDurationMs: 0, targetPlan: foreign.plan, targetPids: Object.freeze([...(input.targetPids ?? [])]) });
 }
 
 /** Range checks of the `--net-*` settings (the CLI parses their text with netem/options.ts first). */

@@ -1,4 +1,5 @@
 import { BENCH_DEFAULTS } from './defaults.js';
+import { runForeignBench } from './foreign-run.js';
 import { checkFileLimit } from './measure/fd-limit.js';
 import { LOSS_CONTROL_PASSES, runWithLossControl } from './measure/loss-control.js';
 import { describeEnvironment } from './measure/machine.js';
@@ -29,6 +30,8 @@ export interface RunBenchHooks {
  */
 export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = {}): Promise<BenchResult> {
   const options = resolveBenchOptions(input);
+  // Someone else's server (--preset nchan|socketio|generic): the harness publishes (bench/foreign-run.ts).
+  if (options.targetPlan !== null) return runForeignBench(options, hooks);
   const emit = (event: ProgressEvent): void => hooks.onProgress?.(event);
   const runId = makeRunId();
   const startedAt = new Date();

@@ -9,6 +9,7 @@ import type { ScenarioName } from '../report/types.js';
 import type { ProtocolName } from '../../wire/protocols.js';
 import { parseCount, parseDuration, parseSize } from './units.js';
 import { parseNetFlags, type NetFlags } from '../../netem/options.js';
+import { addTargetFlags, readTargetFlags } from './target-args.js';
 
 /** What the command line asks for: the library's options plus how the CLI shows them. */
 export interface CliRequest {
@@ -27,7 +28,7 @@ const D = BENCH_DEFAULTS;
 
 /** The commander program; `exitOverride` makes its errors throw instead of exiting. */
 export function createProgram(): Command {
-  return new Command('wirelab-bench')
+  const program = new Command('wirelab-bench')
     .description('Drive WebSocket, SSE, long polling and short polling with the same feed and compare them.')
     .option('-c, --clients <n>', `clients per protocol, e.g. 1000 or 1k (default ${D.clients})`)
     .option('-p, --protocols <list>', `comma-separated, from ${PROTOCOL_NAMES.join(',')} (default all four)`)
@@ -57,7 +58,7 @@ export function createProgram(): Command {
     .option('--net-bandwidth-scope <scope>', 'connection (each client its own cap, default) or shared (one cap for all)')
     .option('--net-reset-every <time>', 'reset every proxied connection this often, timed from the window start, e.g. 10s')
     .option('--net-loss <percent>', 'real packet loss each way, e.g. 2% or 0.5%, by netem or nftables (needs root: the server runs in a network namespace; each protocol runs at 0% first as a control)')
-    .option('--target <url>', 'an already running wirelab server (http://host:port) instead of spawning one')
+    .option('--target <url>', 'an already running server (http(s)://host:port) instead of spawning one; --preset says how to speak to it (docs/targets.md)')
     .option('--control-token <token>', 'control token of the --target server (WIRELAB_CONTROL_TOKEN)')
     .option('-w, --workers <n>', 'worker threads holding the clients (default: cores - 1, at least 1)')
     .option('-o, --out <dir>', `folder for the result files (default ${D.outDir}/)`)
@@ -68,6 +69,7 @@ export function createProgram(): Command {
     .option('--no-live', 'do not start the live dashboard')
     .showHelpAfterError('(run with --help for every option)')
     .exitOverride();
+  return addTargetFlags(program);
 }
 
 /** The default scenario's thresholds, then those of every scenario that has others of its own. */
@@ -120,7 +122,10 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
   assign(options, 'workers', convert('workers', '--workers', parseCount));
   assign(options, 'outDir', text('out'));
   assign(options, 'target', text('target'));
-  if (options.target !== undefined) assign(options, 'controlToken', text('controlToken') ?? env.WIRELAB_CONTROL_TOKEN);
+  readTargetFlags(flags, options);
+  // The environment's token is for wirelab's own server; a foreign preset given one on the command line is told it does not apply.
+  const wirelab = options.foreign === undefined || options.foreign.preset === 'wirelab';
+  if (options.target !== undefined && wirelab) assign(options, 'controlToken', text('controlToken') ?? env.WIRELAB_CONTROL_TOKEN);
   else assign(options, 'controlToken', text('controlToken'));
   const reconnect = {
     initialDelayMs: convert('backoffInitial', '--backoff-initial', millis),

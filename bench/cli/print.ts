@@ -20,6 +20,8 @@ const SECTIONS: Record<string, string> = {
   spread: 'Broadcast spread (publish → first / last client)',
   ping: 'PING round trip (open loop: from each PING’s scheduled time)',
   delivery: 'Delivery integrity',
+  publish: 'Publishing (the harness → the target)',
+  receive: 'Received (every message, marked or not)',
   bandwidth: 'Bandwidth (bytes at the client sockets)',
   server: 'Server process',
   generator: 'Load generator',
@@ -33,11 +35,13 @@ export function formatHeader(start: { target: string; spawned: boolean; options:
   const o = start.options;
   const parts = [
     c.bold('wirelab bench'),
-    `${start.target}${start.spawned ? ' (spawned)' : ''}`,
+    // A foreign target: what was measured, in words (preset, protocols and their resume, publisher).
+    o.targetSummary ?? `${start.target}${start.spawned ? ' (spawned)' : ''}`,
     `${formatCount(o.clients)} clients × ${o.protocols.join(', ')}`,
     `scenario ${o.scenario}`,
-    `feed ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')}`,
-    `${formatDurationMs(o.durationMs)} window (+${formatDurationMs(o.warmupMs)} warm-up)`,
+    // A foreign target: the harness publishes (no warm-up), or the server does (receive-only).
+    o.preset === undefined ? `feed ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')}` : `published ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')} (if a publisher)`,
+    o.preset === undefined ? `${formatDurationMs(o.durationMs)} window (+${formatDurationMs(o.warmupMs)} warm-up)` : `${formatDurationMs(o.durationMs)} window`,
     `${o.workers} worker${o.workers === 1 ? '' : 's'}`,
   ];
   if (o.protocols.some((name) => PROTOCOLS[name]?.onInterval === true)) parts.push(`poll every ${formatDurationMs(o.pollIntervalMs)}`);
@@ -77,14 +81,16 @@ export function formatDropLine(protocol: string, drop: { kind: string; atMs: num
 export function formatTable(result: BenchResult, c: Palette = createPalette(false)): string {
   const protocols = result.protocols;
   if (protocols.length === 0) return c.yellow('No protocol produced a result.');
+  const foreign = protocols.some((p) => p.foreign !== undefined && p.foreign !== null);
   const failing = new Set(result.thresholds.filter((t) => !t.passed).map((t) => `${t.protocol}|${t.metric}`));
   const rows: Array<{ label: string; cells: string[] } | { section: string }> = [];
   let section = '';
   for (const metric of METRICS) {
     if (!metric.inTable) continue;
     const values = protocols.map((p) => metric.get(p));
-    if (values.every((value) => value === null)) continue;
     const prefix = metric.key.split('.')[0] ?? '';
+    // A foreign target's unmeasurable server and latency rows stay, as "–" with a footnote.
+    if (values.every((value) => value === null) && !(foreign && shownWhenUnknown(metric))) continue;
     if (prefix !== section) {
       section = prefix;
       rows.push({ section: SECTIONS[prefix] ?? prefix });
@@ -104,6 +110,11 @@ export function formatTable(result: BenchResult, c: Palette = createPalette(fals
   return out.join('\n');
 }
 
+/** The rows a foreign target's table keeps even when nothing could be measured: the reader must see the "–". */
+function shownWhenUnknown(metric: MetricDefinition): boolean {
+  return metric.key === 'server.cpuPercent' || metric.key === 'server.rss' || metric.key === 'server.memoryPerConnection' || metric.key === 'latency.p50' || metric.key === 'latency.p99';
+}
+
 function cell(metric: MetricDefinition, protocol: ProtocolResult, value: number | null, failing: Set<string>, c: Palette): string {
   const text = formatMetric(value, metric.unit);
   if (failing.has(`${protocol.protocol}|${metric.key}`)) return c.red(text);
@@ -118,6 +129,7 @@ function footnotes(result: BenchResult, c: Palette): string[] {
     for (const error of p.errors) notes.push(c.yellow(`! ${p.protocol}: ${error}`));
   }
   notes.push(...lossFootnotes(result, c));
+  notes.push(...foreignFootnotes(result, c));
   for (const failure of result.failures) notes.push(c.red(`✗ ${failure.protocol}: not measured: ${failure.message}`));
   // Results written before refusals were judged have no member.
   for (const refusal of result.refused ?? []) notes.push(c.red(`✗ ${refusal.protocol}: does not pass: ${refusal.message}`));
@@ -127,6 +139,19 @@ function footnotes(result: BenchResult, c: Palette): string[] {
     notes.push(c.red(`✗ threshold ${t.expression} failed for ${t.protocol}: ${formatMetric(t.actual, unit)} (limit ${formatMetric(t.limit, unit)})`));
   }
   return notes.length > 0 ? ['', ...notes] : notes;
+}
+
+/** Foreign targets: why figures show "–" (never 0). */
+function foreignFootnotes(result: BenchResult, c: Palette): string[] {
+  const notes = new Set<string>();
+  for (const p of result.protocols) {
+    const foreign = p.foreign;
+    if (foreign === undefined || foreign === null) continue;
+    if (foreign.serverUnmeasured !== null) notes.add(`– server process: ${foreign.serverUnmeasured}`);
+    else notes.add('– server loop delay, bytes sent, accepts/s: not measurable on a foreign server (CPU and memory are from /proc)');
+    if (foreign.publish === null) notes.add('– latency and integrity: receive-only run (no --publish): nothing of the harness was published, so there is no seq or publish time to measure against');
+  }
+  return [...notes].map((note) => c.dim(note));
 }
 
 /** The one-line total after the table. */

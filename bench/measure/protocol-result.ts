@@ -48,7 +48,7 @@ export interface ProtocolRunData {
   idleBefore: WorkerCounters;
   idleAfter: WorkerCounters;
   /** Server /stats: before connecting, with every client connected, after the window. */
-  server: { before: ServerStatsSnapshot; connected: ServerStatsSnapshot; window: ServerStatsSnapshot };
+  server: { before: ServerStatsSnapshot; connected: ServerStatsSnapshot; window: ServerStatsSnapshot } | null;
   serverAcceptedPerSecondPeak: number;
   generator: {
     cpuMicros: number;
@@ -165,7 +165,8 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
       emptyPolls: window.emptyPolls,
       idleBytesPerClientPerSecond: options.idleMs > 0 && connected > 0 ? round((idle.bytesRead + idle.bytesWritten) / connected / (options.idleMs / 1000), 1) : null,
     },
-    server: serverCost(protocol, data.server, connected, data.serverAcceptedPerSecondPeak),
+    // A foreign target has no /stats: its figures come from /proc (--target-pid) or are unknown.
+    server: data.server === null ? null : serverCost(protocol, data.server, connected, data.serverAcceptedPerSecondPeak),
     generator,
     capacity: data.capacity,
     reconnect: reconnect?.figures ?? null,
@@ -255,7 +256,7 @@ function networkFigures(data: NetworkRunData, latency: ReturnType<typeof summari
   };
 }
 
-function serverCost(protocol: ProtocolName, stats: ProtocolRunData['server'], clients: number, acceptedPerSecondPeak: number): ServerCost {
+function serverCost(protocol: ProtocolName, stats: NonNullable<ProtocolRunData['server']>, clients: number, acceptedPerSecondPeak: number): ServerCost {
   const { before, connected, window } = stats;
   const cpuMicros = window.process.cpuUserMicros + window.process.cpuSystemMicros;
   const transport = window.transports[protocol];

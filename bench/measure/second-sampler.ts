@@ -8,7 +8,8 @@ import type { ProtocolName } from '../../wire/protocols.js';
 import type { WorkerTick } from '../workers/worker-protocol.js';
 
 export interface SamplerContext {
-  readonly control: ControlClient;
+  /** Where /stats comes from; a foreign target's answers with a rejection (its rows stay empty). */
+  readonly control: Pick<ControlClient, 'stats'>;
   /** performance.now() when the whole run started; time series are relative to it. */
   readonly runStartedAt: number;
   readonly emit: (event: ProgressEvent) => void;

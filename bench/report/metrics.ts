@@ -71,6 +71,11 @@ const SENSE: Readonly<Record<string, MetricSense>> = {
   'net.lossApplied': 'neutral',
   'net.lossSent': 'neutral',
   'net.control.missed': 'mustBeZero',
+  'publish.acked': 'neutral',
+  'publish.failed': 'mustBeZero',
+  'receive.unmarked': 'neutral',
+  'receive.messagesPerSecondPerClient': 'neutral',
+  'receive.bytesPerSecondPerClient': 'neutral',
 };
 
 const senseOf = (key: string): MetricSense => SENSE[key] ?? 'lower';
@@ -146,9 +151,18 @@ export const METRICS: readonly MetricDefinition[] = Object.freeze([
   metric('bandwidth.requestsPerEvent', 'requests/event', 'ratio', true, 'HTTP requests per delivered update, in the window', (r) => r.bandwidth.requestsPerEvent),
   metric('bandwidth.emptyPolls', 'empty polls', 'count', true, 'Poll answers with no update', (r) => r.bandwidth.emptyPolls),
   metric('bandwidth.idleBytesPerClientPerSecond', 'idle bytes/client/s', 'bytes', true, 'Bytes per client per second while the feed was idle', (r) => r.bandwidth.idleBytesPerClientPerSecond),
-  metric('server.cpuPercent', 'server CPU', 'percent', true, 'Server process CPU, % of one core, over the window', (r) => r.server?.cpuPercent ?? null),
-  metric('server.rss', 'server RSS', 'bytes', true, 'Server resident memory with every client connected', (r) => r.server?.rssBytes ?? null),
-  metric('server.memoryPerConnection', 'memory/connection', 'bytes', true, 'Server RSS growth ÷ clients', (r) => r.server?.memoryPerConnectionBytes ?? null),
+  // Foreign targets (docs/targets.md): the harness's publishes and what the clients received.
+  metric('publish.acked', 'publishes acknowledged', 'count', true, 'Publishes the foreign server acknowledged', (r) => r.foreign?.publish?.acked ?? null),
+  metric('publish.failed', 'publishes failed', 'count', true, 'Publishes that failed (error answer, refused, timed out); their seqs are not expected', (r) => r.foreign?.publish?.failed ?? null),
+  metric('publish.ackP50', 'publish ack p50', 'us', true, 'Publish call → the server’s acknowledgement, p50', (r) => (r.foreign?.publish && r.foreign.publish.ackLatency.count > 0 ? r.foreign.publish.ackLatency.p50 : null)),
+  metric('publish.ackP99', 'publish ack p99', 'us', true, 'Publish call → the server’s acknowledgement, p99', (r) => (r.foreign?.publish && r.foreign.publish.ackLatency.count > 0 ? r.foreign.publish.ackLatency.p99 : null)),
+  metric('receive.unmarked', 'messages without marker', 'count', true, 'Messages with no marker of this run (on a receive-only run: every message)', (r) => r.foreign?.unmarked ?? null),
+  metric('receive.messagesPerSecondPerClient', 'messages/s per client', 'per-second', true, 'Every message a client received, per second of the window', (r) => r.foreign?.messagesPerSecondPerClient ?? null),
+  metric('receive.bytesPerSecondPerClient', 'bytes/s per client', 'bytes', true, 'Bytes read per client per second of the window', (r) => r.foreign?.bytesPerSecondPerClient ?? null),
+  // A foreign target's process figures come from /proc (--target-pid), in `foreign.server`.
+  metric('server.cpuPercent', 'server CPU', 'percent', true, 'Server process CPU, % of one core, over the window', (r) => r.server?.cpuPercent ?? r.foreign?.server?.cpuPercent ?? null),
+  metric('server.rss', 'server RSS', 'bytes', true, 'Server resident memory with every client connected', (r) => r.server?.rssBytes ?? r.foreign?.server?.rssBytes ?? null),
+  metric('server.memoryPerConnection', 'memory/connection', 'bytes', true, 'Server RSS growth ÷ clients', (r) => r.server?.memoryPerConnectionBytes ?? r.foreign?.server?.memoryPerConnectionBytes ?? null),
   metric('server.eventLoopDelayP99', 'server loop delay p99', 'ms', false, 'Server event-loop delay p99 over the window', (r) => r.server?.eventLoopDelayP99Ms ?? null),
   metric('server.bytesSent', 'server bytes sent', 'bytes', false, 'Bytes the server wrote to this protocol’s sockets in the window', (r) => r.server?.bytesSent ?? null),
   metric('server.acceptedPerSecondPeak', 'server accepts/s peak', 'per-second', false, 'Most connections (or poll requests) the server accepted in one second', (r) => r.server?.acceptedPerSecondPeak ?? null),

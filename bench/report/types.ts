@@ -242,6 +242,37 @@ export interface EncodedHistograms {
   spreadFirst?: string;
   spreadLast?: string;
   recovery?: string;
+  /** Foreign targets: publish call → the server's acknowledgement. */
+  publishAck?: string;
+}
+
+/** What a run against a foreign target adds: the harness as publisher, and what it cannot measure. */
+export interface ForeignFigures {
+  preset: string;
+  /** Messages without a marker of this run (every message on a receive-only run). */
+  unmarked: number;
+  /** Every message the clients received (marked and unmarked) per client per second of the window. */
+  messagesPerSecondPerClient: number;
+  /** Bytes read per client per second of the window. */
+  bytesPerSecondPerClient: number;
+  /** The harness's publishes; null on a receive-only run. */
+  publish: PublishFigures | null;
+  /** The server's processes from /proc (`--target-pid`), or null: then `serverUnmeasured` says why. */
+  server: { cpuPercent: number; cpuMicros: number; rssBytes: number; rssBaselineBytes: number; memoryPerConnectionBytes: number } | null;
+  /** Why the server rows are "–" (no `--target-pid`), or null when they were measured. */
+  serverUnmeasured: string | null;
+}
+
+export interface PublishFigures {
+  attempted: number;
+  acked: number;
+  failed: number;
+  /** Failed publishes by reason (`HTTP 503`, `ECONNREFUSED`, `timeout`, …). */
+  failures: Record<string, number>;
+  /** Publish call → acknowledgement (µs), corrected for coordinated omission. */
+  ackLatency: LatencySummary;
+  /** Largest delay of a publish behind its schedule (µs). */
+  maxLagMicros: number;
 }
 
 export interface ProtocolResult {
@@ -272,6 +303,8 @@ export interface ProtocolResult {
   reconnect: ReconnectFigures | null;
   /** Runs with `--net-*` faults; absent or null otherwise. */
   network?: NetworkFigures | null;
+  /** Foreign targets (`--preset nchan|socketio|generic`, docs/targets.md); absent otherwise. */
+  foreign?: ForeignFigures | null;
   histograms: EncodedHistograms;
   errors: string[];
   /**
@@ -344,6 +377,10 @@ export type RecordedOptions = {
   readonly drops: DropSettings;
   /** The network faults, or null when the network was left alone. */
   readonly network: Readonly<NetworkSettings> | null;
+  /** A foreign target's preset (docs/targets.md); absent for wirelab's own server. */
+  readonly preset?: string;
+  /** A foreign target in words: URL (no credentials, no query), protocols and how they resume, the publisher. */
+  readonly targetSummary?: string;
 };
 
 export interface BenchEnvironment {

@@ -1,4 +1,5 @@
 import type { ProtocolName } from '../../wire/protocols.js';
+import type { EndpointPlan, TargetPlan } from '../target/preset.js';
 import type { RefusalCounts } from '../measure/refusals.js';
 import type { PingTally } from './ping-schedule.js';
 
@@ -20,6 +21,11 @@ export interface ClientPlan {
   readonly reconnect: { initialDelayMs: number; maxDelayMs: number; multiplier: number; jitter: number };
   /** Follow each client through drops (scenario `reconnect`, `--net-reset-every`): recovery and outage accounting. */
   readonly trackDrops: boolean;
+  /**
+   * A foreign target (docs/targets.md): the plan, this protocol's endpoint and the run tag the
+   * harness's markers carry. Absent for wirelab's own server.
+   */
+  readonly target?: { readonly plan: TargetPlan; readonly endpoint: EndpointPlan; readonly run: string };
 }
 
 export type CoordinatorMessage =
@@ -45,6 +51,8 @@ export interface WorkerCounters {
   resets: number;
   pings: number;
   errors: number;
+  /** Foreign targets: messages without a marker of this run (all of them on a receive-only run). */
+  unmarked: number;
 }
 
 export const COUNTER_KEYS: ReadonlyArray<keyof WorkerCounters> = Object.freeze([
@@ -56,10 +64,11 @@ export const COUNTER_KEYS: ReadonlyArray<keyof WorkerCounters> = Object.freeze([
   'resets',
   'pings',
   'errors',
+  'unmarked',
 ]);
 
 export function emptyCounters(): WorkerCounters {
-  return { bytesRead: 0, bytesWritten: 0, requests: 0, emptyPolls: 0, reconnects: 0, resets: 0, pings: 0, errors: 0 };
+  return { bytesRead: 0, bytesWritten: 0, requests: 0, emptyPolls: 0, reconnects: 0, resets: 0, pings: 0, errors: 0, unmarked: 0 };
 }
 
 export interface WorkerTick {

@@ -2,6 +2,8 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parentPort } from 'node:worker_threads';
 import { createClient } from '../../clients/index.js';
+import { MarkerScanner } from '../../clients/codecs/marker.js';
+import { targetClientOptions } from '../target/client-options.js';
 import type { FeedClient, FeedClientOptions } from '../../clients/types.js';
 import { nowMicros } from '../../wire/clock.js';
 import { PROTOCOLS } from '../../wire/protocols.js';
@@ -96,6 +98,7 @@ function counters(): WorkerCounters {
     total.resets += c.resets;
     total.pings += c.pings;
     total.errors += c.errors;
+    total.unmarked += c.unmarked;
   }
   return total;
 }
@@ -111,7 +114,8 @@ function caughtUpCount(seq: number, epoch?: string): number {
   let count = 0;
   for (const slot of slots) {
     if (!slot.connected || slot.client.state !== 'open' || (slot.client.lastSeq ?? 0) < seq) continue;
-    if (epoch !== undefined && slot.client.epoch !== epoch) continue;
+    // A foreign server has no feed epoch: the harness's run tag stands for it.
+    if (epoch !== undefined && plan?.target === undefined && slot.client.epoch !== epoch) continue;
     count += 1;
   }
   return count;
@@ -136,6 +140,7 @@ function makeSlot(index: number, current: ClientPlan): Slot {
     pollIntervalMs: current.pollIntervalMs,
     longPollTimeoutMs: current.longPollTimeoutMs,
     reconnect: { enabled: true, ...current.reconnect },
+    ...(current.target === undefined ? {} : targetClientOptions(current.target.plan, current.target.endpoint, markerScanner(current.target.run))),
     handlers: {
       // The hot path: keep it to integer arithmetic and three array writes.
       onUpdate(seq, ts, receivedAt, bytes) {
@@ -190,6 +195,13 @@ function makeSlot(index: number, current: ClientPlan): Slot {
   };
   slot.client = createClient(options);
   return slot;
+}
+
+let scanner: MarkerScanner | undefined;
+/** One scanner per thread serves every client: a scan is synchronous and read at once. */
+function markerScanner(run: string): MarkerScanner {
+  scanner ??= new MarkerScanner(run);
+  return scanner;
 }
 
 /** Opens the plan's clients, at most `connectConcurrency` at a time (see connectClients). */
