@@ -6,7 +6,8 @@ import type { BackoffSchedule } from '../wire/timings.js';
 import { BENCH_DEFAULTS, defaultWorkers, MIN_PING_INTERVAL_MS } from './defaults.js';
 import { formatDurationMs } from './report/format.js';
 import { parseThreshold } from './report/thresholds.js';
-import type { DropSettings, RecordedOptions, ScenarioName } from './report/types.js';
+import type { DropSettings, RecordedOptions, ScaleOutSettings, ScenarioName } from './report/types.js';
+import { resolveScaleOut } from './scale-out-options.js';
 import { SCENARIO_NAMES, scenarioNamed } from './scenarios/registry.js';
 
 /**
@@ -69,10 +70,16 @@ export interface BenchOptions {
   restart?: boolean;
   /** Faults between the clients and the server (`--net-*`, docs/network-faults.md); times in ms. */
   network?: Partial<NetworkSettings>;
+  /** Feed server instances, each its own process; more than one needs `broker` (docs/scale-out.md). @default 1 */
+  servers?: number;
+  /** The instances share the feed through Redis: `'redis'` starts a redis-server, or `redis://HOST:PORT` of an existing one. */
+  broker?: string;
+  /** Scenario `failover`: restart the harness's Redis mid-window instead of killing an instance. */
+  brokerRestart?: boolean;
 }
 
 /** Options that always have a value once resolved: the defaulted ones. */
-type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network'>;
+type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network' | 'servers' | 'broker' | 'brokerRestart'>;
 
 /** What the harness runs with: every option checked, defaulted and frozen. */
 export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulted>>> & {
@@ -83,6 +90,10 @@ export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulte
   readonly drops: DropSettings;
   /** The network faults, or null when the network is left alone. */
   readonly network: Readonly<NetworkSettings> | null;
+  /** `--servers N --broker …`, or null for one server with the embedded feed. */
+  readonly scaleOut: ScaleOutSettings | null;
+  /** The broker the instances use, as given (a password included): never recorded. */
+  readonly brokerUrl: string | undefined;
 };
 
 export type { RecordedOptions };
@@ -113,6 +124,7 @@ export function recordedOptions(options: ResolvedBenchOptions): RecordedOptions 
     reconnect: options.reconnect,
     drops: options.drops,
     network: options.network,
+    scaleOut: options.scaleOut,
   };
 }
 
@@ -180,8 +192,9 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   const pollIntervalMs = input.pollIntervalMs ?? BENCH_DEFAULTS.pollIntervalMs;
   const defaults = { ...BENCH_DEFAULTS, ...scenario.defaults };
   const durationMs = input.durationMs ?? defaults.durationMs;
-  const drops = scenario.resolveDrops(input, { durationMs, target });
   const network = resolveNetwork(input.network, durationMs, target);
+  const scaleOut = resolveScaleOut({ servers: input.servers, broker: input.broker, brokerRestart: input.brokerRestart, target, hasNetwork: network !== null, restart: input.restart });
+  const drops = scenario.resolveDrops(input, { durationMs, target, servers: scaleOut?.servers ?? 1 });
   const thresholds = input.thresholds ?? scenario.thresholds(pollIntervalMs);
   for (const expression of thresholds) parseThreshold(expression);
   if (input.outDir !== undefined && input.outDir.trim() === '') throw new OptionError('--out', 'must name a folder');
@@ -212,6 +225,8 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     reconnect: Object.freeze(reconnect),
     drops,
     network,
+    scaleOut,
+    brokerUrl: scaleOut === null ? undefined : input.broker,
   });
 }
 

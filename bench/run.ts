@@ -48,7 +48,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       if (hooks.signal?.aborted === true) opening.then((late) => closeTarget(late, BENCH_DEFAULTS.abortGraceMs), () => undefined).catch(() => undefined);
       throw error;
     });
-    const targetInfo = { url: target.url, spawned: target.kind === 'spawned' };
+    const targetInfo = { url: target.url, spawned: target.kind !== 'remote' };
     const network = describeNetwork(options.network, target);
     const link = lossyLink(target);
     const lossPercent = options.network?.lossPercent ?? 0;
@@ -59,7 +59,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       runId,
       startedAt: startedAt.toISOString(),
       target: target.url,
-      spawned: target.kind === 'spawned',
+      spawned: target.kind !== 'remote',
       options: recordedOptions(options),
       protocols: [...options.protocols],
       ...(link === undefined ? {} : { lossMechanism: link.mechanism }),
@@ -69,6 +69,8 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       hooks.signal?.throwIfAborted();
       try {
         const current = target;
+        // A failover run killed an instance during the previous protocol: every protocol starts with all of them.
+        if (current.kind === 'fleet') await current.fleet.revive();
         const context = {
           options,
           control: current.control,
@@ -76,6 +78,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
           clientUrl: current.clientUrl,
           proxy: current.proxy,
           restartServer: current.kind === 'spawned' ? () => restartServer(current) : undefined,
+          fleet: current.kind === 'fleet' ? current.fleet : undefined,
           lossCounters: lossCounters(current),
           runStartedAt,
           emit,

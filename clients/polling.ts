@@ -113,15 +113,23 @@ export abstract class PollingClient extends HttpFeedClient {
    */
   protected retryStaleSocket = false;
   private connection: Connection | undefined;
-  /** The request head after its request line: Host, the caller's headers, Connection. */
-  private readonly headTail: string;
+  /** The request head after its request line: Host, the caller's headers, Connection; built again when the instance changes. */
+  private headTail = '';
+  private headTailAuthority: string | undefined;
 
   constructor(options: FeedClientOptions) {
     super(options);
     this.cursor = options.since;
     this.cursorState = options.foreign === undefined ? undefined : new PollCursorState(options.foreign.cursor ?? NO_CURSOR);
-    const head = requestHead('GET', '/', this.target.authority, this.headers, { defaults: { Connection: 'keep-alive' } });
-    this.headTail = head.slice(head.indexOf('\r\n') + 2);
+  }
+
+  private currentHeadTail(): string {
+    if (this.headTailAuthority !== this.target.authority) {
+      const head = requestHead('GET', '/', this.target.authority, this.headers, { defaults: { Connection: 'keep-alive' } });
+      this.headTail = head.slice(head.indexOf('\r\n') + 2);
+      this.headTailAuthority = this.target.authority;
+    }
+    return this.headTail;
   }
 
   /**
@@ -155,7 +163,7 @@ export abstract class PollingClient extends HttpFeedClient {
       connection.timeoutMs = timeoutMs;
       connection.socket.setTimeout(timeoutMs);
     }
-    connection.socket.write(`GET ${target} HTTP/1.1\r\n${extraHeaders}${this.headTail}`, 'latin1');
+    connection.socket.write(`GET ${target} HTTP/1.1\r\n${extraHeaders}${this.currentHeadTail()}`, 'latin1');
   }
 
   /** Foreign targets: the request target of the next poll (the endpoint's, with the cursor's query). */
