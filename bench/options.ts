@@ -76,10 +76,12 @@ export interface BenchOptions {
   broker?: string;
   /** Scenario `failover`: restart the harness's Redis mid-window instead of killing an instance. */
   brokerRestart?: boolean;
+  /** With `broker`: run each protocol also against one embedded-feed server, the broker hop's baseline. @default false */
+  compareEmbedded?: boolean;
 }
 
 /** Options that always have a value once resolved: the defaulted ones. */
-type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network' | 'servers' | 'broker' | 'brokerRestart'>;
+type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network' | 'servers' | 'broker' | 'brokerRestart' | 'compareEmbedded'>;
 
 /** What the harness runs with: every option checked, defaulted and frozen. */
 export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulted>>> & {
@@ -94,6 +96,7 @@ export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulte
   readonly scaleOut: ScaleOutSettings | null;
   /** The broker the instances use, as given (a password included): never recorded. */
   readonly brokerUrl: string | undefined;
+  readonly compareEmbedded: boolean;
 };
 
 export type { RecordedOptions };
@@ -125,6 +128,7 @@ export function recordedOptions(options: ResolvedBenchOptions): RecordedOptions 
     drops: options.drops,
     network: options.network,
     scaleOut: options.scaleOut,
+    compareEmbedded: options.compareEmbedded,
   };
 }
 
@@ -194,6 +198,7 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   const durationMs = input.durationMs ?? defaults.durationMs;
   const network = resolveNetwork(input.network, durationMs, target);
   const scaleOut = resolveScaleOut({ servers: input.servers, broker: input.broker, brokerRestart: input.brokerRestart, target, hasNetwork: network !== null, restart: input.restart });
+  if (input.compareEmbedded === true && scaleOut === null) throw new OptionError('--compare-embedded', 'compares a run through --broker with the embedded feed: give --broker');
   const drops = scenario.resolveDrops(input, { durationMs, target, servers: scaleOut?.servers ?? 1 });
   const thresholds = input.thresholds ?? scenario.thresholds(pollIntervalMs);
   for (const expression of thresholds) parseThreshold(expression);
@@ -227,6 +232,7 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     network,
     scaleOut,
     brokerUrl: scaleOut === null ? undefined : input.broker,
+    compareEmbedded: input.compareEmbedded === true,
   });
 }
 

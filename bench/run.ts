@@ -3,6 +3,7 @@ import { checkFileLimit } from './measure/fd-limit.js';
 import { LOSS_CONTROL_PASSES, runWithLossControl } from './measure/loss-control.js';
 import { describeEnvironment } from './measure/machine.js';
 import { runProtocol } from './measure/protocol-run.js';
+import { runEmbeddedBaseline } from './measure/embedded-compare.js';
 import { refusalReasons } from './measure/refusals.js';
 import { recordedOptions, resolveBenchOptions, type BenchOptions } from './options.js';
 import { evaluateThresholds } from './report/thresholds.js';
@@ -36,6 +37,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
   const timeseries: TimeseriesPoint[] = [];
   const protocols: ProtocolResult[] = [];
   const failures: ProtocolFailure[] = [];
+  const embedded: ProtocolResult[] = [];
 
   let target: Target | undefined;
   try {
@@ -88,6 +90,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
         };
         const step = lossControl ? runWithLossControl(context, protocol, link, lossPercent) : runProtocol(context, protocol);
         protocols.push(await untilAborted(step, hooks.signal));
+        if (options.compareEmbedded) embedded.push(await untilAborted(runEmbeddedBaseline(context, options, protocol), hooks.signal));
       } catch (error) {
         if (hooks.signal?.aborted === true) throw hooks.signal.reason;
         const gone = targetGone(target);
@@ -115,6 +118,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       options: recordedOptions(options),
       environment: describeEnvironment(),
       protocols,
+      ...(options.compareEmbedded ? { embedded } : {}),
       failures,
       refused,
       timeseries,

@@ -45,6 +45,8 @@ export function formatHeader(start: { target: string; spawned: boolean; options:
   parts.push(...(scenarioNamed(o.scenario)?.header(o) ?? []));
   const network = o.network as RecordedOptions['network'] | undefined;
   if (network !== undefined && network !== null) parts.push(`net ${describeNetwork(network, start.lossMechanism)}`);
+  const scaleOut = o.scaleOut;
+  if (scaleOut !== undefined && scaleOut !== null) parts.push(`${scaleOut.servers} instance${scaleOut.servers === 1 ? '' : 's'} via ${scaleOut.broker === 'redis' ? 'Redis (spawned)' : scaleOut.broker}`);
   return `${parts.join(c.dim(' · '))}\n${c.dim(`run ${start.runId}`)}`;
 }
 

@@ -372,6 +372,8 @@ export type RecordedOptions = {
   readonly network: Readonly<NetworkSettings> | null;
   /** Several instances through a broker; absent or null for one server with the embedded feed. */
   readonly scaleOut?: ScaleOutSettings | null;
+  /** Each protocol also ran against one embedded-feed server (`BenchResult.embedded`). */
+  readonly compareEmbedded?: boolean;
 };
 
 export interface BenchEnvironment {
@@ -395,6 +397,8 @@ export interface BenchResult {
   options: RecordedOptions;
   environment: BenchEnvironment;
   protocols: ProtocolResult[];
+  /** `--compare-embedded`: each protocol once more against one server with the embedded feed, the baseline of the broker's hop. */
+  embedded?: ProtocolResult[];
   /** Protocols that could not be measured, and why. */
   failures: ProtocolFailure[];
   /**
