@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveBenchOptions, type BenchOptions } from '../../../bench/options.js';
+import { recordedOptions, resolveBenchOptions, type BenchOptions } from '../../../bench/options.js';
 import { OptionError } from '../../../wire/errors.js';
 
 function refusal(input: BenchOptions): OptionError {
@@ -22,6 +22,7 @@ describe('scale-out options', () => {
     const options = resolveBenchOptions({ servers: 3, broker: 'redis://user:secret@127.0.0.1:6390/2' });
     expect(options.scaleOut).toEqual({ servers: 3, broker: 'redis://user:***@127.0.0.1:6390/2' });
     expect(options.brokerUrl).toBe('redis://user:secret@127.0.0.1:6390/2');
+    expect(JSON.stringify(recordedOptions(options))).not.toContain('secret');
     expect(resolveBenchOptions({ servers: 2, broker: 'redis' }).scaleOut).toEqual({ servers: 2, broker: 'redis' });
   });
 
