@@ -113,23 +113,15 @@ export abstract class PollingClient extends HttpFeedClient {
    */
   protected retryStaleSocket = false;
   private connection: Connection | undefined;
-  /** The request head after its request line: Host, the caller's headers, Connection; built again when the instance changes. */
-  private headTail = '';
-  private headTailAuthority: string | undefined;
+  /** The request head after its request line: Host, the caller's headers, Connection. */
+  private readonly headTail: string;
 
   constructor(options: FeedClientOptions) {
     super(options);
     this.cursor = options.since;
     this.cursorState = options.foreign === undefined ? undefined : new PollCursorState(options.foreign.cursor ?? NO_CURSOR);
-  }
-
-  private currentHeadTail(): string {
-    if (this.headTailAuthority !== this.target.authority) {
-      const head = requestHead('GET', '/', this.target.authority, this.headers, { defaults: { Connection: 'keep-alive' } });
-      this.headTail = head.slice(head.indexOf('\r\n') + 2);
-      this.headTailAuthority = this.target.authority;
-    }
-    return this.headTail;
+    const head = requestHead('GET', '/', this.target.authority, this.headers, { defaults: { Connection: 'keep-alive' } });
+    this.headTail = head.slice(head.indexOf('\r\n') + 2);
   }
 
   /**
@@ -163,8 +155,23 @@ export abstract class PollingClient extends HttpFeedClient {
       connection.timeoutMs = timeoutMs;
       connection.socket.setTimeout(timeoutMs);
     }
-    connection.socket.write(`GET ${target} HTTP/1.1\r\n${extraHeaders}${this.currentHeadTail()}`, 'latin1');
+    connection.socket.write(`GET ${target} HTTP/1.1\r\n${extraHeaders}${this.headTailFor(this.target.authority)}`, 'latin1');
   }
+
+  /** The instance the request head was built for (the first URL); `urls` may move the client on. */
+  private readonly headAuthority = this.target.authority;
+
+  /** The request head's tail for the instance the client now talks to: only its Host line differs. */
+  private headTailFor(authority: string): string {
+    if (authority === this.headAuthority) return this.headTail;
+    // Built once per move, not per poll.
+    if (this.movedHead?.authority !== authority) {
+      this.movedHead = { authority, tail: this.headTail.replace(`Host: ${this.headAuthority}\r\n`, `Host: ${authority}\r\n`) };
+    }
+    return this.movedHead.tail;
+  }
+
+  private movedHead: { authority: string; tail: string } | undefined;
 
   /** Foreign targets: the request target of the next poll (the endpoint's, with the cursor's query). */
   protected foreignTarget(): string {
