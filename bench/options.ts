@@ -6,7 +6,8 @@ import type { BackoffSchedule } from '../wire/timings.js';
 import { BENCH_DEFAULTS, defaultWorkers, MIN_PING_INTERVAL_MS } from './defaults.js';
 import { formatDurationMs } from './report/format.js';
 import { parseThreshold } from './report/thresholds.js';
-import type { DropSettings, RecordedOptions, ScenarioName } from './report/types.js';
+import type { DropSettings, RecordedOptions, ScaleOutSettings, ScenarioName } from './report/types.js';
+import { resolveScaleOut } from './scale-out-options.js';
 import { SCENARIO_NAMES, scenarioNamed } from './scenarios/registry.js';
 import { resolveForeignTarget, type ForeignTargetOptions } from './target/foreign-options.js';
 import type { TargetPlan } from './target/preset.js';
@@ -75,10 +76,18 @@ export interface BenchOptions {
   foreign?: ForeignTargetOptions;
   /** A foreign target on this machine: its processes, for server CPU and memory from /proc. */
   targetPids?: readonly number[];
+  /** Feed server instances, each its own process; more than one needs `broker` (docs/scale-out.md). @default 1 */
+  servers?: number;
+  /** The instances share the feed through Redis: `'redis'` starts a redis-server, or `redis://HOST:PORT` of an existing one. */
+  broker?: string;
+  /** Scenario `failover`: restart the harness's Redis mid-window instead of killing an instance. */
+  brokerRestart?: boolean;
+  /** With `broker`: run each protocol also against one embedded-feed server, the broker hop's baseline. @default false */
+  compareEmbedded?: boolean;
 }
 
 /** Options that always have a value once resolved: the defaulted ones. */
-type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network' | 'foreign' | 'targetPids'>;
+type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network' | 'foreign' | 'targetPids' | 'servers' | 'broker' | 'brokerRestart' | 'compareEmbedded'>;
 
 /** What the harness runs with: every option checked, defaulted and frozen. */
 export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulted>>> & {
@@ -92,6 +101,11 @@ export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulte
   /** A foreign target's plan (docs/targets.md), or null for wirelab's own server. Holds the headers: never recorded. */
   readonly targetPlan: TargetPlan | null;
   readonly targetPids: readonly number[];
+  /** `--servers N --broker …`, or null for one server with the embedded feed. */
+  readonly scaleOut: ScaleOutSettings | null;
+  /** The broker the instances use, as given (a password included): never recorded. */
+  readonly brokerUrl: string | undefined;
+  readonly compareEmbedded: boolean;
 };
 
 export type { RecordedOptions };
@@ -125,6 +139,8 @@ export function recordedOptions(options: ResolvedBenchOptions): RecordedOptions 
     reconnect: options.reconnect,
     drops: options.drops,
     network: options.network,
+    scaleOut: options.scaleOut,
+    compareEmbedded: options.compareEmbedded,
   };
 }
 
@@ -205,8 +221,10 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   const pollIntervalMs = input.pollIntervalMs ?? BENCH_DEFAULTS.pollIntervalMs;
   const defaults = { ...BENCH_DEFAULTS, ...scenario.defaults };
   const durationMs = input.durationMs ?? defaults.durationMs;
-  const drops = scenario.resolveDrops(input, { durationMs, target });
   const network = resolveNetwork(input.network, durationMs, target);
+  const scaleOut = resolveScaleOut({ servers: input.servers, broker: input.broker, brokerRestart: input.brokerRestart, target, hasNetwork: network !== null, restart: input.restart });
+  if (input.compareEmbedded === true && scaleOut === null) throw new OptionError('--compare-embedded', 'compares a run through --broker with the embedded feed: give --broker');
+  const drops = scenario.resolveDrops(input, { durationMs, target, servers: scaleOut?.servers ?? 1 });
   const thresholds = input.thresholds ?? scenario.thresholds(pollIntervalMs);
   for (const expression of thresholds) parseThreshold(expression);
   if (input.outDir !== undefined && input.outDir.trim() === '') throw new OptionError('--out', 'must name a folder');
@@ -239,11 +257,17 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     network,
     targetPlan: null,
     targetPids: Object.freeze([]),
+    scaleOut,
+    brokerUrl: scaleOut === null ? undefined : input.broker,
+    compareEmbedded: input.compareEmbedded === true,
   });
 }
 
 /** A foreign target: the same window, clients and feed settings; no spawned server, no capacity phase. */
 function resolveForeign(input: BenchOptions, scenario: NonNullable<ReturnType<typeof scenarioNamed>>, foreign: { plan: TargetPlan; protocols: readonly ProtocolName[] }): ResolvedBenchOptions {
+  if (input.broker !== undefined || (input.servers ?? 1) > 1) {
+    throw new OptionError(input.broker !== undefined ? '--broker' : '--servers', 'starts wirelab instances of its own; it does not apply to a foreign --target');
+  }
   const resolved = resolveBenchOptions({ ...input, target: undefined, controlToken: undefined, foreign: undefined, targetPids: undefined, protocols: [...foreign.protocols], network: undefined, scenario: scenario.name });
   return Object.freeze({ ...resolved, target: foreign.plan.target, capacityDurationMs: 0, targetPlan: foreign.plan, targetPids: Object.freeze([...(input.targetPids ?? [])]) });
 }

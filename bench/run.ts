@@ -4,6 +4,7 @@ import { checkFileLimit } from './measure/fd-limit.js';
 import { LOSS_CONTROL_PASSES, runWithLossControl } from './measure/loss-control.js';
 import { describeEnvironment } from './measure/machine.js';
 import { runProtocol } from './measure/protocol-run.js';
+import { runEmbeddedBaseline } from './measure/embedded-compare.js';
 import { refusalReasons } from './measure/refusals.js';
 import { recordedOptions, resolveBenchOptions, type BenchOptions } from './options.js';
 import { evaluateThresholds } from './report/thresholds.js';
@@ -39,6 +40,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
   const timeseries: TimeseriesPoint[] = [];
   const protocols: ProtocolResult[] = [];
   const failures: ProtocolFailure[] = [];
+  const embedded: ProtocolResult[] = [];
 
   let target: Target | undefined;
   try {
@@ -51,7 +53,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       if (hooks.signal?.aborted === true) opening.then((late) => closeTarget(late, BENCH_DEFAULTS.abortGraceMs), () => undefined).catch(() => undefined);
       throw error;
     });
-    const targetInfo = { url: target.url, spawned: target.kind === 'spawned' };
+    const targetInfo = { url: target.url, spawned: target.kind !== 'remote' };
     const network = describeNetwork(options.network, target);
     const link = lossyLink(target);
     const lossPercent = options.network?.lossPercent ?? 0;
@@ -62,7 +64,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       runId,
       startedAt: startedAt.toISOString(),
       target: target.url,
-      spawned: target.kind === 'spawned',
+      spawned: target.kind !== 'remote',
       options: recordedOptions(options),
       protocols: [...options.protocols],
       ...(link === undefined ? {} : { lossMechanism: link.mechanism }),
@@ -72,6 +74,8 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       hooks.signal?.throwIfAborted();
       try {
         const current = target;
+        // A failover run killed an instance during the previous protocol: every protocol starts with all of them.
+        if (current.kind === 'fleet') await current.fleet.revive();
         const context = {
           options,
           control: current.control,
@@ -79,6 +83,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
           clientUrl: current.clientUrl,
           proxy: current.proxy,
           restartServer: current.kind === 'spawned' ? () => restartServer(current) : undefined,
+          fleet: current.kind === 'fleet' ? current.fleet : undefined,
           lossCounters: lossCounters(current),
           runStartedAt,
           emit,
@@ -88,6 +93,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
         };
         const step = lossControl ? runWithLossControl(context, protocol, link, lossPercent) : runProtocol(context, protocol);
         protocols.push(await untilAborted(step, hooks.signal));
+        if (options.compareEmbedded) embedded.push(await untilAborted(runEmbeddedBaseline(context, options, protocol), hooks.signal));
       } catch (error) {
         if (hooks.signal?.aborted === true) throw hooks.signal.reason;
         const gone = targetGone(target);
@@ -115,6 +121,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       options: recordedOptions(options),
       environment: describeEnvironment(),
       protocols,
+      ...(options.compareEmbedded ? { embedded } : {}),
       failures,
       refused,
       timeseries,

@@ -104,7 +104,11 @@ export abstract class BaseClient implements FeedClient {
   abstract readonly protocol: ProtocolName;
   readonly counters: Counters;
   protected readonly meter = new SocketMeter();
-  protected readonly target: Target;
+  /** Where the current attempt goes: one of `targets`, the next one after each lost connection. */
+  protected target: Target;
+  /** Every instance the client may use (`url`, then `urls`), in rotation order. */
+  private readonly targets: readonly Target[];
+  private targetIndex = 0;
   protected readonly handlers: FeedClientHandlers;
   /** Headers of every request: the user's, plus the Bearer token. */
   protected readonly headers: Readonly<Record<string, string>>;
@@ -147,7 +151,8 @@ export abstract class BaseClient implements FeedClient {
   private chatCounter = 0;
 
   constructor(options: FeedClientOptions) {
-    this.target = parseTarget(options.url);
+    this.targets = [options.url, ...(options.urls ?? []).filter((url) => url !== options.url)].map(parseTarget);
+    this.target = this.targets[0]!;
     this.handlers = options.handlers;
     this.counters = new Counters(this.meter);
     this.clientId = options.id ?? 'client';
@@ -384,6 +389,11 @@ export abstract class BaseClient implements FeedClient {
     this.resolveConnect?.();
   }
 
+  /** The instance (`host:port`) the current or next attempt goes to: changes on reconnect when the client has `urls`. */
+  get instance(): string {
+    return this.target.authority;
+  }
+
   /** The connection of `generation` ended unexpectedly: reconnect with backoff, or stop. */
   protected lost(generation: number, loss: Loss): void {
     if (generation !== this.generation || this.currentState === 'closed') return;
@@ -399,6 +409,9 @@ export abstract class BaseClient implements FeedClient {
       return;
     }
     this.failures += 1;
+    // Several instances: the next attempt goes to the next one, so a dead instance is left at once.
+    this.targetIndex = (this.targetIndex + 1) % this.targets.length;
+    this.target = this.targets[this.targetIndex]!;
     const delayMs = this.backoff.next();
     this.currentState = 'reconnecting';
     this.handlers.onClose?.({ ...closeCode(loss), reason: loss.reason, willReconnect: true, delayMs, ...(loss.error === undefined ? {} : { error: loss.error }) });

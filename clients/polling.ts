@@ -156,8 +156,23 @@ export abstract class PollingClient extends HttpFeedClient {
       connection.timeoutMs = timeoutMs;
       connection.socket.setTimeout(timeoutMs);
     }
-    connection.socket.write(`GET ${target} HTTP/1.1\r\n${extraHeaders}${this.headTail}`, 'latin1');
+    connection.socket.write(`GET ${target} HTTP/1.1\r\n${extraHeaders}${this.headTailFor(this.target.authority)}`, 'latin1');
   }
+
+  /** The instance the request head was built for (the first URL); `urls` may move the client on. */
+  private readonly headAuthority = this.target.authority;
+
+  /** The request head's tail for the instance the client now talks to: only its Host line differs. */
+  private headTailFor(authority: string): string {
+    if (authority === this.headAuthority) return this.headTail;
+    // Built once per move, not per poll.
+    if (this.movedHead?.authority !== authority) {
+      this.movedHead = { authority, tail: this.headTail.replace(`Host: ${this.headAuthority}\r\n`, `Host: ${authority}\r\n`) };
+    }
+    return this.movedHead.tail;
+  }
+
+  private movedHead: { authority: string; tail: string } | undefined;
 
   /** Foreign targets: the request target of the next poll (the endpoint's, with the cursor's query). */
   protected foreignTarget(): string {

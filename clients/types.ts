@@ -95,6 +95,12 @@ export interface ReconnectOptions {
 export interface FeedClientOptions {
   /** Base URL of the server: `http://host:port`. */
   url: string;
+  /**
+   * Other instances of the same feed (servers sharing one broker, docs/scale-out.md): after a
+   * lost connection each reconnect goes to the next URL in turn (`url` first, then these),
+   * resuming with the cursor it holds. @default none: every reconnect goes to `url`
+   */
+  urls?: readonly string[];
   protocol: ProtocolName;
   handlers: FeedClientHandlers;
   /** Resume point of the first connection (with `epoch`); a snapshot when absent. */
@@ -180,6 +186,8 @@ export interface FeedClient {
   readonly state: ClientState;
   readonly counters: ClientCounters;
   readonly lastSeq: number | undefined;
+  /** The instance (`host:port`) the current or next attempt goes to; with `urls` it moves on at each reconnect. */
+  readonly instance: string;
   readonly epoch: string | undefined;
   /**
    * Starts the client; resolves when the first feed message arrives (polling: the first

@@ -60,6 +60,10 @@ export function createProgram(): Command {
     .option('--net-loss <percent>', 'real packet loss each way, e.g. 2% or 0.5%, by netem or nftables (needs root: the server runs in a network namespace; each protocol runs at 0% first as a control)')
     .option('--target <url>', 'an already running server (http(s)://host:port) instead of spawning one; --preset says how to speak to it (docs/targets.md)')
     .option('--control-token <token>', 'control token of the --target server (WIRELAB_CONTROL_TOKEN)')
+    .option('--servers <n>', 'feed server instances, each its own process; clients spread round-robin over them; more than 1 needs --broker (default 1)')
+    .option('--broker <redis|url>', '"redis": start a redis-server (on PATH) the instances share the feed through; or redis://HOST:PORT of an existing one')
+    .option('--broker-restart', 'scenario failover: restart the harness\'s Redis (with an AOF, so its data stays) mid-window instead of killing an instance')
+    .option('--compare-embedded', 'with --broker: run each protocol also against one server with the embedded feed, to show the broker\'s hop')
     .option('-w, --workers <n>', 'worker threads holding the clients (default: cores - 1, at least 1)')
     .option('-o, --out <dir>', `folder for the result files (default ${D.outDir}/)`)
     .option('--no-files', 'do not write result files')
@@ -137,6 +141,10 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
   assign(options, 'dropAtMs', dropAt);
   assign(options, 'dropEveryMs', convert('dropEvery', '--drop-every', seconds));
   if (flags.restart === true) options.restart = true;
+  assign(options, 'servers', convert('servers', '--servers', parseCount));
+  assign(options, 'broker', text('broker'));
+  if (flags.brokerRestart === true) options.brokerRestart = true;
+  if (flags.compareEmbedded === true) options.compareEmbedded = true;
   const net: NetFlags = {
     netLatency: text('netLatency'),
     netJitter: text('netJitter'),

@@ -49,6 +49,8 @@ export function formatHeader(start: { target: string; spawned: boolean; options:
   parts.push(...(scenarioNamed(o.scenario)?.header(o) ?? []));
   const network = o.network as RecordedOptions['network'] | undefined;
   if (network !== undefined && network !== null) parts.push(`net ${describeNetwork(network, start.lossMechanism)}`);
+  const scaleOut = o.scaleOut;
+  if (scaleOut !== undefined && scaleOut !== null) parts.push(`${scaleOut.servers} instance${scaleOut.servers === 1 ? '' : 's'} via ${scaleOut.broker === 'redis' ? 'Redis (spawned)' : scaleOut.broker}`);
   return `${parts.join(c.dim(' · '))}\n${c.dim(`run ${start.runId}`)}`;
 }
 
@@ -73,7 +75,16 @@ export function formatProtocolLine(result: ProtocolResult, c: Palette = createPa
 
 /** One line per drop: `↯ ws: drop at 5s of the window, 1,000 connections cut`. */
 export function formatDropLine(protocol: string, drop: { kind: string; atMs: number; connections: number; tookMs: number }, c: Palette = createPalette(false)): string {
-  const what = drop.kind === 'restart' ? `server restarted (back in ${formatMillis(drop.tookMs)})` : drop.kind === 'net-reset' ? 'proxy reset' : 'drop';
+  const what =
+    drop.kind === 'restart'
+      ? `server restarted (back in ${formatMillis(drop.tookMs)})`
+      : drop.kind === 'net-reset'
+        ? 'proxy reset'
+        : drop.kind === 'failover'
+          ? 'instance killed'
+          : drop.kind === 'broker-restart'
+            ? `Redis restarted (back in ${formatMillis(drop.tookMs)})`
+            : 'drop';
   return `${c.yellow('↯')} ${c.bold(protocol)}: ${what} at ${formatDurationMs(drop.atMs)} of the window, ${formatCount(drop.connections)} connection${drop.connections === 1 ? '' : 's'} cut`;
 }
 

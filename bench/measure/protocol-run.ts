@@ -22,6 +22,9 @@ import { WindowProfiler } from '../workers/window-profiler.js';
 import type { CapacityFigures, DropEvent, Phase, ProgressEvent, ProtocolResult, TimeseriesPoint } from '../report/types.js';
 import type { ProtocolName } from '../../wire/protocols.js';
 import { WorkerPool } from '../workers/worker-pool.js';
+import type { Fleet } from '../target/fleet.js';
+import { FleetControl } from '../target/fleet-control.js';
+import { instanceFigures } from './instances.js';
 
 export interface ProtocolRunContext {
   readonly options: ResolvedBenchOptions;
@@ -34,6 +37,8 @@ export interface ProtocolRunContext {
   readonly proxy: RunningProxy | undefined;
   /** Kills the spawned server (resolves once it is gone) and starts it again on the same port; scenario `reconnect --restart`. */
   readonly restartServer: (() => Promise<{ killedAt: number; ready: Promise<void> }>) | undefined;
+  /** `--servers N --broker …`: the instances (clients spread round-robin over them; scenario `failover` kills one). */
+  readonly fleet?: Fleet | undefined;
   /** The lossy namespace link's packet and TCP counters so far (`--net-loss`), if any. */
   readonly lossCounters: (() => Promise<LinkSnapshot>) | undefined;
   /** performance.now() when the whole run started; time series are relative to it. */
@@ -92,6 +97,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     const rssBefore = process.memoryUsage().rss;
     const connected = await pool.connect({
       url: context.clientUrl,
+      ...(context.fleet === undefined ? {} : { instanceUrls: context.fleet.urls }),
       protocol,
       clients: options.clients,
       firstClientIndex: context.firstClientIndex,
@@ -110,6 +116,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
       throw new Error(`no ${protocol} client could connect to ${context.baseUrl}${reasons.length > 0 ? `: ${reasons.slice(0, 3).join('; ')}` : ''}`);
     }
     const serverConnected = await control.stats();
+    const instancesConnected = control instanceof FleetControl ? control.lastInstances : [];
     const rssConnected = process.memoryUsage().rss;
 
     setPhase('warmup');
@@ -170,6 +177,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     await profiler.stop(`${protocol}-coordinator`);
     const machineBusy = machineBusyShare(machineStart, readMachineCpu());
     const serverWindow = await control.stats();
+    const instances = control instanceof FleetControl ? instanceFigures(protocol, instancesConnected, control.lastInstances) : undefined;
     const rssAfter = process.memoryUsage().rss;
 
     setPhase('idle');
@@ -208,7 +216,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
             proxy: proxyAtStart !== undefined && proxyAtEnd !== undefined ? { start: proxyAtStart, end: proxyAtEnd } : null,
             loss: lossAtStart !== undefined && lossAtEnd !== undefined ? lossFigures(linkWindow(lossAtStart, lossAtEnd)) : null,
           };
-    const result = buildProtocolResult({
+    const built = buildProtocolResult({
       protocol,
       options,
       connected,
@@ -236,6 +244,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
       capacity,
       errors,
     });
+    const result = instances === undefined ? built : { ...built, instances };
     setPhase('done');
     context.emit({ type: 'protocol-done', result });
     return result;
@@ -269,8 +278,10 @@ async function dropOnce(
   feedOn: { mode: 'bench'; rate: number; payload: number },
   triggered: () => void,
 ): Promise<DropEvent> {
-  const { control } = context;
-  const open = await pool.arm(index);
+  const { control, fleet } = context;
+  // Failover: only the killed instance's clients lose their connection; a Redis restart drops none.
+  const killed = planned.kind === 'failover' && fleet !== undefined ? fleet.urls.length - 1 : undefined;
+  const open = planned.kind === 'broker-restart' ? 0 : await pool.arm(index, killed === undefined ? undefined : new URL(fleet!.urls[killed]!).host);
   let connections = open;
   // When the drop is triggered (a restart pauses the feed first): the time series' clock.
   let t = 0;
@@ -311,6 +322,23 @@ async function dropOnce(
       const resumed = (await control.setFeed(feedOn)).feed;
       window.epochStarts[resumed.epoch] = resumed.head;
       tookMs = (nowMicros() - startedAt) / 1000;
+      break;
+    }
+    case 'failover': {
+      if (fleet === undefined || killed === undefined) throw new Error('scenario failover needs --servers 2 or more with --broker');
+      startedAt = mark();
+      doneAt = await fleet.kill(killed);
+      tookMs = (doneAt - startedAt) / 1000;
+      break;
+    }
+    case 'broker-restart': {
+      if (fleet === undefined) throw new Error('--broker-restart needs --broker redis');
+      startedAt = mark();
+      const restarted = await fleet.restartBroker();
+      doneAt = restarted.killedAt;
+      await restarted.ready;
+      tookMs = (nowMicros() - startedAt) / 1000;
+      connections = 0;
       break;
     }
   }

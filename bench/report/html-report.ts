@@ -55,7 +55,7 @@ export interface ReportData {
 
 /** The status red: a drop is a disconnection, not a protocol. */
 const DROP_COLOUR = '#dc2626';
-const DROP_LABEL: Record<string, string> = { drop: 'drop', restart: 'restart', 'net-reset': 'reset' };
+const DROP_LABEL: Record<string, string> = { drop: 'drop', restart: 'restart', 'net-reset': 'reset', failover: 'failover', 'broker-restart': 'broker restart' };
 
 /** The charts' data: every number the page draws, computed here. */
 export function reportData(result: BenchResult): ReportData {

@@ -14,7 +14,7 @@ import type { BackoffSchedule } from '../../wire/timings.js';
 export type { LossMechanism, TcpCounters };
 
 /** The scenarios a result can name (each is a module in bench/scenarios/). */
-export type ScenarioName = 'broadcast' | 'ping' | 'reconnect';
+export type ScenarioName = 'broadcast' | 'ping' | 'reconnect' | 'failover';
 export type Phase = 'starting' | 'connecting' | 'warmup' | 'measuring' | 'draining' | 'idle' | 'closing' | 'capacity' | 'done';
 
 export { RESULT_SCHEMA };
@@ -101,7 +101,8 @@ export interface CapacityFigures {
 }
 
 /** What made clients lose their connections: the control endpoint, a server restart, the proxy. */
-export type DropKind = 'drop' | 'restart' | 'net-reset';
+/** `failover`: one instance of several is killed; `broker-restart`: the harness's Redis is restarted (docs/scenarios/failover.md). */
+export type DropKind = 'drop' | 'restart' | 'net-reset' | 'failover' | 'broker-restart';
 
 /** One drop the harness caused during the window. */
 export interface DropEvent {
@@ -297,6 +298,8 @@ export interface ProtocolResult {
   delivery: DeliveryCounts;
   bandwidth: BandwidthFigures;
   server: ServerCost | null;
+  /** `--servers N --broker …`: each instance's own figures (`server` is their sum); absent for one server. */
+  instances?: InstanceFigures[];
   generator: GeneratorHealth;
   capacity: CapacityFigures | null;
   /** Scenario `reconnect`, or any run with `--net-reset-every`; else null. */
@@ -339,11 +342,34 @@ export interface ThresholdOutcome {
   passed: boolean;
 }
 
+/** One instance's figures of a protocol's run with several instances (`server` sums them). */
+export interface InstanceFigures {
+  url: string;
+  /** The protocol's connections on it once every client had connected (the round-robin spread). */
+  connections: number;
+  /** Connections it accepted during the window: the clients that came to it in a failover. 0 for one killed before the window's end. */
+  acceptedInWindow: number;
+  /** Its CPU over the window (user + system), and as a share of one core. Null when it was killed before the window ended. */
+  cpuMicros: number | null;
+  cpuPercent: number | null;
+  rssBytes: number;
+  eventLoopDelayP99Ms: number | null;
+}
+
 /** When the harness drops connections, ms after the window opens (empty outside scenario `reconnect`), and how. */
 export interface DropSettings {
   readonly atMs: readonly number[];
   /** Kill the spawned server and start it again instead of the control drop. */
   readonly restart: boolean;
+  /** Scenario `failover --broker-restart`: restart the harness's Redis instead of killing an instance. */
+  readonly brokerRestart?: boolean;
+}
+
+/** `--servers N --broker …` (docs/scale-out.md): several instances sharing one feed through Redis. */
+export interface ScaleOutSettings {
+  readonly servers: number;
+  /** `redis`: a redis-server the harness starts; otherwise the `redis://host:port` of an existing one (password hidden). */
+  readonly broker: string;
 }
 
 /**
@@ -381,6 +407,10 @@ export type RecordedOptions = {
   readonly preset?: string;
   /** A foreign target in words: URL (no credentials, no query), protocols and how they resume, the publisher. */
   readonly targetSummary?: string;
+  /** Several instances through a broker; absent or null for one server with the embedded feed. */
+  readonly scaleOut?: ScaleOutSettings | null;
+  /** Each protocol also ran against one embedded-feed server (`BenchResult.embedded`). */
+  readonly compareEmbedded?: boolean;
 };
 
 export interface BenchEnvironment {
@@ -404,6 +434,8 @@ export interface BenchResult {
   options: RecordedOptions;
   environment: BenchEnvironment;
   protocols: ProtocolResult[];
+  /** `--compare-embedded`: each protocol once more against one server with the embedded feed, the baseline of the broker's hop. */
+  embedded?: ProtocolResult[];
   /** Protocols that could not be measured, and why. */
   failures: ProtocolFailure[];
   /**

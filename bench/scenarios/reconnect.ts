@@ -21,6 +21,7 @@ export const RECONNECT_DEFAULTS = Object.freeze({
 /** Drop times: `--drop-at` or `--drop-every`, else the default shares of the window; `--restart` only for a spawned server. */
 function resolveDrops(input: DropInput, { durationMs, target }: ScenarioContext): DropSettings {
   const { dropAtMs, dropEveryMs, restart = false } = input;
+  if (input.brokerRestart === true) throw new OptionError('--broker-restart', 'only applies to --scenario failover');
   if (restart && target !== undefined) {
     throw new OptionError('--restart', `cannot restart the --target server ${target}: the harness only restarts a server it spawned itself`);
   }

@@ -19,6 +19,8 @@ export interface DropInput {
   readonly dropAtMs?: readonly number[] | undefined;
   readonly dropEveryMs?: number | undefined;
   readonly restart?: boolean | undefined;
+  /** `--broker-restart` (scenario `failover`). */
+  readonly brokerRestart?: boolean | undefined;
 }
 
 /** What a scenario's checks need to know about the rest of the run. */
@@ -27,6 +29,8 @@ export interface ScenarioContext {
   readonly durationMs: number;
   /** The `--target` server, when the run does not spawn its own. */
   readonly target: string | undefined;
+  /** Feed server instances (`--servers`); 1 without a broker. */
+  readonly servers: number;
 }
 
 /** The run-wide defaults a scenario may change (when the user does not set them). */
@@ -79,6 +83,7 @@ export function refuseDrops(input: DropInput): DropSettings {
   if (input.dropAtMs !== undefined) throw new OptionError('--drop-at', only);
   if (input.dropEveryMs !== undefined) throw new OptionError('--drop-every', only);
   if (input.restart === true) throw new OptionError('--restart', only);
+  if (input.brokerRestart === true) throw new OptionError('--broker-restart', 'only applies to --scenario failover');
   return NO_DROPS;
 }
 

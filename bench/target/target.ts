@@ -9,6 +9,7 @@ import { OptionError } from '../../wire/errors.js';
 import type { ResolvedBenchOptions } from '../options.js';
 import type { BenchResult } from '../report/types.js';
 import { ControlClient, TargetError, type FeedSettings } from './control-client.js';
+import { startFleet, type Fleet } from './fleet.js';
 import { spawnServer, type SpawnedServer, type SpawnServerOptions } from './spawn.js';
 
 /** What every target has: where it is, where the clients connect, how it is controlled. */
@@ -40,8 +41,14 @@ export interface RemoteTarget extends TargetBase {
   readonly restore: FeedSettings;
 }
 
+/** `--servers N --broker …`: instances the harness started, sharing one feed through Redis; `url` is the first. */
+export interface FleetTarget extends TargetBase {
+  readonly kind: 'fleet';
+  readonly fleet: Fleet;
+}
+
 /** The feed server a run talks to. */
-export type Target = SpawnedTarget | RemoteTarget;
+export type Target = SpawnedTarget | RemoteTarget | FleetTarget;
 
 /**
  * `--net-loss` needs root, iproute2 and network namespaces, and the kernel's sch_netem or
@@ -68,6 +75,7 @@ export async function checkNetworkCapabilities(network: Readonly<NetworkSettings
  * need it.
  */
 export async function openTarget(options: ResolvedBenchOptions, lossMechanism: LossMechanism | null = null): Promise<Target> {
+  if (options.scaleOut !== null) return fleetTarget(options);
   const target = options.target === undefined ? await spawnTarget(options.network, lossMechanism) : await reachTarget(options.target, options.controlToken);
   const network = options.network;
   if (network !== null && needsProxy(network)) {
@@ -123,6 +131,12 @@ async function spawnTarget(network: Readonly<NetworkSettings> | null, lossMechan
   };
 }
 
+async function fleetTarget(options: ResolvedBenchOptions): Promise<FleetTarget> {
+  const fleet = await startFleet({ servers: options.scaleOut?.servers ?? 1, broker: options.brokerUrl ?? 'redis', persistent: options.drops.brokerRestart === true });
+  const url = fleet.urls[0]!;
+  return { kind: 'fleet', url, clientUrl: url, control: fleet.control, proxy: undefined, fleet };
+}
+
 async function reachTarget(url: string, controlToken: string | undefined): Promise<RemoteTarget> {
   const control = new ControlClient(url, controlToken);
   const stats = await control.stats();
@@ -164,6 +178,7 @@ export async function restartServer(target: SpawnedTarget): Promise<{ killedAt: 
 /** Why the target can no longer be used (a restart that failed, a spawned server that died); undefined while it can. */
 export function targetGone(target: Target): string | undefined {
   if (target.kind === 'remote') return undefined;
+  if (target.kind === 'fleet') return target.fleet.gone();
   return target.restartFailure ?? target.server.exitReason();
 }
 
@@ -199,6 +214,10 @@ export async function closeTarget(target: Target, graceMs?: number): Promise<voi
   if (target.kind === 'spawned') {
     await target.server.stop(graceMs);
     await target.link?.remove();
+    return;
+  }
+  if (target.kind === 'fleet') {
+    await target.fleet.close(graceMs);
     return;
   }
   await target.control.setFeed(target.restore).catch(() => undefined);

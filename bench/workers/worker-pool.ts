@@ -69,9 +69,9 @@ export class WorkerPool {
     return this.broadcast({ type: 'measure', seqStart, epoch, settleTimeoutMs }, 'measuring');
   }
 
-  /** Every client opens a record for drop `drop`; resolves with how many clients were open. */
-  async arm(drop: number): Promise<number> {
-    const replies = await this.broadcast({ type: 'arm', drop }, 'armed');
+  /** Every client (only those on `instance`, a `host:port`, when given) opens a record for drop `drop`; resolves with how many clients were open. */
+  async arm(drop: number, instance?: string): Promise<number> {
+    const replies = await this.broadcast(instance === undefined ? { type: 'arm', drop } : { type: 'arm', drop, instance }, 'armed');
     return replies.reduce((sum, reply) => sum + reply.open, 0);
   }
 

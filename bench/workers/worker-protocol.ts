@@ -7,6 +7,11 @@ import type { PingTally } from './ping-schedule.js';
 
 export interface ClientPlan {
   readonly url: string;
+  /**
+   * Several instances of one feed (`--servers N`): client i connects to `instanceUrls[i % N]`
+   * and reconnects to the next instance in turn. Absent or one URL: every client uses `url`.
+   */
+  readonly instanceUrls?: readonly string[];
   readonly protocol: ProtocolName;
   readonly clients: number;
   /** Used to give every client a unique id across workers. */
@@ -33,7 +38,8 @@ export type CoordinatorMessage =
   /** Start counting updates after `seqStart` once every client has caught up to it. */
   | { type: 'measure'; seqStart: number; epoch: string; settleTimeoutMs: number }
   /** A drop is about to happen: every client starts a new client-drop record. */
-  | { type: 'arm'; drop: number }
+  /** `instance`: only the clients connected to that instance (`host:port`; scenario `failover`). */
+  | { type: 'arm'; drop: number; instance?: string }
   /** The drop happened: `startedAt` just before it was triggered, `doneAt` once it was done (µs, monotonic). */
   | { type: 'dropped'; drop: number; startedAt: number; doneAt: number }
   /** `epochEnds`: the window's last seq in each feed epoch it went through (a restart starts a new one). */

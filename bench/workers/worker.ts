@@ -134,7 +134,7 @@ function makeSlot(index: number, current: ClientPlan): Slot {
   const slot: Slot = { follower, connected: false, connectFailure: undefined, client: undefined as unknown as FeedClient };
   const follow = current.trackDrops;
   const options: FeedClientOptions = {
-    url: current.url,
+    ...clientUrls(index, current),
     protocol: current.protocol,
     id: `c${index}`,
     pollIntervalMs: current.pollIntervalMs,
@@ -303,12 +303,13 @@ async function measure(start: number, epoch: string, settleTimeoutMs: number): P
   send({ type: 'measuring', settled });
 }
 
-/** Every open client starts a record for drop `drop`; answers how many were open. */
-function arm(drop: number): void {
+/** Every open client (on `instance` only, when given) starts a record for drop `drop`; answers how many were open. */
+function arm(drop: number, instance: string | undefined): void {
   const now = nowMicros();
   let open = 0;
   for (const slot of slots) {
     if (!slot.connected) continue;
+    if (instance !== undefined && slot.client.instance !== instance) continue;
     const isOpen = slot.client.state === 'open';
     if (isOpen) open += 1;
     slot.follower.arm(drop, now, isOpen);
@@ -377,7 +378,7 @@ async function handle(message: CoordinatorMessage): Promise<void> {
       await measure(message.seqStart, message.epoch, message.settleTimeoutMs);
       return;
     case 'arm':
-      arm(message.drop);
+      arm(message.drop, message.instance);
       return;
     case 'dropped':
       dropLog.dropped(message.drop, message.startedAt, message.doneAt);
@@ -399,3 +400,12 @@ port.on('message', (message: CoordinatorMessage) => {
 });
 // The coordinator reads this thread's run-queue wait from /proc/self/task/<tid>/schedstat.
 send({ type: 'ready', tid: currentThreadId() ?? null });
+
+/** Round-robin over the instances: client `index` starts on instance `index % N` and moves on from there. */
+function clientUrls(index: number, current: ClientPlan): Pick<FeedClientOptions, 'url' | 'urls'> {
+  const instances = current.instanceUrls ?? [];
+  if (instances.length < 2) return { url: current.url };
+  const first = index % instances.length;
+  const urls = [...instances.slice(first), ...instances.slice(0, first)];
+  return { url: urls[0]!, urls: urls.slice(1) };
+}

@@ -120,7 +120,7 @@ describe('resolveBenchOptions', () => {
     expect(Object.keys(recorded)).toEqual([
       'clients', 'protocols', 'scenario', 'durationMs', 'warmupMs', 'rate', 'payload', 'pollIntervalMs', 'longPollTimeoutMs', 'pingIntervalMs', 'idleMs',
       'capacityDurationMs', 'capacityConnections', 'connectConcurrency', 'connectTimeoutMs', 'drainTimeoutMs', 'target', 'workers', 'outDir', 'thresholds',
-      'reconnect', 'drops', 'network',
+      'reconnect', 'drops', 'network', 'scaleOut', 'compareEmbedded',
     ]);
     expect(recorded).toMatchObject({ scenario: 'reconnect', durationMs: 20_000, drops: { atMs: [5000, 12_000] }, network: { latencyMs: 5 } });
   });
