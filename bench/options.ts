@@ -69,10 +69,18 @@ export interface BenchOptions {
   restart?: boolean;
   /** Faults between the clients and the server (`--net-*`, docs/network-faults.md); times in ms. */
   network?: Partial<NetworkSettings>;
+  /** Scenario `capacity`: the latency p99 a step must stay under. @default 100 */
+  sloP99Ms?: number;
+  /** Scenario `capacity`: the search's resolution, a share of the client count. @default 0.05 */
+  capacityResolution?: number;
+  /** Scenario `capacity`: the largest client count tried. @default 20000, or what the open-files limit allows */
+  maxClients?: number;
+  /** Scenario `capacity`: time for the whole search, shared equally by the protocols. @default 240000 */
+  timeBudgetMs?: number;
 }
 
 /** Options that always have a value once resolved: the defaulted ones. */
-type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network'>;
+type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network' | 'maxClients'>;
 
 /** What the harness runs with: every option checked, defaulted and frozen. */
 export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulted>>> & {
@@ -83,6 +91,8 @@ export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulte
   readonly drops: DropSettings;
   /** The network faults, or null when the network is left alone. */
   readonly network: Readonly<NetworkSettings> | null;
+  /** Scenario `capacity`'s ceiling as given; undefined: the default, lowered to the open-files limit when the run starts. */
+  readonly maxClients: number | undefined;
 };
 
 export type { RecordedOptions };
@@ -113,6 +123,9 @@ export function recordedOptions(options: ResolvedBenchOptions): RecordedOptions 
     reconnect: options.reconnect,
     drops: options.drops,
     network: options.network,
+    ...(options.scenario === 'capacity'
+      ? { capacitySearch: { sloP99Ms: options.sloP99Ms, resolution: options.capacityResolution, maxClients: options.maxClients ?? BENCH_DEFAULTS.maxClients, timeBudgetMs: options.timeBudgetMs } }
+      : {}),
   };
 }
 
@@ -135,6 +148,9 @@ const INTEGER_RULES: IntegerRule[] = [
   ['connectTimeoutMs', '--connect-timeout', 100, 600_000],
   ['drainTimeoutMs', '--drain-timeout', 0, 600_000],
   ['workers', '--workers', 1, 64],
+  ['sloP99Ms', '--slo-p99', 1, 600_000],
+  ['maxClients', '--max-clients', 1, 1_000_000],
+  ['timeBudgetMs', '--time-budget', 1_000, 24 * 3_600_000],
 ];
 
 /** Range checks, then defaults (the scenario's over BENCH_DEFAULTS), then cross-option rules; throws an OptionError naming the flag. */
@@ -185,13 +201,17 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   const thresholds = input.thresholds ?? scenario.thresholds(pollIntervalMs);
   for (const expression of thresholds) parseThreshold(expression);
   if (input.outDir !== undefined && input.outDir.trim() === '') throw new OptionError('--out', 'must name a folder');
+  const resolution = input.capacityResolution;
+  if (resolution !== undefined && !(typeof resolution === 'number' && resolution > 0 && resolution < 1)) {
+    throw new OptionError('--capacity-resolution', `must be a share above 0 and below 1 (e.g. 5%), got ${JSON.stringify(resolution)}`);
+  }
 
   return Object.freeze({
-    clients: input.clients ?? BENCH_DEFAULTS.clients,
+    clients: input.clients ?? defaults.clients,
     protocols: Object.freeze([...protocols]),
     scenario: scenario.name,
     durationMs,
-    warmupMs: input.warmupMs ?? BENCH_DEFAULTS.warmupMs,
+    warmupMs: input.warmupMs ?? defaults.warmupMs,
     rate: input.rate ?? BENCH_DEFAULTS.rate,
     payload: input.payload ?? BENCH_DEFAULTS.payload,
     pollIntervalMs,
@@ -212,6 +232,10 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     reconnect: Object.freeze(reconnect),
     drops,
     network,
+    sloP99Ms: input.sloP99Ms ?? BENCH_DEFAULTS.sloP99Ms,
+    capacityResolution: resolution ?? BENCH_DEFAULTS.capacityResolution,
+    maxClients: input.maxClients,
+    timeBudgetMs: input.timeBudgetMs ?? BENCH_DEFAULTS.timeBudgetMs,
   });
 }
 

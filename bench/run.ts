@@ -1,5 +1,6 @@
 import { BENCH_DEFAULTS } from './defaults.js';
-import { checkFileLimit } from './measure/fd-limit.js';
+import { capacitySettings, withCapacityCeiling } from './measure/capacity-ceiling.js';
+import { runCapacitySearch } from './measure/capacity-steps.js';
 import { LOSS_CONTROL_PASSES, runWithLossControl } from './measure/loss-control.js';
 import { describeEnvironment } from './measure/machine.js';
 import { runProtocol } from './measure/protocol-run.js';
@@ -28,7 +29,7 @@ export interface RunBenchHooks {
  * aborted. A protocol that fails on its own is recorded in `failures` and the run goes on.
  */
 export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = {}): Promise<BenchResult> {
-  const options = resolveBenchOptions(input);
+  let options = resolveBenchOptions(input);
   const emit = (event: ProgressEvent): void => hooks.onProgress?.(event);
   const runId = makeRunId();
   const startedAt = new Date();
@@ -40,7 +41,8 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
   let target: Target | undefined;
   try {
     hooks.signal?.throwIfAborted();
-    checkFileLimit(options);
+    // The open-files check (scenario capacity: against its ceiling, --max-clients, lowered to fit when defaulted).
+    options = withCapacityCeiling(options);
     const lossMechanism = await checkNetworkCapabilities(options.network);
     const opening = openTarget(options, lossMechanism);
     target = await untilAborted(opening, hooks.signal).catch((error: unknown) => {
@@ -83,7 +85,11 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
           firstClientIndex,
           signal: hooks.signal,
         };
-        const step = lossControl ? runWithLossControl(context, protocol, link, lossPercent) : runProtocol(context, protocol);
+        const step = lossControl
+          ? runWithLossControl(context, protocol, link, lossPercent)
+          : options.scenario === 'capacity'
+            ? runCapacitySearch(context, protocol, capacitySettings(options))
+            : runProtocol(context, protocol);
         protocols.push(await untilAborted(step, hooks.signal));
       } catch (error) {
         if (hooks.signal?.aborted === true) throw hooks.signal.reason;

@@ -7,7 +7,7 @@ import type { BenchOptions } from '../options.js';
 import { SCENARIO_NAMES, SCENARIOS } from '../scenarios/registry.js';
 import type { ScenarioName } from '../report/types.js';
 import type { ProtocolName } from '../../wire/protocols.js';
-import { parseCount, parseDuration, parseSize } from './units.js';
+import { parseCount, parseDuration, parseShare, parseSize } from './units.js';
 import { parseNetFlags, type NetFlags } from '../../netem/options.js';
 
 /** What the command line asks for: the library's options plus how the CLI shows them. */
@@ -57,6 +57,10 @@ export function createProgram(): Command {
     .option('--net-bandwidth-scope <scope>', 'connection (each client its own cap, default) or shared (one cap for all)')
     .option('--net-reset-every <time>', 'reset every proxied connection this often, timed from the window start, e.g. 10s')
     .option('--net-loss <percent>', 'real packet loss each way, e.g. 2% or 0.5%, by netem or nftables (needs root: the server runs in a network namespace; each protocol runs at 0% first as a control)')
+    .option('--slo-p99 <time>', `scenario capacity: a step passes while latency p99 stays under this; bare number = ms (default ${D.sloP99Ms}ms)`)
+    .option('--capacity-resolution <share>', `scenario capacity: bisect until the first failure is within this of the last pass, e.g. 5% or 0.05 (default ${D.capacityResolution * 100}%)`)
+    .option('--max-clients <n>', `scenario capacity: largest client count tried (default ${D.maxClients}, lowered to what the open-files limit allows)`)
+    .option('--time-budget <time>', `scenario capacity: time for the whole search, shared by the protocols; bare number = seconds (default ${formatDurationMs(D.timeBudgetMs)})`)
     .option('--target <url>', 'an already running wirelab server (http://host:port) instead of spawning one')
     .option('--control-token <token>', 'control token of the --target server (WIRELAB_CONTROL_TOKEN)')
     .option('-w, --workers <n>', 'worker threads holding the clients (default: cores - 1, at least 1)')
@@ -118,6 +122,10 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
   assign(options, 'connectTimeoutMs', convert('connectTimeout', '--connect-timeout', millis));
   assign(options, 'drainTimeoutMs', convert('drainTimeout', '--drain-timeout', millis));
   assign(options, 'workers', convert('workers', '--workers', parseCount));
+  assign(options, 'sloP99Ms', convert('sloP99', '--slo-p99', millis));
+  assign(options, 'capacityResolution', convert('capacityResolution', '--capacity-resolution', parseShare));
+  assign(options, 'maxClients', convert('maxClients', '--max-clients', parseCount));
+  assign(options, 'timeBudgetMs', convert('timeBudget', '--time-budget', seconds));
   assign(options, 'outDir', text('out'));
   assign(options, 'target', text('target'));
   if (options.target !== undefined) assign(options, 'controlToken', text('controlToken') ?? env.WIRELAB_CONTROL_TOKEN);

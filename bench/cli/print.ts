@@ -24,6 +24,7 @@ const SECTIONS: Record<string, string> = {
   server: 'Server process',
   generator: 'Load generator',
   capacity: 'Polling endpoint capacity (autocannon)',
+  slo: 'Capacity under the SLO (scenario capacity)',
   reconnect: 'Reconnect (drop → first message again; outage updates per client, summed)',
   net: 'Network faults (proxy / namespace link)',
 };
