@@ -65,6 +65,8 @@ export const BENCH_DEFAULTS = Object.freeze({
   saturationMachineBusy: 0.95,
   /** Longest wait at the window's first fence for every client to hold the last warm-up update. */
   settleTimeoutMs: 3_000,
+  /** Clients per loopback source address: past it they spread over 127.0.0.2, 127.0.0.3 … (one address has about 28,000 ephemeral ports). */
+  connectionsPerAddress: 28_000,
   /** Scenario `capacity`: a step passes while latency p99 stays under this. */
   sloP99Ms: 100,
   /** Scenario `capacity`: bisecting stops once the first failure is within this share of the last pass. */

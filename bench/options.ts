@@ -69,6 +69,8 @@ export interface BenchOptions {
   restart?: boolean;
   /** Faults between the clients and the server (`--net-*`, docs/network-faults.md); times in ms. */
   network?: Partial<NetworkSettings>;
+  /** Clients per loopback source address before they spread over several. @default 28000 */
+  connectionsPerAddress?: number;
   /** Scenario `capacity`: the latency p99 a step must stay under. @default 100 */
   sloP99Ms?: number;
   /** Scenario `capacity`: the search's resolution, a share of the client count. @default 0.05 */
@@ -123,6 +125,7 @@ export function recordedOptions(options: ResolvedBenchOptions): RecordedOptions 
     reconnect: options.reconnect,
     drops: options.drops,
     network: options.network,
+    connectionsPerAddress: options.connectionsPerAddress,
     ...(options.scenario === 'capacity'
       ? { capacitySearch: { sloP99Ms: options.sloP99Ms, resolution: options.capacityResolution, maxClients: options.maxClients ?? BENCH_DEFAULTS.maxClients, timeBudgetMs: options.timeBudgetMs } }
       : {}),
@@ -149,6 +152,7 @@ const INTEGER_RULES: IntegerRule[] = [
   ['drainTimeoutMs', '--drain-timeout', 0, 600_000],
   ['workers', '--workers', 1, 64],
   ['sloP99Ms', '--slo-p99', 1, 600_000],
+  ['connectionsPerAddress', '--connections-per-address', 1, 60_000],
   ['maxClients', '--max-clients', 1, 1_000_000],
   ['timeBudgetMs', '--time-budget', 1_000, 24 * 3_600_000],
 ];
@@ -232,6 +236,7 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     reconnect: Object.freeze(reconnect),
     drops,
     network,
+    connectionsPerAddress: input.connectionsPerAddress ?? BENCH_DEFAULTS.connectionsPerAddress,
     sloP99Ms: input.sloP99Ms ?? BENCH_DEFAULTS.sloP99Ms,
     capacityResolution: resolution ?? BENCH_DEFAULTS.capacityResolution,
     maxClients: input.maxClients,

@@ -25,19 +25,22 @@ let readBuffer: Buffer | undefined;
  * delivers its decrypted 'data' chunks instead. Either way 'end', 'close', 'error',
  * 'timeout', `bytesRead` and `bytesWritten` behave as on any socket.
  */
-export function openSocket(target: Target, onRead: ReadHandler, options: { insecure?: boolean } = {}): Socket {
+export function openSocket(target: Target, onRead: ReadHandler, options: { insecure?: boolean; localAddress?: string | undefined } = {}): Socket {
   const { hostname, port } = target;
+  // A source address of the caller's choosing: one address runs out of ephemeral ports near 28,000 connections.
+  const local = options.localAddress === undefined ? {} : { localAddress: options.localAddress };
   let socket: Socket;
   if (target.secure) {
     // `insecure`: the user's --insecure, for a self-signed certificate on a test server.
     const trust = options.insecure === true ? { rejectUnauthorized: false } : {};
-    socket = tls.connect({ host: hostname, port, ...trust, ...(net.isIP(hostname) === 0 ? { servername: hostname } : {}) });
+    socket = tls.connect({ host: hostname, port, ...local, ...trust, ...(net.isIP(hostname) === 0 ? { servername: hostname } : {}) });
     socket.on('data', (chunk: Buffer) => onRead(chunk, 0, chunk.length));
   } else {
     readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
     socket = net.connect({
       host: hostname,
       port,
+      ...local,
       onread: {
         buffer: readBuffer,
         callback: (bytes: number, buf: Uint8Array): boolean => {

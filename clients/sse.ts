@@ -115,7 +115,7 @@ export class SseClient extends HttpFeedClient {
         this.chunkReceivedAt = nowMicros();
         answer(read.head, read.buf, read.bodyStart, read.bodyEnd);
       },
-      { insecure: this.insecure },
+      { insecure: this.insecure, localAddress: this.localAddress },
     );
     stream.socket = socket;
     this.stream = stream;

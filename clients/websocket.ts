@@ -144,7 +144,7 @@ export class WebSocketClient extends BaseClient {
           handshake(buf, start, end);
         }
       },
-      { insecure: this.insecure },
+      { insecure: this.insecure, localAddress: this.localAddress },
     );
     connection.socket = socket;
     this.meter.track(socket);

@@ -57,6 +57,7 @@ export function createProgram(): Command {
     .option('--net-bandwidth-scope <scope>', 'connection (each client its own cap, default) or shared (one cap for all)')
     .option('--net-reset-every <time>', 'reset every proxied connection this often, timed from the window start, e.g. 10s')
     .option('--net-loss <percent>', 'real packet loss each way, e.g. 2% or 0.5%, by netem or nftables (needs root: the server runs in a network namespace; each protocol runs at 0% first as a control)')
+    .option('--connections-per-address <n>', `clients per loopback source address; past it they spread over 127.0.0.2, 127.0.0.3 … (default ${D.connectionsPerAddress})`)
     .option('--slo-p99 <time>', `scenario capacity: a step passes while latency p99 stays under this; bare number = ms (default ${D.sloP99Ms}ms)`)
     .option('--capacity-resolution <share>', `scenario capacity: bisect until the first failure is within this of the last pass, e.g. 5% or 0.05 (default ${D.capacityResolution * 100}%)`)
     .option('--max-clients <n>', `scenario capacity: largest client count tried (default ${D.maxClients}, lowered to what the open-files limit allows)`)
@@ -122,6 +123,7 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
   assign(options, 'connectTimeoutMs', convert('connectTimeout', '--connect-timeout', millis));
   assign(options, 'drainTimeoutMs', convert('drainTimeout', '--drain-timeout', millis));
   assign(options, 'workers', convert('workers', '--workers', parseCount));
+  assign(options, 'connectionsPerAddress', convert('connectionsPerAddress', '--connections-per-address', parseCount));
   assign(options, 'sloP99Ms', convert('sloP99', '--slo-p99', millis));
   assign(options, 'capacityResolution', convert('capacityResolution', '--capacity-resolution', parseShare));
   assign(options, 'maxClients', convert('maxClients', '--max-clients', parseCount));

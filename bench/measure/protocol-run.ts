@@ -6,6 +6,7 @@ import { PROTOCOLS } from '../../wire/protocols.js';
 import { measurePollingCapacity } from './capacity.js';
 import type { ControlClient } from '../target/control-client.js';
 import { sumCounters } from './counters.js';
+import { sourceAddresses } from './source-addresses.js';
 import { BENCH_DEFAULTS } from '../defaults.js';
 import { machineBusyShare, readMachineCpu } from './machine.js';
 import type { ResolvedBenchOptions } from '../options.js';
@@ -103,6 +104,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
       connectTimeoutMs: options.connectTimeoutMs,
       reconnect: { ...options.reconnect },
       trackDrops,
+      sourceAddresses: sourceAddresses(options.clients, context.clientUrl, options.connectionsPerAddress),
     });
     signal?.throwIfAborted();
     if (connected.every((reply) => reply.connected === 0)) {

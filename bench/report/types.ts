@@ -383,6 +383,8 @@ export type RecordedOptions = {
   readonly drops: DropSettings;
   /** The network faults, or null when the network was left alone. */
   readonly network: Readonly<NetworkSettings> | null;
+  /** Clients per loopback source address before they spread; absent in older results. */
+  readonly connectionsPerAddress?: number;
   /** Scenario `capacity`: the search's settings; absent for other scenarios and in older results. */
   readonly capacitySearch?: { readonly sloP99Ms: number; readonly resolution: number; readonly maxClients: number; readonly timeBudgetMs: number };
 };

@@ -20,6 +20,8 @@ export interface ClientPlan {
   readonly reconnect: { initialDelayMs: number; maxDelayMs: number; multiplier: number; jitter: number };
   /** Follow each client through drops (scenario `reconnect`, `--net-reset-every`): recovery and outage accounting. */
   readonly trackDrops: boolean;
+  /** Loopback source addresses the clients connect from, round robin by client index; empty: the system's choice. */
+  readonly sourceAddresses?: readonly string[];
 }
 
 export type CoordinatorMessage =
