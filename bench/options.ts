@@ -216,7 +216,7 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     scenario: scenario.name,
     durationMs,
     warmupMs: input.warmupMs ?? defaults.warmupMs,
-    rate: input.rate ?? BENCH_DEFAULTS.rate,
+    rate: input.rate ?? defaults.rate,
     payload: input.payload ?? BENCH_DEFAULTS.payload,
     pollIntervalMs,
     longPollTimeoutMs: input.longPollTimeoutMs ?? BENCH_DEFAULTS.longPollTimeoutMs,

@@ -1,6 +1,7 @@
 import { BENCH_DEFAULTS } from './defaults.js';
 import { capacitySettings, withCapacityCeiling } from './measure/capacity-ceiling.js';
 import { runCapacitySearch } from './measure/capacity-steps.js';
+import { runHold } from './measure/hold-run.js';
 import { LOSS_CONTROL_PASSES, runWithLossControl } from './measure/loss-control.js';
 import { describeEnvironment } from './measure/machine.js';
 import { runProtocol } from './measure/protocol-run.js';
@@ -89,7 +90,9 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
           ? runWithLossControl(context, protocol, link, lossPercent)
           : options.scenario === 'capacity'
             ? runCapacitySearch(context, protocol, capacitySettings(options))
-            : runProtocol(context, protocol);
+            : options.scenario === 'hold'
+              ? runHold(context, protocol)
+              : runProtocol(context, protocol);
         protocols.push(await untilAborted(step, hooks.signal));
       } catch (error) {
         if (hooks.signal?.aborted === true) throw hooks.signal.reason;

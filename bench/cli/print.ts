@@ -26,6 +26,7 @@ const SECTIONS: Record<string, string> = {
   generator: 'Load generator',
   capacity: 'Polling endpoint capacity (autocannon)',
   slo: 'Capacity under the SLO (scenario capacity)',
+  hold: 'Held connections (scenario hold)',
   reconnect: 'Reconnect (drop → first message again; outage updates per client, summed)',
   net: 'Network faults (proxy / namespace link)',
 };

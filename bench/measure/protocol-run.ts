@@ -44,6 +44,8 @@ export interface ProtocolRunContext {
   /** Client ids stay unique across protocols. */
   readonly firstClientIndex: number;
   readonly signal: AbortSignal | undefined;
+  /** Called once every client is connected, before the warm-up (scenario hold reads the server's memory after a GC here). */
+  readonly onConnected?: () => Promise<void>;
 }
 
 /**
@@ -112,6 +114,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
       throw new Error(`no ${protocol} client could connect to ${context.baseUrl}${reasons.length > 0 ? `: ${reasons.slice(0, 3).join('; ')}` : ''}`);
     }
     const serverConnected = await control.stats();
+    await context.onConnected?.();
     const rssConnected = process.memoryUsage().rss;
 
     setPhase('warmup');

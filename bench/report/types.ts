@@ -14,7 +14,7 @@ import type { BackoffSchedule } from '../../wire/timings.js';
 export type { LossMechanism, TcpCounters };
 
 /** The scenarios a result can name (each is a module in bench/scenarios/). */
-export type ScenarioName = 'broadcast' | 'ping' | 'reconnect' | 'capacity';
+export type ScenarioName = 'broadcast' | 'ping' | 'reconnect' | 'capacity' | 'hold';
 export type Phase = 'starting' | 'connecting' | 'warmup' | 'measuring' | 'draining' | 'idle' | 'closing' | 'capacity' | 'done';
 
 export { RESULT_SCHEMA };
@@ -90,6 +90,26 @@ export interface GeneratorHealth {
   saturated: boolean;
   /** Why, with the figures (`worker thread 1 waited for a CPU (run queue) 41% of the window (limit 20%)`). */
   reasons: string[];
+}
+
+/** Scenario `hold`: the server's memory per held connection (after a full GC, against the empty server) and what an idle connection sends. */
+export interface HoldFigures {
+  /** Connections open while memory was read. */
+  connections: number;
+  /** The server ran a full collection before each reading (it was started with --expose-gc). */
+  gc: boolean;
+  /** (RSS connected − RSS empty) ÷ connections, both after GC. */
+  rssPerConnectionBytes: number;
+  /** (heap used connected − heap used empty) ÷ connections, both after GC. */
+  heapPerConnectionBytes: number;
+  /** 1 GB (10⁹ bytes) ÷ RSS per connection; null when no growth was measured. */
+  connectionsPerGb: number | null;
+  /** Bytes both ways per connection per minute with the feed idle: heartbeats, SSE comments, long-poll re-requests, short polls. */
+  idleBytesPerConnectionPerMinute: number;
+  /** How long the idle cost was measured (at least one full long-poll hold). */
+  idleMs: number;
+  /** Loopback source addresses the clients came from (1: the system's choice). */
+  sourceAddresses: number;
 }
 
 /** Why a capacity step failed: the generator saturated, clients did not connect, updates were missed, or latency p99 passed the SLO. */
@@ -311,6 +331,8 @@ export interface ProtocolResult {
   network?: NetworkFigures | null;
   /** Scenario `capacity`: the search for the largest client count under the SLO; absent otherwise. */
   capacitySearch?: CapacitySearchFigures | null;
+  /** Scenario `hold`: what an idle connection costs the server; absent otherwise. */
+  hold?: HoldFigures | null;
   histograms: EncodedHistograms;
   errors: string[];
   /**

@@ -33,6 +33,7 @@ export interface ScenarioContext {
 export interface ScenarioDefaults {
   readonly clients?: number;
   readonly warmupMs?: number;
+  readonly rate?: number;
   readonly durationMs?: number;
   readonly idleMs?: number;
   readonly capacityDurationMs?: number;
