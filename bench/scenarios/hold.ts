@@ -2,7 +2,7 @@ import { TIMINGS } from '../../wire/timings.js';
 import { NO_SECTION, refuseDrops, type Scenario } from './scenario.js';
 
 /**
- * Scenario `hold`'s own defaults: a quiet feed (one update a second for a 2 s window proves
+ * Scenario `hold`'s own defaults: a quiet feed (one update a second for a 5 s window proves
  * delivery), then the feed idle for one full long-poll hold and 5 s more, so a held long poll
  * comes back empty and is asked again at least once: the idle cost includes every
  * protocol's keep-alive (heartbeats, SSE comments, long-poll re-requests, short polls). No
@@ -10,7 +10,7 @@ import { NO_SECTION, refuseDrops, type Scenario } from './scenario.js';
  */
 export const HOLD_DEFAULTS = Object.freeze({
   rate: 1,
-  durationMs: 2_000,
+  durationMs: 5_000,
   warmupMs: 1_000,
   idleMs: TIMINGS.longPollHoldMs + 5_000,
   capacityDurationMs: 0,
