@@ -65,6 +65,16 @@ export const BENCH_DEFAULTS = Object.freeze({
   saturationMachineBusy: 0.95,
   /** Longest wait at the window's first fence for every client to hold the last warm-up update. */
   settleTimeoutMs: 3_000,
+  /** Clients per loopback source address: past it they spread over 127.0.0.2, 127.0.0.3 … (one address has about 28,000 ephemeral ports). */
+  connectionsPerAddress: 28_000,
+  /** Scenario `capacity`: a step passes while latency p99 stays under this. */
+  sloP99Ms: 100,
+  /** Scenario `capacity`: bisecting stops once the first failure is within this share of the last pass. */
+  capacityResolution: 0.05,
+  /** Scenario `capacity`: no step above this many clients (lowered to what the open-files limit allows). */
+  maxClients: 20_000,
+  /** Scenario `capacity`: the whole search, every protocol together (each gets an equal share); four protocols end within 5 minutes. */
+  timeBudgetMs: 240_000,
 });
 
 /** Worker threads holding clients: leave one core to the server on small machines. */

@@ -84,10 +84,21 @@ export interface BenchOptions {
   brokerRestart?: boolean;
   /** With `broker`: run each protocol also against one embedded-feed server, the broker hop's baseline. @default false */
   compareEmbedded?: boolean;
+
+  /** Clients per loopback source address before they spread over several. @default 28000 */
+  connectionsPerAddress?: number;
+  /** Scenario `capacity`: the latency p99 a step must stay under. @default 100 */
+  sloP99Ms?: number;
+  /** Scenario `capacity`: the search's resolution, a share of the client count. @default 0.05 */
+  capacityResolution?: number;
+  /** Scenario `capacity`: the largest client count tried. @default 20000, or what the open-files limit allows */
+  maxClients?: number;
+  /** Scenario `capacity`: time for the whole search, shared equally by the protocols. @default 240000 */
+  timeBudgetMs?: number;
 }
 
 /** Options that always have a value once resolved: the defaulted ones. */
-type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network' | 'foreign' | 'targetPids' | 'servers' | 'broker' | 'brokerRestart' | 'compareEmbedded'>;
+type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network' | 'foreign' | 'targetPids' | 'servers' | 'broker' | 'brokerRestart' | 'compareEmbedded' | 'maxClients'>;
 
 /** What the harness runs with: every option checked, defaulted and frozen. */
 export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulted>>> & {
@@ -106,6 +117,8 @@ export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulte
   /** The broker the instances use, as given (a password included): never recorded. */
   readonly brokerUrl: string | undefined;
   readonly compareEmbedded: boolean;
+  /** Scenario `capacity`'s ceiling as given; undefined: the default, lowered to the open-files limit when the run starts. */
+  readonly maxClients: number | undefined;
 };
 
 export type { RecordedOptions };
@@ -141,6 +154,10 @@ export function recordedOptions(options: ResolvedBenchOptions): RecordedOptions 
     network: options.network,
     scaleOut: options.scaleOut,
     compareEmbedded: options.compareEmbedded,
+    connectionsPerAddress: options.connectionsPerAddress,
+    ...(options.scenario === 'capacity'
+      ? { capacitySearch: { sloP99Ms: options.sloP99Ms, resolution: options.capacityResolution, maxClients: options.maxClients ?? BENCH_DEFAULTS.maxClients, timeBudgetMs: options.timeBudgetMs } }
+      : {}),
   };
 }
 
@@ -163,6 +180,10 @@ const INTEGER_RULES: IntegerRule[] = [
   ['connectTimeoutMs', '--connect-timeout', 100, 600_000],
   ['drainTimeoutMs', '--drain-timeout', 0, 600_000],
   ['workers', '--workers', 1, 64],
+  ['sloP99Ms', '--slo-p99', 1, 600_000],
+  ['connectionsPerAddress', '--connections-per-address', 1, 60_000],
+  ['maxClients', '--max-clients', 1, 1_000_000],
+  ['timeBudgetMs', '--time-budget', 1_000, 24 * 3_600_000],
 ];
 
 /** Range checks, then defaults (the scenario's over BENCH_DEFAULTS), then cross-option rules; throws an OptionError naming the flag. */
@@ -223,19 +244,26 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   const durationMs = input.durationMs ?? defaults.durationMs;
   const network = resolveNetwork(input.network, durationMs, target);
   const scaleOut = resolveScaleOut({ servers: input.servers, broker: input.broker, brokerRestart: input.brokerRestart, target, hasNetwork: network !== null, restart: input.restart });
+  if (scaleOut !== null && (scenario.name === 'capacity' || scenario.name === 'hold')) {
+    throw new OptionError('--scenario', `${scenario.name} measures one server's limits; it does not take --servers or --broker yet`);
+  }
   if (input.compareEmbedded === true && scaleOut === null) throw new OptionError('--compare-embedded', 'compares a run through --broker with the embedded feed: give --broker');
   const drops = scenario.resolveDrops(input, { durationMs, target, servers: scaleOut?.servers ?? 1 });
   const thresholds = input.thresholds ?? scenario.thresholds(pollIntervalMs);
   for (const expression of thresholds) parseThreshold(expression);
   if (input.outDir !== undefined && input.outDir.trim() === '') throw new OptionError('--out', 'must name a folder');
+  const resolution = input.capacityResolution;
+  if (resolution !== undefined && !(typeof resolution === 'number' && resolution > 0 && resolution < 1)) {
+    throw new OptionError('--capacity-resolution', `must be a share above 0 and below 1 (e.g. 5%), got ${JSON.stringify(resolution)}`);
+  }
 
   return Object.freeze({
-    clients: input.clients ?? BENCH_DEFAULTS.clients,
+    clients: input.clients ?? defaults.clients,
     protocols: Object.freeze([...protocols]),
     scenario: scenario.name,
     durationMs,
-    warmupMs: input.warmupMs ?? BENCH_DEFAULTS.warmupMs,
-    rate: input.rate ?? BENCH_DEFAULTS.rate,
+    warmupMs: input.warmupMs ?? defaults.warmupMs,
+    rate: input.rate ?? defaults.rate,
     payload: input.payload ?? BENCH_DEFAULTS.payload,
     pollIntervalMs,
     longPollTimeoutMs: input.longPollTimeoutMs ?? BENCH_DEFAULTS.longPollTimeoutMs,
@@ -260,6 +288,11 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     scaleOut,
     brokerUrl: scaleOut === null ? undefined : input.broker,
     compareEmbedded: input.compareEmbedded === true,
+    connectionsPerAddress: input.connectionsPerAddress ?? BENCH_DEFAULTS.connectionsPerAddress,
+    sloP99Ms: input.sloP99Ms ?? BENCH_DEFAULTS.sloP99Ms,
+    capacityResolution: resolution ?? BENCH_DEFAULTS.capacityResolution,
+    maxClients: input.maxClients,
+    timeBudgetMs: input.timeBudgetMs ?? BENCH_DEFAULTS.timeBudgetMs,
   });
 }
 

@@ -1,6 +1,8 @@
 import { BENCH_DEFAULTS } from './defaults.js';
 import { runForeignBench } from './foreign-run.js';
-import { checkFileLimit } from './measure/fd-limit.js';
+import { capacitySettings, withCapacityCeiling } from './measure/capacity-ceiling.js';
+import { runCapacitySearch } from './measure/capacity-steps.js';
+import { runHold } from './measure/hold-run.js';
 import { LOSS_CONTROL_PASSES, runWithLossControl } from './measure/loss-control.js';
 import { describeEnvironment } from './measure/machine.js';
 import { runProtocol } from './measure/protocol-run.js';
@@ -30,7 +32,7 @@ export interface RunBenchHooks {
  * aborted. A protocol that fails on its own is recorded in `failures` and the run goes on.
  */
 export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = {}): Promise<BenchResult> {
-  const options = resolveBenchOptions(input);
+  let options = resolveBenchOptions(input);
   // Someone else's server (--preset nchan|socketio|generic): the harness publishes (bench/foreign-run.ts).
   if (options.targetPlan !== null) return runForeignBench(options, hooks);
   const emit = (event: ProgressEvent): void => hooks.onProgress?.(event);
@@ -45,7 +47,8 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
   let target: Target | undefined;
   try {
     hooks.signal?.throwIfAborted();
-    checkFileLimit(options);
+    // The open-files check (scenario capacity: against its ceiling, --max-clients, lowered to fit when defaulted).
+    options = withCapacityCeiling(options);
     const lossMechanism = await checkNetworkCapabilities(options.network);
     const opening = openTarget(options, lossMechanism);
     target = await untilAborted(opening, hooks.signal).catch((error: unknown) => {
@@ -91,7 +94,13 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
           firstClientIndex,
           signal: hooks.signal,
         };
-        const step = lossControl ? runWithLossControl(context, protocol, link, lossPercent) : runProtocol(context, protocol);
+        const step = lossControl
+          ? runWithLossControl(context, protocol, link, lossPercent)
+          : options.scenario === 'capacity'
+            ? runCapacitySearch(context, protocol, capacitySettings(options))
+            : options.scenario === 'hold'
+              ? runHold(context, protocol)
+              : runProtocol(context, protocol);
         protocols.push(await untilAborted(step, hooks.signal));
         if (options.compareEmbedded) embedded.push(await untilAborted(runEmbeddedBaseline(context, options, protocol), hooks.signal));
       } catch (error) {

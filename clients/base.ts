@@ -122,6 +122,8 @@ export abstract class BaseClient implements FeedClient {
   protected readonly acceptEncoding: string | undefined;
   /** TLS: accept certificates that do not verify. */
   protected readonly insecure: boolean;
+  /** Where the sockets connect from; undefined: the system's choice. */
+  protected readonly localAddress: string | undefined;
   /** Set for a server that is not wirelab's: its messages are scanned for the harness's markers. */
   protected readonly foreign: ForeignFeed | undefined;
   private readonly decoder: MessageDecoder | undefined;
@@ -165,6 +167,7 @@ export abstract class BaseClient implements FeedClient {
     this.headers = headers;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.insecure = options.insecure ?? false;
+    this.localAddress = options.localAddress;
     this.foreign = options.foreign;
     this.decoder = options.foreign?.decoder;
     this.pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;

@@ -189,7 +189,7 @@ export abstract class PollingClient extends HttpFeedClient {
   /** Opens a new connection (the old one, if any, is gone) and makes it the client's. */
   private openConnection(): Connection {
     const connection: Connection = { socket: undefined as unknown as Socket, uses: 0, exchange: undefined, error: undefined, timeoutMs: 0 };
-    const socket = openSocket(this.target, (buf, start, end) => this.onRead(connection, buf, start, end), { insecure: this.insecure, ca: this.ca });
+    const socket = openSocket(this.target, (buf, start, end) => this.onRead(connection, buf, start, end), { insecure: this.insecure, ca: this.ca, localAddress: this.localAddress });
     (connection as { socket: Socket }).socket = socket;
     this.connection = connection;
     this.meter.track(socket);

@@ -25,20 +25,23 @@ let readBuffer: Buffer | undefined;
  * delivers its decrypted 'data' chunks instead. Either way 'end', 'close', 'error',
  * 'timeout', `bytesRead` and `bytesWritten` behave as on any socket.
  */
-export function openSocket(target: Target, onRead: ReadHandler, options: { insecure?: boolean; ca?: string | Buffer | undefined } = {}): Socket {
+export function openSocket(target: Target, onRead: ReadHandler, options: { insecure?: boolean; ca?: string | Buffer | undefined; localAddress?: string | undefined } = {}): Socket {
   const { hostname, port } = target;
+  // A source address of the caller's choosing: one address runs out of ephemeral ports near 28,000 connections.
+  const local = options.localAddress === undefined ? {} : { localAddress: options.localAddress };
   let socket: Socket;
   if (target.secure) {
     // `insecure`: the user's --insecure, for a self-signed certificate on a test server; `ca`: a certificate to trust besides the system's.
     const trust = options.insecure === true ? { rejectUnauthorized: false } : options.ca === undefined ? {} : { ca: options.ca };
     // ALPN says HTTP/1.1 plainly, so a server that also speaks h2 does not wait for a guess.
-    socket = tls.connect({ host: hostname, port, ALPNProtocols: ['http/1.1'], ...trust, ...(net.isIP(hostname) === 0 ? { servername: hostname } : {}) });
+    socket = tls.connect({ host: hostname, port, ALPNProtocols: ['http/1.1'], ...local, ...trust, ...(net.isIP(hostname) === 0 ? { servername: hostname } : {}) });
     socket.on('data', (chunk: Buffer) => onRead(chunk, 0, chunk.length));
   } else {
     readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
     socket = net.connect({
       host: hostname,
       port,
+      ...local,
       onread: {
         buffer: readBuffer,
         callback: (bytes: number, buf: Uint8Array): boolean => {

@@ -129,7 +129,7 @@ export class SseClient extends HttpFeedClient {
         this.chunkReceivedAt = nowMicros();
         answer(read.head, read.buf, read.bodyStart, read.bodyEnd);
       },
-      { insecure: this.insecure, ca: this.ca },
+      { insecure: this.insecure, ca: this.ca, localAddress: this.localAddress },
     );
     stream.socket = socket;
     this.stream = stream;

@@ -139,6 +139,12 @@ export interface FeedClientOptions {
   /** TLS: accept a certificate that does not verify (self-signed). @default false */
   insecure?: boolean;
   /**
+   * The local address to connect from (bind before connect), e.g. `127.0.0.2`: one source
+   * address has about 28,000 ephemeral ports, so tens of thousands of clients on loopback
+   * spread over several. @default the system's choice
+   */
+  localAddress?: string;
+  /**
    * Speak to a server that is not wirelab's (docs/targets.md): `url` is then the endpoint's
    * full URL, sent as given (path and query), and messages are read by `foreign.decoder`.
    */

@@ -171,7 +171,7 @@ export class WebSocketClient extends BaseClient {
           handshake(buf, start, end);
         }
       },
-      { insecure: this.insecure, ca: this.ca },
+      { insecure: this.insecure, ca: this.ca, localAddress: this.localAddress },
     );
     connection.socket = socket;
     this.meter.track(socket);

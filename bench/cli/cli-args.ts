@@ -7,7 +7,7 @@ import type { BenchOptions } from '../options.js';
 import { SCENARIO_NAMES, SCENARIOS } from '../scenarios/registry.js';
 import type { ScenarioName } from '../report/types.js';
 import type { ProtocolName } from '../../wire/protocols.js';
-import { parseCount, parseDuration, parseSize } from './units.js';
+import { parseCount, parseDuration, parseShare, parseSize } from './units.js';
 import { parseNetFlags, type NetFlags } from '../../netem/options.js';
 import { addTargetFlags, readTargetFlags } from './target-args.js';
 
@@ -58,6 +58,11 @@ export function createProgram(): Command {
     .option('--net-bandwidth-scope <scope>', 'connection (each client its own cap, default) or shared (one cap for all)')
     .option('--net-reset-every <time>', 'reset every proxied connection this often, timed from the window start, e.g. 10s')
     .option('--net-loss <percent>', 'real packet loss each way, e.g. 2% or 0.5%, by netem or nftables (needs root: the server runs in a network namespace; each protocol runs at 0% first as a control)')
+    .option('--connections-per-address <n>', `clients per loopback source address; past it they spread over 127.0.0.2, 127.0.0.3 … (default ${D.connectionsPerAddress})`)
+    .option('--slo-p99 <time>', `scenario capacity: a step passes while latency p99 stays under this; bare number = ms (default ${D.sloP99Ms}ms)`)
+    .option('--capacity-resolution <share>', `scenario capacity: bisect until the first failure is within this of the last pass, e.g. 5% or 0.05 (default ${D.capacityResolution * 100}%)`)
+    .option('--max-clients <n>', `scenario capacity: largest client count tried (default ${D.maxClients}, lowered to what the open-files limit allows)`)
+    .option('--time-budget <time>', `scenario capacity: time for the whole search, shared by the protocols; bare number = seconds (default ${formatDurationMs(D.timeBudgetMs)})`)
     .option('--target <url>', 'an already running server (http(s)://host:port) instead of spawning one; --preset says how to speak to it (docs/targets.md)')
     .option('--control-token <token>', 'control token of the --target server (WIRELAB_CONTROL_TOKEN)')
     .option('--servers <n>', 'feed server instances, each its own process; clients spread round-robin over them; more than 1 needs --broker (default 1)')
@@ -124,6 +129,11 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
   assign(options, 'connectTimeoutMs', convert('connectTimeout', '--connect-timeout', millis));
   assign(options, 'drainTimeoutMs', convert('drainTimeout', '--drain-timeout', millis));
   assign(options, 'workers', convert('workers', '--workers', parseCount));
+  assign(options, 'connectionsPerAddress', convert('connectionsPerAddress', '--connections-per-address', parseCount));
+  assign(options, 'sloP99Ms', convert('sloP99', '--slo-p99', millis));
+  assign(options, 'capacityResolution', convert('capacityResolution', '--capacity-resolution', parseShare));
+  assign(options, 'maxClients', convert('maxClients', '--max-clients', parseCount));
+  assign(options, 'timeBudgetMs', convert('timeBudget', '--time-budget', seconds));
   assign(options, 'outDir', text('out'));
   assign(options, 'target', text('target'));
   readTargetFlags(flags, options);

@@ -10,6 +10,7 @@ import { startLiveDashboard, type LiveDashboard } from '../live/start.js';
 import { OptionError } from '../../wire/errors.js';
 import { resolveBenchOptions, type ResolvedBenchOptions } from '../options.js';
 import { colorEnabled, createPalette } from './palette.js';
+import { formatCapacityCurves } from './capacity-print.js';
 import { formatHeader, formatTable, formatTotal } from './print.js';
 import { formatBrokerHop, formatInstances } from './instances-text.js';
 import { ProgressReporter } from './progress-line.js';
@@ -116,7 +117,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   const instances = [formatInstances(result), formatBrokerHop(result)].filter((text) => text !== '').join('\n\n');
-  out.write(`\n${formatTable(result, palette)}\n${instances === '' ? '' : `\n${instances}\n`}\n${formatTotal(result, files, palette)}\n`);
+  const curves = formatCapacityCurves(result, palette);
+  const extras = [instances, curves].filter((text) => text !== '').join('\n\n');
+  out.write(`\n${formatTable(result, palette)}\n${extras === '' ? '' : `\n${extras}\n`}\n${formatTotal(result, files, palette)}\n`);
   if (request.json) await writeOut(`${JSON.stringify(result, null, 2)}\n`);
   if (result.failures.length > 0) return EXIT.runtime;
   // A failed threshold, or the server refused the harness's own messages (result.refused).

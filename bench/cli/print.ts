@@ -10,6 +10,7 @@ import type { BenchResult, ProtocolResult, RecordedOptions } from '../report/typ
 import type { ResultFiles } from '../result-files.js';
 import { scenarioNamed } from '../scenarios/registry.js';
 import { describeNetwork } from '../report/network-text.js';
+import { describeSourceAddresses, sourceAddresses } from '../measure/source-addresses.js';
 import { lossFootnotes } from './loss-print.js';
 import { createPalette, visibleLength, type Palette } from './palette.js';
 
@@ -26,6 +27,8 @@ const SECTIONS: Record<string, string> = {
   server: 'Server process',
   generator: 'Load generator',
   capacity: 'Polling endpoint capacity (autocannon)',
+  slo: 'Capacity under the SLO (scenario capacity)',
+  hold: 'Held connections (scenario hold)',
   reconnect: 'Reconnect (drop → first message again; outage updates per client, summed)',
   net: 'Network faults (proxy / namespace link)',
 };
@@ -47,6 +50,11 @@ export function formatHeader(start: { target: string; spawned: boolean; options:
   if (o.protocols.some((name) => PROTOCOLS[name]?.onInterval === true)) parts.push(`poll every ${formatDurationMs(o.pollIntervalMs)}`);
   // A result written by a version that had other scenarios names one the registry may not know.
   parts.push(...(scenarioNamed(o.scenario)?.header(o) ?? []));
+  // Results written before the spread existed have no `connectionsPerAddress`.
+  if (o.connectionsPerAddress !== undefined) {
+    const spread = describeSourceAddresses(sourceAddresses(o.clients, start.target, o.connectionsPerAddress), o.connectionsPerAddress, formatCount);
+    if (spread !== undefined) parts.push(spread);
+  }
   const network = o.network as RecordedOptions['network'] | undefined;
   if (network !== undefined && network !== null) parts.push(`net ${describeNetwork(network, start.lossMechanism)}`);
   const scaleOut = o.scaleOut;

@@ -36,3 +36,10 @@ export function parseSize(option: string, text: string): number {
   if (!Number.isInteger(value)) throw new OptionError(option, `must be a whole number of bytes, got "${text}"`, text);
   return value;
 }
+
+/** `5%` or `0.05` → 0.05 (a share; the range is checked with the options). */
+export function parseShare(option: string, text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(text);
+  if (match === null) throw new OptionError(option, `must be a share like 5% or 0.05, got "${text}"`, text);
+  return match[2] === '%' ? Number(match[1]) / 100 : Number(match[1]);
+}

@@ -6,6 +6,7 @@ import { PROTOCOLS } from '../../wire/protocols.js';
 import { measurePollingCapacity } from './capacity.js';
 import type { ControlClient } from '../target/control-client.js';
 import { sumCounters } from './counters.js';
+import { sourceAddresses } from './source-addresses.js';
 import { BENCH_DEFAULTS } from '../defaults.js';
 import { machineBusyShare, readMachineCpu } from './machine.js';
 import type { ResolvedBenchOptions } from '../options.js';
@@ -48,6 +49,8 @@ export interface ProtocolRunContext {
   /** Client ids stay unique across protocols. */
   readonly firstClientIndex: number;
   readonly signal: AbortSignal | undefined;
+  /** Called once every client is connected, before the warm-up (scenario hold reads the server's memory after a GC here). */
+  readonly onConnected?: () => Promise<void>;
 }
 
 /**
@@ -109,6 +112,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
       connectTimeoutMs: options.connectTimeoutMs,
       reconnect: { ...options.reconnect },
       trackDrops,
+      sourceAddresses: sourceAddresses(options.clients, context.clientUrl, options.connectionsPerAddress),
     });
     signal?.throwIfAborted();
     if (connected.every((reply) => reply.connected === 0)) {
@@ -117,6 +121,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     }
     const serverConnected = await control.stats();
     const instancesConnected = control instanceof FleetControl ? control.lastInstances : [];
+    await context.onConnected?.();
     const rssConnected = process.memoryUsage().rss;
 
     setPhase('warmup');

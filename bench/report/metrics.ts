@@ -1,5 +1,5 @@
 import { retransmittedPercent } from './loss-figures.js';
-import type { LatencySummary, ProtocolResult } from './types.js';
+import type { CapacityCurvePoint, LatencySummary, ProtocolResult } from './types.js';
 
 /**
  * Every per-protocol figure the harness reports, defined once: the terminal table, the CSV
@@ -57,6 +57,10 @@ const SENSE: Readonly<Record<string, MetricSense>> = {
   'server.bytesSent': 'neutral',
   'generator.saturated': 'mustBeZero',
   'capacity.requestsPerSecond': 'higher',
+  'slo.capacity': 'higher',
+  'slo.firstFailure': 'higher',
+  'slo.lowerBound': 'neutral',
+  'hold.connectionsPerGb': 'higher',
   'reconnect.drops': 'neutral',
   'reconnect.clientDrops': 'neutral',
   'reconnect.recovered': 'higher',
@@ -174,6 +178,14 @@ export const METRICS: readonly MetricDefinition[] = Object.freeze([
   metric('generator.saturated', 'generator saturated', 'count', false, '1 when the generator was the bottleneck', (r) => (r.generator.saturated ? 1 : 0)),
   metric('capacity.requestsPerSecond', 'poll capacity req/s', 'per-second', true, 'autocannon: requests per second the polling endpoint sustained', (r) => r.capacity?.requestsPerSecond ?? null),
   metric('capacity.latencyP99', 'poll capacity p99', 'ms', false, 'autocannon: p99 request latency', (r) => r.capacity?.latencyP99Ms ?? null),
+  metric('slo.capacity', 'clients under the SLO', 'count', true, 'Scenario capacity: the largest client count whose step met the SLO (latency p99, nothing missed, all connected, generator not saturated)', (r) => r.capacitySearch?.capacity ?? null),
+  metric('slo.firstFailure', 'first failing count', 'count', true, 'Scenario capacity: the smallest client count whose step failed the SLO', (r) => r.capacitySearch?.firstFailure?.clients ?? null),
+  metric('slo.lowerBound', 'generator-limited', 'count', true, 'Scenario capacity: 1 when the generator saturated first above the capacity (the capacity is then a lower bound)', (r) => (r.capacitySearch ? (r.capacitySearch.lowerBound ? 1 : 0) : null)),
+  metric('slo.cpuPerClientUpdate', 'server CPU/client/update', 'us', true, 'Scenario capacity: server CPU in the window ÷ (clients × updates), at the capacity step: the fan-out cost of one client', (r) => capacityPoint(r)?.serverCpuMicrosPerClientUpdate ?? null),
+  metric('hold.rssPerConnection', 'RSS/connection (after GC)', 'bytes', true, 'Scenario hold: server RSS growth per held connection, both readings after a full GC', (r) => r.hold?.rssPerConnectionBytes ?? null),
+  metric('hold.heapPerConnection', 'heap/connection (after GC)', 'bytes', true, 'Scenario hold: server heap-used growth per held connection, both readings after a full GC', (r) => r.hold?.heapPerConnectionBytes ?? null),
+  metric('hold.connectionsPerGb', 'connections per GB', 'count', true, 'Scenario hold: 10⁹ bytes ÷ RSS per connection', (r) => r.hold?.connectionsPerGb ?? null),
+  metric('hold.idleBytesPerMinute', 'idle bytes/connection/min', 'bytes', true, 'Scenario hold: bytes both ways per connection per minute with the feed idle (heartbeats, SSE comments, long-poll re-requests, short polls)', (r) => r.hold?.idleBytesPerConnectionPerMinute ?? null),
   metric('reconnect.drops', 'drops', 'count', true, 'Drops the harness caused in the window (control drop, restart, proxy reset)', (r) => r.reconnect?.drops ?? null),
   metric('reconnect.clientDrops', 'client-drops', 'count', false, 'Clients affected, summed over the drops', (r) => r.reconnect?.clientDrops ?? null),
   metric('reconnect.recovered', 'client-drops recovered', 'count', true, 'Client-drops that received a feed message again', (r) => r.reconnect?.recovered ?? null),
@@ -209,6 +221,12 @@ export const METRICS: readonly MetricDefinition[] = Object.freeze([
   // The lossy window's tail again, beside the control's in the table (latency.* holds the rest).
   ...latency('net.lossy.latency', 'with loss: latency', (r) => (r.network?.loss?.control ? r.latency : null), 'Delivery latency with loss (as latency.*), beside the control', ['p50', 'p99', 'p999', 'max']).filter((m) => !/\.(p90|mean)$/.test(m.key)),
 ]);
+
+/** Scenario capacity: the curve point at the capacity. */
+function capacityPoint(result: ProtocolResult): CapacityCurvePoint | undefined {
+  const search = result.capacitySearch;
+  return search?.curve.find((point) => point.clients === search.capacity && point.failedBy === null);
+}
 
 const BY_KEY = new Map(METRICS.map((definition) => [definition.key, definition]));
 

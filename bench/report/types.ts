@@ -14,7 +14,7 @@ import type { BackoffSchedule } from '../../wire/timings.js';
 export type { LossMechanism, TcpCounters };
 
 /** The scenarios a result can name (each is a module in bench/scenarios/). */
-export type ScenarioName = 'broadcast' | 'ping' | 'reconnect' | 'failover';
+export type ScenarioName = 'broadcast' | 'ping' | 'reconnect' | 'failover' | 'capacity' | 'hold';
 export type Phase = 'starting' | 'connecting' | 'warmup' | 'measuring' | 'draining' | 'idle' | 'closing' | 'capacity' | 'done';
 
 export { RESULT_SCHEMA };
@@ -90,6 +90,63 @@ export interface GeneratorHealth {
   saturated: boolean;
   /** Why, with the figures (`worker thread 1 waited for a CPU (run queue) 41% of the window (limit 20%)`). */
   reasons: string[];
+}
+
+/** Scenario `hold`: the server's memory per held connection (after a full GC, against the empty server) and what an idle connection sends. */
+export interface HoldFigures {
+  /** Connections open while memory was read. */
+  connections: number;
+  /** The server ran a full collection before each reading (it was started with --expose-gc). */
+  gc: boolean;
+  /** (RSS connected − RSS empty) ÷ connections, both after GC. */
+  rssPerConnectionBytes: number;
+  /** (heap used connected − heap used empty) ÷ connections, both after GC. */
+  heapPerConnectionBytes: number;
+  /** 1 GB (10⁹ bytes) ÷ RSS per connection; null when no growth was measured. */
+  connectionsPerGb: number | null;
+  /** Bytes both ways per connection per minute with the feed idle: heartbeats, SSE comments, long-poll re-requests, short polls. */
+  idleBytesPerConnectionPerMinute: number;
+  /** How long the idle cost was measured (at least one full long-poll hold). */
+  idleMs: number;
+  /** Loopback source addresses the clients came from (1: the system's choice). */
+  sourceAddresses: number;
+}
+
+/** Why a capacity step failed: the generator saturated, clients did not connect, updates were missed, or latency p99 passed the SLO. */
+export type CapacityFailureKind = 'generator' | 'connect' | 'loss' | 'latency';
+
+/** One step of scenario `capacity`: a short window at one client count. */
+export interface CapacityCurvePoint {
+  clients: number;
+  /** null: the step passed. */
+  failedBy: CapacityFailureKind | null;
+  connected: number;
+  missed: number;
+  /** Latency (publish → receipt) in µs, like every latency summary. */
+  latencyP50Us: number;
+  latencyP99Us: number;
+  /** Publish → the last client, p99 over the step's updates; null without spread figures. */
+  lastClientP99Us: number | null;
+  serverCpuPercent: number | null;
+  serverRssBytes: number | null;
+  generatorCpuPercent: number;
+  /** Server CPU in the window ÷ (clients × updates published): the fan-out cost of one client for one update. */
+  serverCpuMicrosPerClientUpdate: number | null;
+}
+
+/** Scenario `capacity`: the largest client count whose step met the SLO, and the curve that led there. */
+export interface CapacitySearchFigures {
+  /** Last passing count; 0 when even the first step failed. */
+  capacity: number;
+  /** The smallest failing count, and what failed there first; null when every step passed. */
+  firstFailure: { clients: number; failedBy: CapacityFailureKind } | null;
+  /** The generator failed first above the capacity: it is a lower bound, not the server's limit. */
+  lowerBound: boolean;
+  /** Why the search ended: `resolved`, `max-clients`, `time-budget`, `failed-at-start`. */
+  stoppedBy: string;
+  slo: { latencyP99Ms: number };
+  /** Every step in the order run. */
+  curve: CapacityCurvePoint[];
 }
 
 export interface CapacityFigures {
@@ -308,6 +365,10 @@ export interface ProtocolResult {
   network?: NetworkFigures | null;
   /** Foreign targets (`--preset nchan|socketio|generic`, docs/targets.md); absent otherwise. */
   foreign?: ForeignFigures | null;
+  /** Scenario `capacity`: the search for the largest client count under the SLO; absent otherwise. */
+  capacitySearch?: CapacitySearchFigures | null;
+  /** Scenario `hold`: what an idle connection costs the server; absent otherwise. */
+  hold?: HoldFigures | null;
   histograms: EncodedHistograms;
   errors: string[];
   /**
@@ -411,6 +472,10 @@ export type RecordedOptions = {
   readonly scaleOut?: ScaleOutSettings | null;
   /** Each protocol also ran against one embedded-feed server (`BenchResult.embedded`). */
   readonly compareEmbedded?: boolean;
+  /** Clients per loopback source address before they spread; absent in older results. */
+  readonly connectionsPerAddress?: number;
+  /** Scenario `capacity`: the search's settings; absent for other scenarios and in older results. */
+  readonly capacitySearch?: { readonly sloP99Ms: number; readonly resolution: number; readonly maxClients: number; readonly timeBudgetMs: number };
 };
 
 export interface BenchEnvironment {

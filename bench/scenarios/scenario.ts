@@ -35,6 +35,9 @@ export interface ScenarioContext {
 
 /** The run-wide defaults a scenario may change (when the user does not set them). */
 export interface ScenarioDefaults {
+  readonly clients?: number;
+  readonly warmupMs?: number;
+  readonly rate?: number;
   readonly durationMs?: number;
   readonly idleMs?: number;
   readonly capacityDurationMs?: number;

@@ -42,6 +42,11 @@ export class ControlClient {
     return this.call('POST', '/control/drop', transport === undefined ? {} : { transport });
   }
 
+  /** A full garbage collection on the server (when it runs with --expose-gc), then its memory. */
+  collectGarbage(): Promise<{ gc: boolean; rssBytes: number; heapUsedBytes: number }> {
+    return this.call('POST', '/control/gc', {});
+  }
+
   resetCounters(): Promise<unknown> {
     return this.call('POST', '/control/reset-counters', {});
   }

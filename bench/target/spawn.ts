@@ -41,6 +41,8 @@ export interface SpawnServerOptions {
 export async function spawnServer(options: SpawnServerOptions = {}): Promise<SpawnedServer> {
   const controlToken = options.controlToken ?? randomBytes(12).toString('hex');
   const args = [
+    // The harness asks for a full collection before reading memory per connection (POST /control/gc).
+    '--expose-gc',
     '--import',
     'tsx',
     SERVER_ENTRY,

@@ -31,6 +31,8 @@ export interface ClientPlan {
    * harness's markers carry. Absent for wirelab's own server.
    */
   readonly target?: { readonly plan: TargetPlan; readonly endpoint: EndpointPlan; readonly run: string };
+  /** Loopback source addresses the clients connect from, round robin by client index; empty: the system's choice. */
+  readonly sourceAddresses?: readonly string[];
 }
 
 export type CoordinatorMessage =

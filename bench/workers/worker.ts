@@ -137,6 +137,7 @@ function makeSlot(index: number, current: ClientPlan): Slot {
     ...clientUrls(index, current),
     protocol: current.protocol,
     id: `c${index}`,
+    ...(current.sourceAddresses === undefined || current.sourceAddresses.length === 0 ? {} : { localAddress: current.sourceAddresses[index % current.sourceAddresses.length] }),
     pollIntervalMs: current.pollIntervalMs,
     longPollTimeoutMs: current.longPollTimeoutMs,
     reconnect: { enabled: true, ...current.reconnect },

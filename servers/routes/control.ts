@@ -67,6 +67,15 @@ export default async function controlRoutes(app: FastifyInstance): Promise<void>
     return { dropped };
   });
 
+  // Scenario hold: memory per connection is read after a full collection, so garbage does not
+  // count as cost. `gc` is false when the process was started without --expose-gc.
+  app.post('/control/gc', { ...controlRoute, ...emptyBodyIsEmptyObject, schema: { body: resetSchema } }, async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    const memory = process.memoryUsage();
+    return { gc: gc !== undefined, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed };
+  });
+
   app.post('/control/reset-counters', { ...controlRoute, ...emptyBodyIsEmptyObject, schema: { body: resetSchema } }, async () => {
     context.stats.resetCounters();
     return { reset: true };

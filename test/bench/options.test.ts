@@ -120,8 +120,11 @@ describe('resolveBenchOptions', () => {
     expect(Object.keys(recorded)).toEqual([
       'clients', 'protocols', 'scenario', 'durationMs', 'warmupMs', 'rate', 'payload', 'pollIntervalMs', 'longPollTimeoutMs', 'pingIntervalMs', 'idleMs',
       'capacityDurationMs', 'capacityConnections', 'connectConcurrency', 'connectTimeoutMs', 'drainTimeoutMs', 'target', 'workers', 'outDir', 'thresholds',
-      'reconnect', 'drops', 'network', 'scaleOut', 'compareEmbedded',
+      'reconnect', 'drops', 'network', 'scaleOut', 'compareEmbedded', 'connectionsPerAddress',
     ]);
+    // Scenario capacity records its search settings too.
+    const capacity = recordedOptions(resolveBenchOptions({ scenario: 'capacity', sloP99Ms: 50, maxClients: 800 }));
+    expect(capacity.capacitySearch).toEqual({ sloP99Ms: 50, resolution: 0.05, maxClients: 800, timeBudgetMs: 240_000 });
     expect(recorded).toMatchObject({ scenario: 'reconnect', durationMs: 20_000, drops: { atMs: [5000, 12_000] }, network: { latencyMs: 5 } });
   });
 

@@ -37,6 +37,7 @@ describe('control bodies', () => {
       ['/control/drop', '{"transport":["ws"]}', 'body/transport must be equal to one of the allowed values'],
       ['/control/reset-counters', '{"evil":1}', 'body has an unknown member "evil"'],
       ['/control/reset-counters', '[]', 'body must be object'],
+      ['/control/gc', '{"evil":1}', 'body has an unknown member "evil"'],
     ];
     for (const [path, body, why] of refused) {
       const { status, body: answer } = await post(path, body);
@@ -57,5 +58,9 @@ describe('control bodies', () => {
     expect(await post('/control/drop', undefined)).toMatchObject({ status: 200 });
     expect(await post('/control/reset-counters', '{}')).toMatchObject({ status: 200, body: { reset: true } });
     expect(await post('/control/reset-counters', undefined)).toMatchObject({ status: 200, body: { reset: true } });
+    // The test process runs without --expose-gc: no collection, the memory all the same.
+    const gc = await post('/control/gc', undefined);
+    expect(gc).toMatchObject({ status: 200, body: { gc: typeof (globalThis as { gc?: unknown }).gc === 'function' } });
+    expect((gc.body as unknown as { rssBytes: number }).rssBytes).toBeGreaterThan(0);
   });
 });
