@@ -102,6 +102,26 @@ export function formatDurationMs(ms: Figure): string {
   return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
 }
 
+/** How a command-line setting is given: a count, a time whose bare number is ms or s, or bytes. */
+export type SettingUnit = 'count' | 'ms' | 's' | 'bytes';
+
+/**
+ * A setting in the unit the user types it in, for messages about options: `0.1s` and `86400s`
+ * for a flag counted in seconds, `250ms`, `2,097,152 bytes`, `1,000`.
+ */
+export function formatSetting(value: number, unit: SettingUnit): string {
+  switch (unit) {
+    case 's':
+      return `${Number((value / 1000).toPrecision(6))}s`;
+    case 'ms':
+      return `${Number(value.toPrecision(9))}ms`;
+    case 'bytes':
+      return `${formatCount(value)} bytes`;
+    case 'count':
+      return formatCount(value);
+  }
+}
+
 /** A tick of a time axis in ms, without trailing zeros: `0.5ms`, `2ms`, `1,000ms`. */
 export function formatAxisMs(ms: number): string {
   return `${Number(ms.toPrecision(3)).toLocaleString('en-US', { maximumFractionDigits: 3 })}ms`;
