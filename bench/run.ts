@@ -78,6 +78,8 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
         break;
       }
       const firstPoint = timeseries.length;
+      // A Ctrl+C just after the protocol reported its result (while its clients close) keeps that result.
+      let reported: ProtocolResult | undefined;
       try {
         const current = target;
         const context = {
@@ -89,7 +91,10 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
           restartServer: current.kind === 'spawned' ? () => restartServer(current) : undefined,
           lossCounters: lossCounters(current),
           runStartedAt,
-          emit,
+          emit: (event: ProgressEvent): void => {
+            if (event.type === 'protocol-done') reported = event.result;
+            emit(event);
+          },
           timeseries,
           firstClientIndex,
           signal: hooks.signal,
@@ -99,6 +104,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       } catch (error) {
         if (aborted()) {
           interrupted = true;
+          if (reported !== undefined && !lossControl) collector.add(reported);
           break;
         }
         const gone = targetGone(target);

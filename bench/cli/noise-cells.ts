@@ -4,7 +4,7 @@
  * best one marked `≈` (and grey), and a tail percentile resting on few samples marked `†`.
  * The rules are the noise model's (bench/report/noise.ts, docs/results.md "Noise").
  */
-import { formatCount, formatMetric } from '../report/format.js';
+import { formatCount, formatFigure, formatMetric } from '../report/format.js';
 import type { MetricDefinition } from '../report/metrics.js';
 import { FEW_TAIL_SAMPLES, figureOf, standings, type Figure, type Standing } from '../report/noise.js';
 import type { BenchResult, ProtocolResult } from '../report/types.js';
@@ -20,8 +20,8 @@ export function rowFigures(metric: MetricDefinition, protocols: readonly Protoco
 }
 
 /** `1.20ms [1.05ms–1.41ms]`, `≈1.31ms [1.10ms–1.52ms]`, `4.66ms†`. Plain text; the caller colours it. */
-export function cellText(metric: MetricDefinition, figure: Figure, standing: Standing): string {
-  const value = formatMetric(figure.value, metric.unit);
+export function cellText(metric: MetricDefinition, figure: Figure, standing: Standing, protocol?: ProtocolResult): string {
+  const value = formatFigure(figure.value, metric.unit, protocol === undefined ? null : (metric.resolution?.(protocol) ?? null));
   const spread = figure.spread === null ? '' : ` [${formatMetric(figure.spread.min, metric.unit)}–${formatMetric(figure.spread.max, metric.unit)}]`;
   return `${standing === 'within-noise' ? WITHIN_NOISE_MARK : ''}${value}${figure.fewSamples ? FEW_SAMPLES_MARK : ''}${spread}`;
 }

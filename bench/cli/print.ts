@@ -112,7 +112,7 @@ export function formatTable(result: BenchResult, c: Palette = createPalette(fals
 }
 
 function cell(metric: MetricDefinition, protocol: ProtocolResult, figure: Figure, standing: Standing, failing: Set<string>, c: Palette): string {
-  const text = cellText(metric, figure, standing);
+  const text = cellText(metric, figure, standing, protocol);
   const value = figure.value;
   if (failing.has(`${protocol.protocol}|${metric.key}`)) return c.red(text);
   if (metric.better === 'mustBeZero' && value !== null && value > 0) return c.red(text);

@@ -74,7 +74,7 @@ export class ProgressReporter {
     switch (event.type) {
       case 'phase':
         if (event.protocol !== this.phase.protocol) this.connected = null;
-        this.phase = { protocol: event.protocol, phase: event.phase, startedAt: event.t, durationMs: this.phaseDuration(event.phase) };
+        this.phase = { protocol: event.protocol, phase: event.phase, startedAt: event.t, durationMs: event.durationMs ?? this.phaseDuration(event.phase) };
         // Phases without ticks (connecting before the first second, capacity after the clients closed) show at once.
         if (event.phase !== 'done') this.draw(formatPhaseLine(event.protocol, this.phase, event.phase === 'capacity' ? null : this.connected, this.settings.clients, this.palette));
         return;

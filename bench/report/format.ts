@@ -92,6 +92,18 @@ export function formatMetric(value: Figure, unit: MetricUnit): string {
   }
 }
 
+/** What a value under its measurement's resolution reads as, after `<resolution`. */
+export const BELOW_RESOLUTION = 'below resolution';
+
+/**
+ * A figure with the resolution of its measurement: under it, `<1.05kB below resolution` instead
+ * of a figure (RSS growth of 0 B per connection is not "costs nothing"); otherwise as formatMetric.
+ */
+export function formatFigure(value: Figure, unit: MetricUnit, resolution: Figure = null): string {
+  if (measured(value) && measured(resolution) && Math.abs(value) < resolution) return `<${formatMetric(resolution, unit)} ${BELOW_RESOLUTION}`;
+  return formatMetric(value, unit);
+}
+
 /** `10000` ms as `10s`, `90000` as `1m30s`, `500` as `500ms`. */
 export function formatDurationMs(ms: Figure): string {
   if (!measured(ms)) return NOT_MEASURED;

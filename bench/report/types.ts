@@ -403,7 +403,8 @@ export interface ProtocolFailure {
  */
 export type ProgressEvent =
   | { type: 'start'; runId: string; startedAt: string; target: string; spawned: boolean; options: RecordedOptions; protocols: ProtocolName[]; lossMechanism?: LossMechanism | null }
-  | { type: 'phase'; protocol: ProtocolName; phase: Phase; t: number }
+  /** `durationMs`: the phase's length when it differs from the option's (long polling's idle phase lasts a hold). */
+  | { type: 'phase'; protocol: ProtocolName; phase: Phase; t: number; durationMs?: number }
   /** The harness just cut connections (scenario `reconnect`, `--net-reset-every`). */
   | { type: 'drop'; protocol: ProtocolName; drop: DropEvent }
   | {

@@ -51,6 +51,20 @@ describe('the comparison table with repetitions', () => {
   });
 });
 
+describe('a zero below the resolution', () => {
+  it('reads "below resolution" with the resolution, not 0B (RSS is coarse)', () => {
+    const base = protocolResult('short-poll');
+    const none = protocolResult('short-poll', { server: { ...base.server!, memoryPerConnectionBytes: 0 } });
+    const ws = protocolResult('ws', { server: { ...base.server!, memoryPerConnectionBytes: 52_000 } });
+    const line = row(formatTable(benchResult([ws, none])), 'memory/connection');
+    // 10 clients: 1 MiB of RSS ÷ 10 = 104,858 B per connection is the smallest growth RSS tells apart.
+    expect(line).toContain('<105kB below resolution');
+    expect(line).not.toMatch(/\s0B/);
+    // The WebSocket's 52 kB is also under 105 kB with 10 clients: below resolution too; the figure needs more clients.
+    expect(formatTable(benchResult([protocolResult('ws', { clients: { ...base.clients, connected: 1000 }, server: { ...base.server!, memoryPerConnectionBytes: 52_000 } })]))).toMatch(/memory\/connection\s+52\.0kB/);
+  });
+});
+
 describe('the per-protocol line', () => {
   it('shows ✗ and names the threshold when one of the protocol failed', () => {
     const ws = protocolResult('ws');
