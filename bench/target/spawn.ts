@@ -42,7 +42,8 @@ export async function spawnServer(options: SpawnServerOptions = {}): Promise<Spa
   const controlToken = options.controlToken ?? randomBytes(12).toString('hex');
   const args = [
     '--import',
-    'tsx',
+    // By URL, not by name: `npx wirelab bench` may run from a folder whose node_modules has no tsx.
+    import.meta.resolve('tsx'),
     SERVER_ENTRY,
     '--host',
     options.host ?? '127.0.0.1',
