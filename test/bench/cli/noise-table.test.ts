@@ -23,6 +23,8 @@ describe('the comparison table with repetitions', () => {
     expect(row(table, 'latency p99')).toMatch(/5\.10ms† \[5\.00ms–5\.20ms\]/);
     expect(table).toContain('median of 3 repetitions, interleaved; [min–max] is the spread across them');
     expect(table).not.toContain('spread is unknown');
+    // Every repetition expected 1,000: no spread to show.
+    expect(row(table, 'expected')).toMatch(/^\s+expected\s+1,000\s+1,000\s+1,000$/);
   });
 
   it('marks a protocol within the noise of the best with ≈ (grey), and one outside it not', () => {
