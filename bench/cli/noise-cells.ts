@@ -25,7 +25,7 @@ export function rowFigures(metric: MetricDefinition, protocols: readonly Protoco
  * resolution (`<5.24kB below resolution`: there is nothing to rank). Plain text; the caller colours it.
  */
 export function cellText(metric: MetricDefinition, figure: Figure, standing: Standing, protocol?: ProtocolResult): string {
-  const resolution = protocol === undefined ? null : (metric.resolution?.(protocol) ?? null);
+  const resolution = figure.resolution ?? (protocol === undefined ? null : (metric.resolution?.(protocol) ?? null));
   const value = formatFigure(figure.value, metric.unit, resolution);
   if (value.endsWith(BELOW_RESOLUTION)) return value;
   const spread = figure.spread === null || figure.spread.min === figure.spread.max ? '' : ` [${formatMetric(figure.spread.min, metric.unit)}–${formatMetric(figure.spread.max, metric.unit)}]`;
