@@ -10,5 +10,8 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     reporters: ['default'],
+    // Tests that note what they measured (netem probes, proxy timings) say it on the console;
+    // `npm test` stays quiet unless WIRELAB_TEST_LOG=1 asks for those notes.
+    onConsoleLog: () => (process.env.WIRELAB_TEST_LOG === '1' ? undefined : false),
   },
 });

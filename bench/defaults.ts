@@ -36,6 +36,8 @@ export const BENCH_DEFAULTS = Object.freeze({
   pingIntervalMs: 1_000,
   /** Feed idle after the window, to measure what an idle client costs. */
   idleMs: 2_000,
+  /** Times each protocol is measured (`--repeat`), interleaved; the table shows medians and min–max. */
+  repeat: 1,
   /** autocannon against the polling endpoints; 0 skips it. */
   capacityDurationMs: 3_000,
   capacityConnections: 50,
@@ -76,6 +78,9 @@ export const BENCH_DEFAULTS = Object.freeze({
   /** Scenario `capacity`: the whole search, every protocol together (each gets an equal share); four protocols end within 5 minutes. */
   timeBudgetMs: 240_000,
 });
+
+/** The most repetitions `--repeat` accepts: each one measures every protocol again. */
+export const MAX_REPEAT = 100;
 
 /** Worker threads holding clients: leave one core to the server on small machines. */
 export function defaultWorkers(): number {

@@ -3,8 +3,8 @@ import { MAX_DURATION_MS, MIN_BANDWIDTH_BITS, MIN_RESET_EVERY_MS, type NetworkSe
 import { OptionError } from '../wire/errors.js';
 import { PROTOCOL_NAMES, type ProtocolName } from '../wire/protocols.js';
 import type { BackoffSchedule } from '../wire/timings.js';
-import { BENCH_DEFAULTS, defaultWorkers, MIN_PING_INTERVAL_MS } from './defaults.js';
-import { formatDurationMs } from './report/format.js';
+import { BENCH_DEFAULTS, defaultWorkers, MAX_REPEAT, MIN_PING_INTERVAL_MS } from './defaults.js';
+import { formatDurationMs, formatSetting, type SettingUnit } from './report/format.js';
 import { parseThreshold } from './report/thresholds.js';
 import type { DropSettings, RecordedOptions, ScaleOutSettings, ScenarioName } from './report/types.js';
 import { resolveScaleOut } from './scale-out-options.js';
@@ -40,6 +40,8 @@ export interface BenchOptions {
   pingIntervalMs?: number;
   /** Feed idle after the window, to measure what an idle client costs. @default 2000 (scenario reconnect: 0) */
   idleMs?: number;
+  /** Times each protocol is measured, interleaved (ws, sse, …, ws, …); figures are the medians. @default 1 */
+  repeat?: number;
   /** autocannon against the polled endpoints; 0 skips it. @default 3000 (scenario reconnect: 0) */
   capacityDurationMs?: number;
   /** @default 50 */
@@ -138,6 +140,7 @@ export function recordedOptions(options: ResolvedBenchOptions): RecordedOptions 
     longPollTimeoutMs: options.longPollTimeoutMs,
     pingIntervalMs: options.pingIntervalMs,
     idleMs: options.idleMs,
+    repeat: options.repeat,
     capacityDurationMs: options.capacityDurationMs,
     capacityConnections: options.capacityConnections,
     connectConcurrency: options.connectConcurrency,
@@ -161,29 +164,30 @@ export function recordedOptions(options: ResolvedBenchOptions): RecordedOptions 
   };
 }
 
-type IntegerRule = [keyof BenchOptions & string, string, number, number];
+type IntegerRule = [keyof BenchOptions & string, string, number, number, SettingUnit];
 
-/** Option, its flag (for messages), smallest and largest value. */
+/** Option, its flag and the unit its user types (for messages), smallest and largest value. */
 const INTEGER_RULES: IntegerRule[] = [
-  ['clients', '--clients', 1, 100_000],
-  ['durationMs', '--duration', 100, 24 * 3_600_000],
-  ['warmupMs', '--warmup', 0, 3_600_000],
-  ['rate', '--rate', 0, FEED_LIMITS.maxRate],
-  ['payload', '--payload', 0, FEED_LIMITS.maxPayload],
-  ['pollIntervalMs', '--poll-interval', 10, 3_600_000],
-  ['longPollTimeoutMs', '--long-poll-timeout', 100, 60_000],
-  ['pingIntervalMs', '--ping-interval', MIN_PING_INTERVAL_MS, 3_600_000],
-  ['idleMs', '--idle', 0, 3_600_000],
-  ['capacityDurationMs', '--capacity-duration', 0, 600_000],
-  ['capacityConnections', '--capacity-connections', 1, 10_000],
-  ['connectConcurrency', '--connect-concurrency', 1, 100_000],
-  ['connectTimeoutMs', '--connect-timeout', 100, 600_000],
-  ['drainTimeoutMs', '--drain-timeout', 0, 600_000],
-  ['workers', '--workers', 1, 64],
-  ['sloP99Ms', '--slo-p99', 1, 600_000],
-  ['connectionsPerAddress', '--connections-per-address', 1, 60_000],
-  ['maxClients', '--max-clients', 1, 1_000_000],
-  ['timeBudgetMs', '--time-budget', 1_000, 24 * 3_600_000],
+  ['clients', '--clients', 1, 100_000, 'count'],
+  ['durationMs', '--duration', 100, 24 * 3_600_000, 's'],
+  ['warmupMs', '--warmup', 0, 3_600_000, 's'],
+  ['rate', '--rate', 0, FEED_LIMITS.maxRate, 'count'],
+  ['payload', '--payload', 0, FEED_LIMITS.maxPayload, 'bytes'],
+  ['pollIntervalMs', '--poll-interval', 10, 3_600_000, 'ms'],
+  ['longPollTimeoutMs', '--long-poll-timeout', 100, 60_000, 'ms'],
+  ['pingIntervalMs', '--ping-interval', MIN_PING_INTERVAL_MS, 3_600_000, 'ms'],
+  ['idleMs', '--idle', 0, 3_600_000, 's'],
+  ['repeat', '--repeat', 1, MAX_REPEAT, 'count'],
+  ['capacityDurationMs', '--capacity-duration', 0, 600_000, 's'],
+  ['capacityConnections', '--capacity-connections', 1, 10_000, 'count'],
+  ['connectConcurrency', '--connect-concurrency', 1, 100_000, 'count'],
+  ['connectTimeoutMs', '--connect-timeout', 100, 600_000, 'ms'],
+  ['drainTimeoutMs', '--drain-timeout', 0, 600_000, 'ms'],
+  ['workers', '--workers', 1, 64, 'count'],
+  ['sloP99Ms', '--slo-p99', 1, 600_000, 'ms'],
+  ['connectionsPerAddress', '--connections-per-address', 1, 60_000, 'count'],
+  ['maxClients', '--max-clients', 1, 1_000_000, 'count'],
+  ['timeBudgetMs', '--time-budget', 1_000, 24 * 3_600_000, 's'],
 ];
 
 /** Range checks, then defaults (the scenario's over BENCH_DEFAULTS), then cross-option rules; throws an OptionError naming the flag. */
@@ -196,12 +200,12 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
       `must be at least ${MIN_PING_INTERVAL_MS}ms, got ${formatDurationMs(ping)}: the server's rate limit is ${rate} messages per second per client, and a PING every ${formatDurationMs(1000 / rate)} or less trips it (docs/scenarios/ping.md)`,
     );
   }
-  for (const [key, flag, min, max] of INTEGER_RULES) {
+  for (const [key, flag, min, max, unit] of INTEGER_RULES) {
     const value = input[key];
     if (value === undefined) continue;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw new OptionError(flag, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
-    }
+    if (typeof value !== 'number' || !Number.isInteger(value)) throw new OptionError(flag, `must be a whole number, got ${JSON.stringify(value)}`);
+    // Said in the unit the flag is typed in (`--duration 0` → seconds), not the internal ms.
+    if (value < min || value > max) throw new OptionError(flag, `must be from ${formatSetting(min, unit)} to ${formatSetting(max, unit)}, got ${formatSetting(value, unit)}`);
   }
   const protocols = input.protocols ?? BENCH_DEFAULTS.protocols;
   if (protocols.length === 0) throw new OptionError('--protocols', `needs at least one of ${PROTOCOL_NAMES.join(', ')}`);
@@ -244,6 +248,11 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   const durationMs = input.durationMs ?? defaults.durationMs;
   const network = resolveNetwork(input.network, durationMs, target);
   const scaleOut = resolveScaleOut({ servers: input.servers, broker: input.broker, brokerRestart: input.brokerRestart, target, hasNetwork: network !== null, restart: input.restart });
+  const repeat = input.repeat ?? BENCH_DEFAULTS.repeat;
+  if (repeat > 1 && (scenario.name === 'capacity' || scenario.name === 'hold')) {
+    throw new OptionError('--repeat', `scenario ${scenario.name} searches or holds once per protocol; run it again to compare`);
+  }
+  if (repeat > 1 && input.compareEmbedded === true) throw new OptionError('--repeat', 'is not taken with --compare-embedded yet: the embedded baseline runs once per protocol');
   if (scaleOut !== null && (scenario.name === 'capacity' || scenario.name === 'hold')) {
     throw new OptionError('--scenario', `${scenario.name} measures one server's limits; it does not take --servers or --broker yet`);
   }
@@ -269,6 +278,7 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     longPollTimeoutMs: input.longPollTimeoutMs ?? BENCH_DEFAULTS.longPollTimeoutMs,
     pingIntervalMs: input.pingIntervalMs ?? BENCH_DEFAULTS.pingIntervalMs,
     idleMs: input.idleMs ?? defaults.idleMs,
+    repeat: input.repeat ?? BENCH_DEFAULTS.repeat,
     capacityDurationMs: input.capacityDurationMs ?? defaults.capacityDurationMs,
     capacityConnections: input.capacityConnections ?? BENCH_DEFAULTS.capacityConnections,
     connectConcurrency: input.connectConcurrency ?? BENCH_DEFAULTS.connectConcurrency,
@@ -298,6 +308,7 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
 
 /** A foreign target: the same window, clients and feed settings; no spawned server, no capacity phase. */
 function resolveForeign(input: BenchOptions, scenario: NonNullable<ReturnType<typeof scenarioNamed>>, foreign: { plan: TargetPlan; protocols: readonly ProtocolName[] }): ResolvedBenchOptions {
+  if ((input.repeat ?? 1) > 1) throw new OptionError('--repeat', 'is not available against a foreign --target yet: run the command again and use npm run compare');
   if (input.broker !== undefined || (input.servers ?? 1) > 1) {
     throw new OptionError(input.broker !== undefined ? '--broker' : '--servers', 'starts wirelab instances of its own; it does not apply to a foreign --target');
   }

@@ -11,6 +11,7 @@ import { refusalReasons } from './measure/refusals.js';
 import { recordedOptions, resolveBenchOptions, type BenchOptions } from './options.js';
 import { evaluateThresholds } from './report/thresholds.js';
 import { RESULT_SCHEMA, type BenchResult, type ProgressEvent, type ProgressListener, type ProtocolFailure, type ProtocolResult, type TimeseriesPoint } from './report/types.js';
+import { interleavedSteps, RepetitionCollector } from './repetition-plan.js';
 import { makeRunId, writeResultFiles, type ResultFiles } from './result-files.js';
 import { TargetError } from './target/control-client.js';
 import { checkNetworkCapabilities, closeTarget, describeNetwork, lossCounters, lossyLink, openTarget, restartServer, targetGone, type Target } from './target/target.js';
@@ -29,7 +30,10 @@ export interface RunBenchHooks {
  * with the same feed, evaluates the thresholds, writes the result files, and resolves with
  * the result. Rejects with an OptionError for bad options (before anything starts), a
  * TargetError when the server cannot be started or reached, or the signal's reason when
- * aborted. A protocol that fails on its own is recorded in `failures` and the run goes on.
+ * aborted before any protocol finished; aborted later, it resolves with what was measured,
+ * marked `partial` (files written). A protocol that fails on its own is recorded in
+ * `failures` and the run goes on. With `repeat` > 1 each protocol is measured that many times,
+ * interleaved, and its figures are the medians (bench/repetition-plan.ts).
  */
 export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = {}): Promise<BenchResult> {
   let options = resolveBenchOptions(input);
@@ -73,8 +77,17 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       ...(link === undefined ? {} : { lossMechanism: link.mechanism }),
     });
     let firstClientIndex = 0;
-    for (const protocol of options.protocols) {
-      hooks.signal?.throwIfAborted();
+    const collector = new RepetitionCollector();
+    let interrupted = false;
+    const aborted = (): boolean => hooks.signal?.aborted === true;
+    for (const { protocol, repetition } of interleavedSteps(options.protocols, options.repeat)) {
+      if (aborted()) {
+        interrupted = true;
+        break;
+      }
+      const firstPoint = timeseries.length;
+      // A Ctrl+C just after the protocol reported its result (while its clients close) keeps that result.
+      let reported: ProtocolResult | undefined;
       try {
         const current = target;
         // A failover run killed an instance during the previous protocol: every protocol starts with all of them.
@@ -89,7 +102,10 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
           fleet: current.kind === 'fleet' ? current.fleet : undefined,
           lossCounters: lossCounters(current),
           runStartedAt,
-          emit,
+          emit: (event: ProgressEvent): void => {
+            if (event.type === 'protocol-done') reported = event.result;
+            emit(event);
+          },
           timeseries,
           firstClientIndex,
           signal: hooks.signal,
@@ -101,21 +117,33 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
             : options.scenario === 'hold'
               ? runHold(context, protocol)
               : runProtocol(context, protocol);
-        protocols.push(await untilAborted(step, hooks.signal));
+        collector.add(await untilAborted(step, hooks.signal));
         if (options.compareEmbedded) embedded.push(await untilAborted(runEmbeddedBaseline(context, options, protocol), hooks.signal));
       } catch (error) {
-        if (hooks.signal?.aborted === true) throw hooks.signal.reason;
+        if (aborted()) {
+          interrupted = true;
+          if (reported !== undefined && !lossControl) collector.add(reported);
+          break;
+        }
         const gone = targetGone(target);
         if (gone !== undefined) throw new TargetError(gone);
         if (error instanceof TargetError) throw error;
         const message = error instanceof Error ? error.message : String(error);
-        failures.push({ protocol, message });
+        failures.push({ protocol, message: options.repeat > 1 ? `repetition ${repetition + 1}: ${message}` : message });
         emit({ type: 'protocol-failed', protocol, message });
+      } finally {
+        for (let i = firstPoint; i < timeseries.length; i += 1) timeseries[i]!.repetition = repetition;
       }
       firstClientIndex += options.clients * (lossControl ? LOSS_CONTROL_PASSES : 1);
     }
-    await closeTarget(target);
-    target = undefined;
+    // Interrupted before any protocol finished: nothing to keep.
+    if (interrupted && collector.count === 0) throw hooks.signal?.reason;
+    protocols.push(...collector.combined(options.protocols));
+    // Interrupted: the result is written before the server is stopped (Ctrl+C must end in 2 s).
+    if (!interrupted) {
+      await closeTarget(target);
+      target = undefined;
+    }
 
     const thresholds = evaluateThresholds(options.thresholds, protocols);
     const refused = protocols.flatMap((p) => refusalReasons(p).map((message) => ({ protocol: p.protocol, message })));
@@ -137,7 +165,8 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       network,
       thresholds,
       suspect: protocols.some((p) => p.generator.saturated),
-      passed: failures.length === 0 && refused.length === 0 && thresholds.every((t) => t.passed),
+      passed: !interrupted && failures.length === 0 && refused.length === 0 && thresholds.every((t) => t.passed),
+      ...(interrupted ? { partial: true } : {}),
     };
     if (options.writeFiles) {
       const files = await writeResultFiles(result, options.outDir);

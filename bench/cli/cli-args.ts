@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { printedByCommander, usageFromCommander } from './commander-usage.js';
 import { PROTOCOL_NAMES, protocolByWord } from '../../wire/protocols.js';
 import { BENCH_DEFAULTS, MIN_PING_INTERVAL_MS } from '../defaults.js';
 import { formatDurationMs } from '../report/format.js';
@@ -20,6 +21,8 @@ export interface CliRequest {
   progress: boolean;
   /** Start the live dashboard (never with --json). */
   live: boolean;
+  /** `--report html`: write the one-file HTML report next to the result files. */
+  report: 'html' | null;
 }
 
 type Flags = Record<string, string | string[] | boolean | undefined>;
@@ -40,6 +43,7 @@ export function createProgram(): Command {
     .option('--poll-interval <time>', `short-polling interval; bare number = ms (default ${D.pollIntervalMs}ms)`)
     .option('--long-poll-timeout <time>', `long-poll hold time; bare number = ms (default ${formatDurationMs(D.longPollTimeoutMs)})`)
     .option('--ping-interval <time>', `scenario ping: each client's PING interval, at least ${MIN_PING_INTERVAL_MS}ms (the server's rate limit); bare number = ms (default ${D.pingIntervalMs}ms)`)
+    .option('--repeat <n>', `measure each protocol this many times, interleaved (ws, sse, …, ws, …); the table shows medians and the min–max spread (default ${D.repeat})`)
     .option('--idle <time>', `feed idle after the window, to measure idle cost; bare number = seconds (default ${formatDurationMs(D.idleMs)})`)
     .option('--capacity-duration <time>', `autocannon against the polling endpoints, 0 to skip; bare number = seconds (default ${formatDurationMs(D.capacityDurationMs)})`)
     .option('--capacity-connections <n>', `autocannon connections (default ${D.capacityConnections})`)
@@ -74,9 +78,11 @@ export function createProgram(): Command {
     .option('--no-files', 'do not write result files')
     .option('--threshold <expr>', `pass/fail rule, repeatable, e.g. ws.latency.p99<50ms; "none" for no thresholds (default: ${defaultThresholdsHelp()})`, collect)
     .option('--json', 'print the result JSON on stdout (logs go to stderr)')
+    .option('--report <format>', 'also write a report next to the result files: html (one self-contained file)')
     .option('--no-progress', 'no per-second progress line')
     .option('--no-live', 'do not start the live dashboard')
-    .showHelpAfterError('(run with --help for every option)')
+    // Parse errors are rethrown as OptionErrors (commander-usage.ts); the CLI prints them.
+    .configureOutput({ writeErr: () => undefined })
     .exitOverride();
   return addTargetFlags(program);
 }
@@ -94,7 +100,12 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 /** Parses the command line (without `node` and the script); throws OptionError or a CommanderError. */
 export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}, program: Command = createProgram()): CliRequest {
-  program.parse([...argv], { from: 'user' });
+  try {
+    program.parse([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError && !printedByCommander(error)) throw usageFromCommander(error, program.name());
+    throw error;
+  }
   return toRequest(program.opts<Flags>(), env);
 }
 
@@ -123,6 +134,7 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
   assign(options, 'longPollTimeoutMs', convert('longPollTimeout', '--long-poll-timeout', millis));
   assign(options, 'pingIntervalMs', convert('pingInterval', '--ping-interval', millis));
   assign(options, 'idleMs', convert('idle', '--idle', seconds));
+  assign(options, 'repeat', convert('repeat', '--repeat', parseCount));
   assign(options, 'capacityDurationMs', convert('capacityDuration', '--capacity-duration', seconds));
   assign(options, 'capacityConnections', convert('capacityConnections', '--capacity-connections', parseCount));
   assign(options, 'connectConcurrency', convert('connectConcurrency', '--connect-concurrency', parseCount));
@@ -170,7 +182,10 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
   }
   if (flags.files === false) options.writeFiles = false;
   const json = flags.json === true;
-  return { options, json, progress: flags.progress !== false && !json, live: flags.live !== false && !json };
+  const report = text('report');
+  if (report !== undefined && report !== 'html') throw new OptionError('--report', `must be html, got "${report}"`, report);
+  if (report !== undefined && flags.files === false) throw new OptionError('--report', 'is written next to the result files, but --no-files writes none');
+  return { options, json, progress: flags.progress !== false && !json, live: flags.live !== false && !json, report: report === 'html' ? 'html' : null };
 }
 
 function assign<K extends keyof BenchOptions>(options: BenchOptions, key: K, value: BenchOptions[K] | undefined): void {

@@ -16,6 +16,7 @@ import { formatBrokerHop, formatInstances } from './instances-text.js';
 import { ProgressReporter } from './progress-line.js';
 import type { ResultFiles } from '../result-files.js';
 import { runBench } from '../run.js';
+import { reportPathFor, writeHtmlReport } from './html-report-file.js';
 import type { BenchResult, ProgressEvent } from '../report/types.js';
 
 const EXIT = Object.freeze({ ok: 0, runtime: 1, usage: 2, threshold: 99, interrupted: 130 });
@@ -54,6 +55,7 @@ async function main(argv: readonly string[]): Promise<number> {
     idleMs: resolved.idleMs,
     capacityDurationMs: resolved.capacityDurationMs,
     showLine: request.progress,
+    thresholds: resolved.thresholds,
   });
 
   let live: LiveDashboard | undefined;
@@ -74,7 +76,7 @@ async function main(argv: readonly string[]): Promise<number> {
     reporter.clear();
     process.stderr.write('interrupted: closing clients and stopping the server (Ctrl+C again to quit at once)\n');
     setTimeout(() => {
-      process.stderr.write('wirelab-bench: interrupted; no result written\n');
+      process.stderr.write(`wirelab-bench: interrupted; ${files === null ? 'no result written' : `partial result ${files.json}`}\n`);
       process.exit(EXIT.interrupted);
     }, INTERRUPT_DEADLINE_MS).unref();
     abort.abort(new Error('interrupted'));
@@ -120,7 +122,20 @@ async function main(argv: readonly string[]): Promise<number> {
   const curves = formatCapacityCurves(result, palette);
   const extras = [instances, curves].filter((text) => text !== '').join('\n\n');
   out.write(`\n${formatTable(result, palette)}\n${extras === '' ? '' : `\n${extras}\n`}\n${formatTotal(result, files, palette)}\n`);
+  if (request.report === 'html' && files !== null) {
+    const written: ResultFiles = files;
+    try {
+      out.write(`report ${await writeHtmlReport(result, reportPathFor(written.json))}\n`);
+    } catch (error) {
+      process.stderr.write(`wirelab-bench: ${palette.red('error')}: the HTML report: ${error instanceof Error ? error.message : String(error)}\n`);
+      return EXIT.runtime;
+    }
+  }
   if (request.json) await writeOut(`${JSON.stringify(result, null, 2)}\n`);
+  if (result.partial === true) {
+    process.stderr.write(`wirelab-bench: interrupted; partial result (${result.protocols.map((p) => p.protocol).join(', ')} only)${files === null ? '' : ` written to ${(files as ResultFiles).json}`}\n`);
+    return EXIT.interrupted;
+  }
   if (result.failures.length > 0) return EXIT.runtime;
   // A failed threshold, or the server refused the harness's own messages (result.refused).
   return result.passed ? EXIT.ok : EXIT.threshold;

@@ -2,7 +2,7 @@
  * A comparison as text for the terminal (`npm run compare`) and as plain data for `--json`.
  * Strings only: the CLI decides where they go.
  */
-import { formatChange, formatMetric } from '../report/format.js';
+import { formatChange, formatFigure as formatValue, formatMetric } from '../report/format.js';
 import type { MetricUnit } from '../report/metrics.js';
 import { createPalette, visibleLength, type Palette } from './palette.js';
 import type { Comparison, ComparisonRow } from '../report/compare.js';
@@ -12,7 +12,7 @@ import { sectionOf } from '../report/sections.js';
 
 /** `1.02ms`, with repetitions `1.02ms [0.98ms–1.10ms]`; `†` marks a tail on few samples. */
 export function formatFigure(figure: Figure, unit: MetricUnit): string {
-  const value = formatMetric(figure.value, unit);
+  const value = formatValue(figure.value, unit, figure.resolution);
   const range = figure.spread === null ? '' : ` [${formatMetric(figure.spread.min, unit)}–${formatMetric(figure.spread.max, unit)}]`;
   return `${value}${range}${figure.fewSamples ? '†' : ''}`;
 }

@@ -6,12 +6,14 @@ import type { LossMechanism } from '../../netem/loss-mechanism.js';
 import { PROTOCOLS } from '../../wire/protocols.js';
 import { formatCount, formatDurationMs, formatMetric, formatMillis } from '../report/format.js';
 import { METRICS, metricByKey, type MetricDefinition } from '../report/metrics.js';
-import type { BenchResult, ProtocolResult, RecordedOptions } from '../report/types.js';
+import type { BenchResult, ProtocolResult, RecordedOptions, ThresholdOutcome } from '../report/types.js';
 import type { ResultFiles } from '../result-files.js';
 import { scenarioNamed } from '../scenarios/registry.js';
 import { describeNetwork } from '../report/network-text.js';
 import { describeSourceAddresses, sourceAddresses } from '../measure/source-addresses.js';
 import { lossFootnotes } from './loss-print.js';
+import { cellText, FEW_SAMPLES_MARK, noiseLegend, rowFigures } from './noise-cells.js';
+import type { Figure, Standing } from '../report/noise.js';
 import { createPalette, visibleLength, type Palette } from './palette.js';
 
 const SECTIONS: Record<string, string> = {
@@ -63,10 +65,11 @@ export function formatHeader(start: { target: string; spawned: boolean; options:
 }
 
 /** One line when a protocol is done: what a log reader wants at a glance. */
-export function formatProtocolLine(result: ProtocolResult, c: Palette = createPalette(false)): string {
+export function formatProtocolLine(result: ProtocolResult, c: Palette = createPalette(false), failedThresholds: readonly ThresholdOutcome[] = []): string {
   const d = result.delivery;
   const ok = d.missed === 0 && d.duplicated === 0 && result.errors.length === 0;
-  const mark = ok ? c.green('✓') : c.yellow('!');
+  const mark = failedThresholds.length > 0 ? c.red('✗') : ok ? c.green('✓') : c.yellow('!');
+  const thresholds = failedThresholds.length > 0 ? c.red(`; threshold${failedThresholds.length === 1 ? '' : 's'} failed: ${failedThresholds.map((t) => t.expression).join(', ')}`) : '';
   const delivery = `${formatCount(d.delivered)}/${formatCount(d.expected)} delivered${d.missed > 0 ? c.red(`, ${formatCount(d.missed)} missed`) : ''}${d.duplicated > 0 ? c.red(`, ${formatCount(d.duplicated)} duplicated`) : ''}`;
   const latency = result.latency.count > 0 ? `latency p99 ${formatMetric(result.latency.p99, 'us')}` : 'no latency samples';
   const suspect = result.generator.saturated ? c.yellow(' (generator saturated)') : '';
@@ -78,7 +81,7 @@ export function formatProtocolLine(result: ProtocolResult, c: Palette = createPa
     const missed = r.missedInOutage > 0 ? c.red(`, ${formatCount(r.missedInOutage)} missed`) : '';
     reconnect = `; ${r.drops} drop${r.drops === 1 ? '' : 's'}, ${recovery}${away}, outage ${formatCount(r.recoveredByResume)}/${formatCount(r.publishedDuringOutage)} resumed${missed}${r.resets > 0 ? `, ${formatCount(r.resets)} resets` : ''}`;
   }
-  return `${mark} ${c.bold(result.protocol)}: ${formatCount(result.clients.connected)} clients, ${delivery}, ${latency}${reconnect}${suspect}`;
+  return `${mark} ${c.bold(result.protocol)}: ${formatCount(result.clients.connected)} clients, ${delivery}, ${latency}${reconnect}${suspect}${thresholds}`;
 }
 
 /** One line per drop: `↯ ws: drop at 5s of the window, 1,000 connections cut`. */
@@ -104,6 +107,7 @@ export function formatTable(result: BenchResult, c: Palette = createPalette(fals
   const failing = new Set(result.thresholds.filter((t) => !t.passed).map((t) => `${t.protocol}|${t.metric}`));
   const rows: Array<{ label: string; cells: string[] } | { section: string }> = [];
   let section = '';
+  let anyFewSamples = false;
   for (const metric of METRICS) {
     if (!metric.inTable) continue;
     const values = protocols.map((p) => metric.get(p));
@@ -114,7 +118,9 @@ export function formatTable(result: BenchResult, c: Palette = createPalette(fals
       section = prefix;
       rows.push({ section: SECTIONS[prefix] ?? prefix });
     }
-    rows.push({ label: metric.label, cells: protocols.map((p, i) => cell(metric, p, values[i] ?? null, failing, c)) });
+    const row = rowFigures(metric, protocols);
+    anyFewSamples ||= row.figures.some((figure) => figure.fewSamples);
+    rows.push({ label: metric.label, cells: protocols.map((p, i) => cell(metric, p, row.figures[i]!, row.standings[i]!, failing, c)) });
   }
   const headers = protocols.map((p) => (p.generator.saturated ? `${p.protocol}*` : p.protocol));
   const labelWidth = Math.max(...rows.map((row) => ('label' in row ? row.label.length + 2 : 0)), 8);
@@ -125,6 +131,7 @@ export function formatTable(result: BenchResult, c: Palette = createPalette(fals
     if ('section' in row) out.push(c.cyan(row.section));
     else out.push(line(`  ${row.label}`, row.cells));
   }
+  out.push('', ...noiseLegend(result, c).filter((line) => anyFewSamples || !line.includes(FEW_SAMPLES_MARK)));
   out.push(...footnotes(result, c));
   return out.join('\n');
 }
@@ -134,11 +141,12 @@ function shownWhenUnknown(metric: MetricDefinition): boolean {
   return metric.key === 'server.cpuPercent' || metric.key === 'server.rss' || metric.key === 'server.memoryPerConnection' || metric.key === 'latency.p50' || metric.key === 'latency.p99';
 }
 
-function cell(metric: MetricDefinition, protocol: ProtocolResult, value: number | null, failing: Set<string>, c: Palette): string {
-  const text = formatMetric(value, metric.unit);
+function cell(metric: MetricDefinition, protocol: ProtocolResult, figure: Figure, standing: Standing, failing: Set<string>, c: Palette): string {
+  const text = cellText(metric, figure, standing, protocol);
+  const value = figure.value;
   if (failing.has(`${protocol.protocol}|${metric.key}`)) return c.red(text);
   if (metric.better === 'mustBeZero' && value !== null && value > 0) return c.red(text);
-  return text;
+  return standing === 'within-noise' ? c.dim(text) : text;
 }
 
 function footnotes(result: BenchResult, c: Palette): string[] {
@@ -184,7 +192,7 @@ export function formatTotal(result: BenchResult, files: ResultFiles | null, c: P
     missed += p.delivery.missed;
   }
   const passed = result.thresholds.filter((t) => t.passed).length;
-  const verdict = result.passed ? c.green('PASS') : c.red('FAIL');
+  const verdict = result.partial === true ? c.yellow('PARTIAL (interrupted)') : result.passed ? c.green('PASS') : c.red('FAIL');
   const parts = [
     verdict,
     `${result.protocols.length} protocol${result.protocols.length === 1 ? '' : 's'} in ${formatDurationMs(result.durationMs)}`,

@@ -2,6 +2,7 @@ import { formatCount, formatDurationMs, formatMetric } from '../report/format.js
 import type { Palette } from './palette.js';
 import { formatLossControlLine } from './loss-print.js';
 import { formatDropLine, formatProtocolLine } from './print.js';
+import { evaluateThresholds } from '../report/thresholds.js';
 import type { Phase, ProgressEvent } from '../report/types.js';
 import type { ProtocolName } from '../../wire/protocols.js';
 
@@ -18,8 +19,7 @@ export function formatProgress(
   c: Palette,
 ): string {
   const { point } = event;
-  const elapsed = Math.max(0, point.t - phase.startedAt);
-  const clock = phase.durationMs === null ? formatDurationMs(Math.round(elapsed / 1000) * 1000) : `${formatDurationMs(Math.round(elapsed / 1000) * 1000)}/${formatDurationMs(phase.durationMs)}`;
+  const clock = phaseClock(point.t, phase);
   const parts = [
     c.bold(point.protocol.padEnd(10)),
     `${phase.phase} ${clock}`.padEnd(20),
@@ -29,6 +29,23 @@ export function formatProgress(
     `gen CPU ${formatMetric(point.generatorCpuPercent, 'percent')}`,
   ];
   if (point.serverCpuPercent !== null) parts.push(`server CPU ${formatMetric(point.serverCpuPercent, 'percent')}`);
+  return parts.join('  ');
+}
+
+/**
+ * `4s/10s`: whole seconds into the phase, never past its planned length (the phase ends a
+ * moment after its last tick, which would read `3s/2s`); `4s` for a phase without one.
+ */
+export function phaseClock(t: number, phase: { startedAt: number; durationMs: number | null }): string {
+  const elapsed = Math.round(Math.max(0, t - phase.startedAt) / 1000) * 1000;
+  if (phase.durationMs === null) return formatDurationMs(elapsed);
+  return `${formatDurationMs(Math.min(elapsed, phase.durationMs))}/${formatDurationMs(phase.durationMs)}`;
+}
+
+/** The line of a phase before its first tick (connecting, capacity): `short-poll  capacity 0s/3s`. */
+export function formatPhaseLine(protocol: ProtocolName, phase: { phase: Phase; startedAt: number; durationMs: number | null }, connected: number | null, clients: number, c: Palette): string {
+  const parts = [c.bold(protocol.padEnd(10)), `${phase.phase} ${phaseClock(phase.startedAt, phase)}`.padEnd(20)];
+  if (connected !== null) parts.push(`${formatCount(connected)}/${formatCount(clients)} connected`);
   return parts.join('  ');
 }
 
@@ -44,28 +61,34 @@ export class ProgressReporter {
     durationMs: null,
   };
   private lineShown = false;
+  /** Clients connected by the last tick of this protocol: a phase line shows it until the next tick. */
+  private connected: number | null = null;
 
   constructor(
     private readonly stream: ProgressStream,
     private readonly palette: Palette,
-    private readonly settings: { clients: number; durationMs: number; warmupMs: number; idleMs: number; capacityDurationMs: number; showLine: boolean },
+    private readonly settings: { clients: number; durationMs: number; warmupMs: number; idleMs: number; capacityDurationMs: number; showLine: boolean; thresholds?: readonly string[] },
   ) {}
 
   handle(event: ProgressEvent): void {
     switch (event.type) {
       case 'phase':
-        this.phase = { protocol: event.protocol, phase: event.phase, startedAt: event.t, durationMs: this.phaseDuration(event.phase) };
+        if (event.protocol !== this.phase.protocol) this.connected = null;
+        this.phase = { protocol: event.protocol, phase: event.phase, startedAt: event.t, durationMs: event.durationMs ?? this.phaseDuration(event.phase) };
+        // Phases without ticks (connecting before the first second, capacity after the clients closed) show at once.
+        if (event.phase !== 'done') this.draw(formatPhaseLine(event.protocol, this.phase, event.phase === 'capacity' ? null : this.connected, this.settings.clients, this.palette));
         return;
       case 'tick':
-        if (this.settings.showLine && this.stream.isTTY === true) {
-          this.stream.write(`\r\u001b[2K${formatProgress(event, this.phase, this.settings.clients, this.palette)}`);
-          this.lineShown = true;
-        }
+        this.connected = event.point.connected;
+        this.draw(formatProgress(event, this.phase, this.settings.clients, this.palette));
         return;
-      case 'protocol-done':
+      case 'protocol-done': {
         this.clear();
-        this.stream.write(`${formatProtocolLine(event.result, this.palette)}\n`);
+        // The line says ✗ when a threshold of this protocol failed, as the table's footnotes will.
+        const failed = evaluateThresholds(this.settings.thresholds ?? [], [event.result]).filter((t) => !t.passed);
+        this.stream.write(`${formatProtocolLine(event.result, this.palette, failed)}\n`);
         return;
+      }
       case 'loss-control-done':
         this.clear();
         this.stream.write(`${formatLossControlLine(event.result, this.palette)}\n`);
@@ -85,6 +108,12 @@ export class ProgressReporter {
       case 'start':
         return;
     }
+  }
+
+  private draw(line: string): void {
+    if (!this.settings.showLine || this.stream.isTTY !== true) return;
+    this.stream.write(`\r\u001b[2K${line}`);
+    this.lineShown = true;
   }
 
   /** Removes the status line, so ordinary output starts on a clean line. */

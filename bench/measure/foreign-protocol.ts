@@ -15,6 +15,7 @@ import { readThreadTimes, waitShares } from './schedstat.js';
 import { SecondSampler } from './second-sampler.js';
 import { readProcesses, type ProcessReading } from './target-processes.js';
 import type { Phase } from '../report/types.js';
+import { idlePhaseMs } from './idle-phase.js';
 
 /**
  * One protocol against a foreign target (docs/targets.md): connect every client to the
@@ -50,9 +51,9 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
   const errors: string[] = [];
   const spread = new SpreadMerger();
   let phase: Phase = 'connecting';
-  const setPhase = (next: Phase): void => {
+  const setPhase = (next: Phase, durationMs?: number): void => {
     phase = next;
-    context.emit({ type: 'phase', protocol, phase: next, t: Math.round(performance.now() - context.runStartedAt) });
+    context.emit({ type: 'phase', protocol, phase: next, t: Math.round(performance.now() - context.runStartedAt), ...(durationMs === undefined ? {} : { durationMs }) });
   };
   const wait = (ms: number): Promise<void> => delay(ms, undefined, signal === undefined ? {} : { signal });
   const pids = options.targetPids;
@@ -150,9 +151,10 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
     const machineBusy = machineBusyShare(machineStart, readMachineCpu());
     const rssAfter = process.memoryUsage().rss;
 
-    setPhase('idle');
+    const idleMs = idlePhaseMs(protocol, options.idleMs, options.longPollTimeoutMs);
+    setPhase('idle', idleMs);
     const idleBefore = sumCounters((await pool.sample()).map((reply) => reply.counters));
-    await wait(options.idleMs);
+    await wait(idleMs);
     const idleAfter = sumCounters((await pool.sample()).map((reply) => reply.counters));
 
     setPhase('closing');
@@ -162,6 +164,7 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
     const result = buildProtocolResult({
       protocol,
       options,
+      idleMs,
       connected,
       finals,
       seqStart: 0,

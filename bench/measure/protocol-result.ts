@@ -47,6 +47,8 @@ export interface ProtocolRunData {
   countersAtStart: WorkerCounters;
   idleBefore: WorkerCounters;
   idleAfter: WorkerCounters;
+  /** How long the idle phase lasted (at least one long-poll hold for long polling: idle-phase.ts). */
+  idleMs: number;
   /** Server /stats: before connecting, with every client connected, after the window. */
   server: { before: ServerStatsSnapshot; connected: ServerStatsSnapshot; window: ServerStatsSnapshot } | null;
   serverAcceptedPerSecondPeak: number;
@@ -163,7 +165,7 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
       requests: window.requests,
       requestsPerEvent: delivered > 0 ? round(window.requests / delivered, 4) : 0,
       emptyPolls: window.emptyPolls,
-      idleBytesPerClientPerSecond: options.idleMs > 0 && connected > 0 ? round((idle.bytesRead + idle.bytesWritten) / connected / (options.idleMs / 1000), 1) : null,
+      idleBytesPerClientPerSecond: data.idleMs > 0 && connected > 0 ? round((idle.bytesRead + idle.bytesWritten) / connected / (data.idleMs / 1000), 1) : null,
     },
     // A foreign target has no /stats: its figures come from /proc (--target-pid) or are unknown.
     server: data.server === null ? null : serverCost(protocol, data.server, connected, data.serverAcceptedPerSecondPeak),

@@ -26,6 +26,8 @@ import { WorkerPool } from '../workers/worker-pool.js';
 import type { Fleet } from '../target/fleet.js';
 import { FleetControl } from '../target/fleet-control.js';
 import { instanceFigures } from './instances.js';
+import { closingFenceAt } from './window-length.js';
+import { idlePhaseMs } from './idle-phase.js';
 
 export interface ProtocolRunContext {
   readonly options: ResolvedBenchOptions;
@@ -66,9 +68,9 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
   const spread = new SpreadMerger();
   const feedOn = { mode: 'bench' as const, rate: options.rate, payload: options.payload };
   let phase: Phase = 'connecting';
-  const setPhase = (next: Phase): void => {
+  const setPhase = (next: Phase, durationMs?: number): void => {
     phase = next;
-    context.emit({ type: 'phase', protocol, phase: next, t: Math.round(performance.now() - context.runStartedAt) });
+    context.emit({ type: 'phase', protocol, phase: next, t: Math.round(performance.now() - context.runStartedAt), ...(durationMs === undefined ? {} : { durationMs }) });
   };
   const wait = (ms: number): Promise<void> => delay(ms, undefined, signal === undefined ? {} : { signal });
 
@@ -148,7 +150,11 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     setPhase('measuring');
     sampler.measuring = true;
     storm?.start();
+    const feedCallAt = performance.now();
     await control.setFeed(feedOn);
+    const feedCallMs = performance.now() - feedCallAt;
+    // The window ends after rate × duration updates, the same count for every protocol (window-length.ts).
+    const windowEndAt = closingFenceAt(feedCallAt + feedCallMs / 2, feedCallMs / 2, options.rate, options.durationMs);
     // The window: the feed runs, and the harness drops connections when the plan says.
     // Each feed epoch's first and last seq in the window (a restart starts a new epoch at 0).
     const window = { epochStarts: { [firstFence.epoch]: seqStart } as Record<string, number>, epochEnds: {} as Record<string, number> };
@@ -160,7 +166,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
       drops.push(event);
       context.emit({ type: 'drop', protocol, drop: event });
     }
-    const rest = windowStartedAt + options.durationMs - performance.now();
+    const rest = windowEndAt - performance.now();
     if (rest > 0) await wait(rest);
     // Second fence: the last update of the window.
     const secondFence = (await control.setFeed({ mode: 'idle' })).feed;
@@ -185,9 +191,10 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     const instances = control instanceof FleetControl ? instanceFigures(protocol, instancesConnected, control.lastInstances) : undefined;
     const rssAfter = process.memoryUsage().rss;
 
-    setPhase('idle');
+    const idleMs = idlePhaseMs(protocol, options.idleMs, options.longPollTimeoutMs);
+    setPhase('idle', idleMs);
     const idleBefore = sumCounters((await pool.sample()).map((reply) => reply.counters));
-    await wait(options.idleMs);
+    await wait(idleMs);
     const idleAfter = sumCounters((await pool.sample()).map((reply) => reply.counters));
 
     setPhase('closing');
@@ -235,6 +242,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
       countersAtStart,
       idleBefore,
       idleAfter,
+      idleMs,
       server: { before: serverBefore, connected: serverConnected, window: serverWindow },
       serverAcceptedPerSecondPeak: sampler.acceptedPerSecondPeak,
       generator: {

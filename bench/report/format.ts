@@ -92,6 +92,18 @@ export function formatMetric(value: Figure, unit: MetricUnit): string {
   }
 }
 
+/** What a value under its measurement's resolution reads as, after `<resolution`. */
+export const BELOW_RESOLUTION = 'below resolution';
+
+/**
+ * A figure with the resolution of its measurement: under it, `<1.05kB below resolution` instead
+ * of a figure (RSS growth of 0 B per connection is not "costs nothing"); otherwise as formatMetric.
+ */
+export function formatFigure(value: Figure, unit: MetricUnit, resolution: Figure = null): string {
+  if (measured(value) && measured(resolution) && Math.abs(value) < resolution) return `<${formatMetric(resolution, unit)} ${BELOW_RESOLUTION}`;
+  return formatMetric(value, unit);
+}
+
 /** `10000` ms as `10s`, `90000` as `1m30s`, `500` as `500ms`. */
 export function formatDurationMs(ms: Figure): string {
   if (!measured(ms)) return NOT_MEASURED;
@@ -100,6 +112,26 @@ export function formatDurationMs(ms: Figure): string {
   const minutes = Math.floor(ms / 60_000);
   const seconds = Math.round((ms % 60_000) / 1000);
   return seconds === 0 ? `${minutes}m` : `${minutes}m${seconds}s`;
+}
+
+/** How a command-line setting is given: a count, a time whose bare number is ms or s, or bytes. */
+export type SettingUnit = 'count' | 'ms' | 's' | 'bytes';
+
+/**
+ * A setting in the unit the user types it in, for messages about options: `0.1s` and `86400s`
+ * for a flag counted in seconds, `250ms`, `2,097,152 bytes`, `1,000`.
+ */
+export function formatSetting(value: number, unit: SettingUnit): string {
+  switch (unit) {
+    case 's':
+      return `${Number((value / 1000).toPrecision(6))}s`;
+    case 'ms':
+      return `${Number(value.toPrecision(9))}ms`;
+    case 'bytes':
+      return `${formatCount(value)} bytes`;
+    case 'count':
+      return formatCount(value);
+  }
 }
 
 /** A tick of a time axis in ms, without trailing zeros: `0.5ms`, `2ms`, `1,000ms`. */

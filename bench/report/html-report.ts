@@ -153,6 +153,7 @@ function runHeader(result: BenchResult): string {
   ];
   const badges = [`<span class="badge ${result.passed ? 'good' : 'bad'}">${result.passed ? 'thresholds passed' : 'a threshold failed'}</span>`];
   if (result.suspect) badges.push('<span class="badge warn" title="the load generator was saturated: some figures may understate the protocol">suspect</span>');
+  if (result.partial === true) badges.push('<span class="badge warn" data-testid="partial" title="interrupted: only the protocols that finished are here">partial</span>');
   return `<section class="panel run-summary"><div class="run-header"><h2>Run ${esc(result.id)}</h2><div class="badges">${badges.join(' ')}</div></div><dl class="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl></section>`;
 }
 

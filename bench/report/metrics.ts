@@ -17,6 +17,13 @@ export type MetricUnit = 'us' | 'ms' | 'bytes' | 'count' | 'ratio' | 'percent' |
  * settings: no direction) or `mustBeZero` (failures: any value above 0 is bad, lower is better).
  * Comparisons between runs and the tables colour a change by it.
  */
+/**
+ * The server's RSS moves by about this much between two readings with nothing changing (the
+ * heap grows and shrinks by whole chunks, garbage collection returns pages): a growth under it
+ * is below what RSS can resolve. docs/metrics-harness.md.
+ */
+export const RSS_RESOLUTION_BYTES = 1024 * 1024;
+
 export type MetricSense = 'lower' | 'higher' | 'neutral' | 'mustBeZero';
 
 /** A percentile of a latency summary: which quantile, and how many samples the summary holds. */
@@ -38,6 +45,11 @@ export interface MetricDefinition {
   readonly better: MetricSense;
   /** Set for the percentiles of a latency summary (p50 … p99.9), so a tail resting on few samples can be marked. */
   readonly tail?: TailQuantile;
+  /**
+   * The smallest value the measurement can tell from zero, in the metric's unit, when it is
+   * coarse: a value below it is shown as "below resolution", not as a figure (formatFigure).
+   */
+  resolution?(result: ProtocolResult): number | null;
   get(result: ProtocolResult): number | null;
 }
 
@@ -166,7 +178,11 @@ export const METRICS: readonly MetricDefinition[] = Object.freeze([
   // A foreign target's process figures come from /proc (--target-pid), in `foreign.server`.
   metric('server.cpuPercent', 'server CPU', 'percent', true, 'Server process CPU, % of one core, over the window', (r) => r.server?.cpuPercent ?? r.foreign?.server?.cpuPercent ?? null),
   metric('server.rss', 'server RSS', 'bytes', true, 'Server resident memory with every client connected', (r) => r.server?.rssBytes ?? r.foreign?.server?.rssBytes ?? null),
-  metric('server.memoryPerConnection', 'memory/connection', 'bytes', true, 'Server RSS growth ÷ clients', (r) => r.server?.memoryPerConnectionBytes ?? r.foreign?.server?.memoryPerConnectionBytes ?? null),
+  {
+    ...metric('server.memoryPerConnection', 'memory/connection', 'bytes', true, 'Server RSS growth ÷ clients', (r) => r.server?.memoryPerConnectionBytes ?? r.foreign?.server?.memoryPerConnectionBytes ?? null),
+    // RSS moves by whole allocator chunks and with garbage collection: growth under RSS_RESOLUTION_BYTES is not told from none.
+    resolution: (r) => (r.clients.connected > 0 ? Math.ceil(RSS_RESOLUTION_BYTES / r.clients.connected) : null),
+  },
   metric('server.eventLoopDelayP99', 'server loop delay p99', 'ms', false, 'Server event-loop delay p99 over the window', (r) => r.server?.eventLoopDelayP99Ms ?? null),
   metric('server.bytesSent', 'server bytes sent', 'bytes', false, 'Bytes the server wrote to this protocol’s sockets in the window', (r) => r.server?.bytesSent ?? null),
   metric('server.acceptedPerSecondPeak', 'server accepts/s peak', 'per-second', false, 'Most connections (or poll requests) the server accepted in one second', (r) => r.server?.acceptedPerSecondPeak ?? null),

@@ -35,6 +35,14 @@ export interface Figure {
   samplesBeyond: number | null;
   /** A percentile resting on fewer than {@link FEW_TAIL_SAMPLES} samples beyond it. */
   fewSamples: boolean;
+  /** The smallest value the measurement tells from zero (the metric's `resolution`), or null when it is fine enough. */
+  resolution?: number | null;
+}
+
+/** The figure's value is under its measurement's resolution: it reads "below resolution", not as a number. */
+export function belowResolution(figure: Figure): boolean {
+  const { value, resolution } = figure;
+  return value !== null && resolution !== undefined && resolution !== null && Math.abs(value) < resolution;
 }
 
 /** The repetitions of a protocol's result; a result measured once is its own only repetition. */
@@ -71,7 +79,8 @@ export function figureOf(metric: MetricDefinition, result: ProtocolResult): Figu
     const count = metric.tail.samples(result);
     if (count !== null && count > 0) beyond = samplesBeyond(metric.tail.quantile, count);
   }
-  return { value, spread, samplesBeyond: beyond, fewSamples: beyond !== null && beyond < FEW_TAIL_SAMPLES };
+  const resolution = metric.resolution?.(result) ?? null;
+  return { value, spread, samplesBeyond: beyond, fewSamples: beyond !== null && beyond < FEW_TAIL_SAMPLES, ...(resolution === null ? {} : { resolution }) };
 }
 
 /** Two spreads share at least one value. */
@@ -110,6 +119,8 @@ export function judge(a: Figure, b: Figure, sense: MetricSense): Judgement {
   if (a.value === null || b.value === null) return { verdict: 'missing', changePercent: null, spreadKnown };
   const change = changePercent(a.value, b.value);
   if (Math.abs(change) < SAME_PERCENT) return { verdict: 'same', changePercent: change, spreadKnown };
+  // Both under what the measurement resolves (0 B against 1.31 kB of RSS per connection): no change can be read.
+  if (belowResolution(a) && belowResolution(b)) return { verdict: 'within-noise', changePercent: change, spreadKnown };
   if (a.spread !== null && b.spread !== null && spreadsOverlap(a.spread, b.spread)) return { verdict: 'within-noise', changePercent: change, spreadKnown };
   if (sense === 'neutral') return { verdict: 'changed', changePercent: change, spreadKnown };
   const up = b.value > a.value;

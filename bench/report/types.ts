@@ -290,6 +290,8 @@ export interface TimeseriesPoint {
   reconnectsPerSecond?: number;
   /** Drops the harness caused in this second (control drop, restart, proxy reset). */
   drops?: number;
+  /** Which repetition of the protocol (0-based, `--repeat`) the second belongs to; absent in older results. */
+  repetition?: number;
 }
 
 export interface EncodedHistograms {
@@ -450,6 +452,8 @@ export type RecordedOptions = {
   readonly longPollTimeoutMs: number;
   readonly pingIntervalMs: number;
   readonly idleMs: number;
+  /** Times each protocol was measured, interleaved (`--repeat`); absent in older results: 1. */
+  readonly repeat?: number;
   readonly capacityDurationMs: number;
   readonly capacityConnections: number;
   readonly connectConcurrency: number;
@@ -514,6 +518,8 @@ export interface BenchResult {
   thresholds: ThresholdOutcome[];
   /** Some figure was taken while the generator was saturated. */
   suspect: boolean;
+  /** Interrupted (Ctrl+C) after some protocols finished: only those are in the result. Absent: complete. */
+  partial?: boolean;
   /** Every threshold held, no protocol failed, and the server refused none of the harness's messages. */
   passed: boolean;
 }
@@ -531,7 +537,8 @@ export interface ProtocolFailure {
  */
 export type ProgressEvent =
   | { type: 'start'; runId: string; startedAt: string; target: string; spawned: boolean; options: RecordedOptions; protocols: ProtocolName[]; lossMechanism?: LossMechanism | null }
-  | { type: 'phase'; protocol: ProtocolName; phase: Phase; t: number }
+  /** `durationMs`: the phase's length when it differs from the option's (long polling's idle phase lasts a hold). */
+  | { type: 'phase'; protocol: ProtocolName; phase: Phase; t: number; durationMs?: number }
   /** The harness just cut connections (scenario `reconnect`, `--net-reset-every`). */
   | { type: 'drop'; protocol: ProtocolName; drop: DropEvent }
   | {

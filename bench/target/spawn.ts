@@ -44,7 +44,8 @@ export async function spawnServer(options: SpawnServerOptions = {}): Promise<Spa
     // The harness asks for a full collection before reading memory per connection (POST /control/gc).
     '--expose-gc',
     '--import',
-    'tsx',
+    // By URL, not by name: `npx wirelab bench` may run from a folder whose node_modules has no tsx.
+    import.meta.resolve('tsx'),
     SERVER_ENTRY,
     '--host',
     options.host ?? '127.0.0.1',

@@ -37,17 +37,25 @@ describe('resolveBenchOptions', () => {
   it.each([
     [{ clients: 0 }, '--clients', '0'],
     [{ clients: 1.5 }, '--clients', '1.5'],
-    [{ durationMs: 10 }, '--duration', '10'],
+    [{ durationMs: 10 }, '--duration', '0.01s'],
     [{ rate: -1 }, '--rate', '-1'],
-    [{ payload: 10_000_000 }, '--payload', '10000000'],
+    [{ payload: 10_000_000 }, '--payload', '10,000,000 bytes'],
     [{ workers: 0 }, '--workers', '0'],
-    [{ pollIntervalMs: 1 }, '--poll-interval', '1'],
+    [{ pollIntervalMs: 1 }, '--poll-interval', '1ms'],
+    [{ repeat: 0 }, '--repeat', '0'],
   ])('refuses %o naming %s and the value', (input, flag, value) => {
     const error = refusal(() => resolveBenchOptions(input));
     expect(error.option).toBe(flag);
     expect(error.message).toContain(flag);
     expect(error.message).toContain(value);
     expect(error.code).toBe('WL_BAD_OPTION');
+  });
+
+  it('says a range in the unit the flag is typed in, not the internal milliseconds or bytes', () => {
+    expect(refusal(() => resolveBenchOptions({ durationMs: 0 })).message).toBe('bad option: --duration must be from 0.1s to 86400s, got 0s');
+    expect(refusal(() => resolveBenchOptions({ payload: 2 * 1024 * 1024 })).message).toBe('bad option: --payload must be from 0 bytes to 1,048,576 bytes, got 2,097,152 bytes');
+    expect(refusal(() => resolveBenchOptions({ pollIntervalMs: 5 })).message).toBe('bad option: --poll-interval must be from 10ms to 3600000ms, got 5ms');
+    expect(refusal(() => resolveBenchOptions({ clients: 1.5 })).message).toBe('bad option: --clients must be a whole number, got 1.5');
   });
 
   it('refuses unknown and repeated protocols', () => {
@@ -119,7 +127,7 @@ describe('resolveBenchOptions', () => {
     const recorded = recordedOptions({ ...resolved, someNewOption: 42 } as typeof resolved);
     expect(Object.keys(recorded)).toEqual([
       'clients', 'protocols', 'scenario', 'durationMs', 'warmupMs', 'rate', 'payload', 'pollIntervalMs', 'longPollTimeoutMs', 'pingIntervalMs', 'idleMs',
-      'capacityDurationMs', 'capacityConnections', 'connectConcurrency', 'connectTimeoutMs', 'drainTimeoutMs', 'target', 'workers', 'outDir', 'thresholds',
+      'repeat', 'capacityDurationMs', 'capacityConnections', 'connectConcurrency', 'connectTimeoutMs', 'drainTimeoutMs', 'target', 'workers', 'outDir', 'thresholds',
       'reconnect', 'drops', 'network', 'scaleOut', 'compareEmbedded', 'connectionsPerAddress',
     ]);
     // Scenario capacity records its search settings too.

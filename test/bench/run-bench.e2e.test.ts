@@ -28,7 +28,7 @@ describe('runBench end to end', () => {
     result = await runBench(
       // Polls outnumber updates (10 polls/s, 5 updates/s): the regime where short polling
       // pays a request per poll rather than batching several updates into one answer.
-      { clients: 20, durationMs: 3000, warmupMs: 500, idleMs: 1000, rate: 5, pollIntervalMs: 100, capacityDurationMs: 500, capacityConnections: 10, workers: 1, outDir },
+      { clients: 20, durationMs: 3000, warmupMs: 500, idleMs: 1000, longPollTimeoutMs: 1000, rate: 5, pollIntervalMs: 100, capacityDurationMs: 500, capacityConnections: 10, workers: 1, outDir },
       { onProgress: (event) => events.push(event), onFiles: (written) => (files = written) },
     );
   }, 120_000);

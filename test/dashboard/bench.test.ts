@@ -14,7 +14,7 @@ import type { WirelabServer } from '../../servers/app.js';
 import { builtDashboard, elementShot, launchBrowser, newPage, screenshot, startFeedServer } from './helpers.js';
 
 /** A short real bench: every protocol, a few clients, about a second of measuring each. */
-const SHORT_RUN = { clients: 10, durationMs: 1500, warmupMs: 300, idleMs: 500, capacityDurationMs: 500, rate: 20, workers: 1 } as const;
+const SHORT_RUN = { clients: 10, durationMs: 1500, warmupMs: 300, idleMs: 500, longPollTimeoutMs: 1000, capacityDurationMs: 500, rate: 20, workers: 1 } as const;
 
 /**
  * `onFiles` is passed only because bench/run.ts calls `hooks.onFiles?.(await writeResultFiles(…))`:

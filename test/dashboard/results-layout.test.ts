@@ -10,7 +10,7 @@ import type { WirelabServer } from '../../servers/app.js';
 import { builtDashboard, launchBrowser, REPO, screenshot, startFeedServer } from './helpers.js';
 
 /** Every protocol, a few clients, about a second each, no autocannon. */
-const SHORT = { clients: 8, durationMs: 1200, warmupMs: 300, idleMs: 300, capacityDurationMs: 0, rate: 25, workers: 1 } as const;
+const SHORT = { clients: 8, durationMs: 1200, warmupMs: 300, idleMs: 300, longPollTimeoutMs: 1000, capacityDurationMs: 0, rate: 25, workers: 1 } as const;
 
 async function pageAt(browser: Browser, width: number): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });

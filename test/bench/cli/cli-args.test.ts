@@ -59,8 +59,26 @@ describe('parseCliArgs', () => {
     expect((caught as Error).message).toContain(`"${value}"`);
   });
 
-  it('lets commander refuse unknown flags', () => {
-    expect(() => parse('--bogus')).toThrow(CommanderError);
+  it('refuses unknown flags and missing values as usage errors of its own, not in commander\'s format', () => {
+    const unknown = (() => {
+      try {
+        parse('--bogus');
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(unknown).toBeInstanceOf(OptionError);
+    expect((unknown as OptionError).message).toBe('bad option: --bogus is not an option of wirelab-bench');
+    expect(() => parse('--clients')).toThrow('bad option: --clients needs a value');
+    expect(() => parse('--help')).toThrow(CommanderError);
+  });
+
+  it('reads --repeat and --report html', () => {
+    expect(parse('--repeat', '3', '--report', 'html')).toMatchObject({ options: { repeat: 3 }, report: 'html' });
+    expect(parse().report).toBeNull();
+    expect(() => parse('--report', 'pdf')).toThrow('bad option: --report must be html, got "pdf"');
+    expect(() => parse('--report', 'html', '--no-files')).toThrow(/--report is written next to the result files/);
   });
 
   it('reads the reconnect scenario and the --net-* flags', () => {

@@ -75,8 +75,9 @@ describe('printing', () => {
     expect(header).toContain('net +50ms ±10ms one-way, 1mbit/connection, reset every 4s');
     const table = formatTable(run);
     expect(table).toContain('Reconnect');
-    expect(table).toMatch(/recovery p50\s+800ms\s+400ms/);
-    expect(table).toMatch(/recovery p99\s+1\.60s\s+800ms/);
+    // 10 and 9 recoveries: every percentile but the median rests on few samples (†).
+    expect(table).toMatch(/recovery p50\s+800ms†\s+400ms†/);
+    expect(table).toMatch(/recovery p99\s+1\.60s†\s+800ms†/);
     expect(table).toMatch(/recovered by resume\s+90\s+90/);
     expect(table).toMatch(/missed in outage\s+0\s+3/);
     expect(table).toMatch(/storm peak \(server accepts\/s\)\s+50\/s/);

@@ -70,3 +70,13 @@ describe('the one formatter', () => {
     expect(formatChange(null)).toBe(NOT_MEASURED);
   });
 });
+
+describe('formatFigure', () => {
+  it('writes a value under its resolution as "below resolution", with the resolution', async () => {
+    const { formatFigure } = await import('../../../bench/report/format.js');
+    expect(formatFigure(0, 'bytes', 1049)).toBe('<1.05kB below resolution');
+    expect(formatFigure(2000, 'bytes', 1049)).toBe('2.00kB');
+    expect(formatFigure(0, 'bytes')).toBe('0B');
+    expect(formatFigure(null, 'bytes', 1049)).toBe('–');
+  });
+});

@@ -10,7 +10,7 @@ import type { BenchResult } from '../../../bench/report/types.js';
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** A short real run: a few clients, about a second of measuring, no files. */
-export const SHORT: BenchOptions = { clients: 8, durationMs: 1200, warmupMs: 300, idleMs: 300, capacityDurationMs: 0, rate: 25, workers: 1, writeFiles: false };
+export const SHORT: BenchOptions = { clients: 8, durationMs: 1200, warmupMs: 300, idleMs: 300, longPollTimeoutMs: 1000, capacityDurationMs: 0, rate: 25, workers: 1, writeFiles: false };
 
 /**
  * The same run measured `times` times, combined as a repeated result is: every protocol's

@@ -122,3 +122,13 @@ describe('judging a change', () => {
     expect(standings([single(0), single(0), single(null)], 'mustBeZero')).toEqual(['none', 'none', 'none']);
   });
 });
+
+describe('figures below their resolution', () => {
+  it('are within noise of each other whatever their spreads, and a figure above it is judged as usual', async () => {
+    const { judge, belowResolution } = await import('../../../bench/report/noise.js');
+    const figure = (value: number, min: number, max: number) => ({ value, spread: { min, max, repetitions: 3 }, samplesBeyond: null, fewSamples: false, resolution: 5000 });
+    expect(belowResolution(figure(1310, 0, 1310))).toBe(true);
+    expect(judge(figure(0, 0, 0), figure(1310, 1000, 1500), 'lower').verdict).toBe('within-noise');
+    expect(judge(figure(0, 0, 0), figure(9000, 8000, 9500), 'lower').verdict).toBe('worse');
+  });
+});
