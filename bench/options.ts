@@ -8,6 +8,9 @@ import { formatDurationMs } from './report/format.js';
 import { parseThreshold } from './report/thresholds.js';
 import type { DropSettings, RecordedOptions, ScenarioName } from './report/types.js';
 import { SCENARIO_NAMES, scenarioNamed } from './scenarios/registry.js';
+import { resolveAgents, type AgentSettings } from './agent/agent-options.js';
+
+export type { AgentSettings };
 
 /**
  * What a caller of `runBench` may set; everything is optional. Times in ms, sizes in bytes.
@@ -69,10 +72,12 @@ export interface BenchOptions {
   restart?: boolean;
   /** Faults between the clients and the server (`--net-*`, docs/network-faults.md); times in ms. */
   network?: Partial<NetworkSettings>;
+  /** Load agents on other hosts take the clients in shards (`--agents N --broker redis://…`, docs/distributed.md). */
+  agents?: AgentSettings;
 }
 
 /** Options that always have a value once resolved: the defaulted ones. */
-type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network'>;
+type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network' | 'agents'>;
 
 /** What the harness runs with: every option checked, defaulted and frozen. */
 export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulted>>> & {
@@ -83,6 +88,8 @@ export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulte
   readonly drops: DropSettings;
   /** The network faults, or null when the network is left alone. */
   readonly network: Readonly<NetworkSettings> | null;
+  /** Agents to split the clients over, or null for this machine's own threads. */
+  readonly agents: Readonly<Required<AgentSettings>> | null;
 };
 
 export type { RecordedOptions };
@@ -185,6 +192,7 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   const thresholds = input.thresholds ?? scenario.thresholds(pollIntervalMs);
   for (const expression of thresholds) parseThreshold(expression);
   if (input.outDir !== undefined && input.outDir.trim() === '') throw new OptionError('--out', 'must name a folder');
+  const agents = resolveAgents(input.agents, drops.atMs.length > 0 || network !== null);
 
   return Object.freeze({
     clients: input.clients ?? BENCH_DEFAULTS.clients,
@@ -212,6 +220,7 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     reconnect: Object.freeze(reconnect),
     drops,
     network,
+    agents,
   });
 }
 

@@ -9,6 +9,8 @@ import { evaluateThresholds } from './report/thresholds.js';
 import { RESULT_SCHEMA, type BenchResult, type ProgressEvent, type ProgressListener, type ProtocolFailure, type ProtocolResult, type TimeseriesPoint } from './report/types.js';
 import { makeRunId, writeResultFiles, type ResultFiles } from './result-files.js';
 import { TargetError } from './target/control-client.js';
+import { AgentRun } from './agent/agent-run.js';
+import { AgentLostError } from './agent/remote-pool.js';
 import { checkNetworkCapabilities, closeTarget, describeNetwork, lossCounters, lossyLink, openTarget, restartServer, targetGone, type Target } from './target/target.js';
 
 export interface RunBenchHooks {
@@ -38,9 +40,12 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
   const failures: ProtocolFailure[] = [];
 
   let target: Target | undefined;
+  let agents: AgentRun | undefined;
   try {
     hooks.signal?.throwIfAborted();
     checkFileLimit(options);
+    // `--agents N`: every agent must have registered before the server starts (docs/distributed.md).
+    if (options.agents !== null) agents = await AgentRun.open(options.agents, hooks.signal);
     const lossMechanism = await checkNetworkCapabilities(options.network);
     const opening = openTarget(options, lossMechanism);
     target = await untilAborted(opening, hooks.signal).catch((error: unknown) => {
@@ -69,6 +74,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       hooks.signal?.throwIfAborted();
       try {
         const current = target;
+        const shards = agents?.forProtocol(runId, current.url, options.workers);
         const context = {
           options,
           control: current.control,
@@ -82,14 +88,17 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
           timeseries,
           firstClientIndex,
           signal: hooks.signal,
+          ...(shards === undefined ? {} : { createPool: shards.createPool }),
         };
         const step = lossControl ? runWithLossControl(context, protocol, link, lossPercent) : runProtocol(context, protocol);
-        protocols.push(await untilAborted(step, hooks.signal));
+        const measured = await untilAborted(shards === undefined ? step : shards.race(step), hooks.signal);
+        if (shards !== undefined) measured.agents = shards.figures(measured);
+        protocols.push(measured);
       } catch (error) {
         if (hooks.signal?.aborted === true) throw hooks.signal.reason;
         const gone = targetGone(target);
         if (gone !== undefined) throw new TargetError(gone);
-        if (error instanceof TargetError) throw error;
+        if (error instanceof TargetError || error instanceof AgentLostError) throw error;
         const message = error instanceof Error ? error.message : String(error);
         failures.push({ protocol, message });
         emit({ type: 'protocol-failed', protocol, message });
@@ -130,6 +139,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
     emit({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
     throw error;
   } finally {
+    await agents?.close().catch(() => undefined);
     // Interrupted: the server gets a moment to close, then SIGKILL (Ctrl+C must end in 2 s).
     if (target !== undefined) await closeTarget(target, hooks.signal?.aborted === true ? BENCH_DEFAULTS.abortGraceMs : undefined).catch(() => undefined);
   }

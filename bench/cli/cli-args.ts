@@ -59,6 +59,9 @@ export function createProgram(): Command {
     .option('--net-loss <percent>', 'real packet loss each way, e.g. 2% or 0.5%, by netem or nftables (needs root: the server runs in a network namespace; each protocol runs at 0% first as a control)')
     .option('--target <url>', 'an already running wirelab server (http://host:port) instead of spawning one')
     .option('--control-token <token>', 'control token of the --target server (WIRELAB_CONTROL_TOKEN)')
+    .option('--agents <n>', 'split the clients over this many load agents (npm run agent) instead of this machine\'s threads; needs --broker')
+    .option('--broker <url>', 'with --agents: the Redis the agents listen on, redis://host:port')
+    .option('--agent-timeout <time>', 'with --agents: how long to wait for them to register; bare number = seconds (default 30s)')
     .option('-w, --workers <n>', 'worker threads holding the clients (default: cores - 1, at least 1)')
     .option('-o, --out <dir>', `folder for the result files (default ${D.outDir}/)`)
     .option('--no-files', 'do not write result files')
@@ -146,6 +149,15 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
     options.thresholds = thresholds.length === 1 && thresholds[0] === 'none' ? [] : thresholds;
   }
   if (flags.files === false) options.writeFiles = false;
+  const agentCount = convert('agents', '--agents', parseCount);
+  const broker = text('broker');
+  const agentTimeout = convert('agentTimeout', '--agent-timeout', seconds);
+  if (agentCount !== undefined) {
+    if (broker === undefined) throw new OptionError('--agents', 'needs --broker redis://host:port, the Redis the agents listen on');
+    options.agents = { count: agentCount, broker, ...(agentTimeout === undefined ? {} : { timeoutMs: agentTimeout }) };
+  } else if (broker !== undefined || agentTimeout !== undefined) {
+    throw new OptionError(broker !== undefined ? '--broker' : '--agent-timeout', 'is only used with --agents N');
+  }
   const json = flags.json === true;
   return { options, json, progress: flags.progress !== false && !json, live: flags.live !== false && !json };
 }

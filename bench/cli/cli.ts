@@ -11,6 +11,7 @@ import { OptionError } from '../../wire/errors.js';
 import { resolveBenchOptions, type ResolvedBenchOptions } from '../options.js';
 import { colorEnabled, createPalette } from './palette.js';
 import { formatHeader, formatTable, formatTotal } from './print.js';
+import { formatAgents } from './agents-print.js';
 import { ProgressReporter } from './progress-line.js';
 import type { ResultFiles } from '../result-files.js';
 import { runBench } from '../run.js';
@@ -114,7 +115,8 @@ async function main(argv: readonly string[]): Promise<number> {
     await live?.close().catch(() => undefined);
   }
 
-  out.write(`\n${formatTable(result, palette)}\n\n${formatTotal(result, files, palette)}\n`);
+  const agents = formatAgents(result, palette);
+  out.write(`\n${formatTable(result, palette)}\n\n${agents === '' ? '' : `${agents}\n\n`}${formatTotal(result, files, palette)}\n`);
   if (request.json) await writeOut(`${JSON.stringify(result, null, 2)}\n`);
   if (result.failures.length > 0) return EXIT.runtime;
   // A failed threshold, or the server refused the harness's own messages (result.refused).

@@ -20,6 +20,8 @@ export interface ClientPlan {
   readonly reconnect: { initialDelayMs: number; maxDelayMs: number; multiplier: number; jitter: number };
   /** Follow each client through drops (scenario `reconnect`, `--net-reset-every`): recovery and outage accounting. */
   readonly trackDrops: boolean;
+  /** The feed server's clock minus this host's (µs), added to every receipt time; 0 or absent on the server's host (bench/agent/clock-offset.ts). */
+  readonly clockOffsetMicros?: number;
 }
 
 export type CoordinatorMessage =

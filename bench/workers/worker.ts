@@ -129,6 +129,8 @@ function makeSlot(index: number, current: ClientPlan): Slot {
   const follower = new ClientFollower(dropLog, '');
   const slot: Slot = { follower, connected: false, connectFailure: undefined, client: undefined as unknown as FeedClient };
   const follow = current.trackDrops;
+  // On an agent host: receipt times move onto the feed server's clock (one addition per update).
+  const clockOffset = current.clockOffsetMicros ?? 0;
   const options: FeedClientOptions = {
     url: current.url,
     protocol: current.protocol,
@@ -138,7 +140,8 @@ function makeSlot(index: number, current: ClientPlan): Slot {
     reconnect: { enabled: true, ...current.reconnect },
     handlers: {
       // The hot path: keep it to integer arithmetic and three array writes.
-      onUpdate(seq, ts, receivedAt, bytes) {
+      onUpdate(seq, ts, localReceivedAt, bytes) {
+        const receivedAt = localReceivedAt + clockOffset;
         const latency = receivedAt > ts ? receivedAt - ts : 0;
         received += 1;
         if (!measuring) {
