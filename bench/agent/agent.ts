@@ -51,7 +51,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   await beat();
   const heartbeat = setInterval(() => void beat().catch(() => undefined), AGENT_DEFAULTS.heartbeatEveryMs);
 
-  const worker = new QueueWorker<ShardJobData, ShardJobResult>(AGENT_QUEUE, (job) => runShard(job, registration, connection, options.workers, log), {
+  const stopping = new AbortController();
+  const worker = new QueueWorker<ShardJobData, ShardJobResult>(AGENT_QUEUE, (job) => runShard(job, registration, connection, options.workers, log, stopping.signal), {
     connection,
     prefix: AGENT_PREFIX,
     concurrency: 1,
@@ -66,6 +67,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   return {
     registration,
     async close() {
+      // A shard in progress is given up (its clients closed); the coordinator reports it.
+      stopping.abort();
       clearInterval(heartbeat);
       await worker.close();
       await redis.del(heartbeatKey(registration.id)).catch(() => undefined);
@@ -75,7 +78,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 }
 
 /** One shard of one protocol, from the first PING to the last client closed. */
-async function runShard(job: Job<ShardJobData, ShardJobResult>, registration: AgentRegistration, connection: ReturnType<typeof redisOptions>, maxWorkers: number | undefined, log: (line: string) => void): Promise<ShardJobResult> {
+async function runShard(job: Job<ShardJobData, ShardJobResult>, registration: AgentRegistration, connection: ReturnType<typeof redisOptions>, maxWorkers: number | undefined, log: (line: string) => void, stopping: AbortSignal): Promise<ShardJobResult> {
   const data = job.data;
   const refused = mismatch(data);
   if (refused !== undefined) throw new Error(`agent ${registration.id} refuses shard ${data.shard}: ${refused}`);
@@ -116,9 +119,16 @@ async function runShard(job: Job<ShardJobData, ShardJobResult>, registration: Ag
     const connectedReplies = await pool.connect({ ...data.plan, clockOffsetMicros: clock.appliedMicros });
     connectedClients = connectedReplies.reduce((sum, reply) => sum + reply.connected, 0);
     await progress({ kind: 'reply', type: 'connected', replies: connectedReplies });
+    let lastStepAt = performance.now();
     for (;;) {
-      const popped = await commands.blpop(commandKey(jobId), AGENT_DEFAULTS.stepTimeoutMs / 1000);
-      if (popped === null) throw new Error(`no step from the coordinator for ${AGENT_DEFAULTS.stepTimeoutMs / 1000} s: it is gone`);
+      // Short pops, so a stopping agent notices within a second.
+      const popped = await commands.blpop(commandKey(jobId), 1);
+      if (stopping.aborted) throw new Error(`agent ${registration.id} was stopped`);
+      if (popped === null) {
+        if (performance.now() - lastStepAt > AGENT_DEFAULTS.stepTimeoutMs) throw new Error(`no step from the coordinator for ${AGENT_DEFAULTS.stepTimeoutMs / 1000} s: it is gone`);
+        continue;
+      }
+      lastStepAt = performance.now();
       const command = JSON.parse(popped[1]) as StepCommand;
       const replies = await step(pool, command);
       if (replies === undefined) continue;

@@ -251,6 +251,8 @@ export class RemotePool implements ClientPool {
       state.settle.reject(error);
     }
     this.stopWatching();
+    // The agents still running let go of their shards now, not when the run's step ends.
+    for (const state of this.shards) void this.push(state, { type: 'close' }).catch(() => undefined);
   }
 
   private stopWatching(): void {
