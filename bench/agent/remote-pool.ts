@@ -252,7 +252,11 @@ export class RemotePool implements ClientPool {
     }
     this.stopWatching();
     // The agents still running let go of their shards now, not when the run's step ends.
-    for (const state of this.shards) void this.push(state, { type: 'close' }).catch(() => undefined);
+    // A shard no agent took yet is withdrawn, so no agent takes it later for a run that is over.
+    for (const state of this.shards) {
+      void this.push(state, { type: 'close' }).catch(() => undefined);
+      if (state.agent === undefined) void this.coordinator.queue.remove(state.jobId).catch(() => undefined);
+    }
   }
 
   private stopWatching(): void {
