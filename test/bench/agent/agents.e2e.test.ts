@@ -104,7 +104,7 @@ describe('load agents through BullMQ', () => {
   it('reports an agent killed mid-run (which shard, what it had delivered) and ends the run', async () => {
     const victim = agents[1]!;
     let killed = false;
-    const run = runBench(options(redis.url, 2, { durationMs: 20_000 }), {
+    const run = runBench(options(redis.url, 2, { durationMs: 60_000 }), {
       onProgress: (event) => {
         if (event.type === 'phase' && event.phase === 'measuring' && !killed) {
           killed = true;
@@ -114,9 +114,9 @@ describe('load agents through BullMQ', () => {
     });
     const started = performance.now();
     await expect(run).rejects.toThrow(/agent agent-b on .+ \(shard [12]\/2, clients \d+–\d+\) (was lost at .+ \(its heartbeat expired\)|failed at .+); by its last progress( at \S+)? it had \d+ clients connected and \d+ updates delivered/);
-    // Well before the 20 s window would have ended.
-    expect(performance.now() - started).toBeLessThan(15_000);
+    // Well before the 60 s window would have ended: the loss is noticed, not waited out.
+    expect(performance.now() - started).toBeLessThan(30_000);
     expect(killed).toBe(true);
     agents[1] = await startAgentProcess(redis.url, 'agent-b');
-  }, 60_000);
+  }, 90_000);
 });
