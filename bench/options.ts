@@ -11,6 +11,9 @@ import { resolveScaleOut } from './scale-out-options.js';
 import { SCENARIO_NAMES, scenarioNamed } from './scenarios/registry.js';
 import { resolveForeignTarget, type ForeignTargetOptions } from './target/foreign-options.js';
 import type { TargetPlan } from './target/preset.js';
+import { resolveAgents, type AgentSettings } from './agent/agent-options.js';
+
+export type { AgentSettings };
 
 /**
  * What a caller of `runBench` may set; everything is optional. Times in ms, sizes in bytes.
@@ -97,10 +100,12 @@ export interface BenchOptions {
   maxClients?: number;
   /** Scenario `capacity`: time for the whole search, shared equally by the protocols. @default 240000 */
   timeBudgetMs?: number;
+  /** Load agents on other hosts take the clients in shards (`--agents N --broker redis://…`, docs/distributed.md). */
+  agents?: AgentSettings;
 }
 
 /** Options that always have a value once resolved: the defaulted ones. */
-type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network' | 'foreign' | 'targetPids' | 'servers' | 'broker' | 'brokerRestart' | 'compareEmbedded' | 'maxClients'>;
+type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network' | 'foreign' | 'targetPids' | 'servers' | 'broker' | 'brokerRestart' | 'compareEmbedded' | 'maxClients' | 'agents'>;
 
 /** What the harness runs with: every option checked, defaulted and frozen. */
 export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulted>>> & {
@@ -121,6 +126,8 @@ export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulte
   readonly compareEmbedded: boolean;
   /** Scenario `capacity`'s ceiling as given; undefined: the default, lowered to the open-files limit when the run starts. */
   readonly maxClients: number | undefined;
+  /** Agents to split the clients over, or null for this machine's own threads. */
+  readonly agents: Readonly<Required<AgentSettings>> | null;
 };
 
 export type { RecordedOptions };
@@ -265,6 +272,11 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   if (resolution !== undefined && !(typeof resolution === 'number' && resolution > 0 && resolution < 1)) {
     throw new OptionError('--capacity-resolution', `must be a share above 0 and below 1 (e.g. 5%), got ${JSON.stringify(resolution)}`);
   }
+  const agents = resolveAgents(input.agents, drops.atMs.length > 0 || network !== null);
+  if (agents !== null && (scenario.name === 'capacity' || scenario.name === 'hold')) {
+    throw new OptionError('--agents', `cannot run scenario ${scenario.name} yet: its steps hold the clients on this machine`);
+  }
+  if (agents !== null && scaleOut !== null) throw new OptionError('--agents', 'cannot be combined with --servers/--broker instances yet: the agents measure one spawned server');
 
   return Object.freeze({
     clients: input.clients ?? defaults.clients,
@@ -303,11 +315,13 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     capacityResolution: resolution ?? BENCH_DEFAULTS.capacityResolution,
     maxClients: input.maxClients,
     timeBudgetMs: input.timeBudgetMs ?? BENCH_DEFAULTS.timeBudgetMs,
+    agents,
   });
 }
 
 /** A foreign target: the same window, clients and feed settings; no spawned server, no capacity phase. */
 function resolveForeign(input: BenchOptions, scenario: NonNullable<ReturnType<typeof scenarioNamed>>, foreign: { plan: TargetPlan; protocols: readonly ProtocolName[] }): ResolvedBenchOptions {
+  if (input.agents !== undefined) throw new OptionError('--agents', 'is not available against a foreign --target yet: the agents measure a server the harness spawned');
   if ((input.repeat ?? 1) > 1) throw new OptionError('--repeat', 'is not available against a foreign --target yet: run the command again and use npm run compare');
   if (input.broker !== undefined || (input.servers ?? 1) > 1) {
     throw new OptionError(input.broker !== undefined ? '--broker' : '--servers', 'starts wirelab instances of its own; it does not apply to a foreign --target');

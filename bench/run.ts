@@ -14,6 +14,8 @@ import { RESULT_SCHEMA, type BenchResult, type ProgressEvent, type ProgressListe
 import { interleavedSteps, RepetitionCollector } from './repetition-plan.js';
 import { makeRunId, writeResultFiles, type ResultFiles } from './result-files.js';
 import { TargetError } from './target/control-client.js';
+import { AgentRun } from './agent/agent-run.js';
+import { AgentLostError } from './agent/remote-pool.js';
 import { checkNetworkCapabilities, closeTarget, describeNetwork, lossCounters, lossyLink, openTarget, restartServer, targetGone, type Target } from './target/target.js';
 
 export interface RunBenchHooks {
@@ -49,10 +51,13 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
   const embedded: ProtocolResult[] = [];
 
   let target: Target | undefined;
+  let agents: AgentRun | undefined;
   try {
     hooks.signal?.throwIfAborted();
     // The open-files check (scenario capacity: against its ceiling, --max-clients, lowered to fit when defaulted).
     options = withCapacityCeiling(options);
+    // `--agents N`: every agent must have registered before the server starts (docs/distributed.md).
+    if (options.agents !== null) agents = await AgentRun.open(options.agents, hooks.signal);
     const lossMechanism = await checkNetworkCapabilities(options.network);
     const opening = openTarget(options, lossMechanism);
     target = await untilAborted(opening, hooks.signal).catch((error: unknown) => {
@@ -92,6 +97,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
         const current = target;
         // A failover run killed an instance during the previous protocol: every protocol starts with all of them.
         if (current.kind === 'fleet') await current.fleet.revive();
+        const shards = agents?.forProtocol(runId, current.url, options.workers);
         const context = {
           options,
           control: current.control,
@@ -109,6 +115,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
           timeseries,
           firstClientIndex,
           signal: hooks.signal,
+          ...(shards === undefined ? {} : { createPool: shards.createPool }),
         };
         const step = lossControl
           ? runWithLossControl(context, protocol, link, lossPercent)
@@ -117,7 +124,9 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
             : options.scenario === 'hold'
               ? runHold(context, protocol)
               : runProtocol(context, protocol);
-        collector.add(await untilAborted(step, hooks.signal));
+        const measured = await untilAborted(shards === undefined ? step : shards.race(step), hooks.signal);
+        if (shards !== undefined) measured.agents = shards.figures(measured);
+        collector.add(measured);
         if (options.compareEmbedded) embedded.push(await untilAborted(runEmbeddedBaseline(context, options, protocol), hooks.signal));
       } catch (error) {
         if (aborted()) {
@@ -127,7 +136,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
         }
         const gone = targetGone(target);
         if (gone !== undefined) throw new TargetError(gone);
-        if (error instanceof TargetError) throw error;
+        if (error instanceof TargetError || error instanceof AgentLostError) throw error;
         const message = error instanceof Error ? error.message : String(error);
         failures.push({ protocol, message: options.repeat > 1 ? `repetition ${repetition + 1}: ${message}` : message });
         emit({ type: 'protocol-failed', protocol, message });
@@ -178,6 +187,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
     emit({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
     throw error;
   } finally {
+    await agents?.close().catch(() => undefined);
     // Interrupted: the server gets a moment to close, then SIGKILL (Ctrl+C must end in 2 s).
     if (target !== undefined) await closeTarget(target, hooks.signal?.aborted === true ? BENCH_DEFAULTS.abortGraceMs : undefined).catch(() => undefined);
   }

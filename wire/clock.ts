@@ -7,5 +7,12 @@
  */
 export function nowMicros(): number {
   const [seconds, nanos] = process.hrtime();
-  return seconds * 1_000_000 + Math.floor(nanos / 1000);
+  return seconds * 1_000_000 + Math.floor(nanos / 1000) + TEST_SKEW_MICROS;
 }
+
+/**
+ * For tests only: `WIRELAB_TEST_CLOCK_SKEW_US` shifts this process's clock (and its worker
+ * threads') by a fixed amount, so one machine can play an agent on a host whose clock differs
+ * and the test can check that the offset estimate recovers it. Never set it otherwise.
+ */
+const TEST_SKEW_MICROS = Number.parseInt(process.env.WIRELAB_TEST_CLOCK_SKEW_US ?? '0', 10) || 0;

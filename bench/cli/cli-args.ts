@@ -70,9 +70,11 @@ export function createProgram(): Command {
     .option('--target <url>', 'an already running server (http(s)://host:port) instead of spawning one; --preset says how to speak to it (docs/targets.md)')
     .option('--control-token <token>', 'control token of the --target server (WIRELAB_CONTROL_TOKEN)')
     .option('--servers <n>', 'feed server instances, each its own process; clients spread round-robin over them; more than 1 needs --broker (default 1)')
-    .option('--broker <redis|url>', '"redis": start a redis-server (on PATH) the instances share the feed through; or redis://HOST:PORT of an existing one')
+    .option('--broker <redis|url>', '"redis": start a redis-server (on PATH) the instances share the feed through; or redis://HOST:PORT of an existing one (with --agents: the Redis the agents listen on)')
     .option('--broker-restart', 'scenario failover: restart the harness\'s Redis (with an AOF, so its data stays) mid-window instead of killing an instance')
     .option('--compare-embedded', 'with --broker: run each protocol also against one server with the embedded feed, to show the broker\'s hop')
+    .option('--agents <n>', 'split the clients over this many load agents (npm run agent) instead of this machine\'s threads; needs --broker redis://host:port')
+    .option('--agent-timeout <time>', 'with --agents: how long to wait for them to register; bare number = seconds (default 30s)')
     .option('-w, --workers <n>', 'worker threads holding the clients (default: cores - 1, at least 1)')
     .option('-o, --out <dir>', `folder for the result files (default ${D.outDir}/)`)
     .option('--no-files', 'do not write result files')
@@ -181,6 +183,19 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
     options.thresholds = thresholds.length === 1 && thresholds[0] === 'none' ? [] : thresholds;
   }
   if (flags.files === false) options.writeFiles = false;
+  // One --broker: the instances' shared feed, or with --agents the Redis the agents listen on.
+  const agentCount = convert('agents', '--agents', parseCount);
+  const agentTimeout = convert('agentTimeout', '--agent-timeout', seconds);
+  if (agentCount !== undefined) {
+    const broker = options.broker;
+    if (broker === undefined) throw new OptionError('--agents', 'needs --broker redis://host:port, the Redis the agents listen on');
+    if ((options.servers ?? 1) > 1) throw new OptionError('--agents', 'cannot be combined with --servers yet: the agents measure one spawned server');
+    if (options.compareEmbedded === true || options.brokerRestart === true) throw new OptionError(options.compareEmbedded === true ? '--compare-embedded' : '--broker-restart', 'is for --servers N; with --agents the broker only carries the agents\' work');
+    delete options.broker;
+    options.agents = { count: agentCount, broker, ...(agentTimeout === undefined ? {} : { timeoutMs: agentTimeout }) };
+  } else if (agentTimeout !== undefined) {
+    throw new OptionError('--agent-timeout', 'is only used with --agents N');
+  }
   const json = flags.json === true;
   const report = text('report');
   if (report !== undefined && report !== 'html') throw new OptionError('--report', `must be html, got "${report}"`, report);

@@ -13,6 +13,7 @@ import { colorEnabled, createPalette } from './palette.js';
 import { formatCapacityCurves } from './capacity-print.js';
 import { formatHeader, formatTable, formatTotal } from './print.js';
 import { formatBrokerHop, formatInstances } from './instances-text.js';
+import { formatAgents } from './agents-print.js';
 import { ProgressReporter } from './progress-line.js';
 import type { ResultFiles } from '../result-files.js';
 import { runBench } from '../run.js';
@@ -120,7 +121,8 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const instances = [formatInstances(result), formatBrokerHop(result)].filter((text) => text !== '').join('\n\n');
   const curves = formatCapacityCurves(result, palette);
-  const extras = [instances, curves].filter((text) => text !== '').join('\n\n');
+  const agents = formatAgents(result, palette);
+  const extras = [instances, curves, agents].filter((text) => text !== '').join('\n\n');
   out.write(`\n${formatTable(result, palette)}\n${extras === '' ? '' : `\n${extras}\n`}\n${formatTotal(result, files, palette)}\n`);
   if (request.report === 'html' && files !== null) {
     const written: ResultFiles = files;

@@ -22,12 +22,13 @@ import { StormRecorder } from './storm.js';
 import { WindowProfiler } from '../workers/window-profiler.js';
 import type { CapacityFigures, DropEvent, Phase, ProgressEvent, ProtocolResult, TimeseriesPoint } from '../report/types.js';
 import type { ProtocolName } from '../../wire/protocols.js';
-import { WorkerPool } from '../workers/worker-pool.js';
 import type { Fleet } from '../target/fleet.js';
 import { FleetControl } from '../target/fleet-control.js';
 import { instanceFigures } from './instances.js';
 import { closingFenceAt } from './window-length.js';
 import { idlePhaseMs } from './idle-phase.js';
+import { WorkerPool, type ClientPool } from '../workers/worker-pool.js';
+import type { WorkerTick } from '../workers/worker-protocol.js';
 
 export interface ProtocolRunContext {
   readonly options: ResolvedBenchOptions;
@@ -53,6 +54,8 @@ export interface ProtocolRunContext {
   readonly signal: AbortSignal | undefined;
   /** Called once every client is connected, before the warm-up (scenario hold reads the server's memory after a GC here). */
   readonly onConnected?: () => Promise<void>;
+  /** Where the clients live: this machine's worker threads unless given (agents: bench/agent/remote-pool.ts). */
+  readonly createPool?: (threads: number, onTick: (worker: number, tick: WorkerTick) => void) => ClientPool;
 }
 
 /**
@@ -87,7 +90,8 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
   // µs of the monotonic clock → ms since the run started (the time series' `t`).
   const clockOffset = nowMicros() - performance.now() * 1000;
   const toRunMs = (micros: number): number => (micros - clockOffset) / 1000 - context.runStartedAt;
-  const pool = new WorkerPool(Math.min(options.workers, options.clients), (worker, tick) => sampler.addTick(worker, tick));
+  const createPool = context.createPool ?? ((threads, onTick) => new WorkerPool(threads, onTick));
+  const pool = createPool(Math.min(options.workers, options.clients), (worker, tick) => sampler.addTick(worker, tick));
   // Interrupted: end the threads at once, whatever step is waiting on them, and tick no more.
   const terminate = (): void => {
     sampler.stop();
@@ -284,7 +288,7 @@ function firstDropMicros(drops: readonly DropEvent[], windowStartMicros: number)
 async function dropOnce(
   context: ProtocolRunContext,
   protocol: ProtocolName,
-  pool: WorkerPool,
+  pool: ClientPool,
   index: number,
   planned: PlannedDrop,
   window: { epochStarts: Record<string, number>; epochEnds: Record<string, number> },

@@ -379,6 +379,28 @@ export interface ProtocolResult {
    * and a comparison reads the spread (min–max) from here. Absent: one repetition, spread unknown.
    */
   repetitions?: RepetitionResult[];
+  /** Runs with `--agents`: each shard's agent and its own figures (docs/distributed.md); absent otherwise. */
+  agents?: AgentFigures[];
+}
+
+/** One agent's shard of a protocol (`--agents`): who ran it, what it cost there, its clock. */
+export interface AgentFigures {
+  agent: string;
+  host: string;
+  shard: number;
+  shards: number;
+  firstClientIndex: number;
+  clients: number;
+  connected: number;
+  threads: number;
+  cpuMicros: number;
+  rssPeakBytes: number;
+  /** The agent's threads lagged (event-loop delay p99 over the limit): its figures may understate the protocol. */
+  suspect: boolean;
+  /** Its offset to the feed server's clock (added to its receipt times) and the uncertainty, ± µs. */
+  clock: { offsetMicros: number; uncertaintyMicros: number; samples: number; appliedMicros?: number };
+  /** The protocol's median latency is smaller than this agent's clock uncertainty: read it as "below ±uncertainty". */
+  latencyBelowUncertainty?: boolean;
 }
 
 /** One measurement of a protocol: a ProtocolResult of its own, without nested repetitions. */

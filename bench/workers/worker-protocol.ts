@@ -33,6 +33,8 @@ export interface ClientPlan {
   readonly target?: { readonly plan: TargetPlan; readonly endpoint: EndpointPlan; readonly run: string };
   /** Loopback source addresses the clients connect from, round robin by client index; empty: the system's choice. */
   readonly sourceAddresses?: readonly string[];
+  /** The feed server's clock minus this host's (µs), added to every receipt time; 0 or absent on the server's host (bench/agent/clock-offset.ts). */
+  readonly clockOffsetMicros?: number;
 }
 
 export type CoordinatorMessage =

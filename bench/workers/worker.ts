@@ -133,6 +133,8 @@ function makeSlot(index: number, current: ClientPlan): Slot {
   const follower = new ClientFollower(dropLog, '');
   const slot: Slot = { follower, connected: false, connectFailure: undefined, client: undefined as unknown as FeedClient };
   const follow = current.trackDrops;
+  // On an agent host: receipt times move onto the feed server's clock (one addition per update).
+  const clockOffset = current.clockOffsetMicros ?? 0;
   const options: FeedClientOptions = {
     ...clientUrls(index, current),
     protocol: current.protocol,
@@ -144,7 +146,8 @@ function makeSlot(index: number, current: ClientPlan): Slot {
     ...(current.target === undefined ? {} : targetClientOptions(current.target.plan, current.target.endpoint, markerScanner(current.target.run))),
     handlers: {
       // The hot path: keep it to integer arithmetic and three array writes.
-      onUpdate(seq, ts, receivedAt, bytes) {
+      onUpdate(seq, ts, localReceivedAt, bytes) {
+        const receivedAt = localReceivedAt + clockOffset;
         const latency = receivedAt > ts ? receivedAt - ts : 0;
         received += 1;
         if (!measuring) {

@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Worker as QueueWorker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { RESULT_SCHEMA } from '../../wire/result-schema.js';
+import { AGENT_DEFAULTS } from './defaults.js';
+import { appliedOffset, measureClockOffset } from './clock-offset.js';
+import { AGENT_PREFIX, AGENT_QUEUE, commandKey, heartbeatKey, type AgentRegistration, type ShardJobData, type ShardJobResult, type ShardProgress, type StepCommand } from './contract.js';
+import { redisOptions } from './redis-url.js';
+import { mismatch, WIRELAB_VERSION } from './version.js';
+import { WorkerPool } from '../workers/worker-pool.js';
+import type { WorkerMessage, WorkerTick } from '../workers/worker-protocol.js';
+
+export interface AgentOptions {
+  /** `redis://host:port` of the Redis the coordinator uses. */
+  broker: string;
+  /** @default the host name and a random suffix */
+  id?: string;
+  /** Worker threads holding the clients, at most. @default the job's */
+  workers?: number;
+  /** Told what the agent does (taken a job, finished it, refused it); the CLI prints it. */
+  onLog?: (line: string) => void;
+}
+
+export interface RunningAgent {
+  readonly registration: AgentRegistration;
+  /** Stops taking work, waits for the current job, removes the registration. */
+  close(): Promise<void>;
+}
+
+/**
+ * A load agent: registers itself (a heartbeat key with a TTL), takes shard jobs from the BullMQ
+ * queue one at a time, and runs each shard's clients in its own worker threads, so the event
+ * loop that renews BullMQ's lock and the heartbeat never waits behind the clients.
+ */
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const connection = redisOptions(options.broker);
+  const registration: AgentRegistration = {
+    id: options.id ?? `${hostname()}-${randomUUID().slice(0, 8)}`,
+    host: hostname(),
+    pid: process.pid,
+    version: WIRELAB_VERSION,
+    schema: RESULT_SCHEMA,
+    workers: options.workers ?? 0,
+    startedAt: new Date().toISOString(),
+  };
+  const log = options.onLog ?? (() => undefined);
+  const redis = new Redis({ ...connection, lazyConnect: true });
+  await redis.connect();
+  const beat = (): Promise<unknown> => redis.set(heartbeatKey(registration.id), JSON.stringify(registration), 'PX', AGENT_DEFAULTS.heartbeatTtlMs);
+  await beat();
+  const heartbeat = setInterval(() => void beat().catch(() => undefined), AGENT_DEFAULTS.heartbeatEveryMs);
+
+  const stopping = new AbortController();
+  const worker = new QueueWorker<ShardJobData, ShardJobResult>(AGENT_QUEUE, (job) => runShard(job, registration, connection, options.workers, log, stopping.signal), {
+    connection,
+    prefix: AGENT_PREFIX,
+    concurrency: 1,
+    lockDuration: AGENT_DEFAULTS.lockDurationMs,
+    stalledInterval: AGENT_DEFAULTS.stalledIntervalMs,
+    maxStalledCount: 0,
+  });
+  worker.on('failed', (job, error) => log(`shard ${job?.data.shard ?? '?'} failed: ${error.message}`));
+  await worker.waitUntilReady();
+  log(`agent ${registration.id} (wirelab ${WIRELAB_VERSION}) waiting for work on ${options.broker}`);
+
+  return {
+    registration,
+    async close() {
+      // A shard in progress is given up (its clients closed); the coordinator reports it.
+      stopping.abort();
+      clearInterval(heartbeat);
+      await worker.close();
+      await redis.del(heartbeatKey(registration.id)).catch(() => undefined);
+      await redis.quit().catch(() => undefined);
+    },
+  };
+}
+
+/** One shard of one protocol, from the first PING to the last client closed. */
+async function runShard(job: Job<ShardJobData, ShardJobResult>, registration: AgentRegistration, connection: ReturnType<typeof redisOptions>, maxWorkers: number | undefined, log: (line: string) => void, stopping: AbortSignal): Promise<ShardJobResult> {
+  const data = job.data;
+  const refused = mismatch(data);
+  if (refused !== undefined) throw new Error(`agent ${registration.id} refuses shard ${data.shard}: ${refused}`);
+  const jobId = job.id ?? '';
+  log(`shard ${data.shard + 1}/${data.shards}: ${data.plan.protocol}, clients ${data.plan.firstClientIndex}–${data.plan.firstClientIndex + data.plan.clients - 1}`);
+  const progress = (value: ShardProgress): Promise<void> => job.updateProgress(value as unknown as object);
+  const estimate = await measureClockOffset(data.baseUrl, data.clockPings);
+  const clock = { ...estimate, appliedMicros: appliedOffset(estimate) };
+  const cpuStart = process.cpuUsage();
+  let rssPeak = process.memoryUsage().rss;
+  const latest = new Map<number, WorkerTick>();
+  let pending: Array<{ worker: number; tick: WorkerTick }> = [];
+  const threads = Math.max(1, Math.min(maxWorkers ?? data.workers, data.workers, data.plan.clients));
+  const pool = new WorkerPool(threads, (worker, tick) => {
+    latest.set(worker, tick);
+    pending.push({ worker, tick });
+  });
+  // Once a second: the threads' ticks and what the shard has delivered so far, as the job's progress.
+  const ticker = setInterval(() => {
+    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    if (pending.length === 0) return;
+    const ticks = pending;
+    pending = [];
+    let received = 0;
+    let connected = 0;
+    for (const tick of latest.values()) {
+      received += tick.received;
+      connected += tick.connected;
+    }
+    void progress({ kind: 'ticks', ticks, received, connected, at: new Date().toISOString() }).catch(() => undefined);
+  }, 1000);
+  const commands = new Redis({ ...connection });
+  let saturated = false;
+  let connectedClients = 0;
+  try {
+    await pool.ready();
+    await progress({ kind: 'hello', agent: registration, clock, threadCount: threads });
+    const connectedReplies = await pool.connect({ ...data.plan, clockOffsetMicros: clock.appliedMicros });
+    connectedClients = connectedReplies.reduce((sum, reply) => sum + reply.connected, 0);
+    await progress({ kind: 'reply', type: 'connected', replies: connectedReplies });
+    let lastStepAt = performance.now();
+    for (;;) {
+      // Short pops, so a stopping agent notices within a second.
+      const popped = await commands.blpop(commandKey(jobId), 1);
+      if (stopping.aborted) throw new Error(`agent ${registration.id} was stopped`);
+      if (popped === null) {
+        if (performance.now() - lastStepAt > AGENT_DEFAULTS.stepTimeoutMs) throw new Error(`no step from the coordinator for ${AGENT_DEFAULTS.stepTimeoutMs / 1000} s: it is gone`);
+        continue;
+      }
+      lastStepAt = performance.now();
+      const command = JSON.parse(popped[1]) as StepCommand;
+      const replies = await step(pool, command);
+      if (replies === undefined) continue;
+      if (command.type === 'finish') saturated = replies.some((reply) => reply.type === 'final' && reply.loopDelayP99Ms > AGENT_DEFAULTS.suspectLoopDelayMs);
+      await progress({ kind: 'reply', type: replies[0]?.type ?? 'closed', replies });
+      if (command.type === 'close') break;
+    }
+  } finally {
+    clearInterval(ticker);
+    await pool.close();
+    commands.disconnect();
+  }
+  const cpu = process.cpuUsage(cpuStart);
+  log(`shard ${data.shard + 1}/${data.shards} done`);
+  return {
+    agent: registration.id,
+    host: registration.host,
+    shard: data.shard,
+    shards: data.shards,
+    firstClientIndex: data.plan.firstClientIndex,
+    clients: data.plan.clients,
+    connected: connectedClients,
+    threads,
+    cpuMicros: cpu.user + cpu.system,
+    rssPeakBytes: rssPeak,
+    suspect: saturated,
+    clock,
+  };
+}
+
+/** Runs one step command on the threads; undefined for the steps that have no answer. */
+async function step(pool: WorkerPool, command: StepCommand): Promise<WorkerMessage[] | undefined> {
+  switch (command.type) {
+    case 'measure':
+      return pool.measure(command.seqStart, command.epoch, command.settleTimeoutMs);
+    case 'finish':
+      return pool.finish(command.seqEnd, command.epoch, command.epochEnds, command.drainTimeoutMs);
+    case 'sample':
+      return pool.sample();
+    case 'arm':
+    case 'dropped':
+      // Refused by the coordinator's option check (drops are not split over agents yet).
+      throw new Error(`step "${command.type}" is not supported on agents`);
+    case 'close':
+      await pool.close();
+      return [{ type: 'closed' }];
+  }
+}
