@@ -2,6 +2,7 @@ import { FEED_LIMITS, SERVER_DEFAULTS } from '../servers/config.js';
 import { MAX_DURATION_MS, MIN_BANDWIDTH_BITS, MIN_RESET_EVERY_MS, type NetworkSettings } from '../netem/options.js';
 import { OptionError } from '../wire/errors.js';
 import { PROTOCOL_NAMES, type ProtocolName } from '../wire/protocols.js';
+import { isPlainVariant, resolveVariants, type Variant } from '../wire/variants.js';
 import type { BackoffSchedule } from '../wire/timings.js';
 import { BENCH_DEFAULTS, defaultWorkers, MIN_PING_INTERVAL_MS } from './defaults.js';
 import { formatDurationMs } from './report/format.js';
@@ -17,8 +18,8 @@ import { SCENARIO_NAMES, scenarioNamed } from './scenarios/registry.js';
 export interface BenchOptions {
   /** Clients per protocol. @default 100 */
   clients?: number;
-  /** @default every protocol, in wire/protocols.ts order */
-  protocols?: readonly ProtocolName[];
+  /** Protocols and variants (`ws+deflate`, `sse/h2`, wire/variants.ts), one column each. @default every protocol, in wire/protocols.ts order */
+  protocols?: readonly string[];
   /** @default 'broadcast' */
   scenario?: ScenarioName;
   /** Measuring window per protocol. @default 10000 (scenario reconnect: 20000) */
@@ -72,10 +73,14 @@ export interface BenchOptions {
 }
 
 /** Options that always have a value once resolved: the defaulted ones. */
-type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network'>;
+type Defaulted = Exclude<keyof BenchOptions, 'protocols' | 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network'>;
 
 /** What the harness runs with: every option checked, defaulted and frozen. */
 export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulted>>> & {
+  /** The distinct base protocols of the columns, in order. */
+  readonly protocols: readonly ProtocolName[];
+  /** One per column: the plain protocols and the variants (wire/variants.ts), in the order given. */
+  readonly columns: readonly Variant[];
   readonly target: string | undefined;
   readonly controlToken: string | undefined;
   readonly reconnect: BackoffSchedule;
@@ -92,6 +97,7 @@ export function recordedOptions(options: ResolvedBenchOptions): RecordedOptions 
   return {
     clients: options.clients,
     protocols: options.protocols,
+    ...(options.columns.every(isPlainVariant) ? {} : { variants: options.columns.map((column) => column.name) }),
     scenario: options.scenario,
     durationMs: options.durationMs,
     warmupMs: options.warmupMs,
@@ -154,14 +160,7 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
       throw new OptionError(flag, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
     }
   }
-  const protocols = input.protocols ?? BENCH_DEFAULTS.protocols;
-  if (protocols.length === 0) throw new OptionError('--protocols', `needs at least one of ${PROTOCOL_NAMES.join(', ')}`);
-  for (const protocol of protocols) {
-    if (!PROTOCOL_NAMES.includes(protocol)) {
-      throw new OptionError('--protocols', `unknown protocol "${protocol}"; choose from ${PROTOCOL_NAMES.join(', ')}`);
-    }
-  }
-  if (new Set(protocols).size !== protocols.length) throw new OptionError('--protocols', `lists a protocol twice: ${protocols.join(',')}`);
+  const { columns, protocols } = resolveVariants(input.protocols ?? BENCH_DEFAULTS.protocols);
   const scenarioName = input.scenario ?? BENCH_DEFAULTS.scenario;
   const scenario = scenarioNamed(scenarioName);
   if (scenario === undefined) throw new OptionError('--scenario', `unknown scenario "${scenarioName}"; choose from ${SCENARIO_NAMES.join(', ')}`);
@@ -188,7 +187,8 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
 
   return Object.freeze({
     clients: input.clients ?? BENCH_DEFAULTS.clients,
-    protocols: Object.freeze([...protocols]),
+    protocols,
+    columns,
     scenario: scenario.name,
     durationMs,
     warmupMs: input.warmupMs ?? BENCH_DEFAULTS.warmupMs,

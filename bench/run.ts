@@ -9,6 +9,8 @@ import { evaluateThresholds } from './report/thresholds.js';
 import { RESULT_SCHEMA, type BenchResult, type ProgressEvent, type ProgressListener, type ProtocolFailure, type ProtocolResult, type TimeseriesPoint } from './report/types.js';
 import { makeRunId, writeResultFiles, type ResultFiles } from './result-files.js';
 import { TargetError } from './target/control-client.js';
+import { variantClientUrl } from './target/variant-target.js';
+import { variantServerArgs } from '../wire/variants.js';
 import { checkNetworkCapabilities, closeTarget, describeNetwork, lossCounters, lossyLink, openTarget, restartServer, targetGone, type Target } from './target/target.js';
 
 export interface RunBenchHooks {
@@ -42,7 +44,9 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
     hooks.signal?.throwIfAborted();
     checkFileLimit(options);
     const lossMechanism = await checkNetworkCapabilities(options.network);
-    const opening = openTarget(options, lossMechanism);
+    // One spawned server per distinct server configuration the columns need (wire/variants.ts), so plain columns run on a plain server.
+    let serverArgs = variantServerArgs(options.columns[0]!);
+    const opening = openTarget(options, lossMechanism, serverArgs);
     target = await untilAborted(opening, hooks.signal).catch((error: unknown) => {
       // Interrupted while the server was starting: stop it once it is up.
       if (hooks.signal?.aborted === true) opening.then((late) => closeTarget(late, BENCH_DEFAULTS.abortGraceMs), () => undefined).catch(() => undefined);
@@ -65,15 +69,25 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       ...(link === undefined ? {} : { lossMechanism: link.mechanism }),
     });
     let firstClientIndex = 0;
-    for (const protocol of options.protocols) {
+    for (const column of options.columns) {
+      const protocol = column.protocol;
       hooks.signal?.throwIfAborted();
       try {
+        const wanted = variantServerArgs(column);
+        if (target.kind === 'spawned' && wanted.join(' ') !== serverArgs.join(' ')) {
+          const previous = target;
+          target = undefined;
+          await closeTarget(previous);
+          target = await untilAborted(openTarget(options, lossMechanism, wanted), hooks.signal);
+          serverArgs = wanted;
+        }
         const current = target;
         const context = {
           options,
+          variant: column,
           control: current.control,
           baseUrl: current.url,
-          clientUrl: current.clientUrl,
+          clientUrl: variantClientUrl(column, current),
           proxy: current.proxy,
           restartServer: current.kind === 'spawned' ? () => restartServer(current) : undefined,
           lossCounters: lossCounters(current),
@@ -87,11 +101,12 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
         protocols.push(await untilAborted(step, hooks.signal));
       } catch (error) {
         if (hooks.signal?.aborted === true) throw hooks.signal.reason;
+        if (target === undefined) throw error;
         const gone = targetGone(target);
         if (gone !== undefined) throw new TargetError(gone);
         if (error instanceof TargetError) throw error;
         const message = error instanceof Error ? error.message : String(error);
-        failures.push({ protocol, message });
+        failures.push({ protocol, message: column.name === protocol ? message : `${column.name}: ${message}` });
         emit({ type: 'protocol-failed', protocol, message });
       }
       firstClientIndex += options.clients * (lossControl ? LOSS_CONTROL_PASSES : 1);

@@ -34,7 +34,7 @@ export function formatHeader(start: { target: string; spawned: boolean; options:
   const parts = [
     c.bold('wirelab bench'),
     `${start.target}${start.spawned ? ' (spawned)' : ''}`,
-    `${formatCount(o.clients)} clients × ${o.protocols.join(', ')}`,
+    `${formatCount(o.clients)} clients × ${(o.variants ?? o.protocols).join(', ')}`,
     `scenario ${o.scenario}`,
     `feed ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')}`,
     `${formatDurationMs(o.durationMs)} window (+${formatDurationMs(o.warmupMs)} warm-up)`,
@@ -64,7 +64,7 @@ export function formatProtocolLine(result: ProtocolResult, c: Palette = createPa
     const missed = r.missedInOutage > 0 ? c.red(`, ${formatCount(r.missedInOutage)} missed`) : '';
     reconnect = `; ${r.drops} drop${r.drops === 1 ? '' : 's'}, ${recovery}${away}, outage ${formatCount(r.recoveredByResume)}/${formatCount(r.publishedDuringOutage)} resumed${missed}${r.resets > 0 ? `, ${formatCount(r.resets)} resets` : ''}`;
   }
-  return `${mark} ${c.bold(result.protocol)}: ${formatCount(result.clients.connected)} clients, ${delivery}, ${latency}${reconnect}${suspect}`;
+  return `${mark} ${c.bold(result.variant ?? result.protocol)}: ${formatCount(result.clients.connected)} clients, ${delivery}, ${latency}${reconnect}${suspect}`;
 }
 
 /** One line per drop: `↯ ws: drop at 5s of the window, 1,000 connections cut`. */
@@ -91,7 +91,7 @@ export function formatTable(result: BenchResult, c: Palette = createPalette(fals
     }
     rows.push({ label: metric.label, cells: protocols.map((p, i) => cell(metric, p, values[i] ?? null, failing, c)) });
   }
-  const headers = protocols.map((p) => (p.generator.saturated ? `${p.protocol}*` : p.protocol));
+  const headers = protocols.map((p) => `${p.variant ?? p.protocol}${p.generator.saturated ? '*' : ''}`);
   const labelWidth = Math.max(...rows.map((row) => ('label' in row ? row.label.length + 2 : 0)), 8);
   const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => ('cells' in row ? visibleLength(row.cells[i] ?? '') : 0))));
   const line = (label: string, cells: string[]): string => `${label.padEnd(labelWidth)}${cells.map((text, i) => `  ${' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(text)))}${text}`).join('')}`;

@@ -3,6 +3,7 @@ import { linkWindow, type LinkSnapshot } from '../../netem/link-snapshot.js';
 import type { RunningProxy } from '../../netem/proxy.js';
 import { nowMicros } from '../../wire/clock.js';
 import { PROTOCOLS } from '../../wire/protocols.js';
+import { isPlainVariant, plainVariant, variantClientOptions, type Variant } from '../../wire/variants.js';
 import { measurePollingCapacity } from './capacity.js';
 import type { ControlClient } from '../target/control-client.js';
 import { sumCounters } from './counters.js';
@@ -43,6 +44,8 @@ export interface ProtocolRunContext {
   /** Client ids stay unique across protocols. */
   readonly firstClientIndex: number;
   readonly signal: AbortSignal | undefined;
+  /** The column's variant (wire/variants.ts): what its clients ask of the server; the plain protocol when absent. */
+  readonly variant?: Variant;
 }
 
 /**
@@ -103,6 +106,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
       connectTimeoutMs: options.connectTimeoutMs,
       reconnect: { ...options.reconnect },
       trackDrops,
+      variant: variantClientOptions(context.variant ?? plainVariant(protocol)),
     });
     signal?.throwIfAborted();
     if (connected.every((reply) => reply.connected === 0)) {
@@ -236,6 +240,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
       capacity,
       errors,
     });
+    if (context.variant !== undefined && !isPlainVariant(context.variant)) result.variant = context.variant.name;
     setPhase('done');
     context.emit({ type: 'protocol-done', result });
     return result;

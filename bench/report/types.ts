@@ -48,6 +48,10 @@ export interface BandwidthFigures {
   bytesDown: number;
   bytesUp: number;
   bytesPerEvent: number;
+  /** Compressed columns: bytes the clients decompressed ÷ the compressed bytes they decoded (higher is smaller on the wire). */
+  compressionRatio?: number;
+  /** Compressed columns: decompressed bytes (the stream or answers as the application reads them) per delivered update. */
+  uncompressedBytesPerEvent?: number;
   /** Bytes of the update messages themselves (their JSON). */
   payloadBytes: number;
   /** payloadBytes ÷ bytesDown: the share of the wire that is the message. */
@@ -246,6 +250,8 @@ export interface EncodedHistograms {
 
 export interface ProtocolResult {
   protocol: ProtocolName;
+  /** The column's variant (`ws+deflate`, `sse/h2`), absent for a plain protocol; the column key is `variant ?? protocol`. */
+  variant?: string;
   scenario: ScenarioName;
   /** `failedBy`: failed clients by code (`EMFILE`, `timeout`, `ECONNREFUSED`, `not tried` …); absent in older results. */
   clients: { requested: number; connected: number; failed: number; failedBy?: Record<string, number> };
@@ -321,6 +327,8 @@ export interface DropSettings {
 export type RecordedOptions = {
   readonly clients: number;
   readonly protocols: readonly ProtocolName[];
+  /** The columns by name when any is a variant (`ws+deflate`, `sse/h2`; wire/variants.ts), in order. */
+  readonly variants?: readonly string[];
   readonly scenario: ScenarioName;
   readonly durationMs: number;
   readonly warmupMs: number;

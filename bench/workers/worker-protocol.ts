@@ -1,3 +1,4 @@
+import type { VariantClientOptions } from '../../wire/variants.js';
 import type { ProtocolName } from '../../wire/protocols.js';
 import type { RefusalCounts } from '../measure/refusals.js';
 import type { PingTally } from './ping-schedule.js';
@@ -20,6 +21,8 @@ export interface ClientPlan {
   readonly reconnect: { initialDelayMs: number; maxDelayMs: number; multiplier: number; jitter: number };
   /** Follow each client through drops (scenario `reconnect`, `--net-reset-every`): recovery and outage accounting. */
   readonly trackDrops: boolean;
+  /** The column's variant client options (wire/variants.ts): permessage-deflate, Accept-Encoding, HTTP/2. */
+  readonly variant?: VariantClientOptions;
 }
 
 export type CoordinatorMessage =
@@ -45,6 +48,9 @@ export interface WorkerCounters {
   resets: number;
   pings: number;
   errors: number;
+  /** Compressed bytes the clients decoded (permessage-deflate, Content-Encoding), and what they decoded to. */
+  compressedBytes: number;
+  decompressedBytes: number;
 }
 
 export const COUNTER_KEYS: ReadonlyArray<keyof WorkerCounters> = Object.freeze([
@@ -56,10 +62,12 @@ export const COUNTER_KEYS: ReadonlyArray<keyof WorkerCounters> = Object.freeze([
   'resets',
   'pings',
   'errors',
+  'compressedBytes',
+  'decompressedBytes',
 ]);
 
 export function emptyCounters(): WorkerCounters {
-  return { bytesRead: 0, bytesWritten: 0, requests: 0, emptyPolls: 0, reconnects: 0, resets: 0, pings: 0, errors: 0 };
+  return { bytesRead: 0, bytesWritten: 0, requests: 0, emptyPolls: 0, reconnects: 0, resets: 0, pings: 0, errors: 0, compressedBytes: 0, decompressedBytes: 0 };
 }
 
 export interface WorkerTick {

@@ -96,6 +96,8 @@ function counters(): WorkerCounters {
     total.resets += c.resets;
     total.pings += c.pings;
     total.errors += c.errors;
+    total.compressedBytes += c.compressedBytes;
+    total.decompressedBytes += c.decompressedBytes;
   }
   return total;
 }
@@ -136,6 +138,7 @@ function makeSlot(index: number, current: ClientPlan): Slot {
     pollIntervalMs: current.pollIntervalMs,
     longPollTimeoutMs: current.longPollTimeoutMs,
     reconnect: { enabled: true, ...current.reconnect },
+    ...current.variant,
     handlers: {
       // The hot path: keep it to integer arithmetic and three array writes.
       onUpdate(seq, ts, receivedAt, bytes) {
