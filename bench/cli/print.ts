@@ -77,7 +77,7 @@ export function formatDropLine(protocol: string, drop: { kind: string; atMs: num
 export function formatTable(result: BenchResult, c: Palette = createPalette(false)): string {
   const protocols = result.protocols;
   if (protocols.length === 0) return c.yellow('No protocol produced a result.');
-  const failing = new Set(result.thresholds.filter((t) => !t.passed).map((t) => `${t.protocol}|${t.metric}`));
+  const failing = new Set(result.thresholds.filter((t) => !t.passed).map((t) => `${t.variant ?? t.protocol}|${t.metric}`));
   const rows: Array<{ label: string; cells: string[] } | { section: string }> = [];
   let section = '';
   for (const metric of METRICS) {
@@ -106,7 +106,7 @@ export function formatTable(result: BenchResult, c: Palette = createPalette(fals
 
 function cell(metric: MetricDefinition, protocol: ProtocolResult, value: number | null, failing: Set<string>, c: Palette): string {
   const text = formatMetric(value, metric.unit);
-  if (failing.has(`${protocol.protocol}|${metric.key}`)) return c.red(text);
+  if (failing.has(`${protocol.variant ?? protocol.protocol}|${metric.key}`)) return c.red(text);
   if (metric.better === 'mustBeZero' && value !== null && value > 0) return c.red(text);
   return text;
 }
@@ -114,7 +114,7 @@ function cell(metric: MetricDefinition, protocol: ProtocolResult, value: number 
 function footnotes(result: BenchResult, c: Palette): string[] {
   const notes: string[] = [];
   for (const p of result.protocols) {
-    if (p.generator.saturated) notes.push(c.yellow(`* ${p.protocol}: suspect, the load generator may have been the bottleneck: ${p.generator.reasons.join('; ')}`));
+    if (p.generator.saturated) notes.push(c.yellow(`* ${p.variant ?? p.protocol}: suspect, the load generator may have been the bottleneck: ${p.generator.reasons.join('; ')}`));
     for (const error of p.errors) notes.push(c.yellow(`! ${p.protocol}: ${error}`));
   }
   notes.push(...lossFootnotes(result, c));
@@ -124,7 +124,7 @@ function footnotes(result: BenchResult, c: Palette): string[] {
   const failed = result.thresholds.filter((t) => !t.passed);
   for (const t of failed) {
     const unit = metricByKey(t.metric)?.unit ?? 'count';
-    notes.push(c.red(`✗ threshold ${t.expression} failed for ${t.protocol}: ${formatMetric(t.actual, unit)} (limit ${formatMetric(t.limit, unit)})`));
+    notes.push(c.red(`✗ threshold ${t.expression} failed for ${t.variant ?? t.protocol}: ${formatMetric(t.actual, unit)} (limit ${formatMetric(t.limit, unit)})`));
   }
   return notes.length > 0 ? ['', ...notes] : notes;
 }

@@ -306,6 +306,8 @@ export interface PingCounts {
 export interface ThresholdOutcome {
   expression: string;
   protocol: ProtocolName | '*';
+  /** The variant column judged (`ws+deflate`); a protocol's threshold applies to each of its variants. */
+  variant?: string;
   metric: string;
   actual: number | null;
   limit: number;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS } from '../../bench/report/csv.js';
 import type { ResultFiles } from '../../bench/result-files.js';
 import { runBench } from '../../bench/run.js';
+import { evaluateThresholds } from '../../bench/report/thresholds.js';
 import type { BenchResult, ProtocolResult } from '../../bench/report/types.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -60,6 +61,11 @@ describe('variant columns end to end', () => {
       expect(column(name).bandwidth.compressionRatio, name).toBeUndefined();
       expect(column(name).bandwidth.uncompressedBytesPerEvent, name).toBeUndefined();
     }
+  });
+
+  it("judges a protocol's threshold on each of its columns, naming the variant", () => {
+    const outcomes = evaluateThresholds(['ws.latency.p99 < 60s'], result.protocols);
+    expect(outcomes.map((o) => [o.protocol, o.variant])).toEqual([['ws', undefined], ['ws', 'ws+deflate']]);
   });
 
   it('writes the variant columns into the result file and the CSV', async () => {
