@@ -2,6 +2,7 @@ import { FEED_LIMITS, SERVER_DEFAULTS } from '../servers/config.js';
 import { MAX_DURATION_MS, MIN_BANDWIDTH_BITS, MIN_RESET_EVERY_MS, type NetworkSettings } from '../netem/options.js';
 import { OptionError } from '../wire/errors.js';
 import { PROTOCOL_NAMES, type ProtocolName } from '../wire/protocols.js';
+import { isPlainVariant, resolveVariants, type Variant } from '../wire/variants.js';
 import type { BackoffSchedule } from '../wire/timings.js';
 import { BENCH_DEFAULTS, defaultWorkers, MAX_REPEAT, MIN_PING_INTERVAL_MS } from './defaults.js';
 import { formatDurationMs, formatSetting, type SettingUnit } from './report/format.js';
@@ -23,8 +24,8 @@ export type { AgentSettings };
 export interface BenchOptions {
   /** Clients per protocol. @default 100 */
   clients?: number;
-  /** @default every protocol, in wire/protocols.ts order */
-  protocols?: readonly ProtocolName[];
+  /** Protocols and variants (`ws+deflate`, `sse/h2`, wire/variants.ts), one column each. @default every protocol, in wire/protocols.ts order */
+  protocols?: readonly string[];
   /** @default 'broadcast' */
   scenario?: ScenarioName;
   /** Measuring window per protocol. @default 10000 (scenario reconnect: 20000) */
@@ -105,10 +106,14 @@ export interface BenchOptions {
 }
 
 /** Options that always have a value once resolved: the defaulted ones. */
-type Defaulted = Exclude<keyof BenchOptions, 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network' | 'foreign' | 'targetPids' | 'servers' | 'broker' | 'brokerRestart' | 'compareEmbedded' | 'maxClients' | 'agents'>;
+type Defaulted = Exclude<keyof BenchOptions, 'protocols' | 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network' | 'foreign' | 'targetPids' | 'servers' | 'broker' | 'brokerRestart' | 'compareEmbedded' | 'maxClients' | 'agents'>;
 
 /** What the harness runs with: every option checked, defaulted and frozen. */
 export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulted>>> & {
+  /** The distinct base protocols of the columns, in order. */
+  readonly protocols: readonly ProtocolName[];
+  /** One per column: the plain protocols and the variants (wire/variants.ts), in the order given. */
+  readonly columns: readonly Variant[];
   readonly target: string | undefined;
   readonly controlToken: string | undefined;
   readonly reconnect: BackoffSchedule;
@@ -138,6 +143,7 @@ export function recordedOptions(options: ResolvedBenchOptions): RecordedOptions 
   return {
     clients: options.clients,
     protocols: options.protocols,
+    ...(options.columns.every(isPlainVariant) ? {} : { variants: options.columns.map((column) => column.name) }),
     scenario: options.scenario,
     durationMs: options.durationMs,
     warmupMs: options.warmupMs,
@@ -214,14 +220,7 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     // Said in the unit the flag is typed in (`--duration 0` → seconds), not the internal ms.
     if (value < min || value > max) throw new OptionError(flag, `must be from ${formatSetting(min, unit)} to ${formatSetting(max, unit)}, got ${formatSetting(value, unit)}`);
   }
-  const protocols = input.protocols ?? BENCH_DEFAULTS.protocols;
-  if (protocols.length === 0) throw new OptionError('--protocols', `needs at least one of ${PROTOCOL_NAMES.join(', ')}`);
-  for (const protocol of protocols) {
-    if (!PROTOCOL_NAMES.includes(protocol)) {
-      throw new OptionError('--protocols', `unknown protocol "${protocol}"; choose from ${PROTOCOL_NAMES.join(', ')}`);
-    }
-  }
-  if (new Set(protocols).size !== protocols.length) throw new OptionError('--protocols', `lists a protocol twice: ${protocols.join(',')}`);
+  const { columns, protocols } = resolveVariants(input.protocols ?? BENCH_DEFAULTS.protocols);
   const scenarioName = input.scenario ?? BENCH_DEFAULTS.scenario;
   const scenario = scenarioNamed(scenarioName);
   if (scenario === undefined) throw new OptionError('--scenario', `unknown scenario "${scenarioName}"; choose from ${SCENARIO_NAMES.join(', ')}`);
@@ -231,13 +230,17 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     target: input.target,
     controlToken: input.controlToken,
     targetPids: input.targetPids,
-    protocols: input.protocols,
+    protocols: input.protocols === undefined ? undefined : protocols,
     scenario: scenarioForeign,
     network: input.network,
     rate: input.rate ?? BENCH_DEFAULTS.rate,
     payload: input.payload ?? BENCH_DEFAULTS.payload,
   });
-  if (foreign !== null) return resolveForeign(input, scenario, foreign);
+  if (foreign !== null) {
+    const variant = columns.find((column) => !isPlainVariant(column));
+    if (variant !== undefined) throw new OptionError('--protocols', `${variant.name}: variants need a wirelab server the harness spawns with their settings; against a foreign target use plain protocol names`);
+    return resolveForeign(input, scenario, foreign);
+  }
   const target = input.target === undefined ? undefined : checkTarget(input.target);
   if (target !== undefined && (input.controlToken === undefined || input.controlToken === '')) {
     throw new OptionError('--target', `${target} needs --control-token (or WIRELAB_CONTROL_TOKEN): the harness sets the feed's rate and reads /stats through /control`);
@@ -263,6 +266,10 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   if (scaleOut !== null && (scenario.name === 'capacity' || scenario.name === 'hold')) {
     throw new OptionError('--scenario', `${scenario.name} measures one server's limits; it does not take --servers or --broker yet`);
   }
+  const variant = columns.find((column) => !isPlainVariant(column));
+  if (variant !== undefined && (target !== undefined || scaleOut !== null)) {
+    throw new OptionError('--protocols', `${variant.name}: a variant needs a server the harness spawns alone with its settings; not with ${target !== undefined ? '--target' : '--servers/--broker'}`);
+  }
   if (input.compareEmbedded === true && scaleOut === null) throw new OptionError('--compare-embedded', 'compares a run through --broker with the embedded feed: give --broker');
   const drops = scenario.resolveDrops(input, { durationMs, target, servers: scaleOut?.servers ?? 1 });
   const thresholds = input.thresholds ?? scenario.thresholds(pollIntervalMs);
@@ -280,7 +287,8 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
 
   return Object.freeze({
     clients: input.clients ?? defaults.clients,
-    protocols: Object.freeze([...protocols]),
+    protocols,
+    columns,
     scenario: scenario.name,
     durationMs,
     warmupMs: input.warmupMs ?? defaults.warmupMs,

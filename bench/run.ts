@@ -16,6 +16,8 @@ import { makeRunId, writeResultFiles, type ResultFiles } from './result-files.js
 import { TargetError } from './target/control-client.js';
 import { AgentRun } from './agent/agent-run.js';
 import { AgentLostError } from './agent/remote-pool.js';
+import { variantClientUrl } from './target/variant-target.js';
+import { variantServerArgs } from '../wire/variants.js';
 import { checkNetworkCapabilities, closeTarget, describeNetwork, lossCounters, lossyLink, openTarget, restartServer, targetGone, type Target } from './target/target.js';
 
 export interface RunBenchHooks {
@@ -59,7 +61,9 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
     // `--agents N`: every agent must have registered before the server starts (docs/distributed.md).
     if (options.agents !== null) agents = await AgentRun.open(options.agents, hooks.signal);
     const lossMechanism = await checkNetworkCapabilities(options.network);
-    const opening = openTarget(options, lossMechanism);
+    // One spawned server per distinct server configuration the columns need (wire/variants.ts), so plain columns run on a plain server.
+    let serverArgs = variantServerArgs(options.columns[0]!);
+    const opening = openTarget(options, lossMechanism, serverArgs);
     target = await untilAborted(opening, hooks.signal).catch((error: unknown) => {
       // Interrupted while the server was starting: stop it once it is up.
       if (hooks.signal?.aborted === true) opening.then((late) => closeTarget(late, BENCH_DEFAULTS.abortGraceMs), () => undefined).catch(() => undefined);
@@ -85,7 +89,8 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
     const collector = new RepetitionCollector();
     let interrupted = false;
     const aborted = (): boolean => hooks.signal?.aborted === true;
-    for (const { protocol, repetition } of interleavedSteps(options.protocols, options.repeat)) {
+    for (const { column, repetition } of interleavedSteps(options.columns, options.repeat)) {
+      const protocol = column.protocol;
       if (aborted()) {
         interrupted = true;
         break;
@@ -94,15 +99,24 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       // A Ctrl+C just after the protocol reported its result (while its clients close) keeps that result.
       let reported: ProtocolResult | undefined;
       try {
+        const wanted = variantServerArgs(column);
+        if (target.kind === 'spawned' && wanted.join(' ') !== serverArgs.join(' ')) {
+          const previous = target;
+          target = undefined;
+          await closeTarget(previous);
+          target = await untilAborted(openTarget(options, lossMechanism, wanted), hooks.signal);
+          serverArgs = wanted;
+        }
         const current = target;
         // A failover run killed an instance during the previous protocol: every protocol starts with all of them.
         if (current.kind === 'fleet') await current.fleet.revive();
         const shards = agents?.forProtocol(runId, current.url, options.workers);
         const context = {
           options,
+          variant: column,
           control: current.control,
           baseUrl: current.url,
-          clientUrl: current.clientUrl,
+          clientUrl: variantClientUrl(column, current),
           proxy: current.proxy,
           restartServer: current.kind === 'spawned' ? () => restartServer(current) : undefined,
           fleet: current.kind === 'fleet' ? current.fleet : undefined,
@@ -134,11 +148,13 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
           if (reported !== undefined && !lossControl) collector.add(reported);
           break;
         }
+        if (target === undefined) throw error;
         const gone = targetGone(target);
         if (gone !== undefined) throw new TargetError(gone);
         if (error instanceof TargetError || error instanceof AgentLostError) throw error;
         const message = error instanceof Error ? error.message : String(error);
-        failures.push({ protocol, message: options.repeat > 1 ? `repetition ${repetition + 1}: ${message}` : message });
+        const label = column.name === protocol ? '' : `${column.name}: `;
+        failures.push({ protocol, message: `${options.repeat > 1 ? `repetition ${repetition + 1}: ` : ''}${label}${message}` });
         emit({ type: 'protocol-failed', protocol, message });
       } finally {
         for (let i = firstPoint; i < timeseries.length; i += 1) timeseries[i]!.repetition = repetition;
@@ -147,9 +163,9 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
     }
     // Interrupted before any protocol finished: nothing to keep.
     if (interrupted && collector.count === 0) throw hooks.signal?.reason;
-    protocols.push(...collector.combined(options.protocols));
+    protocols.push(...collector.combined(options.columns));
     // Interrupted: the result is written before the server is stopped (Ctrl+C must end in 2 s).
-    if (!interrupted) {
+    if (!interrupted && target !== undefined) {
       await closeTarget(target);
       target = undefined;
     }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { printedByCommander, usageFromCommander } from './commander-usage.js';
 import { PROTOCOL_NAMES, protocolByWord } from '../../wire/protocols.js';
+import { VARIANT_GRAMMAR } from '../../wire/variants.js';
 import { BENCH_DEFAULTS, MIN_PING_INTERVAL_MS } from '../defaults.js';
 import { formatDurationMs } from '../report/format.js';
 import { OptionError } from '../../wire/errors.js';
@@ -34,7 +35,7 @@ export function createProgram(): Command {
   const program = new Command('wirelab-bench')
     .description('Drive WebSocket, SSE, long polling and short polling with the same feed and compare them.')
     .option('-c, --clients <n>', `clients per protocol, e.g. 1000 or 1k (default ${D.clients})`)
-    .option('-p, --protocols <list>', `comma-separated, from ${PROTOCOL_NAMES.join(',')} (default all four)`)
+    .option('-p, --protocols <list>', `comma-separated, from ${PROTOCOL_NAMES.join(',')}, or variants ${VARIANT_GRAMMAR} such as ws+deflate,sse/h2 (default all four)`)
     .option('-d, --duration <time>', `measuring window per protocol, e.g. 30s or 2m; bare number = seconds (default ${formatDurationMs(D.durationMs)})`)
     .option('--warmup <time>', `feed running before the window; bare number = seconds (default ${formatDurationMs(D.warmupMs)})`)
     .option('-r, --rate <n>', `feed updates per second (default ${D.rate})`)

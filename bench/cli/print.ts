@@ -42,7 +42,7 @@ export function formatHeader(start: { target: string; spawned: boolean; options:
     c.bold('wirelab bench'),
     // A foreign target: what was measured, in words (preset, protocols and their resume, publisher).
     o.targetSummary ?? `${start.target}${start.spawned ? ' (spawned)' : ''}`,
-    `${formatCount(o.clients)} clients × ${o.protocols.join(', ')}`,
+    `${formatCount(o.clients)} clients × ${(o.variants ?? o.protocols).join(', ')}`,
     `scenario ${o.scenario}`,
     // A foreign target: the harness publishes (no warm-up), or the server does (receive-only).
     o.preset === undefined ? `feed ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')}` : `published ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')} (if a publisher)`,
@@ -81,7 +81,7 @@ export function formatProtocolLine(result: ProtocolResult, c: Palette = createPa
     const missed = r.missedInOutage > 0 ? c.red(`, ${formatCount(r.missedInOutage)} missed`) : '';
     reconnect = `; ${r.drops} drop${r.drops === 1 ? '' : 's'}, ${recovery}${away}, outage ${formatCount(r.recoveredByResume)}/${formatCount(r.publishedDuringOutage)} resumed${missed}${r.resets > 0 ? `, ${formatCount(r.resets)} resets` : ''}`;
   }
-  return `${mark} ${c.bold(result.protocol)}: ${formatCount(result.clients.connected)} clients, ${delivery}, ${latency}${reconnect}${suspect}${thresholds}`;
+  return `${mark} ${c.bold(result.variant ?? result.protocol)}: ${formatCount(result.clients.connected)} clients, ${delivery}, ${latency}${reconnect}${suspect}${thresholds}`;
 }
 
 /** One line per drop: `↯ ws: drop at 5s of the window, 1,000 connections cut`. */
@@ -104,7 +104,7 @@ export function formatTable(result: BenchResult, c: Palette = createPalette(fals
   const protocols = result.protocols;
   if (protocols.length === 0) return c.yellow('No protocol produced a result.');
   const foreign = protocols.some((p) => p.foreign !== undefined && p.foreign !== null);
-  const failing = new Set(result.thresholds.filter((t) => !t.passed).map((t) => `${t.protocol}|${t.metric}`));
+  const failing = new Set(result.thresholds.filter((t) => !t.passed).map((t) => `${t.variant ?? t.protocol}|${t.metric}`));
   const rows: Array<{ label: string; cells: string[] } | { section: string }> = [];
   let section = '';
   let anyFewSamples = false;
@@ -122,7 +122,7 @@ export function formatTable(result: BenchResult, c: Palette = createPalette(fals
     anyFewSamples ||= row.figures.some((figure) => figure.fewSamples);
     rows.push({ label: metric.label, cells: protocols.map((p, i) => cell(metric, p, row.figures[i]!, row.standings[i]!, failing, c)) });
   }
-  const headers = protocols.map((p) => (p.generator.saturated ? `${p.protocol}*` : p.protocol));
+  const headers = protocols.map((p) => `${p.variant ?? p.protocol}${p.generator.saturated ? '*' : ''}`);
   const labelWidth = Math.max(...rows.map((row) => ('label' in row ? row.label.length + 2 : 0)), 8);
   const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => ('cells' in row ? visibleLength(row.cells[i] ?? '') : 0))));
   const line = (label: string, cells: string[]): string => `${label.padEnd(labelWidth)}${cells.map((text, i) => `  ${' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(text)))}${text}`).join('')}`;
@@ -144,7 +144,7 @@ function shownWhenUnknown(metric: MetricDefinition): boolean {
 function cell(metric: MetricDefinition, protocol: ProtocolResult, figure: Figure, standing: Standing, failing: Set<string>, c: Palette): string {
   const text = cellText(metric, figure, standing, protocol);
   const value = figure.value;
-  if (failing.has(`${protocol.protocol}|${metric.key}`)) return c.red(text);
+  if (failing.has(`${protocol.variant ?? protocol.protocol}|${metric.key}`)) return c.red(text);
   if (metric.better === 'mustBeZero' && value !== null && value > 0) return c.red(text);
   return standing === 'within-noise' ? c.dim(text) : text;
 }
@@ -152,7 +152,7 @@ function cell(metric: MetricDefinition, protocol: ProtocolResult, figure: Figure
 function footnotes(result: BenchResult, c: Palette): string[] {
   const notes: string[] = [];
   for (const p of result.protocols) {
-    if (p.generator.saturated) notes.push(c.yellow(`* ${p.protocol}: suspect, the load generator may have been the bottleneck: ${p.generator.reasons.join('; ')}`));
+    if (p.generator.saturated) notes.push(c.yellow(`* ${p.variant ?? p.protocol}: suspect, the load generator may have been the bottleneck: ${p.generator.reasons.join('; ')}`));
     for (const error of p.errors) notes.push(c.yellow(`! ${p.protocol}: ${error}`));
   }
   notes.push(...lossFootnotes(result, c));
@@ -163,7 +163,7 @@ function footnotes(result: BenchResult, c: Palette): string[] {
   const failed = result.thresholds.filter((t) => !t.passed);
   for (const t of failed) {
     const unit = metricByKey(t.metric)?.unit ?? 'count';
-    notes.push(c.red(`✗ threshold ${t.expression} failed for ${t.protocol}: ${formatMetric(t.actual, unit)} (limit ${formatMetric(t.limit, unit)})`));
+    notes.push(c.red(`✗ threshold ${t.expression} failed for ${t.variant ?? t.protocol}: ${formatMetric(t.actual, unit)} (limit ${formatMetric(t.limit, unit)})`));
   }
   return notes.length > 0 ? ['', ...notes] : notes;
 }

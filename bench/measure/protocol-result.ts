@@ -165,6 +165,7 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
       requests: window.requests,
       requestsPerEvent: delivered > 0 ? round(window.requests / delivered, 4) : 0,
       emptyPolls: window.emptyPolls,
+      ...compressionFigures(window, delivered),
       idleBytesPerClientPerSecond: data.idleMs > 0 && connected > 0 ? round((idle.bytesRead + idle.bytesWritten) / connected / (data.idleMs / 1000), 1) : null,
     },
     // A foreign target has no /stats: its figures come from /proc (--target-pid) or are unknown.
@@ -282,4 +283,13 @@ function pushError(errors: string[], message: string): void {
 function round(value: number, digits: number): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
+}
+
+/** Compressed columns only (`ws+deflate`, `sse+gzip` …): how much the coding saved, from the clients' decoder counts. */
+function compressionFigures(window: WorkerCounters, delivered: number): { compressionRatio: number; uncompressedBytesPerEvent: number } | Record<string, never> {
+  if (window.compressedBytes <= 0 || delivered <= 0) return {};
+  return {
+    compressionRatio: round(window.decompressedBytes / window.compressedBytes, 2),
+    uncompressedBytesPerEvent: round(window.decompressedBytes / delivered, 1),
+  };
 }

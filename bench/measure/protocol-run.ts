@@ -3,6 +3,7 @@ import { linkWindow, type LinkSnapshot } from '../../netem/link-snapshot.js';
 import type { RunningProxy } from '../../netem/proxy.js';
 import { nowMicros } from '../../wire/clock.js';
 import { PROTOCOLS } from '../../wire/protocols.js';
+import { isPlainVariant, plainVariant, variantClientOptions, type Variant } from '../../wire/variants.js';
 import { measurePollingCapacity } from './capacity.js';
 import type { ControlClient } from '../target/control-client.js';
 import { sumCounters } from './counters.js';
@@ -56,6 +57,8 @@ export interface ProtocolRunContext {
   readonly onConnected?: () => Promise<void>;
   /** Where the clients live: this machine's worker threads unless given (agents: bench/agent/remote-pool.ts). */
   readonly createPool?: (threads: number, onTick: (worker: number, tick: WorkerTick) => void) => ClientPool;
+  /** The column's variant (wire/variants.ts): what its clients ask of the server; the plain protocol when absent. */
+  readonly variant?: Variant;
 }
 
 /**
@@ -119,6 +122,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
       reconnect: { ...options.reconnect },
       trackDrops,
       sourceAddresses: sourceAddresses(options.clients, context.clientUrl, options.connectionsPerAddress),
+      variant: variantClientOptions(context.variant ?? plainVariant(protocol)),
     });
     signal?.throwIfAborted();
     if (connected.every((reply) => reply.connected === 0)) {
@@ -262,6 +266,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
       errors,
     });
     const result = instances === undefined ? built : { ...built, instances };
+    if (context.variant !== undefined && !isPlainVariant(context.variant)) result.variant = context.variant.name;
     setPhase('done');
     context.emit({ type: 'protocol-done', result });
     return result;

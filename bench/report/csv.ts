@@ -29,7 +29,8 @@ type Cell = string | number | boolean | null;
 const RUN_COLUMNS: ReadonlyArray<readonly [string, (run: BenchResult, protocol: ProtocolResult) => Cell]> = [
   ['run_id', (run) => run.id],
   ['started_at', (run) => run.startedAt],
-  ['protocol', (_, p) => p.protocol],
+  // The column key: a variant's name (`ws+deflate`), else the protocol.
+  ['protocol', (_, p) => p.variant ?? p.protocol],
   ['scenario', (_, p) => p.scenario],
   ['clients_requested', (_, p) => p.clients.requested],
   ['rate_per_s', (run) => run.options.rate],

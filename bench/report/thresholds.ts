@@ -85,6 +85,7 @@ export function evaluateThresholds(expressions: readonly string[], results: read
       outcomes.push({
         expression,
         protocol: result.protocol,
+        ...(result.variant === undefined ? {} : { variant: result.variant }),
         metric: threshold.metric.key,
         actual,
         limit: threshold.limit,

@@ -48,6 +48,10 @@ export interface BandwidthFigures {
   bytesDown: number;
   bytesUp: number;
   bytesPerEvent: number;
+  /** Compressed columns: bytes the clients decompressed ÷ the compressed bytes they decoded (higher is smaller on the wire). */
+  compressionRatio?: number;
+  /** Compressed columns: decompressed bytes (the stream or answers as the application reads them) per delivered update. */
+  uncompressedBytesPerEvent?: number;
   /** Bytes of the update messages themselves (their JSON). */
   payloadBytes: number;
   /** payloadBytes ÷ bytesDown: the share of the wire that is the message. */
@@ -337,6 +341,8 @@ export interface PublishFigures {
 
 export interface ProtocolResult {
   protocol: ProtocolName;
+  /** The column's variant (`ws+deflate`, `sse/h2`), absent for a plain protocol; the column key is `variant ?? protocol`. */
+  variant?: string;
   scenario: ScenarioName;
   /** `failedBy`: failed clients by code (`EMFILE`, `timeout`, `ECONNREFUSED`, `not tried` …); absent in older results. */
   clients: { requested: number; connected: number; failed: number; failedBy?: Record<string, number> };
@@ -421,6 +427,8 @@ export interface PingCounts {
 export interface ThresholdOutcome {
   expression: string;
   protocol: ProtocolName | '*';
+  /** The variant column judged (`ws+deflate`); a protocol's threshold applies to each of its variants. */
+  variant?: string;
   metric: string;
   actual: number | null;
   limit: number;
@@ -465,6 +473,8 @@ export interface ScaleOutSettings {
 export type RecordedOptions = {
   readonly clients: number;
   readonly protocols: readonly ProtocolName[];
+  /** The columns by name when any is a variant (`ws+deflate`, `sse/h2`; wire/variants.ts), in order. */
+  readonly variants?: readonly string[];
   readonly scenario: ScenarioName;
   readonly durationMs: number;
   readonly warmupMs: number;

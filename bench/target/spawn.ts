@@ -13,6 +13,8 @@ export interface SpawnedServer {
   readonly url: string;
   readonly pid: number;
   readonly controlToken: string;
+  /** The cleartext HTTP/2 listener (`--h2c-port`), when it was asked for. */
+  readonly h2cUrl: string | undefined;
   /** Why the server is gone (exit code or signal and the end of its stderr), or undefined while it runs. */
   exitReason(): string | undefined;
   /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
@@ -72,7 +74,7 @@ export async function spawnServer(options: SpawnServerOptions = {}): Promise<Spa
   process.once('exit', killOnExit);
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   let stopping = false;
-  let ready: { url: string; pid: number };
+  let ready: ReadyLine;
   try {
     ready = await waitForReady(child, options.startTimeoutMs ?? TIMINGS.serverStartTimeoutMs, () => stderr);
   } catch (error) {
@@ -83,6 +85,7 @@ export async function spawnServer(options: SpawnServerOptions = {}): Promise<Spa
     url: ready.url,
     pid: ready.pid,
     controlToken,
+    h2cUrl: ready.h2c,
     exitReason() {
       if (child.exitCode === null && child.signalCode === null) return undefined;
       const how = child.signalCode !== null ? `was killed by ${child.signalCode}` : `exited with code ${child.exitCode}`;
@@ -109,7 +112,14 @@ export async function spawnServer(options: SpawnServerOptions = {}): Promise<Spa
   };
 }
 
-function waitForReady(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<{ url: string; pid: number }> {
+/** The server's `--ready-json` line (servers/main.ts). */
+interface ReadyLine {
+  url: string;
+  pid: number;
+  h2c?: string;
+}
+
+function waitForReady(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<ReadyLine> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => {
@@ -119,7 +129,7 @@ function waitForReady(child: ChildProcess, timeoutMs: number, stderr: () => stri
     lines.once('line', (line) => {
       clearTimeout(timer);
       try {
-        resolve(JSON.parse(line) as { url: string; pid: number });
+        resolve(JSON.parse(line) as ReadyLine);
       } catch {
         reject(new TargetError(`the feed server printed "${line}" instead of its ready line`));
       }

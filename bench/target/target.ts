@@ -20,6 +20,8 @@ interface TargetBase {
   readonly control: ControlClient;
   /** The fault proxy between the clients and the server (`--net-latency` …), if any. */
   proxy: RunningProxy | undefined;
+  /** Where HTTP/2 variants (`sse/h2`) connect: the server's h2c listener, if it has one. */
+  readonly h2cUrl?: string | undefined;
 }
 
 /** A feed server the harness started itself, on loopback or behind a lossy namespace link. */
@@ -74,9 +76,9 @@ export async function checkNetworkCapabilities(network: Readonly<NetworkSettings
  * `lossMechanism`) or reaches `--target`, then puts the fault proxy in front when the faults
  * need it.
  */
-export async function openTarget(options: ResolvedBenchOptions, lossMechanism: LossMechanism | null = null): Promise<Target> {
+export async function openTarget(options: ResolvedBenchOptions, lossMechanism: LossMechanism | null = null, serverArgs: readonly string[] = []): Promise<Target> {
   if (options.scaleOut !== null) return fleetTarget(options);
-  const target = options.target === undefined ? await spawnTarget(options.network, lossMechanism) : await reachTarget(options.target, options.controlToken);
+  const target = options.target === undefined ? await spawnTarget(options.network, lossMechanism, serverArgs) : await reachTarget(options.target, options.controlToken);
   const network = options.network;
   if (network !== null && needsProxy(network)) {
     const server = new URL(target.url);
@@ -98,9 +100,9 @@ export async function openTarget(options: ResolvedBenchOptions, lossMechanism: L
   return target;
 }
 
-async function spawnTarget(network: Readonly<NetworkSettings> | null, lossMechanism: LossMechanism | null): Promise<SpawnedTarget> {
+async function spawnTarget(network: Readonly<NetworkSettings> | null, lossMechanism: LossMechanism | null, serverArgs: readonly string[]): Promise<SpawnedTarget> {
   let link: LossyLink | undefined;
-  let spawnOptions: SpawnServerOptions = {};
+  let spawnOptions: SpawnServerOptions = serverArgs.length === 0 ? {} : { extraArgs: [...serverArgs] };
   if (network !== null && network.lossPercent !== null) {
     try {
       link = await createLossyLink({ lossPercent: network.lossPercent, ...(lossMechanism === null ? {} : { mechanism: lossMechanism }) });
@@ -108,7 +110,7 @@ async function spawnTarget(network: Readonly<NetworkSettings> | null, lossMechan
       throw new TargetError(`--net-loss: ${(error as Error).message}`);
     }
     const lossy = link;
-    spawnOptions = { host: lossy.nsAddress, wrap: (command, args) => lossy.command(command, args) };
+    spawnOptions = { ...spawnOptions, host: lossy.nsAddress, wrap: (command, args) => lossy.command(command, args) };
   }
   let server: SpawnedServer;
   try {
@@ -123,6 +125,7 @@ async function spawnTarget(network: Readonly<NetworkSettings> | null, lossMechan
     clientUrl: server.url,
     control: new ControlClient(server.url, server.controlToken),
     proxy: undefined,
+    h2cUrl: server.h2cUrl,
     server,
     // A restart must come back on the same port with the same token.
     spawnOptions: { ...spawnOptions, port: Number(new URL(server.url).port), controlToken: server.controlToken },

@@ -1,3 +1,4 @@
+import type { VariantClientOptions } from '../../wire/variants.js';
 import type { ProtocolName } from '../../wire/protocols.js';
 import type { EndpointPlan, TargetPlan } from '../target/preset.js';
 import type { RefusalCounts } from '../measure/refusals.js';
@@ -35,6 +36,8 @@ export interface ClientPlan {
   readonly sourceAddresses?: readonly string[];
   /** The feed server's clock minus this host's (µs), added to every receipt time; 0 or absent on the server's host (bench/agent/clock-offset.ts). */
   readonly clockOffsetMicros?: number;
+  /** The column's variant client options (wire/variants.ts): permessage-deflate, Accept-Encoding, HTTP/2. */
+  readonly variant?: VariantClientOptions;
 }
 
 export type CoordinatorMessage =
@@ -63,6 +66,9 @@ export interface WorkerCounters {
   errors: number;
   /** Foreign targets: messages without a marker of this run (all of them on a receive-only run). */
   unmarked: number;
+  /** Compressed bytes the clients decoded (permessage-deflate, Content-Encoding), and what they decoded to. */
+  compressedBytes: number;
+  decompressedBytes: number;
 }
 
 export const COUNTER_KEYS: ReadonlyArray<keyof WorkerCounters> = Object.freeze([
@@ -75,10 +81,12 @@ export const COUNTER_KEYS: ReadonlyArray<keyof WorkerCounters> = Object.freeze([
   'pings',
   'errors',
   'unmarked',
+  'compressedBytes',
+  'decompressedBytes',
 ]);
 
 export function emptyCounters(): WorkerCounters {
-  return { bytesRead: 0, bytesWritten: 0, requests: 0, emptyPolls: 0, reconnects: 0, resets: 0, pings: 0, errors: 0, unmarked: 0 };
+  return { bytesRead: 0, bytesWritten: 0, requests: 0, emptyPolls: 0, reconnects: 0, resets: 0, pings: 0, errors: 0, unmarked: 0, compressedBytes: 0, decompressedBytes: 0 };
 }
 
 export interface WorkerTick {

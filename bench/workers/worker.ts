@@ -99,6 +99,8 @@ function counters(): WorkerCounters {
     total.pings += c.pings;
     total.errors += c.errors;
     total.unmarked += c.unmarked;
+    total.compressedBytes += c.compressedBytes;
+    total.decompressedBytes += c.decompressedBytes;
   }
   return total;
 }
@@ -144,6 +146,7 @@ function makeSlot(index: number, current: ClientPlan): Slot {
     longPollTimeoutMs: current.longPollTimeoutMs,
     reconnect: { enabled: true, ...current.reconnect },
     ...(current.target === undefined ? {} : targetClientOptions(current.target.plan, current.target.endpoint, markerScanner(current.target.run))),
+    ...current.variant,
     handlers: {
       // The hot path: keep it to integer arithmetic and three array writes.
       onUpdate(seq, ts, localReceivedAt, bytes) {

@@ -29,12 +29,19 @@ export const PROTOCOL_INFO: Record<ProtocolName, ProtocolInfo> = {
   },
 };
 
+/** A column key may be a variant (`ws+deflate`, `sse/h2`; wire/variants.ts): its base protocol gives label and colour. */
+function baseOf(column: string): string {
+  return column.split(/[/+]/)[0] ?? column;
+}
+
 export function protocolLabel(protocol: string): string {
-  return isProtocolName(protocol) ? PROTOCOLS[protocol].label : protocol;
+  if (isProtocolName(protocol)) return PROTOCOLS[protocol].label;
+  const base = baseOf(protocol);
+  return isProtocolName(base) ? `${PROTOCOLS[base].label}${protocol.slice(base.length)}` : protocol;
 }
 
 export function protocolColour(protocol: string): string {
-  return (PROTOCOL_INFO as Record<string, ProtocolInfo | undefined>)[protocol]?.colour ?? '#6b7280';
+  return (PROTOCOL_INFO as Record<string, ProtocolInfo | undefined>)[protocol]?.colour ?? (PROTOCOL_INFO as Record<string, ProtocolInfo | undefined>)[baseOf(protocol)]?.colour ?? '#6b7280';
 }
 
 /** The colour with an alpha channel, for fills. */
