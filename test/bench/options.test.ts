@@ -141,4 +141,26 @@ describe('resolveBenchOptions', () => {
     expect(JSON.stringify(recorded)).not.toContain('secret');
     expect(recorded).not.toHaveProperty('writeFiles');
   });
+
+  it('refuses combinations of the run modes that are not built yet, naming the flag, instead of ignoring one of them', () => {
+    const nchan = { target: 'http://127.0.0.1:8080', foreign: { preset: 'nchan' as const, channel: 'feed' } };
+    const cases: Array<[Parameters<typeof resolveBenchOptions>[0], string, RegExp]> = [
+      [{ ...nchan, servers: 2, broker: 'redis' }, '--broker', /foreign --target/],
+      [{ ...nchan, repeat: 3 }, '--repeat', /foreign --target/],
+      [{ ...nchan, agents: { count: 2, broker: 'redis://127.0.0.1:6379' } }, '--agents', /foreign --target/],
+      [{ ...nchan, protocols: ['ws+deflate'] }, '--protocols', /ws\+deflate.*foreign target/],
+      [{ scenario: 'capacity', servers: 2, broker: 'redis' }, '--scenario', /capacity.*--servers/],
+      [{ scenario: 'hold', repeat: 2 }, '--repeat', /hold/],
+      [{ servers: 2, broker: 'redis', compareEmbedded: true, repeat: 2 }, '--repeat', /--compare-embedded/],
+      [{ scenario: 'capacity', agents: { count: 2, broker: 'redis://127.0.0.1:6379' } }, '--agents', /capacity/],
+      [{ servers: 2, broker: 'redis', agents: { count: 2, broker: 'redis://127.0.0.1:6379' } }, '--agents', /--servers/],
+      [{ servers: 2, broker: 'redis', protocols: ['sse/h2'] }, '--protocols', /sse\/h2.*--servers/],
+      [{ target: 'http://127.0.0.1:3000', controlToken: 't', protocols: ['ws+deflate'] }, '--protocols', /--target/],
+    ];
+    for (const [input, flag, message] of cases) {
+      const error = refusal(() => resolveBenchOptions(input));
+      expect(error.option, JSON.stringify(input)).toBe(flag);
+      expect(error.message).toMatch(message);
+    }
+  });
 });

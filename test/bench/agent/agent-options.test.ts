@@ -11,9 +11,13 @@ describe('--agents, --broker, --agent-timeout', () => {
     expect(resolveBenchOptions({}).agents).toBeNull();
   });
 
-  it('refuses --agents without a broker, and a broker or timeout without --agents', () => {
+  it('refuses --agents without a broker, a timeout without --agents, and --agents beside --servers; a lone --broker is the instances\' one', () => {
     expect(() => parse('--agents', '2')).toThrow('--agents needs --broker redis://host:port');
-    expect(() => parse('--broker', 'redis://127.0.0.1:6379')).toThrow('--broker is only used with --agents N');
+    expect(() => parse('--agents', '2', '--servers', '2', '--broker', 'redis://127.0.0.1:6379')).toThrow('--agents cannot be combined with --servers yet');
+    const instances = parse('--servers', '2', '--broker', 'redis://127.0.0.1:6379').options;
+    expect(instances.broker).toBe('redis://127.0.0.1:6379');
+    expect(instances.agents).toBeUndefined();
+    expect(parse('--agents', '2', '--broker', 'redis://127.0.0.1:6379').options.broker).toBeUndefined();
     expect(() => parse('--agent-timeout', '5s')).toThrow('--agent-timeout is only used with --agents N');
   });
 
