@@ -5,7 +5,14 @@ import { describeEnvironment } from './measure/machine.js';
 import { refusalReasons } from './measure/refusals.js';
 import { recordedOptions, type ResolvedBenchOptions } from './options.js';
 import { evaluateThresholds } from './report/thresholds.js';
-import { RESULT_SCHEMA, type BenchResult, type ProgressEvent, type ProtocolFailure, type ProtocolResult, type TimeseriesPoint } from './report/types.js';
+import {
+  RESULT_SCHEMA,
+  type BenchResult,
+  type ProgressEvent,
+  type ProtocolFailure,
+  type ProtocolResult,
+  type TimeseriesPoint,
+} from './report/types.js';
 import { makeRunId, writeResultFiles } from './result-files.js';
 import type { ProgressListener } from './report/types.js';
 import type { ResultFiles } from './result-files.js';
@@ -37,7 +44,15 @@ export async function runForeignBench(options: ResolvedBenchOptions, hooks: Fore
   try {
     hooks.signal?.throwIfAborted();
     checkFileLimit(options);
-    emit({ type: 'start', runId, startedAt: startedAt.toISOString(), target: plan.target, spawned: false, options: recordedOptions(options), protocols: [...options.protocols] });
+    emit({
+      type: 'start',
+      runId,
+      startedAt: startedAt.toISOString(),
+      target: plan.target,
+      spawned: false,
+      options: recordedOptions(options),
+      protocols: [...options.protocols],
+    });
     let firstClientIndex = 0;
     const tags = new Set<string>();
     for (const endpoint of plan.endpoints) {
@@ -46,7 +61,12 @@ export async function runForeignBench(options: ResolvedBenchOptions, hooks: Fore
       while (tags.has(run)) run = newRunTag();
       tags.add(run);
       try {
-        protocols.push(await runForeignProtocol({ options, plan, run, runStartedAt, emit, timeseries, firstClientIndex, signal: hooks.signal }, endpoint));
+        protocols.push(
+          await runForeignProtocol(
+            { options, plan, run, runStartedAt, emit, timeseries, firstClientIndex, signal: hooks.signal },
+            endpoint,
+          ),
+        );
       } catch (error) {
         if (hooks.signal?.aborted === true) throw hooks.signal.reason;
         if (error instanceof TargetError) throw error;

@@ -106,7 +106,25 @@ export interface BenchOptions {
 }
 
 /** Options that always have a value once resolved: the defaulted ones. */
-type Defaulted = Exclude<keyof BenchOptions, 'protocols' | 'target' | 'controlToken' | 'reconnect' | 'dropAtMs' | 'dropEveryMs' | 'restart' | 'network' | 'foreign' | 'targetPids' | 'servers' | 'broker' | 'brokerRestart' | 'compareEmbedded' | 'maxClients' | 'agents'>;
+type Defaulted = Exclude<
+  keyof BenchOptions,
+  | 'protocols'
+  | 'target'
+  | 'controlToken'
+  | 'reconnect'
+  | 'dropAtMs'
+  | 'dropEveryMs'
+  | 'restart'
+  | 'network'
+  | 'foreign'
+  | 'targetPids'
+  | 'servers'
+  | 'broker'
+  | 'brokerRestart'
+  | 'compareEmbedded'
+  | 'maxClients'
+  | 'agents'
+>;
 
 /** What the harness runs with: every option checked, defaulted and frozen. */
 export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulted>>> & {
@@ -172,7 +190,14 @@ export function recordedOptions(options: ResolvedBenchOptions): RecordedOptions 
     compareEmbedded: options.compareEmbedded,
     connectionsPerAddress: options.connectionsPerAddress,
     ...(options.scenario === 'capacity'
-      ? { capacitySearch: { sloP99Ms: options.sloP99Ms, resolution: options.capacityResolution, maxClients: options.maxClients ?? BENCH_DEFAULTS.maxClients, timeBudgetMs: options.timeBudgetMs } }
+      ? {
+          capacitySearch: {
+            sloP99Ms: options.sloP99Ms,
+            resolution: options.capacityResolution,
+            maxClients: options.maxClients ?? BENCH_DEFAULTS.maxClients,
+            timeBudgetMs: options.timeBudgetMs,
+          },
+        }
       : {}),
   };
 }
@@ -216,14 +241,20 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   for (const [key, flag, min, max, unit] of INTEGER_RULES) {
     const value = input[key];
     if (value === undefined) continue;
-    if (typeof value !== 'number' || !Number.isInteger(value)) throw new OptionError(flag, `must be a whole number, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'number' || !Number.isInteger(value))
+      throw new OptionError(flag, `must be a whole number, got ${JSON.stringify(value)}`);
     // Said in the unit the flag is typed in (`--duration 0` → seconds), not the internal ms.
-    if (value < min || value > max) throw new OptionError(flag, `must be from ${formatSetting(min, unit)} to ${formatSetting(max, unit)}, got ${formatSetting(value, unit)}`);
+    if (value < min || value > max)
+      throw new OptionError(
+        flag,
+        `must be from ${formatSetting(min, unit)} to ${formatSetting(max, unit)}, got ${formatSetting(value, unit)}`,
+      );
   }
   const { columns, protocols } = resolveVariants(input.protocols ?? BENCH_DEFAULTS.protocols);
   const scenarioName = input.scenario ?? BENCH_DEFAULTS.scenario;
   const scenario = scenarioNamed(scenarioName);
-  if (scenario === undefined) throw new OptionError('--scenario', `unknown scenario "${scenarioName}"; choose from ${SCENARIO_NAMES.join(', ')}`);
+  if (scenario === undefined)
+    throw new OptionError('--scenario', `unknown scenario "${scenarioName}"; choose from ${SCENARIO_NAMES.join(', ')}`);
   const scenarioForeign = scenario.name;
   const foreign = resolveForeignTarget({
     foreign: input.foreign,
@@ -238,12 +269,19 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   });
   if (foreign !== null) {
     const variant = columns.find((column) => !isPlainVariant(column));
-    if (variant !== undefined) throw new OptionError('--protocols', `${variant.name}: variants need a wirelab server the harness spawns with their settings; against a foreign target use plain protocol names`);
+    if (variant !== undefined)
+      throw new OptionError(
+        '--protocols',
+        `${variant.name}: variants need a wirelab server the harness spawns with their settings; against a foreign target use plain protocol names`,
+      );
     return resolveForeign(input, scenario, foreign);
   }
   const target = input.target === undefined ? undefined : checkTarget(input.target);
   if (target !== undefined && (input.controlToken === undefined || input.controlToken === '')) {
-    throw new OptionError('--target', `${target} needs --control-token (or WIRELAB_CONTROL_TOKEN): the harness sets the feed's rate and reads /stats through /control`);
+    throw new OptionError(
+      '--target',
+      `${target} needs --control-token (or WIRELAB_CONTROL_TOKEN): the harness sets the feed's rate and reads /stats through /control`,
+    );
   }
   if (target === undefined && input.controlToken !== undefined) {
     throw new OptionError('--control-token', 'is only used with --target (a spawned server gets a random token)');
@@ -251,26 +289,41 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   const reconnect = { ...BENCH_DEFAULTS.reconnect, ...stripUndefined(input.reconnect ?? {}) };
   if (!(reconnect.jitter >= 0 && reconnect.jitter <= 1)) throw new OptionError('--jitter', `must be from 0 to 1, got ${reconnect.jitter}`);
   if (!(reconnect.initialDelayMs > 0 && reconnect.maxDelayMs >= reconnect.initialDelayMs)) {
-    throw new OptionError('--backoff-initial', `must be above 0 and at most --backoff-max, got ${reconnect.initialDelayMs} ms and ${reconnect.maxDelayMs} ms`);
+    throw new OptionError(
+      '--backoff-initial',
+      `must be above 0 and at most --backoff-max, got ${reconnect.initialDelayMs} ms and ${reconnect.maxDelayMs} ms`,
+    );
   }
   const pollIntervalMs = input.pollIntervalMs ?? BENCH_DEFAULTS.pollIntervalMs;
   const defaults = { ...BENCH_DEFAULTS, ...scenario.defaults };
   const durationMs = input.durationMs ?? defaults.durationMs;
   const network = resolveNetwork(input.network, durationMs, target);
-  const scaleOut = resolveScaleOut({ servers: input.servers, broker: input.broker, brokerRestart: input.brokerRestart, target, hasNetwork: network !== null, restart: input.restart });
+  const scaleOut = resolveScaleOut({
+    servers: input.servers,
+    broker: input.broker,
+    brokerRestart: input.brokerRestart,
+    target,
+    hasNetwork: network !== null,
+    restart: input.restart,
+  });
   const repeat = input.repeat ?? BENCH_DEFAULTS.repeat;
   if (repeat > 1 && (scenario.name === 'capacity' || scenario.name === 'hold')) {
     throw new OptionError('--repeat', `scenario ${scenario.name} searches or holds once per protocol; run it again to compare`);
   }
-  if (repeat > 1 && input.compareEmbedded === true) throw new OptionError('--repeat', 'is not taken with --compare-embedded yet: the embedded baseline runs once per protocol');
+  if (repeat > 1 && input.compareEmbedded === true)
+    throw new OptionError('--repeat', 'is not taken with --compare-embedded yet: the embedded baseline runs once per protocol');
   if (scaleOut !== null && (scenario.name === 'capacity' || scenario.name === 'hold')) {
     throw new OptionError('--scenario', `${scenario.name} measures one server's limits; it does not take --servers or --broker yet`);
   }
   const variant = columns.find((column) => !isPlainVariant(column));
   if (variant !== undefined && (target !== undefined || scaleOut !== null)) {
-    throw new OptionError('--protocols', `${variant.name}: a variant needs a server the harness spawns alone with its settings; not with ${target !== undefined ? '--target' : '--servers/--broker'}`);
+    throw new OptionError(
+      '--protocols',
+      `${variant.name}: a variant needs a server the harness spawns alone with its settings; not with ${target !== undefined ? '--target' : '--servers/--broker'}`,
+    );
   }
-  if (input.compareEmbedded === true && scaleOut === null) throw new OptionError('--compare-embedded', 'compares a run through --broker with the embedded feed: give --broker');
+  if (input.compareEmbedded === true && scaleOut === null)
+    throw new OptionError('--compare-embedded', 'compares a run through --broker with the embedded feed: give --broker');
   const drops = scenario.resolveDrops(input, { durationMs, target, servers: scaleOut?.servers ?? 1 });
   const thresholds = input.thresholds ?? scenario.thresholds(pollIntervalMs);
   for (const expression of thresholds) parseThreshold(expression);
@@ -283,7 +336,8 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   if (agents !== null && (scenario.name === 'capacity' || scenario.name === 'hold')) {
     throw new OptionError('--agents', `cannot run scenario ${scenario.name} yet: its steps hold the clients on this machine`);
   }
-  if (agents !== null && scaleOut !== null) throw new OptionError('--agents', 'cannot be combined with --servers/--broker instances yet: the agents measure one spawned server');
+  if (agents !== null && scaleOut !== null)
+    throw new OptionError('--agents', 'cannot be combined with --servers/--broker instances yet: the agents measure one spawned server');
 
   return Object.freeze({
     clients: input.clients ?? defaults.clients,
@@ -328,45 +382,95 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
 }
 
 /** A foreign target: the same window, clients and feed settings; no spawned server, no capacity phase. */
-function resolveForeign(input: BenchOptions, scenario: NonNullable<ReturnType<typeof scenarioNamed>>, foreign: { plan: TargetPlan; protocols: readonly ProtocolName[] }): ResolvedBenchOptions {
-  if (input.agents !== undefined) throw new OptionError('--agents', 'is not available against a foreign --target yet: the agents measure a server the harness spawned');
-  if ((input.repeat ?? 1) > 1) throw new OptionError('--repeat', 'is not available against a foreign --target yet: run the command again and use npm run compare');
+function resolveForeign(
+  input: BenchOptions,
+  scenario: NonNullable<ReturnType<typeof scenarioNamed>>,
+  foreign: { plan: TargetPlan; protocols: readonly ProtocolName[] },
+): ResolvedBenchOptions {
+  if (input.agents !== undefined)
+    throw new OptionError('--agents', 'is not available against a foreign --target yet: the agents measure a server the harness spawned');
+  if ((input.repeat ?? 1) > 1)
+    throw new OptionError('--repeat', 'is not available against a foreign --target yet: run the command again and use npm run compare');
   if (input.broker !== undefined || (input.servers ?? 1) > 1) {
-    throw new OptionError(input.broker !== undefined ? '--broker' : '--servers', 'starts wirelab instances of its own; it does not apply to a foreign --target');
+    throw new OptionError(
+      input.broker !== undefined ? '--broker' : '--servers',
+      'starts wirelab instances of its own; it does not apply to a foreign --target',
+    );
   }
-  const resolved = resolveBenchOptions({ ...input, target: undefined, controlToken: undefined, foreign: undefined, targetPids: undefined, protocols: [...foreign.protocols], network: undefined, scenario: scenario.name });
-  return Object.freeze({ ...resolved, target: foreign.plan.target, capacityDurationMs: 0, targetPlan: foreign.plan, targetPids: Object.freeze([...(input.targetPids ?? [])]) });
+  const resolved = resolveBenchOptions({
+    ...input,
+    target: undefined,
+    controlToken: undefined,
+    foreign: undefined,
+    targetPids: undefined,
+    protocols: [...foreign.protocols],
+    network: undefined,
+    scenario: scenario.name,
+  });
+  return Object.freeze({
+    ...resolved,
+    target: foreign.plan.target,
+    capacityDurationMs: 0,
+    targetPlan: foreign.plan,
+    targetPids: Object.freeze([...(input.targetPids ?? [])]),
+  });
 }
 
 /** Range checks of the `--net-*` settings (the CLI parses their text with netem/options.ts first). */
-function resolveNetwork(input: Partial<NetworkSettings> | undefined, durationMs: number, target: string | undefined): Readonly<NetworkSettings> | null {
+function resolveNetwork(
+  input: Partial<NetworkSettings> | undefined,
+  durationMs: number,
+  target: string | undefined,
+): Readonly<NetworkSettings> | null {
   if (input === undefined) return null;
   const duration = (flag: string, value: number | undefined | null, min: number): number | null => {
     if (value === undefined || value === null) return null;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > MAX_DURATION_MS) {
-      throw new OptionError(flag, `must be a duration from ${formatDurationMs(min)} to ${formatDurationMs(MAX_DURATION_MS)}, got ${JSON.stringify(value)} ms`);
+      throw new OptionError(
+        flag,
+        `must be a duration from ${formatDurationMs(min)} to ${formatDurationMs(MAX_DURATION_MS)}, got ${JSON.stringify(value)} ms`,
+      );
     }
     return value;
   };
   const latencyMs = duration('--net-latency', input.latencyMs, 0) ?? 0;
   const jitterMs = duration('--net-jitter', input.jitterMs, 0) ?? 0;
-  if (jitterMs > latencyMs) throw new OptionError('--net-jitter', `(${jitterMs} ms) must not exceed --net-latency (${latencyMs} ms): the delay would have to go below zero`);
+  if (jitterMs > latencyMs)
+    throw new OptionError(
+      '--net-jitter',
+      `(${jitterMs} ms) must not exceed --net-latency (${latencyMs} ms): the delay would have to go below zero`,
+    );
   const resetEveryMs = duration('--net-reset-every', input.resetEveryMs, MIN_RESET_EVERY_MS);
   if (resetEveryMs !== null && resetEveryMs >= durationMs) {
-    throw new OptionError('--net-reset-every', `(${formatDurationMs(resetEveryMs)}) would never fire: resets are timed from the window's start, and the window is ${formatDurationMs(durationMs)}; give a longer --duration`);
+    throw new OptionError(
+      '--net-reset-every',
+      `(${formatDurationMs(resetEveryMs)}) would never fire: resets are timed from the window's start, and the window is ${formatDurationMs(durationMs)}; give a longer --duration`,
+    );
   }
   const bandwidth = input.bandwidthBitsPerSecond ?? null;
   if (bandwidth !== null && !(typeof bandwidth === 'number' && Number.isFinite(bandwidth) && bandwidth >= MIN_BANDWIDTH_BITS)) {
     throw new OptionError('--net-bandwidth', `must be at least 1kbit (${MIN_BANDWIDTH_BITS} bits/s), got ${JSON.stringify(bandwidth)}`);
   }
   const scope = input.bandwidthScope ?? 'connection';
-  if (scope !== 'connection' && scope !== 'shared') throw new OptionError('--net-bandwidth-scope', `must be "connection" or "shared", got ${JSON.stringify(scope)}`);
+  if (scope !== 'connection' && scope !== 'shared')
+    throw new OptionError('--net-bandwidth-scope', `must be "connection" or "shared", got ${JSON.stringify(scope)}`);
   const loss = input.lossPercent ?? null;
-  if (loss !== null && !(typeof loss === 'number' && loss >= 0 && loss < 100)) throw new OptionError('--net-loss', `must be a percentage from 0 up to (not including) 100, got ${JSON.stringify(loss)}`);
+  if (loss !== null && !(typeof loss === 'number' && loss >= 0 && loss < 100))
+    throw new OptionError('--net-loss', `must be a percentage from 0 up to (not including) 100, got ${JSON.stringify(loss)}`);
   if (loss !== null && target !== undefined) {
-    throw new OptionError('--net-loss', `cannot be used with --target: loss needs the feed server inside a network namespace the harness makes, and ${target} runs elsewhere`);
+    throw new OptionError(
+      '--net-loss',
+      `cannot be used with --target: loss needs the feed server inside a network namespace the harness makes, and ${target} runs elsewhere`,
+    );
   }
-  const settings: NetworkSettings = { latencyMs, jitterMs, bandwidthBitsPerSecond: bandwidth, bandwidthScope: scope, resetEveryMs, lossPercent: loss };
+  const settings: NetworkSettings = {
+    latencyMs,
+    jitterMs,
+    bandwidthBitsPerSecond: bandwidth,
+    bandwidthScope: scope,
+    resetEveryMs,
+    lossPercent: loss,
+  };
   if (latencyMs === 0 && jitterMs === 0 && bandwidth === null && resetEveryMs === null && loss === null) return null;
   return Object.freeze(settings);
 }

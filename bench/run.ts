@@ -10,7 +10,15 @@ import { runEmbeddedBaseline } from './measure/embedded-compare.js';
 import { refusalReasons } from './measure/refusals.js';
 import { recordedOptions, resolveBenchOptions, type BenchOptions } from './options.js';
 import { evaluateThresholds } from './report/thresholds.js';
-import { RESULT_SCHEMA, type BenchResult, type ProgressEvent, type ProgressListener, type ProtocolFailure, type ProtocolResult, type TimeseriesPoint } from './report/types.js';
+import {
+  RESULT_SCHEMA,
+  type BenchResult,
+  type ProgressEvent,
+  type ProgressListener,
+  type ProtocolFailure,
+  type ProtocolResult,
+  type TimeseriesPoint,
+} from './report/types.js';
 import { interleavedSteps, RepetitionCollector } from './repetition-plan.js';
 import { makeRunId, writeResultFiles, type ResultFiles } from './result-files.js';
 import { TargetError } from './target/control-client.js';
@@ -18,7 +26,17 @@ import { AgentRun } from './agent/agent-run.js';
 import { AgentLostError } from './agent/remote-pool.js';
 import { variantClientUrl } from './target/variant-target.js';
 import { variantServerArgs } from '../wire/variants.js';
-import { checkNetworkCapabilities, closeTarget, describeNetwork, lossCounters, lossyLink, openTarget, restartServer, targetGone, type Target } from './target/target.js';
+import {
+  checkNetworkCapabilities,
+  closeTarget,
+  describeNetwork,
+  lossCounters,
+  lossyLink,
+  openTarget,
+  restartServer,
+  targetGone,
+  type Target,
+} from './target/target.js';
 
 export interface RunBenchHooks {
   /** Called with every progress event, in order (see {@link ProgressEvent}). Must not throw. */
@@ -66,7 +84,13 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
     const opening = openTarget(options, lossMechanism, serverArgs);
     target = await untilAborted(opening, hooks.signal).catch((error: unknown) => {
       // Interrupted while the server was starting: stop it once it is up.
-      if (hooks.signal?.aborted === true) opening.then((late) => closeTarget(late, BENCH_DEFAULTS.abortGraceMs), () => undefined).catch(() => undefined);
+      if (hooks.signal?.aborted === true)
+        opening
+          .then(
+            (late) => closeTarget(late, BENCH_DEFAULTS.abortGraceMs),
+            () => undefined,
+          )
+          .catch(() => undefined);
       throw error;
     });
     const targetInfo = { url: target.url, spawned: target.kind !== 'remote' };
@@ -205,7 +229,8 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
   } finally {
     await agents?.close().catch(() => undefined);
     // Interrupted: the server gets a moment to close, then SIGKILL (Ctrl+C must end in 2 s).
-    if (target !== undefined) await closeTarget(target, hooks.signal?.aborted === true ? BENCH_DEFAULTS.abortGraceMs : undefined).catch(() => undefined);
+    if (target !== undefined)
+      await closeTarget(target, hooks.signal?.aborted === true ? BENCH_DEFAULTS.abortGraceMs : undefined).catch(() => undefined);
   }
 }
 

@@ -25,15 +25,30 @@ export function resolveScaleOut(input: ScaleOutInput): ScaleOutSettings | null {
   }
   if (broker === undefined) {
     if (servers !== undefined && servers > 1) {
-      throw new OptionError('--servers', `${servers} instances need --broker redis (or --broker redis://HOST:PORT) to share one feed; the embedded feed lives inside one process`);
+      throw new OptionError(
+        '--servers',
+        `${servers} instances need --broker redis (or --broker redis://HOST:PORT) to share one feed; the embedded feed lives inside one process`,
+      );
     }
     if (brokerRestart) throw new OptionError('--broker-restart', 'needs --broker redis (a Redis the harness starts, so it can restart it)');
     return null;
   }
   const shown = checkBroker(broker);
-  if (input.target !== undefined) throw new OptionError('--broker', `cannot be used with --target: the harness only starts instances of its own on the broker, and ${input.target} runs elsewhere`);
-  if (input.hasNetwork) throw new OptionError('--broker', 'cannot be combined with the --net-* faults yet: the fault proxy and the lossy link sit in front of one server');
-  if (input.restart === true) throw new OptionError('--restart', 'restarts the one spawned server; with --broker use --scenario failover (an instance killed) or --broker-restart');
+  if (input.target !== undefined)
+    throw new OptionError(
+      '--broker',
+      `cannot be used with --target: the harness only starts instances of its own on the broker, and ${input.target} runs elsewhere`,
+    );
+  if (input.hasNetwork)
+    throw new OptionError(
+      '--broker',
+      'cannot be combined with the --net-* faults yet: the fault proxy and the lossy link sit in front of one server',
+    );
+  if (input.restart === true)
+    throw new OptionError(
+      '--restart',
+      'restarts the one spawned server; with --broker use --scenario failover (an instance killed) or --broker-restart',
+    );
   if (brokerRestart && broker !== 'redis') {
     throw new OptionError('--broker-restart', `restarts the Redis the harness starts itself (--broker redis), not ${shown}`);
   }
@@ -51,8 +66,8 @@ function checkBroker(text: string): string {
   }
   if (url.protocol !== 'redis:') throw new OptionError('--broker', `must be "redis" or a redis:// URL, got "${url.protocol}"`);
   if (url.hostname === '') throw new OptionError('--broker', 'names no host: give redis://HOST:PORT');
-  if (!/^\/?\d*$/.test(url.pathname) || url.search !== '' || url.hash !== '') throw new OptionError('--broker', 'takes nothing after the database number');
+  if (!/^\/?\d*$/.test(url.pathname) || url.search !== '' || url.hash !== '')
+    throw new OptionError('--broker', 'takes nothing after the database number');
   if (url.password !== '') url.password = '***';
   return url.toString();
 }
-

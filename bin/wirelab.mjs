@@ -22,13 +22,17 @@ if (command === '--version' || command === '-V') {
 
 if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
   const lines = Object.entries(COMMANDS).map(([name, [, what]]) => `  ${name.padEnd(8)} ${what}`);
-  process.stdout.write(`Usage: wirelab <command> [options]\n\nCommands:\n${lines.join('\n')}\n\n  wirelab <command> --help   the command's options\n  wirelab --version          the version\n`);
+  process.stdout.write(
+    `Usage: wirelab <command> [options]\n\nCommands:\n${lines.join('\n')}\n\n  wirelab <command> --help   the command's options\n  wirelab --version          the version\n`,
+  );
   process.exit(command === undefined ? 2 : 0);
 }
 
 const entry = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
 if (entry === undefined) {
-  process.stderr.write(`wirelab: bad option: unknown command "${command}"; choose from ${Object.keys(COMMANDS).join(', ')}\n(run wirelab --help)\n`);
+  process.stderr.write(
+    `wirelab: bad option: unknown command "${command}"; choose from ${Object.keys(COMMANDS).join(', ')}\n(run wirelab --help)\n`,
+  );
   process.exit(2);
 }
 

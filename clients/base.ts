@@ -4,7 +4,16 @@ import { chatHead, chatJson, isSenderId, readChatBytes, type OutgoingChat } from
 import { checkAcceptEncoding } from './codecs/content-encoding.js';
 import { head, parseMessage, readUpdateBytes } from './codecs/feed-message.js';
 import { Counters, SocketMeter } from './meter.js';
-import type { ClientState, CloseInfo, FeedClient, FeedClientHandlers, FeedClientOptions, ForeignFeed, MessageDecoder, PingResult } from './types.js';
+import type {
+  ClientState,
+  CloseInfo,
+  FeedClient,
+  FeedClientHandlers,
+  FeedClientOptions,
+  ForeignFeed,
+  MessageDecoder,
+  PingResult,
+} from './types.js';
 import type { ProtocolName } from '../wire/protocols.js';
 
 /** An error of the client: `status` is the HTTP status and `code` the server's WL_ code, when known. */
@@ -50,7 +59,14 @@ export function parseTarget(url: string): Target {
   }
   const hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
   const port = parsed.port === '' ? (secure ? 443 : 80) : Number(parsed.port);
-  return { secure, hostname, port, authority: parsed.host, prefix: parsed.pathname.replace(/\/+$/, ''), requestTarget: parsed.pathname + parsed.search };
+  return {
+    secure,
+    hostname,
+    port,
+    authority: parsed.host,
+    prefix: parsed.pathname.replace(/\/+$/, ''),
+    requestTarget: parsed.pathname + parsed.search,
+  };
 }
 
 /** HTTP statuses that mean "try again later" rather than "you asked wrongly". */
@@ -70,7 +86,10 @@ export function httpError(status: number, body: Buffer | string, what: string): 
   } catch {
     // not JSON: keep the text
   }
-  return new FeedClientError(`${what}: HTTP ${status}${code === undefined ? '' : ` ${code}`}${message === '' ? '' : `: ${message}`}`, { status, code });
+  return new FeedClientError(`${what}: HTTP ${status}${code === undefined ? '' : ` ${code}`}${message === '' ? '' : `: ${message}`}`, {
+    status,
+    code,
+  });
 }
 
 /** How a connection ended, as a transport reports it to {@link BaseClient.lost}. */
@@ -158,7 +177,8 @@ export abstract class BaseClient implements FeedClient {
     this.handlers = options.handlers;
     this.counters = new Counters(this.meter);
     this.clientId = options.id ?? 'client';
-    if (options.room !== undefined && !ROOM_NAME.test(options.room)) throw new TypeError(`room must be 1 to 64 characters of [A-Za-z0-9_-], got ${JSON.stringify(options.room)}`);
+    if (options.room !== undefined && !ROOM_NAME.test(options.room))
+      throw new TypeError(`room must be 1 to 64 characters of [A-Za-z0-9_-], got ${JSON.stringify(options.room)}`);
     this.room = options.room;
     this.ca = options.ca;
     this.acceptEncoding = options.acceptEncoding === undefined ? undefined : checkAcceptEncoding(options.acceptEncoding);
@@ -177,7 +197,8 @@ export abstract class BaseClient implements FeedClient {
     this.reconnectInput = stripUndefined(schedule);
     this.backoff = new Backoff(resolveBackoff(this.reconnectInput));
     if (options.since !== undefined) {
-      if (!Number.isSafeInteger(options.since) || options.since < 0) throw new RangeError(`since must be an integer >= 0, got ${options.since}`);
+      if (!Number.isSafeInteger(options.since) || options.since < 0)
+        throw new RangeError(`since must be an integer >= 0, got ${options.since}`);
       this.seq = options.since;
     }
     if (options.epoch !== undefined) this.feedEpoch = options.epoch;
@@ -215,7 +236,10 @@ export abstract class BaseClient implements FeedClient {
     this.counters.pings += 1;
     return new Promise<PingResult>((resolve, reject) => {
       const sentAt = nowMicros();
-      const timer = setTimeout(() => this.pingFailed(pingId, new PingTimeoutError(`PING ${pingId} not answered within ${this.pingTimeoutMs} ms`)), this.pingTimeoutMs);
+      const timer = setTimeout(
+        () => this.pingFailed(pingId, new PingTimeoutError(`PING ${pingId} not answered within ${this.pingTimeoutMs} ms`)),
+        this.pingTimeoutMs,
+      );
       this.pendingPings.set(pingId, { sentAt, resolve, reject, timer });
       try {
         this.transmitPing(pingId, sentAt);
@@ -227,7 +251,8 @@ export abstract class BaseClient implements FeedClient {
 
   chat(text: string): number {
     if (this.currentState === 'closed') throw new FeedClientError('the client is closed');
-    if (!isSenderId(this.clientId)) throw new FeedClientError(`a chat sender id must be 1 to 64 characters of [A-Za-z0-9_.:-], got ${JSON.stringify(this.clientId)}`);
+    if (!isSenderId(this.clientId))
+      throw new FeedClientError(`a chat sender id must be 1 to 64 characters of [A-Za-z0-9_.:-], got ${JSON.stringify(this.clientId)}`);
     const n = this.chatCounter + 1;
     this.transmitChat({ from: this.clientId, n, ts: nowMicros(), text, room: this.room });
     this.chatCounter = n;
@@ -304,7 +329,8 @@ export abstract class BaseClient implements FeedClient {
       this.counters.messages += 1;
       if (!this.opened) this.markOpen(receivedAt);
       this.handlers.onUpdate(seq, ts, receivedAt, end - start);
-      if (this.handlers.onChat !== undefined && readChatBytes(buf, start, end)) this.handlers.onChat(chatHead.from, chatHead.n, chatHead.ts, receivedAt, end - start);
+      if (this.handlers.onChat !== undefined && readChatBytes(buf, start, end))
+        this.handlers.onChat(chatHead.from, chatHead.n, chatHead.ts, receivedAt, end - start);
       return;
     }
     this.receiveOther(buf.toString('utf8', start, end), end - start, receivedAt);
@@ -408,7 +434,12 @@ export abstract class BaseClient implements FeedClient {
       const error = new FeedClientError(`connection lost (${loss.reason}); ${why}`, { status: loss.code, cause: loss.error });
       this.stop(error);
       this.handlers.onError?.(error);
-      this.handlers.onClose?.({ ...closeCode(loss), reason: loss.reason, willReconnect: false, ...(loss.error === undefined ? {} : { error: loss.error }) });
+      this.handlers.onClose?.({
+        ...closeCode(loss),
+        reason: loss.reason,
+        willReconnect: false,
+        ...(loss.error === undefined ? {} : { error: loss.error }),
+      });
       return;
     }
     this.failures += 1;
@@ -417,7 +448,13 @@ export abstract class BaseClient implements FeedClient {
     this.target = this.targets[this.targetIndex]!;
     const delayMs = this.backoff.next();
     this.currentState = 'reconnecting';
-    this.handlers.onClose?.({ ...closeCode(loss), reason: loss.reason, willReconnect: true, delayMs, ...(loss.error === undefined ? {} : { error: loss.error }) });
+    this.handlers.onClose?.({
+      ...closeCode(loss),
+      reason: loss.reason,
+      willReconnect: true,
+      delayMs,
+      ...(loss.error === undefined ? {} : { error: loss.error }),
+    });
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       this.counters.reconnects += 1;

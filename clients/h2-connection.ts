@@ -90,7 +90,13 @@ export class H2Connection implements SharedHttp2 {
   private connect(): Socket {
     const { hostname, port, secure } = this.target;
     const socket = secure
-      ? tls.connect({ host: hostname, port, ALPNProtocols: ['h2'], ...this.trust, ...(net.isIP(hostname) === 0 ? { servername: hostname } : {}) })
+      ? tls.connect({
+          host: hostname,
+          port,
+          ALPNProtocols: ['h2'],
+          ...this.trust,
+          ...(net.isIP(hostname) === 0 ? { servername: hostname } : {}),
+        })
       : net.connect({ host: hostname, port });
     socket.setNoDelay(true);
     this.meter.track(socket);

@@ -45,7 +45,17 @@ class H2Polls {
         if (this.inflight === stream) this.inflight = undefined;
         if (generation !== host.generation()) return;
         const coding = received.headers['content-encoding'];
-        if (host.deliver(generation, path, received.status, typeof coding === 'string' ? coding : undefined, received.body, received.receivedAt)) then(generation);
+        if (
+          host.deliver(
+            generation,
+            path,
+            received.status,
+            typeof coding === 'string' ? coding : undefined,
+            received.body,
+            received.receivedAt,
+          )
+        )
+          then(generation);
       },
       (error: Error) => {
         if (this.inflight === stream) this.inflight = undefined;
@@ -80,7 +90,13 @@ export class H2LongPollClient extends LongPollClient {
     });
   }
 
-  protected override poll(generation: number, path: string, extraQuery: string, timeoutMs: number, then: (generation: number) => void): void {
+  protected override poll(
+    generation: number,
+    path: string,
+    extraQuery: string,
+    timeoutMs: number,
+    then: (generation: number) => void,
+  ): void {
     this.polls.send(generation, path, this.pollTarget(path, extraQuery), timeoutMs, then);
   }
 
@@ -124,7 +140,13 @@ export class H2ShortPollClient extends ShortPollClient {
     });
   }
 
-  protected override poll(generation: number, path: string, extraQuery: string, timeoutMs: number, then: (generation: number) => void): void {
+  protected override poll(
+    generation: number,
+    path: string,
+    extraQuery: string,
+    timeoutMs: number,
+    then: (generation: number) => void,
+  ): void {
     this.polls.send(generation, path, this.pollTarget(path, extraQuery), timeoutMs, then);
   }
 

@@ -34,7 +34,13 @@ export function h2Headers(method: string, path: string, headers: Readonly<Record
  * One request on `session` whose whole answer (at most `limit` bytes) is awaited. The stream is
  * cut when nothing happens on it for `timeoutMs`. The caller may cancel with {@link cancel}.
  */
-export function h2Request(session: ClientHttp2Session, headers: OutgoingHttpHeaders, body: string | undefined, limit: number, timeoutMs: number): { stream: ClientHttp2Stream; answer: Promise<H2Answer> } {
+export function h2Request(
+  session: ClientHttp2Session,
+  headers: OutgoingHttpHeaders,
+  body: string | undefined,
+  limit: number,
+  timeoutMs: number,
+): { stream: ClientHttp2Stream; answer: Promise<H2Answer> } {
   const stream = session.request(headers, { endStream: body === undefined });
   const answer = new Promise<H2Answer>((resolve, reject) => {
     let status = 0;
@@ -42,7 +48,11 @@ export function h2Request(session: ClientHttp2Session, headers: OutgoingHttpHead
     const parts: Buffer[] = [];
     let size = 0;
     stream.setTimeout(timeoutMs, () => {
-      reject(new FeedClientError(`no answer from ${String(headers[HTTP2_HEADER_METHOD])} ${String(headers[HTTP2_HEADER_PATH])} within ${timeoutMs} ms`));
+      reject(
+        new FeedClientError(
+          `no answer from ${String(headers[HTTP2_HEADER_METHOD])} ${String(headers[HTTP2_HEADER_PATH])} within ${timeoutMs} ms`,
+        ),
+      );
       cancel(stream);
     });
     stream.on('response', (received) => {
@@ -61,10 +71,24 @@ export function h2Request(session: ClientHttp2Session, headers: OutgoingHttpHead
     stream.on('end', () => {
       // A stream cut by the session's end also ends, without an answer.
       if (status === 0) reject(new FeedClientError('the stream ended without an answer'));
-      else resolve({ status, headers: responseHeaders, body: parts.length === 1 ? parts[0]! : Buffer.concat(parts, size), receivedAt: nowMicros() });
+      else
+        resolve({
+          status,
+          headers: responseHeaders,
+          body: parts.length === 1 ? parts[0]! : Buffer.concat(parts, size),
+          receivedAt: nowMicros(),
+        });
     });
     stream.on('error', (error) => reject(error));
-    stream.on('close', () => reject(new FeedClientError(stream.rstCode === NGHTTP2_CANCEL ? 'the request was cancelled' : `the stream closed before the answer was complete (code ${stream.rstCode})`)));
+    stream.on('close', () =>
+      reject(
+        new FeedClientError(
+          stream.rstCode === NGHTTP2_CANCEL
+            ? 'the request was cancelled'
+            : `the stream closed before the answer was complete (code ${stream.rstCode})`,
+        ),
+      ),
+    );
   });
   if (body !== undefined) stream.end(body);
   return { stream, answer };
@@ -156,7 +180,11 @@ export class H2SideRequests {
     } catch (error) {
       return Promise.reject(asError(error));
     }
-    const headers = h2Headers('POST', `${this.client.prefix}${path}`, { ...this.client.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    const headers = h2Headers('POST', `${this.client.prefix}${path}`, {
+      ...this.client.headers,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    });
     const { stream, answer } = h2Request(session, headers, body, MAX_SMALL_BODY_BYTES, this.client.requestTimeoutMs);
     this.client.counters.requests += 1;
     this.streams.add(stream);

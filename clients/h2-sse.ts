@@ -47,7 +47,9 @@ export class H2SseClient extends SseClient {
       this.lost(generation, { reason: `GET /sse: ${(error as Error).message}`, error: error as Error });
       return;
     }
-    const stream = session.request(h2Headers('GET', `${this.target.prefix}/sse${query === '' ? '' : `?${query}`}`, headers), { endStream: true });
+    const stream = session.request(h2Headers('GET', `${this.target.prefix}/sse${query === '' ? '' : `?${query}`}`, headers), {
+      endStream: true,
+    });
     this.counters.requests += 1;
     const attempt: Attempt = { stream, content: undefined, ended: false };
     this.attempt = attempt;
@@ -86,7 +88,11 @@ export class H2SseClient extends SseClient {
             this.counters.decompressedBytes += decoded.length;
             this.parser.push(decoded, 0, decoded.length);
           },
-          (message) => this.lost(generation, { reason: `GET /sse: the ${coding} stream does not decode: ${message}`, error: new FeedClientError(message) }),
+          (message) =>
+            this.lost(generation, {
+              reason: `GET /sse: the ${coding} stream does not decode: ${message}`,
+              error: new FeedClientError(message),
+            }),
         );
       }
     });
@@ -108,7 +114,12 @@ export class H2SseClient extends SseClient {
     stream.on('end', () => {
       attempt.ended = true;
       if (refusal !== undefined) {
-        this.refused(generation, refusal.status, refusal.type, refusal.size <= MAX_ERROR_BODY_BYTES ? Buffer.concat(refusal.parts) : Buffer.alloc(0));
+        this.refused(
+          generation,
+          refusal.status,
+          refusal.type,
+          refusal.size <= MAX_ERROR_BODY_BYTES ? Buffer.concat(refusal.parts) : Buffer.alloc(0),
+        );
         return;
       }
       const report = (): void => this.lost(generation, { reason: 'the server ended the stream' });
@@ -120,7 +131,8 @@ export class H2SseClient extends SseClient {
     });
     stream.on('close', () => {
       if (attempt.ended) return;
-      const reason = lastError === undefined ? `the stream was closed (HTTP/2 code ${stream.rstCode})` : `the stream broke: ${lastError.message}`;
+      const reason =
+        lastError === undefined ? `the stream was closed (HTTP/2 code ${stream.rstCode})` : `the stream broke: ${lastError.message}`;
       this.lost(generation, { reason, error: lastError });
     });
   }

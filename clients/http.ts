@@ -61,12 +61,25 @@ export abstract class HttpFeedClient extends BaseClient {
    * Counts it, meters its socket, and destroys it when no socket activity happens for
    * `timeoutMs`. The caller ends it.
    */
-  protected request(method: string, path: string, headers: OutgoingHttpHeaders, timeoutMs: number, agent: http.Agent | false = false): ClientRequest {
+  protected request(
+    method: string,
+    path: string,
+    headers: OutgoingHttpHeaders,
+    timeoutMs: number,
+    agent: http.Agent | false = false,
+  ): ClientRequest {
     return this.requestTo(method, this.target.prefix + path, headers, timeoutMs, path, agent);
   }
 
   /** {@link request} with the request target (path and query) given whole; `label` names it in errors. */
-  protected requestTo(method: string, requestTarget: string, headers: OutgoingHttpHeaders, timeoutMs: number, label = requestTarget, agent: http.Agent | false = false): ClientRequest {
+  protected requestTo(
+    method: string,
+    requestTarget: string,
+    headers: OutgoingHttpHeaders,
+    timeoutMs: number,
+    label = requestTarget,
+    agent: http.Agent | false = false,
+  ): ClientRequest {
     const send = this.target.secure ? https.request : http.request;
     const req = send({
       hostname: this.target.hostname,
@@ -120,7 +133,9 @@ export abstract class HttpFeedClient extends BaseClient {
   protected override transmitChat(message: OutgoingChat): void {
     const body = this.chatText(message, false);
     const headers = { ...this.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    this.chatAgent ??= this.target.secure ? new https.Agent({ keepAlive: true, maxSockets: 1, ...this.tlsTrust() }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
+    this.chatAgent ??= this.target.secure
+      ? new https.Agent({ keepAlive: true, maxSockets: 1, ...this.tlsTrust() })
+      : new http.Agent({ keepAlive: true, maxSockets: 1 });
     const req = this.request('POST', '/chat', headers, this.requestTimeoutMs, this.chatAgent);
     this.pingRequests.add(req);
     req.on('close', () => this.pingRequests.delete(req));

@@ -36,7 +36,10 @@ export function createClient(options: FeedClientOptions): FeedClient {
   if (options.http2 === undefined || options.http2 === false) return new CLIENTS[options.protocol](options);
   if (options.foreign !== undefined) throw new TypeError('http2 is for wirelab servers: a foreign target is spoken to over HTTP/1.1');
   const h2Client = H2_CLIENTS[options.protocol];
-  if (h2Client === undefined) throw new TypeError('WebSocket over HTTP/2 (RFC 8441) is not supported: the server stack (ws, @fastify/websocket) has no extended CONNECT');
+  if (h2Client === undefined)
+    throw new TypeError(
+      'WebSocket over HTTP/2 (RFC 8441) is not supported: the server stack (ws, @fastify/websocket) has no extended CONNECT',
+    );
   return new h2Client(options);
 }
 

@@ -18,7 +18,8 @@ export class LongPollClient extends PollingClient {
     super(options);
     this.holdMs = options.longPollTimeoutMs ?? TIMINGS.longPollHoldMs;
     this.opensOnConnect = options.foreign !== undefined;
-    if (!Number.isInteger(this.holdMs) || this.holdMs < 0) throw new RangeError(`longPollTimeoutMs must be an integer >= 0, got ${this.holdMs}`);
+    if (!Number.isInteger(this.holdMs) || this.holdMs < 0)
+      throw new RangeError(`longPollTimeoutMs must be an integer >= 0, got ${this.holdMs}`);
   }
 
   protected override open(generation: number): void {

@@ -31,10 +31,13 @@ export class SocketMeter {
 
   /** Destroys every socket still open; resolves when each has emitted 'close'. */
   async destroyAll(): Promise<void> {
-    const closing = [...this.open].map((socket) => new Promise<void>((resolve) => {
-      socket.once('close', () => resolve());
-      socket.destroy();
-    }));
+    const closing = [...this.open].map(
+      (socket) =>
+        new Promise<void>((resolve) => {
+          socket.once('close', () => resolve());
+          socket.destroy();
+        }),
+    );
     await Promise.all(closing);
   }
 

@@ -12,7 +12,8 @@ export type PollCursor =
   | { readonly kind: 'validators'; readonly etag: boolean; readonly lastModified: boolean }
   | { readonly kind: 'query'; readonly param: string; readonly from: CursorSource };
 
-export type CursorSource = { readonly kind: 'json'; readonly path: readonly (string | number)[] } | { readonly kind: 'header'; readonly name: string };
+export type CursorSource =
+  { readonly kind: 'json'; readonly path: readonly (string | number)[] } | { readonly kind: 'header'; readonly name: string };
 
 export const NO_CURSOR: PollCursor = Object.freeze({ kind: 'none' });
 
@@ -37,12 +38,15 @@ export function parsePollCursor(spec: string): PollCursor {
       return { kind: 'validators', etag: true, lastModified: true };
   }
   if (!spec.startsWith('query:')) {
-    throw new TypeError(`must be none, etag, last-modified, etag+last-modified or query:PARAM[=json:PATH|header:NAME], got ${JSON.stringify(spec)}`);
+    throw new TypeError(
+      `must be none, etag, last-modified, etag+last-modified or query:PARAM[=json:PATH|header:NAME], got ${JSON.stringify(spec)}`,
+    );
   }
   const rest = spec.slice('query:'.length);
   const equals = rest.indexOf('=');
   const param = equals === -1 ? rest : rest.slice(0, equals);
-  if (!PARAM.test(param)) throw new TypeError(`query parameter name must be letters, digits, '_', '.', '~' or '-', got ${JSON.stringify(param)}`);
+  if (!PARAM.test(param))
+    throw new TypeError(`query parameter name must be letters, digits, '_', '.', '~' or '-', got ${JSON.stringify(param)}`);
   if (equals === -1) return { kind: 'query', param, from: { kind: 'json', path: [param] } };
   const source = rest.slice(equals + 1);
   if (source.startsWith('header:')) {
@@ -52,7 +56,8 @@ export function parsePollCursor(spec: string): PollCursor {
   }
   if (source.startsWith('json:')) {
     const path = source.slice('json:'.length).split('.');
-    if (path.some((part) => part === '')) throw new TypeError(`JSON path must be names and indexes joined by '.', got ${JSON.stringify(source.slice(5))}`);
+    if (path.some((part) => part === ''))
+      throw new TypeError(`JSON path must be names and indexes joined by '.', got ${JSON.stringify(source.slice(5))}`);
     return { kind: 'query', param, from: { kind: 'json', path: path.map((part) => (/^-?\d+$/.test(part) ? Number(part) : part)) } };
   }
   throw new TypeError(`cursor source must be json:PATH or header:NAME, got ${JSON.stringify(source)}`);
@@ -99,14 +104,20 @@ export class PollCursorState {
       return;
     }
     if (cursor.kind !== 'query') return;
-    const found = cursor.from.kind === 'header' ? head.headers[cursor.from.name] : head.status === 200 ? jsonValue(body, cursor.from.path) : undefined;
+    const found =
+      cursor.from.kind === 'header' ? head.headers[cursor.from.name] : head.status === 200 ? jsonValue(body, cursor.from.path) : undefined;
     if (found !== undefined && found !== '') this.value = found;
   }
 
   /** What the next request carries, for tests and error messages. */
   describe(): string {
     if (this.cursor.kind === 'query') return this.value === undefined ? '' : `${this.cursor.param}=${this.value}`;
-    return [this.etag === undefined ? '' : `If-None-Match: ${this.etag}`, this.lastModified === undefined ? '' : `If-Modified-Since: ${this.lastModified}`].filter((part) => part !== '').join(', ');
+    return [
+      this.etag === undefined ? '' : `If-None-Match: ${this.etag}`,
+      this.lastModified === undefined ? '' : `If-Modified-Since: ${this.lastModified}`,
+    ]
+      .filter((part) => part !== '')
+      .join(', ');
   }
 }
 

@@ -134,7 +134,14 @@ export abstract class PollingClient extends HttpFeedClient {
    * asked at its own request target with the cursor's query and headers instead
    * ({@link foreignTarget}); `path` and `extraQuery` are then only wirelab's.
    */
-  protected poll(generation: number, path: string, extraQuery: string, timeoutMs: number, then: (generation: number) => void, retry = false): void {
+  protected poll(
+    generation: number,
+    path: string,
+    extraQuery: string,
+    timeoutMs: number,
+    then: (generation: number) => void,
+    retry = false,
+  ): void {
     let target: string;
     let extraHeaders = '';
     if (this.foreign === undefined) {
@@ -144,11 +151,21 @@ export abstract class PollingClient extends HttpFeedClient {
       extraHeaders = this.cursorState?.headerLines() ?? '';
     }
     let connection = this.connection;
-    if (connection === undefined || connection.socket.destroyed || connection.socket.writableEnded || connection.socket.readableEnded) connection = this.openConnection();
+    if (connection === undefined || connection.socket.destroyed || connection.socket.writableEnded || connection.socket.readableEnded)
+      connection = this.openConnection();
     const reused = connection.uses > 0;
     connection.uses += 1;
     // A foreign endpoint is named by its path only: its query may hold a credential.
-    connection.exchange = new Exchange(generation, path, this.foreign === undefined ? path : target.split('?', 1)[0]!, extraQuery, timeoutMs, then, retry, reused);
+    connection.exchange = new Exchange(
+      generation,
+      path,
+      this.foreign === undefined ? path : target.split('?', 1)[0]!,
+      extraQuery,
+      timeoutMs,
+      then,
+      retry,
+      reused,
+    );
     this.counters.requests += 1;
     // The socket's inactivity timer is refreshed by every read and write; it is set again
     // only when the limit changes. While no poll is in flight it is ignored.
@@ -189,7 +206,11 @@ export abstract class PollingClient extends HttpFeedClient {
   /** Opens a new connection (the old one, if any, is gone) and makes it the client's. */
   private openConnection(): Connection {
     const connection: Connection = { socket: undefined as unknown as Socket, uses: 0, exchange: undefined, error: undefined, timeoutMs: 0 };
-    const socket = openSocket(this.target, (buf, start, end) => this.onRead(connection, buf, start, end), { insecure: this.insecure, ca: this.ca, localAddress: this.localAddress });
+    const socket = openSocket(this.target, (buf, start, end) => this.onRead(connection, buf, start, end), {
+      insecure: this.insecure,
+      ca: this.ca,
+      localAddress: this.localAddress,
+    });
     (connection as { socket: Socket }).socket = socket;
     this.connection = connection;
     this.meter.track(socket);
@@ -289,7 +310,12 @@ export abstract class PollingClient extends HttpFeedClient {
     const exchange = connection.exchange;
     if (exchange === undefined) return;
     const what = `GET ${exchange.label}`;
-    this.failExchange(connection, exchange, `${what}: no answer from ${what} within ${exchange.timeoutMs} ms`, new FeedClientError(`no answer from ${what} within ${exchange.timeoutMs} ms`));
+    this.failExchange(
+      connection,
+      exchange,
+      `${what}: no answer from ${what} within ${exchange.timeoutMs} ms`,
+      new FeedClientError(`no answer from ${what} within ${exchange.timeoutMs} ms`),
+    );
   }
 
   private onClose(connection: Connection): void {
@@ -324,7 +350,14 @@ export abstract class PollingClient extends HttpFeedClient {
    * Delivers one answer (decoded first when it has a Content-Encoding); false when the attempt
    * ended (error, or closed by a handler).
    */
-  protected deliver(generation: number, path: string, status: number, contentEncoding: string | undefined, received: Buffer, receivedAt: number): boolean {
+  protected deliver(
+    generation: number,
+    path: string,
+    status: number,
+    contentEncoding: string | undefined,
+    received: Buffer,
+    receivedAt: number,
+  ): boolean {
     let body = received;
     const coding = answerCoding(contentEncoding);
     try {

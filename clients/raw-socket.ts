@@ -25,7 +25,11 @@ let readBuffer: Buffer | undefined;
  * delivers its decrypted 'data' chunks instead. Either way 'end', 'close', 'error',
  * 'timeout', `bytesRead` and `bytesWritten` behave as on any socket.
  */
-export function openSocket(target: Target, onRead: ReadHandler, options: { insecure?: boolean; ca?: string | Buffer | undefined; localAddress?: string | undefined } = {}): Socket {
+export function openSocket(
+  target: Target,
+  onRead: ReadHandler,
+  options: { insecure?: boolean; ca?: string | Buffer | undefined; localAddress?: string | undefined } = {},
+): Socket {
   const { hostname, port } = target;
   // A source address of the caller's choosing: one address runs out of ephemeral ports near 28,000 connections.
   const local = options.localAddress === undefined ? {} : { localAddress: options.localAddress };
@@ -34,7 +38,14 @@ export function openSocket(target: Target, onRead: ReadHandler, options: { insec
     // `insecure`: the user's --insecure, for a self-signed certificate on a test server; `ca`: a certificate to trust besides the system's.
     const trust = options.insecure === true ? { rejectUnauthorized: false } : options.ca === undefined ? {} : { ca: options.ca };
     // ALPN says HTTP/1.1 plainly, so a server that also speaks h2 does not wait for a guess.
-    socket = tls.connect({ host: hostname, port, ALPNProtocols: ['http/1.1'], ...local, ...trust, ...(net.isIP(hostname) === 0 ? { servername: hostname } : {}) });
+    socket = tls.connect({
+      host: hostname,
+      port,
+      ALPNProtocols: ['http/1.1'],
+      ...local,
+      ...trust,
+      ...(net.isIP(hostname) === 0 ? { servername: hostname } : {}),
+    });
     socket.on('data', (chunk: Buffer) => onRead(chunk, 0, chunk.length));
   } else {
     readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
@@ -71,7 +82,13 @@ export interface HeadParts {
  * defaults, the caller's headers, then the fixed headers. Throws a TypeError on a header
  * name or value that would break the request (CR, LF, NUL), as node:http does.
  */
-export function requestHead(method: string, path: string, authority: string, headers: Readonly<Record<string, string>>, parts: HeadParts = {}): string {
+export function requestHead(
+  method: string,
+  path: string,
+  authority: string,
+  headers: Readonly<Record<string, string>>,
+  parts: HeadParts = {},
+): string {
   const fixed = parts.fixed ?? {};
   const fixedNames = new Set(Object.keys(fixed).map((name) => name.toLowerCase()));
   const own = Object.entries(headers).filter(([name]) => !fixedNames.has(name.toLowerCase()));

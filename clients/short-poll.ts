@@ -35,7 +35,8 @@ export class ShortPollClient extends PollingClient {
     this.retryStaleSocket = true;
     this.intervalMs = options.pollIntervalMs ?? TIMINGS.shortPollIntervalMs;
     this.drain = options.foreign?.drain ?? false;
-    if (!(Number.isFinite(this.intervalMs) && this.intervalMs > 0)) throw new RangeError(`pollIntervalMs must be > 0, got ${this.intervalMs}`);
+    if (!(Number.isFinite(this.intervalMs) && this.intervalMs > 0))
+      throw new RangeError(`pollIntervalMs must be > 0, got ${this.intervalMs}`);
   }
 
   protected override open(generation: number): void {

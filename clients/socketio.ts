@@ -1,5 +1,16 @@
 import { FeedClientError, httpError, isRetryableStatus } from './base.js';
-import { connectPacket, EIO, engineIoTarget, eventPacket, forEachPacket, parseOpen, readSocketIoPacket, RECORD_SEPARATOR, SIO, type SocketIoHead } from './codecs/engineio.js';
+import {
+  connectPacket,
+  EIO,
+  engineIoTarget,
+  eventPacket,
+  forEachPacket,
+  parseOpen,
+  readSocketIoPacket,
+  RECORD_SEPARATOR,
+  SIO,
+  type SocketIoHead,
+} from './codecs/engineio.js';
 import type { ResponseHead } from './codecs/http-response.js';
 import { readBody } from './http.js';
 import { TIMINGS } from '../wire/timings.js';
@@ -274,7 +285,13 @@ export class SocketIoPollingClient extends PollingClient {
     const requestTarget = engineIoTarget(this.target.requestTarget, 'polling', sid);
     // Errors name the path only: the endpoint's query may hold a credential.
     const target = requestTarget.split('?', 1)[0]!;
-    const req = this.requestTo('POST', requestTarget, { ...this.headers, 'content-type': 'text/plain;charset=UTF-8', 'content-length': Buffer.byteLength(body) }, this.requestTimeoutMs, target);
+    const req = this.requestTo(
+      'POST',
+      requestTarget,
+      { ...this.headers, 'content-type': 'text/plain;charset=UTF-8', 'content-length': Buffer.byteLength(body) },
+      this.requestTimeoutMs,
+      target,
+    );
     req.on('response', (res) => {
       readBody(res, 64 * 1024).then(
         (answer) => {

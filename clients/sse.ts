@@ -60,9 +60,16 @@ export class SseClient extends HttpFeedClient {
     }
     // The cursor travels in Last-Event-ID: the query names the room only.
     const query = this.feedQuery(undefined);
-    const path = this.foreign === undefined ? `${this.target.prefix}${PROTOCOLS.sse.path}${query === '' ? '' : `?${query}`}` : this.target.requestTarget;
+    const path =
+      this.foreign === undefined
+        ? `${this.target.prefix}${PROTOCOLS.sse.path}${query === '' ? '' : `?${query}`}`
+        : this.target.requestTarget;
     const request = requestHead('GET', path, this.target.authority, headers, { defaults: { Connection: 'keep-alive' } });
-    const stream: { socket: Socket; decoder: BodyDecoder | undefined; content: StreamDecoder | undefined } = { socket: undefined as unknown as Socket, decoder: undefined, content: undefined };
+    const stream: { socket: Socket; decoder: BodyDecoder | undefined; content: StreamDecoder | undefined } = {
+      socket: undefined as unknown as Socket,
+      decoder: undefined,
+      content: undefined,
+    };
 
     const heads = new ResponseHeadReader();
     /** Set when the answer is not a stream: its body is read for the error it carries. */
@@ -72,7 +79,8 @@ export class SseClient extends HttpFeedClient {
     const streamSink = {
       data: (buf: Buffer, start: number, end: number): void => this.parser.push(buf, start, end),
       end: (): void => this.lost(generation, { reason: 'the server ended the stream' }),
-      error: (message: string): void => this.lost(generation, { reason: `the stream broke: ${message}`, error: new FeedClientError(message) }),
+      error: (message: string): void =>
+        this.lost(generation, { reason: `the stream broke: ${message}`, error: new FeedClientError(message) }),
     };
 
     const answer = (head: ResponseHead, buf: Buffer, bodyStart: number, bodyEnd: number): void => {
@@ -90,7 +98,14 @@ export class SseClient extends HttpFeedClient {
       }
       let decoder: BodyDecoder;
       try {
-        decoder = new BodyDecoder(head, ok ? sink : (refusal = new BodyCollector(MAX_ERROR_BODY_BYTES, (body) => this.refused(generation, status, type, body ?? Buffer.alloc(0)))));
+        decoder = new BodyDecoder(
+          head,
+          ok
+            ? sink
+            : (refusal = new BodyCollector(MAX_ERROR_BODY_BYTES, (body) =>
+                this.refused(generation, status, type, body ?? Buffer.alloc(0)),
+              )),
+        );
       } catch (error) {
         if (ok) this.lost(generation, { reason: `GET /sse: ${(error as Error).message}`, error: error as Error });
         else this.refused(generation, status, type, Buffer.alloc(0));
@@ -147,7 +162,12 @@ export class SseClient extends HttpFeedClient {
         if (!decoder.finish()) refusal.cutOff();
       } else if (!decoder.finish()) {
         // finish() reported the end of a close-delimited stream itself.
-        this.lost(generation, lastError === undefined ? { reason: 'the stream was cut off' } : { reason: `the stream broke: ${lastError.message}`, error: lastError });
+        this.lost(
+          generation,
+          lastError === undefined
+            ? { reason: 'the stream was cut off' }
+            : { reason: `the stream broke: ${lastError.message}`, error: lastError },
+        );
       }
     });
     socket.setTimeout(this.requestTimeoutMs, () => {
@@ -181,7 +201,11 @@ export class SseClient extends HttpFeedClient {
         this.counters.decompressedBytes += decoded.length;
         plain.data(decoded, 0, decoded.length);
       },
-      (message) => this.lost(generation, { reason: `GET /sse: the ${coding} stream does not decode: ${message}`, error: new FeedClientError(message) }),
+      (message) =>
+        this.lost(generation, {
+          reason: `GET /sse: the ${coding} stream does not decode: ${message}`,
+          error: new FeedClientError(message),
+        }),
     );
     stream.content = content;
     return {
@@ -208,7 +232,10 @@ export class SseClient extends HttpFeedClient {
   /** The answer is not an event stream: stop (204, 4xx, a 200 of another type) or reconnect (5xx, 429). */
   protected refused(generation: number, status: number, type: string, body: Buffer): void {
     if (status === 200) {
-      this.fail(generation, new FeedClientError(`GET /sse: answered with content-type ${JSON.stringify(type)}, not text/event-stream`, { status }));
+      this.fail(
+        generation,
+        new FeedClientError(`GET /sse: answered with content-type ${JSON.stringify(type)}, not text/event-stream`, { status }),
+      );
     } else if (status === 204) {
       this.fail(generation, new FeedClientError('GET /sse: the server answered 204: do not reconnect', { status }));
     } else {

@@ -4,7 +4,18 @@ import { BaseClient, FeedClientError, httpError, isRetryableStatus, type Loss } 
 import type { OutgoingChat } from './codecs/chat-message.js';
 import { BodyCollector, BodyDecoder, HttpParseError, ResponseHeadReader } from './codecs/http-response.js';
 import { acceptDeflate, deflateOffer, type DeflateOffer, type DeflateParams } from './codecs/ws-extensions.js';
-import { checkUpgrade, CLOSE_TOO_BIG, closePayload, DEFAULT_MAX_PAYLOAD, handshakeKey, maskedFrame, OPCODE, RSV1, WsFrameParser, type WsFrameHandler } from './codecs/ws-frames.js';
+import {
+  checkUpgrade,
+  CLOSE_TOO_BIG,
+  closePayload,
+  DEFAULT_MAX_PAYLOAD,
+  handshakeKey,
+  maskedFrame,
+  OPCODE,
+  RSV1,
+  WsFrameParser,
+  type WsFrameHandler,
+} from './codecs/ws-frames.js';
 import { openSocket, requestHead } from './raw-socket.js';
 import type { FeedClientOptions } from './types.js';
 import { deflateMessage, MessageInflater } from './ws-deflate.js';
@@ -65,7 +76,8 @@ export class WebSocketClient extends BaseClient {
   constructor(options: FeedClientOptions) {
     super(options);
     this.deflateOffer = options.wsDeflate ?? 'off';
-    if (!DEFLATE_OFFERS.includes(this.deflateOffer)) throw new TypeError(`wsDeflate must be ${DEFLATE_OFFERS.join(', ')}, got ${JSON.stringify(options.wsDeflate)}`);
+    if (!DEFLATE_OFFERS.includes(this.deflateOffer))
+      throw new TypeError(`wsDeflate must be ${DEFLATE_OFFERS.join(', ')}, got ${JSON.stringify(options.wsDeflate)}`);
   }
 
   /** The request target of the upgrade: wirelab's `/ws` with the room and resume query, or a foreign endpoint as given. */
@@ -189,7 +201,11 @@ export class WebSocketClient extends BaseClient {
         return;
       }
       const lastError = connection.lastError;
-      const loss = connection.ending ?? { code: CLOSE_ABNORMAL, reason: lastError?.message ?? `closed with code ${CLOSE_ABNORMAL}`, error: lastError };
+      const loss = connection.ending ?? {
+        code: CLOSE_ABNORMAL,
+        reason: lastError?.message ?? `closed with code ${CLOSE_ABNORMAL}`,
+        error: lastError,
+      };
       this.lost(generation, loss);
     });
     socket.setTimeout(this.requestTimeoutMs, () => {
@@ -218,7 +234,10 @@ export class WebSocketClient extends BaseClient {
           message = connection.inflater!.inflate(buf, start, end);
         } catch (error) {
           const tooBig = error instanceof RangeError;
-          handler.error(tooBig ? CLOSE_TOO_BIG : CLOSE_INVALID_DATA, tooBig ? 'message too large once inflated' : `a compressed message does not inflate: ${(error as Error).message}`);
+          handler.error(
+            tooBig ? CLOSE_TOO_BIG : CLOSE_INVALID_DATA,
+            tooBig ? 'message too large once inflated' : `a compressed message does not inflate: ${(error as Error).message}`,
+          );
           return;
         }
         this.counters.compressedBytes += end - start;
@@ -247,7 +266,6 @@ export class WebSocketClient extends BaseClient {
     };
     return handler;
   }
-
 
   /** Sends a close frame once; the connection is then closing. */
   private sendClose(connection: Connection, code: number | undefined, reason: string | Buffer): void {
@@ -309,7 +327,8 @@ export class WebSocketClient extends BaseClient {
   /** Sends one text message on the open connection, compressed when permessage-deflate was agreed; throws when it is not open. */
   protected sendText(text: string): void {
     const connection = this.connection;
-    if (connection === undefined || connection.phase !== 'open' || !connection.socket.writable) throw new FeedClientError('the WebSocket is not open');
+    if (connection === undefined || connection.phase !== 'open' || !connection.socket.writable)
+      throw new FeedClientError('the WebSocket is not open');
     const payload = Buffer.from(text);
     const compressed = connection.deflate === undefined ? undefined : deflateMessage(payload, connection.deflate);
     connection.socket.write(compressed === undefined ? maskedFrame(OPCODE.text, payload) : maskedFrame(RSV1 | OPCODE.text, compressed));

@@ -43,7 +43,8 @@ export class MessageInflater {
     TAIL.copy(input, end - start);
     const options: zlib.ZlibOptions = { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: this.maxPayload };
     const history = this.history;
-    if (history !== undefined && this.historyEnd > 0) options.dictionary = history.subarray(Math.max(0, this.historyEnd - WINDOW_BYTES), this.historyEnd);
+    if (history !== undefined && this.historyEnd > 0)
+      options.dictionary = history.subarray(Math.max(0, this.historyEnd - WINDOW_BYTES), this.historyEnd);
     const message = zlib.inflateRawSync(input, options);
     if (history !== undefined) this.remember(history, message);
     return message;

@@ -9,7 +9,6 @@ import type { Socket } from 'node:net';
 import type { BandwidthScope } from './options.js';
 import type { TokenBucket } from './token-bucket.js';
 
-
 export interface DirectionShaping {
   latencyMs: number;
   jitterMs: number;

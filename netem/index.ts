@@ -5,4 +5,14 @@ export { probeLoss, probeNftables, type LossProbe, type NftablesProbe } from './
 export { LOSS_MECHANISM_LABELS, type LinkLossCounters, type LossMechanism } from './loss-mechanism.js';
 export { linkWindow, snapshotLink, type LinkSnapshot, type LinkWindow } from './link-snapshot.js';
 export { parseTcpCounters, subtractTcpCounters, type TcpCounters } from './netstat.js';
-export { needsProxy, parseBandwidth, parseBandwidthScope, parseLossPercent, parseNetDuration, parseNetFlags, type BandwidthScope, type NetFlags, type NetworkSettings } from './options.js';
+export {
+  needsProxy,
+  parseBandwidth,
+  parseBandwidthScope,
+  parseLossPercent,
+  parseNetDuration,
+  parseNetFlags,
+  type BandwidthScope,
+  type NetFlags,
+  type NetworkSettings,
+} from './options.js';

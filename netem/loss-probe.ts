@@ -7,20 +7,27 @@ import { probeNetem } from './netns.js';
 import { nftLossScript } from './nft-loss.js';
 import { runCommand } from './run-command.js';
 
-export type NftablesProbe = { available: true } | { available: false; failedCheck: 'root' | 'tools' | 'netns' | 'nftables'; reason: string };
+export type NftablesProbe =
+  { available: true } | { available: false; failedCheck: 'root' | 'tools' | 'netns' | 'nftables'; reason: string };
 
 /**
  * `root`/`netns`: nothing here can make a namespace, whatever drops the packets. `loss`:
  * namespaces work, but neither netem nor nftables can drop; the reason names both.
  */
-export type LossProbe = { available: true; mechanism: LossMechanism } | { available: false; failedCheck: 'root' | 'netns' | 'loss'; reason: string };
+export type LossProbe =
+  { available: true; mechanism: LossMechanism } | { available: false; failedCheck: 'root' | 'netns' | 'loss'; reason: string };
 
 let sequence = 0;
 
 /** Checks, in order, root, `ip` and `nft`, a namespace, and a numgen drop rule in a throwaway namespace. */
 export async function probeNftables(): Promise<NftablesProbe> {
   const uid = process.getuid?.();
-  if (uid !== 0) return { available: false, failedCheck: 'root', reason: `nftables loss needs root to create a network namespace (running as uid ${uid ?? 'unknown'})` };
+  if (uid !== 0)
+    return {
+      available: false,
+      failedCheck: 'root',
+      reason: `nftables loss needs root to create a network namespace (running as uid ${uid ?? 'unknown'})`,
+    };
   for (const [tool, args, what] of [
     ['ip', ['-V'], "iproute2's `ip`"],
     ['nft', ['--version'], '`nft` (the Debian package nftables)'],
@@ -41,7 +48,11 @@ export async function probeNftables(): Promise<NftablesProbe> {
     await runCommand('ip', ['netns', 'exec', nsName, 'nft', nftLossScript('wirelab_probe', 'lo', 1)]);
     return { available: true };
   } catch (error) {
-    return { available: false, failedCheck: 'nftables', reason: `nft could not add a netdev ingress chain with a numgen drop rule (nf_tables, its netdev family or numgen missing from the kernel?): ${(error as Error).message}` };
+    return {
+      available: false,
+      failedCheck: 'nftables',
+      reason: `nft could not add a netdev ingress chain with a numgen drop rule (nf_tables, its netdev family or numgen missing from the kernel?): ${(error as Error).message}`,
+    };
   } finally {
     await runCommand('ip', ['netns', 'del', nsName]).catch(() => undefined);
   }
@@ -51,7 +62,8 @@ export async function probeNftables(): Promise<NftablesProbe> {
 export async function probeLoss(): Promise<LossProbe> {
   const netem = await probeNetem();
   if (netem.available) return { available: true, mechanism: 'netem' };
-  if (netem.failedCheck === 'root' || netem.failedCheck === 'netns') return { available: false, failedCheck: netem.failedCheck, reason: netem.reason };
+  if (netem.failedCheck === 'root' || netem.failedCheck === 'netns')
+    return { available: false, failedCheck: netem.failedCheck, reason: netem.reason };
   const nftables = await probeNftables();
   if (nftables.available) return { available: true, mechanism: 'nftables' };
   return { available: false, failedCheck: 'loss', reason: neitherReason(netem.reason, nftables.reason) };

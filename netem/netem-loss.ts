@@ -18,11 +18,15 @@ export function netemLoss(ends: LinkEnds, delayMs = 0): LinkLoss {
   const apply = async (verb: 'add' | 'replace', lossPercent: number): Promise<void> => {
     const args = netemArgs(checkLossPercent(lossPercent), delayMs);
     await runStep(`${verb} netem on the host end`, () => runCommand('tc', ['qdisc', verb, 'dev', ends.hostInterface, 'root', ...args]));
-    await runStep(`${verb} netem on the namespace end`, () => runCommand('ip', ['netns', 'exec', ends.nsName, 'tc', 'qdisc', verb, 'dev', ends.nsInterface, 'root', ...args]));
+    await runStep(`${verb} netem on the namespace end`, () =>
+      runCommand('ip', ['netns', 'exec', ends.nsName, 'tc', 'qdisc', verb, 'dev', ends.nsInterface, 'root', ...args]),
+    );
   };
   const read = async (insideNamespace: boolean, device: string): Promise<QdiscCounters> => {
     const args = ['-s', 'qdisc', 'show', 'dev', device];
-    const { stdout } = insideNamespace ? await runCommand('ip', ['netns', 'exec', ends.nsName, 'tc', ...args]) : await runCommand('tc', args);
+    const { stdout } = insideNamespace
+      ? await runCommand('ip', ['netns', 'exec', ends.nsName, 'tc', ...args])
+      : await runCommand('tc', args);
     return parseQdiscCounters(stdout);
   };
   return {

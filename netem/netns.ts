@@ -74,7 +74,12 @@ const uniqueSuffix = (): string => `${process.pid.toString(36)}-${(sequence++).t
 /** Checks, in order, what real loss needs; a throwaway namespace tries netem and is removed. */
 export async function probeNetem(): Promise<NetemProbe> {
   const uid = process.getuid?.();
-  if (uid !== 0) return { available: false, failedCheck: 'root', reason: `packet loss needs root to create a network namespace (running as uid ${uid ?? 'unknown'})` };
+  if (uid !== 0)
+    return {
+      available: false,
+      failedCheck: 'root',
+      reason: `packet loss needs root to create a network namespace (running as uid ${uid ?? 'unknown'})`,
+    };
   for (const tool of ['ip', 'tc']) {
     try {
       await runCommand(tool, ['-V']);
@@ -93,7 +98,9 @@ export async function probeNetem(): Promise<NetemProbe> {
     return { available: true };
   } catch (error) {
     const unknown = error instanceof CommandError && /unknown/i.test(error.detail);
-    const why = unknown ? 'this kernel has no netem qdisc (sch_netem is not built in or loaded; `modprobe sch_netem` if it is a module)' : 'tc could not add a netem qdisc';
+    const why = unknown
+      ? 'this kernel has no netem qdisc (sch_netem is not built in or loaded; `modprobe sch_netem` if it is a module)'
+      : 'tc could not add a netem qdisc';
     return { available: false, failedCheck: 'netem', reason: `${why}: ${(error as Error).message}` };
   } finally {
     await runCommand('ip', ['netns', 'del', nsName]).catch(() => undefined);
@@ -136,7 +143,13 @@ async function claimBlock(): Promise<ClaimedBlock> {
       throw error;
     }
     // Interface names are at most 15 characters; the block number keeps them unique too.
-    return { nsName, hostInterface: `wl${block}h`, nsInterface: `wl${block}n`, hostAddress: `10.213.${third}.${fourth + 1}`, nsAddress: `10.213.${third}.${fourth + 2}` };
+    return {
+      nsName,
+      hostInterface: `wl${block}h`,
+      nsInterface: `wl${block}n`,
+      hostAddress: `10.213.${third}.${fourth + 1}`,
+      nsAddress: `10.213.${third}.${fourth + 2}`,
+    };
   }
   throw new NetnsError('no free /30 left in 10.213.0.0/16 for a lossy link');
 }
@@ -144,7 +157,8 @@ async function claimBlock(): Promise<ClaimedBlock> {
 /** Builds the namespace and the lossy veth; on any failure removes what it made and throws why. */
 export async function createLossyLink(options: LossyLinkOptions): Promise<LossyLink> {
   checkLossPercent(options.lossPercent);
-  if (options.delayMs !== undefined && !(options.delayMs >= 0 && Number.isFinite(options.delayMs))) throw new RangeError(`delayMs must be ≥ 0, got ${options.delayMs}`);
+  if (options.delayMs !== undefined && !(options.delayMs >= 0 && Number.isFinite(options.delayMs)))
+    throw new RangeError(`delayMs must be ≥ 0, got ${options.delayMs}`);
   const delayMs = options.delayMs ?? 0;
   const mechanism = options.mechanism ?? (options.lossPercent > 0 || delayMs > 0 ? 'netem' : undefined);
   if (mechanism === 'nftables' && delayMs > 0) throw new RangeError('delayMs needs the netem mechanism; nftables only drops');
@@ -152,16 +166,24 @@ export async function createLossyLink(options: LossyLinkOptions): Promise<LossyL
   try {
     claimed = await claimBlock();
   } catch (error) {
-    throw new NetnsError(`could not set up the lossy link (create the namespace): ${error instanceof Error ? error.message : String(error)}`, undefined, { cause: error });
+    throw new NetnsError(
+      `could not set up the lossy link (create the namespace): ${error instanceof Error ? error.message : String(error)}`,
+      undefined,
+      { cause: error },
+    );
   }
   const { nsName, hostInterface, nsInterface, hostAddress, nsAddress } = claimed;
   const ends = { nsName, hostInterface, nsInterface };
-  const loss: LinkLoss | undefined = mechanism === 'netem' ? netemLoss(ends, delayMs) : mechanism === 'nftables' ? nftablesLoss(ends) : undefined;
+  const loss: LinkLoss | undefined =
+    mechanism === 'netem' ? netemLoss(ends, delayMs) : mechanism === 'nftables' ? nftablesLoss(ends) : undefined;
 
   // Deleting the host end deletes its peer; the namespace goes separately. Both tolerate "already gone".
   const removeSync = (): void => {
     loss?.removeSync();
-    for (const args of [['link', 'del', hostInterface], ['netns', 'del', nsName]]) {
+    for (const args of [
+      ['link', 'del', hostInterface],
+      ['netns', 'del', nsName],
+    ]) {
       try {
         execFileSync('ip', args, { stdio: 'ignore', timeout: 5000 });
       } catch {
@@ -194,13 +216,16 @@ export async function createLossyLink(options: LossyLinkOptions): Promise<LossyL
   const fail = async (step: string, error: unknown): Promise<never> => {
     await remove();
     const cause = error instanceof Error ? error.message : String(error);
-    const hint = step.includes('netem') && /unknown/i.test(cause) ? ' (this kernel has no sch_netem, so real packet loss is unavailable here)' : '';
+    const hint =
+      step.includes('netem') && /unknown/i.test(cause) ? ' (this kernel has no sch_netem, so real packet loss is unavailable here)' : '';
     throw new NetnsError(`could not set up the lossy link ${nsName} (${step}): ${cause}${hint}`, nsName, { cause: error });
   };
   for (const [step, command, args] of steps) {
     await runCommand(command, args).catch((error: unknown) => fail(step, error));
   }
-  await loss?.install(options.lossPercent).catch((error: unknown) => fail(error instanceof LinkStepError ? error.step : `add ${mechanism} loss`, error));
+  await loss
+    ?.install(options.lossPercent)
+    .catch((error: unknown) => fail(error instanceof LinkStepError ? error.step : `add ${mechanism} loss`, error));
 
   const inNamespace = (cmd: string, args: readonly string[]) => ({ command: 'ip', args: ['netns', 'exec', nsName, cmd, ...args] });
   const noLoss = { sentPackets: 0, droppedPackets: 0 };
@@ -222,9 +247,14 @@ export async function createLossyLink(options: LossyLinkOptions): Promise<LossyL
     },
     counters: async () => (loss === undefined ? { hostToNs: { ...noLoss }, nsToHost: { ...noLoss } } : loss.counters()),
     setLoss: async (lossPercent) => {
-      if (loss === undefined) throw new NetnsError(`the link ${nsName} was made without a loss mechanism, so its loss cannot change`, nsName);
+      if (loss === undefined)
+        throw new NetnsError(`the link ${nsName} was made without a loss mechanism, so its loss cannot change`, nsName);
       await loss.set(lossPercent).catch((error: unknown) => {
-        throw new NetnsError(`could not change the loss of ${nsName} to ${lossPercent}% (${error instanceof LinkStepError ? error.step : mechanism}): ${(error as Error).message}`, nsName, { cause: error });
+        throw new NetnsError(
+          `could not change the loss of ${nsName} to ${lossPercent}% (${error instanceof LinkStepError ? error.step : mechanism}): ${(error as Error).message}`,
+          nsName,
+          { cause: error },
+        );
       });
     },
     tcpCounters: async () => parseTcpCounters((await runCommand('ip', ['netns', 'exec', nsName, 'cat', ...PROC_NET_FILES])).stdout),

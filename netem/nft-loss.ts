@@ -64,7 +64,8 @@ export function parseNftLossCounters(json: string): QdiscCounters {
   const parsed = JSON.parse(json) as { nftables?: Array<{ counter?: { name?: string; packets?: number } }> };
   const packets = new Map<string, number>();
   for (const entry of parsed.nftables ?? []) {
-    if (entry.counter?.name !== undefined && typeof entry.counter.packets === 'number') packets.set(entry.counter.name, entry.counter.packets);
+    if (entry.counter?.name !== undefined && typeof entry.counter.packets === 'number')
+      packets.set(entry.counter.name, entry.counter.packets);
   }
   const arrived = packets.get('arrived');
   const dropped = packets.get('dropped');
@@ -84,12 +85,15 @@ const namespaceNft =
 export function nftablesLoss(ends: LinkEnds): LinkLoss {
   const table = nftLossTable(ends);
   const inNamespace = namespaceNft(ends.nsName);
-  const read = async (nft: Nft): Promise<QdiscCounters> => parseNftLossCounters((await nft(['-j', 'list', 'counters', 'table', 'netdev', table])).stdout);
+  const read = async (nft: Nft): Promise<QdiscCounters> =>
+    parseNftLossCounters((await nft(['-j', 'list', 'counters', 'table', 'netdev', table])).stdout);
   let installedOnHost = false;
   return {
     mechanism: 'nftables',
     install: async (lossPercent) => {
-      await runStep('add the nftables drop rule on the namespace end', () => inNamespace([nftLossScript(table, ends.nsInterface, lossPercent)]));
+      await runStep('add the nftables drop rule on the namespace end', () =>
+        inNamespace([nftLossScript(table, ends.nsInterface, lossPercent)]),
+      );
       installedOnHost = true;
       await runStep('add the nftables drop rule on the host end', () => hostNft([nftLossScript(table, ends.hostInterface, lossPercent)]));
     },

@@ -71,7 +71,11 @@ export function parseNetDuration(flag: string, text: string): number {
 export function parseBandwidth(flag: string, text: string): number {
   const parts = splitNumber(text);
   if (parts !== undefined && BYTE_RATE_UNIT.test(parts.unit)) {
-    throw new OptionError(flag, `"${text}" is ambiguous (tc reads ${parts.unit} as bytes per second): write it in bits, like 1mbit or 500kbit`, text);
+    throw new OptionError(
+      flag,
+      `"${text}" is ambiguous (tc reads ${parts.unit} as bytes per second): write it in bits, like 1mbit or 500kbit`,
+      text,
+    );
   }
   const multiplier = parts === undefined ? undefined : RATE_UNITS[parts.unit];
   if (parts === undefined || multiplier === undefined) {
@@ -89,7 +93,11 @@ export function parseLossPercent(flag: string, text: string): number {
   if (parts?.unit === '%') percent = parts.value;
   else if (parts?.unit === '' && parts.value <= 1) percent = parts.value * 100;
   else if (parts?.unit === '') {
-    throw new OptionError(flag, `as a bare number is a fraction (0.01 = 1%), got "${text}": write ${parts.value}% if you meant percent`, text);
+    throw new OptionError(
+      flag,
+      `as a bare number is a fraction (0.01 = 1%), got "${text}": write ${parts.value}% if you meant percent`,
+      text,
+    );
   }
   if (percent === undefined) throw new OptionError(flag, `must be a percentage like 1% or a fraction like 0.01, got "${text}"`, text);
   if (percent >= 100) throw new OptionError(flag, `must be below 100%, got "${text}"`, text);
@@ -108,17 +116,26 @@ export function parseNetFlags(flags: NetFlags): NetworkSettings {
   const jitterMs = flags.netJitter === undefined ? 0 : parseNetDuration('--net-jitter', flags.netJitter);
   if (jitterMs > latencyMs) {
     // Delay cannot go below zero, so a larger jitter would no longer be centred on the latency.
-    throw new OptionError('--net-jitter', `(${jitterMs} ms) must not exceed --net-latency (${latencyMs} ms): the delay would have to go below zero`, flags.netJitter);
+    throw new OptionError(
+      '--net-jitter',
+      `(${jitterMs} ms) must not exceed --net-latency (${latencyMs} ms): the delay would have to go below zero`,
+      flags.netJitter,
+    );
   }
   const resetEveryMs = flags.netResetEvery === undefined ? null : parseNetDuration('--net-reset-every', flags.netResetEvery);
   if (resetEveryMs !== null && resetEveryMs < MIN_RESET_EVERY_MS) {
-    throw new OptionError('--net-reset-every', `must be at least ${MIN_RESET_EVERY_MS}ms, got "${flags.netResetEvery}"`, flags.netResetEvery);
+    throw new OptionError(
+      '--net-reset-every',
+      `must be at least ${MIN_RESET_EVERY_MS}ms, got "${flags.netResetEvery}"`,
+      flags.netResetEvery,
+    );
   }
   return {
     latencyMs,
     jitterMs,
     bandwidthBitsPerSecond: flags.netBandwidth === undefined ? null : parseBandwidth('--net-bandwidth', flags.netBandwidth),
-    bandwidthScope: flags.netBandwidthScope === undefined ? 'connection' : parseBandwidthScope('--net-bandwidth-scope', flags.netBandwidthScope),
+    bandwidthScope:
+      flags.netBandwidthScope === undefined ? 'connection' : parseBandwidthScope('--net-bandwidth-scope', flags.netBandwidthScope),
     resetEveryMs,
     lossPercent: flags.netLoss === undefined ? null : parseLossPercent('--net-loss', flags.netLoss),
   };

@@ -98,18 +98,23 @@ function resolveDirection(name: string, base: LinkShaping, override: LinkShaping
   const latencyMs = checkMs(`${name}.latencyMs`, merged.latencyMs);
   const jitterMs = checkMs(`${name}.jitterMs`, merged.jitterMs);
   const bitsPerSecond = checkMs(`${name}.bandwidthBitsPerSecond`, merged.bandwidthBitsPerSecond);
-  const sharedBucket = scope === 'shared' && bitsPerSecond > 0 ? new TokenBucket(bitsPerSecond, sliceBytesFor(bitsPerSecond) * 8, performance.now()) : undefined;
+  const sharedBucket =
+    scope === 'shared' && bitsPerSecond > 0
+      ? new TokenBucket(bitsPerSecond, sliceBytesFor(bitsPerSecond) * 8, performance.now())
+      : undefined;
   return { latencyMs, jitterMs, bitsPerSecond, sharedBucket };
 }
 
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const { target } = options;
-  if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535) throw new RangeError(`target.port must be 1..65535, got ${target.port}`);
+  if (!Number.isInteger(target.port) || target.port < 1 || target.port > 65535)
+    throw new RangeError(`target.port must be 1..65535, got ${target.port}`);
   const scope = options.bandwidthScope ?? 'connection';
   const maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
   if (!(maxQueuedBytes > 0)) throw new RangeError(`maxQueuedBytes must be > 0, got ${maxQueuedBytes}`);
   const resetEveryMs = options.resetEveryMs;
-  if (resetEveryMs !== undefined && !(resetEveryMs > 0 && Number.isFinite(resetEveryMs))) throw new RangeError(`resetEveryMs must be > 0, got ${resetEveryMs}`);
+  if (resetEveryMs !== undefined && !(resetEveryMs > 0 && Number.isFinite(resetEveryMs)))
+    throw new RangeError(`resetEveryMs must be > 0, got ${resetEveryMs}`);
   const random = options.random ?? Math.random;
   const now = (): number => performance.now();
   const up = resolveDirection('clientToServer', options, options.clientToServer, scope);
@@ -118,14 +123,26 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const shapingFor = (direction: Direction): DirectionShaping => ({
     latencyMs: direction.latencyMs,
     jitterMs: direction.jitterMs,
-    bucket: direction.bitsPerSecond === 0 ? undefined : (direction.sharedBucket ?? new TokenBucket(direction.bitsPerSecond, sliceBytesFor(direction.bitsPerSecond) * 8, now())),
+    bucket:
+      direction.bitsPerSecond === 0
+        ? undefined
+        : (direction.sharedBucket ?? new TokenBucket(direction.bitsPerSecond, sliceBytesFor(direction.bitsPerSecond) * 8, now())),
     sliceBytes: direction.bitsPerSecond === 0 ? Number.POSITIVE_INFINITY : sliceBytesFor(direction.bitsPerSecond),
     maxQueuedBytes,
     random,
     now,
   });
 
-  const counters = { accepted: 0, resets: 0, resetRounds: 0, upstreamFailures: 0, bytesClientToServer: 0, bytesServerToClient: 0, peakQueuedBytes: 0, backpressurePauses: 0 };
+  const counters = {
+    accepted: 0,
+    resets: 0,
+    resetRounds: 0,
+    upstreamFailures: 0,
+    bytesClientToServer: 0,
+    bytesServerToClient: 0,
+    peakQueuedBytes: 0,
+    backpressurePauses: 0,
+  };
   const connections = new Set<ProxiedConnection>();
   const allClosed = new Set<Promise<void>>();
   const idleWaiters: Array<() => void> = [];
@@ -140,19 +157,24 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     let markDone!: () => void;
     const connectionClosed = new Promise<void>((resolve) => (markDone = resolve));
     allClosed.add(connectionClosed);
-    const connection = new ProxiedConnection(client, target, { clientToServer: shapingFor(up), serverToClient: shapingFor(down) }, {
-      forwardedToServer: (bytes) => (counters.bytesClientToServer += bytes),
-      forwardedToClient: (bytes) => (counters.bytesServerToClient += bytes),
-      queued: (bytes) => (counters.peakQueuedBytes = Math.max(counters.peakQueuedBytes, bytes)),
-      paused: () => (counters.backpressurePauses += 1),
-      upstreamFailed: () => (counters.upstreamFailures += 1),
-      done: () => {
-        connections.delete(connection);
-        allClosed.delete(connectionClosed);
-        markDone();
-        if (connections.size === 0) for (const resolve of idleWaiters.splice(0)) resolve();
+    const connection = new ProxiedConnection(
+      client,
+      target,
+      { clientToServer: shapingFor(up), serverToClient: shapingFor(down) },
+      {
+        forwardedToServer: (bytes) => (counters.bytesClientToServer += bytes),
+        forwardedToClient: (bytes) => (counters.bytesServerToClient += bytes),
+        queued: (bytes) => (counters.peakQueuedBytes = Math.max(counters.peakQueuedBytes, bytes)),
+        paused: () => (counters.backpressurePauses += 1),
+        upstreamFailed: () => (counters.upstreamFailures += 1),
+        done: () => {
+          connections.delete(connection);
+          allClosed.delete(connectionClosed);
+          markDone();
+          if (connections.size === 0) for (const resolve of idleWaiters.splice(0)) resolve();
+        },
       },
-    });
+    );
     connections.add(connection);
   });
   // Any socket error is handled by its connection; a listen error rejects below.

@@ -34,7 +34,12 @@ export function runCommand(command: string, args: readonly string[], timeoutMs =
         return;
       }
       const code = (error as NodeJS.ErrnoException).code;
-      const detail = code === 'ENOENT' ? `${command} is not installed (not found on PATH)` : error.killed ? `timed out after ${timeoutMs} ms` : stderr.trim() || error.message;
+      const detail =
+        code === 'ENOENT'
+          ? `${command} is not installed (not found on PATH)`
+          : error.killed
+            ? `timed out after ${timeoutMs} ms`
+            : stderr.trim() || error.message;
       reject(new CommandError(command, args, detail, code));
     });
   });

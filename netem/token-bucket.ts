@@ -14,7 +14,8 @@ export class TokenBucket {
     readonly burstBits: number,
     now: number,
   ) {
-    if (!(bitsPerSecond > 0) || !Number.isFinite(bitsPerSecond)) throw new RangeError(`bitsPerSecond must be a positive number, got ${bitsPerSecond}`);
+    if (!(bitsPerSecond > 0) || !Number.isFinite(bitsPerSecond))
+      throw new RangeError(`bitsPerSecond must be a positive number, got ${bitsPerSecond}`);
     if (!(burstBits > 0) || !Number.isFinite(burstBits)) throw new RangeError(`burstBits must be a positive number, got ${burstBits}`);
     this.tokens = burstBits;
     this.updatedAt = now;

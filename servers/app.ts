@@ -95,7 +95,9 @@ export async function buildServer(input: ServerOptions = {}, logger = false): Pr
 
   installErrorHandlers(app);
   answerTimedOutRequests(app.server, options);
-  await app.register(websocket, { options: { maxPayload: options.maxMessageBytes, perMessageDeflate: perMessageDeflateOption(options.wsDeflate) } });
+  await app.register(websocket, {
+    options: { maxPayload: options.maxMessageBytes, perMessageDeflate: perMessageDeflateOption(options.wsDeflate) },
+  });
   // After the WebSocket plugin, whose own hook marks upgrade requests so that a refused
   // upgrade's socket is closed once the error response is written.
   installSecurity(app);

@@ -202,7 +202,10 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     throw new WirelabError('WL_BAD_OPTION', `wsDeflate must be ${WS_DEFLATE_MODES.join(', ')}, got ${JSON.stringify(merged.wsDeflate)}`);
   }
   if (!HTTP_COMPRESSIONS.includes(merged.httpCompression)) {
-    throw new WirelabError('WL_BAD_OPTION', `httpCompression must be ${HTTP_COMPRESSIONS.join(', ')}, got ${JSON.stringify(merged.httpCompression)}`);
+    throw new WirelabError(
+      'WL_BAD_OPTION',
+      `httpCompression must be ${HTTP_COMPRESSIONS.join(', ')}, got ${JSON.stringify(merged.httpCompression)}`,
+    );
   }
   const tlsGiven = [options.tlsPort, options.tlsKey, options.tlsCert].filter((value) => value !== undefined).length;
   if (tlsGiven > 0 && tlsGiven < 3) {
@@ -228,11 +231,19 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     throw new WirelabError('WL_BAD_OPTION', `epoch must be 1 to 32 characters of [a-z0-9], got ${JSON.stringify(options.epoch)}`);
   }
   if (!FEED_NAME_PATTERN.test(merged.brokerFeed)) {
-    throw new WirelabError('WL_BAD_OPTION', `brokerFeed must be 1 to 64 characters of [a-z0-9_-], got ${JSON.stringify(merged.brokerFeed)}`);
+    throw new WirelabError(
+      'WL_BAD_OPTION',
+      `brokerFeed must be 1 to 64 characters of [a-z0-9_-], got ${JSON.stringify(merged.brokerFeed)}`,
+    );
   }
   if (options.broker !== undefined && options.broker !== '') checkBrokerUrl(options.broker);
   // The TLS material is kept once, under `tls`.
-  const { tlsPort: _port, tlsKey: _key, tlsCert: _cert, ...rest } = merged as typeof merged & Pick<ServerOptions, 'tlsPort' | 'tlsKey' | 'tlsCert'>;
+  const {
+    tlsPort: _port,
+    tlsKey: _key,
+    tlsCert: _cert,
+    ...rest
+  } = merged as typeof merged & Pick<ServerOptions, 'tlsPort' | 'tlsKey' | 'tlsCert'>;
   return Object.freeze({
     ...rest,
     demoIntervalMs: [low, high] as [number, number],
@@ -241,7 +252,10 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     allowedOrigins: options.allowedOrigins && options.allowedOrigins.length > 0 ? Object.freeze([...options.allowedOrigins]) : undefined,
     epoch: options.epoch,
     h2cPort: options.h2cPort,
-    tls: options.tlsPort === undefined || options.tlsKey === undefined || options.tlsCert === undefined ? undefined : Object.freeze({ port: options.tlsPort, key: options.tlsKey, cert: options.tlsCert }),
+    tls:
+      options.tlsPort === undefined || options.tlsKey === undefined || options.tlsCert === undefined
+        ? undefined
+        : Object.freeze({ port: options.tlsPort, key: options.tlsKey, cert: options.tlsCert }),
     broker: options.broker || undefined,
   });
 }
@@ -261,7 +275,10 @@ function checkBrokerUrl(text: string): void {
   }
   if (url.hostname === '') throw new WirelabError('WL_BAD_OPTION', `broker URL has no host: ${JSON.stringify(text)}`);
   if (!/^\/?(\d{1,2})?$/.test(url.pathname) || url.search !== '' || url.hash !== '') {
-    throw new WirelabError('WL_BAD_OPTION', `broker URL may end in a database number (/0 – /99) and nothing else, got ${JSON.stringify(text)}`);
+    throw new WirelabError(
+      'WL_BAD_OPTION',
+      `broker URL may end in a database number (/0 – /99) and nothing else, got ${JSON.stringify(text)}`,
+    );
   }
 }
 

@@ -32,9 +32,16 @@ const program = new Command('wirelab-server')
   .option('--origins <list>', 'comma-separated Origin allow-list (WIRELAB_ORIGINS)')
   .option('--epoch <id>', 'fixed feed epoch id, [a-z0-9]{1,32} (tests and restarts)')
   .option('--ws-deflate <mode>', `WebSocket permessage-deflate: ${WS_DEFLATE_MODES.join(', ')}`)
-  .option('--http-compression <coding>', `compress SSE streams and poll answers for clients that accept it: ${HTTP_COMPRESSIONS.join(', ')}`)
+  .option(
+    '--http-compression <coding>',
+    `compress SSE streams and poll answers for clients that accept it: ${HTTP_COMPRESSIONS.join(', ')}`,
+  )
   .option('--h2c-port <port>', 'also serve cleartext HTTP/2 (prior knowledge) on this port, 0 for any free port', integer('--h2c-port'))
-  .option('--tls-port <port>', 'also serve TLS with ALPN h2 and http/1.1 on this port (with --tls-key and --tls-cert)', integer('--tls-port'))
+  .option(
+    '--tls-port <port>',
+    'also serve TLS with ALPN h2 and http/1.1 on this port (with --tls-key and --tls-cert)',
+    integer('--tls-port'),
+  )
   .option('--tls-key <file>', 'PEM private key of the TLS listener')
   .option('--tls-cert <file>', 'PEM certificate of the TLS listener')
   .option('--h2-max-streams <n>', 'streams one HTTP/2 connection may have open at once', integer('--h2-max-streams'))
@@ -62,7 +69,10 @@ const options: ServerOptions = {
   maxBufferedBytes: flags.maxBufferedBytes as number | undefined,
   controlToken: (flags.controlToken as string | undefined) ?? env.WIRELAB_CONTROL_TOKEN,
   accessToken: (flags.accessToken as string | undefined) ?? env.WIRELAB_ACCESS_TOKEN,
-  allowedOrigins: ((flags.origins as string | undefined) ?? env.WIRELAB_ORIGINS)?.split(',').map((origin) => origin.trim()).filter(Boolean),
+  allowedOrigins: ((flags.origins as string | undefined) ?? env.WIRELAB_ORIGINS)
+    ?.split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean),
   epoch: flags.epoch as string | undefined,
   wsDeflate: flags.wsDeflate as ServerOptions['wsDeflate'],
   httpCompression: flags.httpCompression as ServerOptions['httpCompression'],
@@ -84,13 +94,17 @@ try {
   const { feed, driver, broker } = server.context;
   const { h2c, https } = server.http2Urls;
   if (flags.readyJson === true) {
-    process.stdout.write(`${JSON.stringify({ url, pid: process.pid, epoch: feed.epoch, ...(h2c === undefined ? {} : { h2c }), ...(https === undefined ? {} : { https }) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ url, pid: process.pid, epoch: feed.epoch, ...(h2c === undefined ? {} : { h2c }), ...(https === undefined ? {} : { https }) })}\n`,
+    );
   } else {
     const ws = url.replace(/^http/, 'ws');
     process.stdout.write(
       [
         `wirelab feed server (${driver.settings.mode} mode, epoch ${feed.epoch})`,
-        ...(broker === undefined ? [] : [`  broker        ${broker.status().url} (feed ${broker.status().feed}, instance ${broker.instanceId})`]),
+        ...(broker === undefined
+          ? []
+          : [`  broker        ${broker.status().url} (feed ${broker.status().feed}, instance ${broker.instanceId})`]),
         `  dashboard     ${url}/`,
         `  WebSocket     ${ws}/ws`,
         `  SSE           ${url}/sse            try: curl -N ${url}/sse`,
@@ -127,7 +141,9 @@ try {
     process.exit(2);
   }
   const code = (error as NodeJS.ErrnoException).code;
-  process.stderr.write(`wirelab-server: cannot start: ${code === 'EADDRINUSE' ? `port already in use (${String(error)})` : String(error)}\n`);
+  process.stderr.write(
+    `wirelab-server: cannot start: ${code === 'EADDRINUSE' ? `port already in use (${String(error)})` : String(error)}\n`,
+  );
   process.exit(1);
 }
 

@@ -8,7 +8,10 @@ import { WirelabError, errorBody } from '../wire/errors.js';
  * in the server's own error format, then closes the connection. Runs before Fastify's client
  * error handler, which finds the socket destroyed and leaves every other client error to itself.
  */
-export function answerTimedOutRequests(server: Server, options: Pick<ResolvedServerOptions, 'headersTimeoutMs' | 'requestTimeoutMs'>): void {
+export function answerTimedOutRequests(
+  server: Server,
+  options: Pick<ResolvedServerOptions, 'headersTimeoutMs' | 'requestTimeoutMs'>,
+): void {
   const body = JSON.stringify(errorBody(new WirelabError('WL_REQUEST_TIMEOUT', options.headersTimeoutMs, options.requestTimeoutMs)));
   const answer = `HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
   server.prependListener('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {

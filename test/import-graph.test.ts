@@ -8,7 +8,10 @@ import { findCycles, reachable, readGraph, type SourceFile } from './import-grap
 describe('the import graph', () => {
   const graph = readGraph();
   const files = [...graph.values()];
-  const under = (room: string) => (file: SourceFile | string): boolean => (typeof file === 'string' ? file : file.file).startsWith(`${room}/`);
+  const under =
+    (room: string) =>
+    (file: SourceFile | string): boolean =>
+      (typeof file === 'string' ? file : file.file).startsWith(`${room}/`);
   const edges = (from: (file: SourceFile) => boolean, to: (target: string) => boolean): string[] =>
     files.filter(from).flatMap((file) => file.imports.filter(to).map((target) => `${file.file} → ${target}`));
 
@@ -16,7 +19,8 @@ describe('the import graph', () => {
     expect(graph.get('bench/report/types.ts')?.imports).toContain('netem/options.ts');
     expect(graph.get('bench/report/types.ts')?.valueImports).not.toContain('netem/options.ts');
     expect(graph.get('bench/report/types.ts')?.valueImports).toContain('wire/result-schema.ts');
-    for (const room of ['wire', 'servers', 'clients', 'netem', 'bench', 'dashboard', 'test']) expect(files.some(under(room)), room).toBe(true);
+    for (const room of ['wire', 'servers', 'clients', 'netem', 'bench', 'dashboard', 'test'])
+      expect(files.some(under(room)), room).toBe(true);
     expect(graph.get('bench/workers/worker-pool.ts')?.imports).toContain('bench/workers/worker-entry.mjs');
     expect(graph.get('bench/workers/worker-entry.mjs')?.imports).toContain('bench/workers/worker.ts');
   });
@@ -26,7 +30,10 @@ describe('the import graph', () => {
   });
 
   it('finds a cycle when there is one', () => {
-    const file = (name: string, imports: string[]): [string, SourceFile] => [name, { file: name, text: '', imports, valueImports: imports, external: [] }];
+    const file = (name: string, imports: string[]): [string, SourceFile] => [
+      name,
+      { file: name, text: '', imports, valueImports: imports, external: [] },
+    ];
     const looped = new Map([file('a.ts', ['b.ts']), file('b.ts', ['c.ts']), file('c.ts', ['a.ts']), file('d.ts', ['a.ts'])]);
     expect(findCycles(looped)).toEqual([['a.ts', 'b.ts', 'c.ts']]);
   });
@@ -48,21 +55,32 @@ describe('the import graph', () => {
   });
 
   it('bundles nothing Node-only into the dashboard (type-only imports are erased, so they do not count)', () => {
-    const bundled = [...reachable(graph, files.filter(under('dashboard/src')).map((file) => file.file))];
-    const nodeOnly = bundled.flatMap((name) => (graph.get(name)?.external ?? []).filter((spec) => spec.startsWith('node:')).map((spec) => `${name} → ${spec}`));
+    const bundled = [
+      ...reachable(
+        graph,
+        files.filter(under('dashboard/src')).map((file) => file.file),
+      ),
+    ];
+    const nodeOnly = bundled.flatMap((name) =>
+      (graph.get(name)?.external ?? []).filter((spec) => spec.startsWith('node:')).map((spec) => `${name} → ${spec}`),
+    );
     expect(nodeOnly).toEqual([]);
     expect(bundled.filter(under('servers'))).toEqual([]);
   });
 
   it('keeps bench/report/ browser-safe: no Node built-in, nothing from the CLI', () => {
     const report = files.filter(under('bench/report'));
-    expect(report.flatMap((file) => file.external.filter((name) => name.startsWith('node:')).map((name) => `${file.file} → ${name}`))).toEqual([]);
+    expect(
+      report.flatMap((file) => file.external.filter((name) => name.startsWith('node:')).map((name) => `${file.file} → ${name}`)),
+    ).toEqual([]);
     expect(edges(under('bench/report'), under('bench/cli'))).toEqual([]);
   });
 
   it('lets only bench/cli/ print or exit', () => {
     const speaks = /\bprocess\.exit\(|\bconsole\.(log|info|warn|error)\(|\bprocess\.(stdout|stderr)\.write\(/;
-    const offenders = files.filter((file) => under('bench')(file) && !under('bench/cli')(file) && speaks.test(file.text)).map((file) => file.file);
+    const offenders = files
+      .filter((file) => under('bench')(file) && !under('bench/cli')(file) && speaks.test(file.text))
+      .map((file) => file.file);
     expect(offenders).toEqual([]);
   });
 });

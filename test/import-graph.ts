@@ -55,11 +55,27 @@ function typeOnlySpecifiers(text: string): Set<string> {
       specifier = statement.moduleSpecifier.text;
       const clause = statement.importClause;
       const named = clause?.namedBindings;
-      onlyTypes = clause !== undefined && (clause.isTypeOnly || (clause.name === undefined && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((element) => element.isTypeOnly)));
-    } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier !== undefined && ts.isStringLiteral(statement.moduleSpecifier)) {
+      onlyTypes =
+        clause !== undefined &&
+        (clause.isTypeOnly ||
+          (clause.name === undefined &&
+            named !== undefined &&
+            ts.isNamedImports(named) &&
+            named.elements.length > 0 &&
+            named.elements.every((element) => element.isTypeOnly)));
+    } else if (
+      ts.isExportDeclaration(statement) &&
+      statement.moduleSpecifier !== undefined &&
+      ts.isStringLiteral(statement.moduleSpecifier)
+    ) {
       specifier = statement.moduleSpecifier.text;
       const named = statement.exportClause;
-      onlyTypes = statement.isTypeOnly || (named !== undefined && ts.isNamedExports(named) && named.elements.length > 0 && named.elements.every((element) => element.isTypeOnly));
+      onlyTypes =
+        statement.isTypeOnly ||
+        (named !== undefined &&
+          ts.isNamedExports(named) &&
+          named.elements.length > 0 &&
+          named.elements.every((element) => element.isTypeOnly));
     }
     if (specifier === undefined) continue;
     (onlyTypes ? typeOnly : valued).add(specifier);
@@ -92,7 +108,13 @@ export function readGraph(): Map<string, SourceFile> {
         imports.push(relative(target));
         if (!typeOnly.has(specifier)) valueImports.push(relative(target));
       }
-      graph.set(relative(full), { file: relative(full), text, imports: [...new Set(imports)], valueImports: [...new Set(valueImports)], external: [...new Set(external)] });
+      graph.set(relative(full), {
+        file: relative(full),
+        text,
+        imports: [...new Set(imports)],
+        valueImports: [...new Set(valueImports)],
+        external: [...new Set(external)],
+      });
     }
   }
   return graph;

@@ -33,10 +33,12 @@ export function parseVariant(word: string): Variant | { error: string } {
   const http2 = match[2] !== undefined;
   const compression = match[3]?.toLowerCase() as VariantCompression | undefined;
   const isWs = protocol === 'ws';
-  if (http2 && isWs) return why('asks for WebSocket over HTTP/2 (RFC 8441), which the server does not support; /h2 is for sse and the polls');
+  if (http2 && isWs)
+    return why('asks for WebSocket over HTTP/2 (RFC 8441), which the server does not support; /h2 is for sse and the polls');
   if (compression !== undefined) {
     const allowed = isWs ? WS_COMPRESSION : HTTP_COMPRESSION;
-    if (!allowed.includes(compression)) return why(`asks for "+${compression}"; ${PROTOCOLS[protocol].label} takes ${allowed.map((c) => `+${c}`).join(' or ')}`);
+    if (!allowed.includes(compression))
+      return why(`asks for "+${compression}"; ${PROTOCOLS[protocol].label} takes ${allowed.map((c) => `+${c}`).join(' or ')}`);
   }
   const name = `${protocol}${http2 ? '/h2' : ''}${compression === undefined ? '' : `+${compression}`}`;
   return { name, protocol, http2, compression: compression ?? null };
@@ -88,7 +90,8 @@ export function resolveVariants(words: readonly string[]): { columns: readonly V
   for (const word of words) {
     const parsed = parseVariant(word);
     if ('error' in parsed) throw new OptionError('--protocols', `unknown protocol or variant ${parsed.error}`);
-    if (columns.some((column) => column.name === parsed.name)) throw new OptionError('--protocols', `lists ${parsed.name} twice: ${words.join(',')}`);
+    if (columns.some((column) => column.name === parsed.name))
+      throw new OptionError('--protocols', `lists ${parsed.name} twice: ${words.join(',')}`);
     columns.push(parsed);
   }
   return { columns: Object.freeze(columns), protocols: Object.freeze([...new Set(columns.map((column) => column.protocol))]) };

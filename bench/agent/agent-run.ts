@@ -39,7 +39,10 @@ export class AgentRun {
       },
       race: (step) => Promise.race([step, lostPromise]),
       figures: (result) =>
-        (pool?.figures() ?? []).map((figures) => ({ ...figures, latencyBelowUncertainty: result.latency.count > 0 && result.latency.p50 < figures.clock.uncertaintyMicros })),
+        (pool?.figures() ?? []).map((figures) => ({
+          ...figures,
+          latencyBelowUncertainty: result.latency.count > 0 && result.latency.p50 < figures.clock.uncertaintyMicros,
+        })),
     };
   }
 

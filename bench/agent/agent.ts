@@ -5,7 +5,17 @@ import { Redis } from 'ioredis';
 import { RESULT_SCHEMA } from '../../wire/result-schema.js';
 import { AGENT_DEFAULTS } from './defaults.js';
 import { appliedOffset, measureClockOffset } from './clock-offset.js';
-import { AGENT_PREFIX, AGENT_QUEUE, commandKey, heartbeatKey, type AgentRegistration, type ShardJobData, type ShardJobResult, type ShardProgress, type StepCommand } from './contract.js';
+import {
+  AGENT_PREFIX,
+  AGENT_QUEUE,
+  commandKey,
+  heartbeatKey,
+  type AgentRegistration,
+  type ShardJobData,
+  type ShardJobResult,
+  type ShardProgress,
+  type StepCommand,
+} from './contract.js';
 import { redisOptions } from './redis-url.js';
 import { mismatch, WIRELAB_VERSION } from './version.js';
 import { WorkerPool } from '../workers/worker-pool.js';
@@ -47,19 +57,24 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const log = options.onLog ?? (() => undefined);
   const redis = new Redis({ ...connection, lazyConnect: true });
   await redis.connect();
-  const beat = (): Promise<unknown> => redis.set(heartbeatKey(registration.id), JSON.stringify(registration), 'PX', AGENT_DEFAULTS.heartbeatTtlMs);
+  const beat = (): Promise<unknown> =>
+    redis.set(heartbeatKey(registration.id), JSON.stringify(registration), 'PX', AGENT_DEFAULTS.heartbeatTtlMs);
   await beat();
   const heartbeat = setInterval(() => void beat().catch(() => undefined), AGENT_DEFAULTS.heartbeatEveryMs);
 
   const stopping = new AbortController();
-  const worker = new QueueWorker<ShardJobData, ShardJobResult>(AGENT_QUEUE, (job) => runShard(job, registration, connection, options.workers, log, stopping.signal), {
-    connection,
-    prefix: AGENT_PREFIX,
-    concurrency: 1,
-    lockDuration: AGENT_DEFAULTS.lockDurationMs,
-    stalledInterval: AGENT_DEFAULTS.stalledIntervalMs,
-    maxStalledCount: 0,
-  });
+  const worker = new QueueWorker<ShardJobData, ShardJobResult>(
+    AGENT_QUEUE,
+    (job) => runShard(job, registration, connection, options.workers, log, stopping.signal),
+    {
+      connection,
+      prefix: AGENT_PREFIX,
+      concurrency: 1,
+      lockDuration: AGENT_DEFAULTS.lockDurationMs,
+      stalledInterval: AGENT_DEFAULTS.stalledIntervalMs,
+      maxStalledCount: 0,
+    },
+  );
   worker.on('failed', (job, error) => log(`shard ${job?.data.shard ?? '?'} failed: ${error.message}`));
   await worker.waitUntilReady();
   log(`agent ${registration.id} (wirelab ${WIRELAB_VERSION}) waiting for work on ${options.broker}`);
@@ -78,12 +93,21 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 }
 
 /** One shard of one protocol, from the first PING to the last client closed. */
-async function runShard(job: Job<ShardJobData, ShardJobResult>, registration: AgentRegistration, connection: ReturnType<typeof redisOptions>, maxWorkers: number | undefined, log: (line: string) => void, stopping: AbortSignal): Promise<ShardJobResult> {
+async function runShard(
+  job: Job<ShardJobData, ShardJobResult>,
+  registration: AgentRegistration,
+  connection: ReturnType<typeof redisOptions>,
+  maxWorkers: number | undefined,
+  log: (line: string) => void,
+  stopping: AbortSignal,
+): Promise<ShardJobResult> {
   const data = job.data;
   const refused = mismatch(data);
   if (refused !== undefined) throw new Error(`agent ${registration.id} refuses shard ${data.shard}: ${refused}`);
   const jobId = job.id ?? '';
-  log(`shard ${data.shard + 1}/${data.shards}: ${data.plan.protocol}, clients ${data.plan.firstClientIndex}–${data.plan.firstClientIndex + data.plan.clients - 1}`);
+  log(
+    `shard ${data.shard + 1}/${data.shards}: ${data.plan.protocol}, clients ${data.plan.firstClientIndex}–${data.plan.firstClientIndex + data.plan.clients - 1}`,
+  );
   const progress = (value: ShardProgress): Promise<void> => job.updateProgress(value as unknown as object);
   const estimate = await measureClockOffset(data.baseUrl, data.clockPings);
   const clock = { ...estimate, appliedMicros: appliedOffset(estimate) };
@@ -125,14 +149,16 @@ async function runShard(job: Job<ShardJobData, ShardJobResult>, registration: Ag
       const popped = await commands.blpop(commandKey(jobId), 1);
       if (stopping.aborted) throw new Error(`agent ${registration.id} was stopped`);
       if (popped === null) {
-        if (performance.now() - lastStepAt > AGENT_DEFAULTS.stepTimeoutMs) throw new Error(`no step from the coordinator for ${AGENT_DEFAULTS.stepTimeoutMs / 1000} s: it is gone`);
+        if (performance.now() - lastStepAt > AGENT_DEFAULTS.stepTimeoutMs)
+          throw new Error(`no step from the coordinator for ${AGENT_DEFAULTS.stepTimeoutMs / 1000} s: it is gone`);
         continue;
       }
       lastStepAt = performance.now();
       const command = JSON.parse(popped[1]) as StepCommand;
       const replies = await step(pool, command);
       if (replies === undefined) continue;
-      if (command.type === 'finish') saturated = replies.some((reply) => reply.type === 'final' && reply.loopDelayP99Ms > AGENT_DEFAULTS.suspectLoopDelayMs);
+      if (command.type === 'finish')
+        saturated = replies.some((reply) => reply.type === 'final' && reply.loopDelayP99Ms > AGENT_DEFAULTS.suspectLoopDelayMs);
       await progress({ kind: 'reply', type: replies[0]?.type ?? 'closed', replies });
       if (command.type === 'close') break;
     }

@@ -47,13 +47,22 @@ export async function measureClockOffset(baseUrl: string, count: number): Promis
       const body = JSON.stringify({ id: `clock-${index}`, ts: 0 });
       let t0 = 0;
       const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-        const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: 5000 }, (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-          res.on('error', reject);
-        });
+        const req = request(
+          url,
+          {
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+            timeout: 5000,
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (text += chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+            res.on('error', reject);
+          },
+        );
         req.on('timeout', () => req.destroy(new Error('no answer within 5 s')));
         req.on('error', reject);
         t0 = nowMicros();
@@ -61,7 +70,8 @@ export async function measureClockOffset(baseUrl: string, count: number): Promis
       });
       const t1 = nowMicros();
       const serverTs = answer.status === 200 ? (JSON.parse(answer.text) as { serverTs?: unknown }).serverTs : undefined;
-      if (typeof serverTs !== 'number') throw new Error(`PING to ${baseUrl} for the clock offset answered ${answer.status} without serverTs`);
+      if (typeof serverTs !== 'number')
+        throw new Error(`PING to ${baseUrl} for the clock offset answered ${answer.status} without serverTs`);
       exchanges.push({ t0, t1, serverTs });
     }
   } catch (error) {

@@ -1,7 +1,14 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { AGENT_DEFAULTS } from './defaults.js';
-import { AGENT_PREFIX, AGENT_QUEUE, HEARTBEAT_PATTERN, type AgentRegistration, type ShardJobResult, type ShardProgress } from './contract.js';
+import {
+  AGENT_PREFIX,
+  AGENT_QUEUE,
+  HEARTBEAT_PATTERN,
+  type AgentRegistration,
+  type ShardJobResult,
+  type ShardProgress,
+} from './contract.js';
 import { redisOptions } from './redis-url.js';
 import { mismatch } from './version.js';
 
@@ -86,10 +93,18 @@ export async function listAgents(redis: Redis): Promise<AgentRegistration[]> {
   } while (cursor !== '0');
   if (keys.length === 0) return [];
   const values = await redis.mget(...keys);
-  return values.flatMap((value) => (value === null ? [] : [JSON.parse(value) as AgentRegistration])).sort((a, b) => a.id.localeCompare(b.id));
+  return values
+    .flatMap((value) => (value === null ? [] : [JSON.parse(value) as AgentRegistration]))
+    .sort((a, b) => a.id.localeCompare(b.id));
 }
 
-async function waitForAgents(redis: Redis, count: number, timeoutMs: number, broker: string, signal?: AbortSignal): Promise<AgentRegistration[]> {
+async function waitForAgents(
+  redis: Redis,
+  count: number,
+  timeoutMs: number,
+  broker: string,
+  signal?: AbortSignal,
+): Promise<AgentRegistration[]> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     signal?.throwIfAborted();
@@ -99,7 +114,10 @@ async function waitForAgents(redis: Redis, count: number, timeoutMs: number, bro
     if (performance.now() >= deadline) {
       const refused = all.filter((agent) => mismatch(agent) !== undefined);
       const note = refused.length === 0 ? '' : `; refused ${refused.map((agent) => `${agent.id} (${mismatch(agent) ?? ''})`).join(', ')}`;
-      throw new AgentTimeoutError(`waited ${Math.round(timeoutMs / 1000)} s for ${count} agents on ${broker}, ${usable.length} came${usable.length > 0 ? ` (${usable.map((agent) => agent.id).join(', ')})` : ''}${note}`, usable.length);
+      throw new AgentTimeoutError(
+        `waited ${Math.round(timeoutMs / 1000)} s for ${count} agents on ${broker}, ${usable.length} came${usable.length > 0 ? ` (${usable.map((agent) => agent.id).join(', ')})` : ''}${note}`,
+        usable.length,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, AGENT_DEFAULTS.registrationPollMs));
   }

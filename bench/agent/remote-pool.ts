@@ -4,7 +4,14 @@ import type { ClientPool } from '../workers/worker-pool.js';
 import type { ClientPlan, CoordinatorMessage, WorkerMessage, WorkerTick } from '../workers/worker-protocol.js';
 import type { AgentCoordinator } from './coordinator.js';
 import { AGENT_DEFAULTS } from './defaults.js';
-import { commandKey, type ClockEstimate, type AgentRegistration, type ShardJobResult, type ShardProgress, type StepCommand } from './contract.js';
+import {
+  commandKey,
+  type ClockEstimate,
+  type AgentRegistration,
+  type ShardJobResult,
+  type ShardProgress,
+  type StepCommand,
+} from './contract.js';
 import { splitShards } from './shards.js';
 import { WIRELAB_VERSION } from './version.js';
 
@@ -100,7 +107,10 @@ export class RemotePool implements ClientPool {
       this.shards.push(state);
       this.coordinator.listen(jobId, {
         progress: (data) => this.progress(state, data),
-        failed: (reason) => this.fail(new AgentLostError(`${this.describe(state)} failed at ${new Date().toISOString()}: ${reason}; ${this.delivered(state)}`)),
+        failed: (reason) =>
+          this.fail(
+            new AgentLostError(`${this.describe(state)} failed at ${new Date().toISOString()}: ${reason}; ${this.delivered(state)}`),
+          ),
         completed: (result) => {
           state.result = result;
           state.settle.resolve(result);
@@ -117,7 +127,12 @@ export class RemotePool implements ClientPool {
           runId: this.settings.runId,
           shard: state.index,
           shards: count,
-          plan: { ...plan, clients: state.clients, firstClientIndex: state.firstClientIndex, connectConcurrency: parts[position]!.connectConcurrency },
+          plan: {
+            ...plan,
+            clients: state.clients,
+            firstClientIndex: state.firstClientIndex,
+            connectConcurrency: parts[position]!.connectConcurrency,
+          },
           workers: this.settings.workers,
           baseUrl: this.settings.baseUrl,
           clockPings: AGENT_DEFAULTS.clockPings,
@@ -202,12 +217,21 @@ export class RemotePool implements ClientPool {
     for (const state of this.shards) {
       if (state.result !== undefined) continue;
       if (state.agent === undefined) {
-        if (performance.now() > this.takeDeadline) this.fail(new AgentLostError(`shard ${state.index + 1}/${this.coordinator.agents.length} (clients ${this.range(state)}) was not taken by any agent within ${Math.round(this.settings.takeTimeoutMs / 1000)} s`));
+        if (performance.now() > this.takeDeadline)
+          this.fail(
+            new AgentLostError(
+              `shard ${state.index + 1}/${this.coordinator.agents.length} (clients ${this.range(state)}) was not taken by any agent within ${Math.round(this.settings.takeTimeoutMs / 1000)} s`,
+            ),
+          );
         continue;
       }
       const alive = await this.coordinator.alive(state.agent.id).catch(() => true);
       if (!alive && state.result === undefined && this.failure === undefined) {
-        this.fail(new AgentLostError(`${this.describe(state)} was lost at ${new Date().toISOString()} (its heartbeat expired); ${this.delivered(state)}`));
+        this.fail(
+          new AgentLostError(
+            `${this.describe(state)} was lost at ${new Date().toISOString()} (its heartbeat expired); ${this.delivered(state)}`,
+          ),
+        );
       }
     }
   }
@@ -267,7 +291,10 @@ export class RemotePool implements ClientPool {
 
   private withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
-    return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`agents did not answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+    return Promise.race([
+      promise,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`agents did not answer within ${ms} ms`)), ms))),
+    ]).finally(() => clearTimeout(timer));
   }
 
   /** The failure that ended this pool's run, if any. */

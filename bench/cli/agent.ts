@@ -13,15 +13,16 @@ async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('wirelab-agent')
     .description('A load agent: takes shards of the clients of a `bench --agents N` run through BullMQ on Redis.')
     .requiredOption('--broker <url>', 'the Redis the coordinator uses, redis://host:port')
-    .option('--id <name>', 'this agent\'s name in results (default: host name and a random suffix)')
-    .option('-w, --workers <n>', 'worker threads holding the clients, at most (default: the coordinator\'s --workers)')
+    .option('--id <name>', "this agent's name in results (default: host name and a random suffix)")
+    .option('-w, --workers <n>', "worker threads holding the clients, at most (default: the coordinator's --workers)")
     .exitOverride();
   let flags: { broker: string; id?: string; workers?: string };
   try {
     program.parse([...argv], { from: 'user' });
     flags = program.opts();
     redisOptions(flags.broker);
-    if (flags.workers !== undefined && !/^[1-9]\d*$/.test(flags.workers)) throw new Error(`--workers must be a whole number of at least 1, got "${flags.workers}"`);
+    if (flags.workers !== undefined && !/^[1-9]\d*$/.test(flags.workers))
+      throw new Error(`--workers must be a whole number of at least 1, got "${flags.workers}"`);
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     process.stderr.write(`wirelab-agent: ${(error as Error).message}\n`);
@@ -30,7 +31,12 @@ async function main(argv: readonly string[]): Promise<number> {
   const log = (line: string): void => void process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   let agent;
   try {
-    agent = await startAgent({ broker: flags.broker, ...(flags.id === undefined ? {} : { id: flags.id }), ...(flags.workers === undefined ? {} : { workers: Number(flags.workers) }), onLog: log });
+    agent = await startAgent({
+      broker: flags.broker,
+      ...(flags.id === undefined ? {} : { id: flags.id }),
+      ...(flags.workers === undefined ? {} : { workers: Number(flags.workers) }),
+      onLog: log,
+    });
   } catch (error) {
     process.stderr.write(`wirelab-agent: cannot start on ${flags.broker}: ${(error as Error).message}\n`);
     return EXIT.runtime;

@@ -12,7 +12,10 @@ export function formatAgents(result: BenchResult, c: Palette = createPalette(fal
   for (const protocol of result.protocols) {
     for (const agent of protocol.agents ?? []) {
       const clock = `clock ${agent.clock.offsetMicros >= 0 ? '+' : '−'}${formatMicros(Math.abs(agent.clock.offsetMicros))} ± ${formatMicros(agent.clock.uncertaintyMicros)}${agent.clock.appliedMicros === 0 && agent.clock.offsetMicros !== 0 ? ' (same clock: not applied)' : ''}`;
-      const notes = [agent.suspect ? c.yellow('suspect (agent lagging)') : '', agent.latencyBelowUncertainty === true ? c.yellow('median latency below the clock uncertainty') : ''].filter((note) => note !== '');
+      const notes = [
+        agent.suspect ? c.yellow('suspect (agent lagging)') : '',
+        agent.latencyBelowUncertainty === true ? c.yellow('median latency below the clock uncertainty') : '',
+      ].filter((note) => note !== '');
       lines.push(
         `  ${protocol.protocol.padEnd(11)} shard ${agent.shard + 1}/${agent.shards}  ${agent.agent} (${agent.host})  clients ${formatCount(agent.firstClientIndex)}–${formatCount(agent.firstClientIndex + agent.clients - 1)}, ${formatCount(agent.connected)} connected  CPU ${formatMicros(agent.cpuMicros)}  RSS ${formatBytes(agent.rssPeakBytes)}  ${clock}${notes.length > 0 ? `  ${notes.join(', ')}` : ''}`,
       );

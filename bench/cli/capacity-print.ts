@@ -20,7 +20,8 @@ const STOP_TEXT: Record<string, string> = {
 /** The verdict line of one protocol: `ws: 7,400 clients (8,000 failed: latency p99 passed the SLO; resolved)`. */
 export function formatCapacityVerdict(protocol: string, search: CapacitySearchFigures, c: Palette = createPalette(false)): string {
   const failure = search.firstFailure;
-  const failed = failure === null ? 'no step failed' : `${formatCount(failure.clients)} failed: ${FAILURE_TEXT[failure.failedBy] ?? failure.failedBy}`;
+  const failed =
+    failure === null ? 'no step failed' : `${formatCount(failure.clients)} failed: ${FAILURE_TEXT[failure.failedBy] ?? failure.failedBy}`;
   const bound = search.lowerBound ? c.yellow(' — a lower bound: the generator, not the server, was the limit') : '';
   return `${c.bold(protocol)}: ${c.bold(formatCount(search.capacity))} clients (${failed}; ${STOP_TEXT[search.stoppedBy] ?? search.stoppedBy})${bound}`;
 }
@@ -31,7 +32,17 @@ export function formatCapacityCurves(result: BenchResult, c: Palette = createPal
   for (const p of result.protocols) {
     const search = p.capacitySearch;
     if (search === undefined || search === null) continue;
-    const headers = ['clients', 'verdict', 'p50', 'p99', 'to last p99', 'server CPU', 'server RSS', 'generator CPU', 'server µs/client/update'];
+    const headers = [
+      'clients',
+      'verdict',
+      'p50',
+      'p99',
+      'to last p99',
+      'server CPU',
+      'server RSS',
+      'generator CPU',
+      'server µs/client/update',
+    ];
     const rows = [...search.curve]
       .sort((a, b) => a.clients - b.clients)
       .map((point) => [
@@ -46,7 +57,8 @@ export function formatCapacityCurves(result: BenchResult, c: Palette = createPal
         formatNumber(point.serverCpuMicrosPerClientUpdate),
       ]);
     const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => visibleLength(row[i] ?? ''))));
-    const line = (cells: string[]): string => cells.map((text, i) => `${' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(text)))}${text}`).join('  ');
+    const line = (cells: string[]): string =>
+      cells.map((text, i) => `${' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(text)))}${text}`).join('  ');
     blocks.push([formatCapacityVerdict(p.protocol, search, c), c.dim(line(headers)), ...rows.map((row) => line(row))].join('\n'));
   }
   if (blocks.length === 0) return '';

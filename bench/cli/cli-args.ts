@@ -35,51 +35,118 @@ export function createProgram(): Command {
   const program = new Command('wirelab-bench')
     .description('Drive WebSocket, SSE, long polling and short polling with the same feed and compare them.')
     .option('-c, --clients <n>', `clients per protocol, e.g. 1000 or 1k (default ${D.clients})`)
-    .option('-p, --protocols <list>', `comma-separated, from ${PROTOCOL_NAMES.join(',')}, or variants ${VARIANT_GRAMMAR} such as ws+deflate,sse/h2 (default all four)`)
-    .option('-d, --duration <time>', `measuring window per protocol, e.g. 30s or 2m; bare number = seconds (default ${formatDurationMs(D.durationMs)})`)
+    .option(
+      '-p, --protocols <list>',
+      `comma-separated, from ${PROTOCOL_NAMES.join(',')}, or variants ${VARIANT_GRAMMAR} such as ws+deflate,sse/h2 (default all four)`,
+    )
+    .option(
+      '-d, --duration <time>',
+      `measuring window per protocol, e.g. 30s or 2m; bare number = seconds (default ${formatDurationMs(D.durationMs)})`,
+    )
     .option('--warmup <time>', `feed running before the window; bare number = seconds (default ${formatDurationMs(D.warmupMs)})`)
     .option('-r, --rate <n>', `feed updates per second (default ${D.rate})`)
     .option('--payload <bytes>', `size of each update message, e.g. 256 or 4kb (default ${D.payload})`)
     .option('-s, --scenario <name>', `${SCENARIO_NAMES.join(' or ')} (default ${D.scenario})`)
     .option('--poll-interval <time>', `short-polling interval; bare number = ms (default ${D.pollIntervalMs}ms)`)
     .option('--long-poll-timeout <time>', `long-poll hold time; bare number = ms (default ${formatDurationMs(D.longPollTimeoutMs)})`)
-    .option('--ping-interval <time>', `scenario ping: each client's PING interval, at least ${MIN_PING_INTERVAL_MS}ms (the server's rate limit); bare number = ms (default ${D.pingIntervalMs}ms)`)
-    .option('--repeat <n>', `measure each protocol this many times, interleaved (ws, sse, …, ws, …); the table shows medians and the min–max spread (default ${D.repeat})`)
-    .option('--idle <time>', `feed idle after the window, to measure idle cost; bare number = seconds (default ${formatDurationMs(D.idleMs)})`)
-    .option('--capacity-duration <time>', `autocannon against the polling endpoints, 0 to skip; bare number = seconds (default ${formatDurationMs(D.capacityDurationMs)})`)
+    .option(
+      '--ping-interval <time>',
+      `scenario ping: each client's PING interval, at least ${MIN_PING_INTERVAL_MS}ms (the server's rate limit); bare number = ms (default ${D.pingIntervalMs}ms)`,
+    )
+    .option(
+      '--repeat <n>',
+      `measure each protocol this many times, interleaved (ws, sse, …, ws, …); the table shows medians and the min–max spread (default ${D.repeat})`,
+    )
+    .option(
+      '--idle <time>',
+      `feed idle after the window, to measure idle cost; bare number = seconds (default ${formatDurationMs(D.idleMs)})`,
+    )
+    .option(
+      '--capacity-duration <time>',
+      `autocannon against the polling endpoints, 0 to skip; bare number = seconds (default ${formatDurationMs(D.capacityDurationMs)})`,
+    )
     .option('--capacity-connections <n>', `autocannon connections (default ${D.capacityConnections})`)
     .option('--connect-concurrency <n>', `connections each worker opens at once (default ${D.connectConcurrency})`)
-    .option('--connect-timeout <time>', `a client without its first message by then has failed; bare number = ms (default ${formatDurationMs(D.connectTimeoutMs)})`)
-    .option('--drain-timeout <time>', 'longest wait for the last update after the window; bare number = ms (default 5s or 3 poll intervals)')
+    .option(
+      '--connect-timeout <time>',
+      `a client without its first message by then has failed; bare number = ms (default ${formatDurationMs(D.connectTimeoutMs)})`,
+    )
+    .option(
+      '--drain-timeout <time>',
+      'longest wait for the last update after the window; bare number = ms (default 5s or 3 poll intervals)',
+    )
     .option('--backoff-initial <time>', `client reconnect: first delay; bare number = ms (default ${D.reconnect.initialDelayMs}ms)`)
     .option('--backoff-max <time>', `client reconnect: longest delay; bare number = ms (default ${D.reconnect.maxDelayMs}ms)`)
     .option('--jitter <fraction>', `client reconnect: random share of each delay, 0 to 1 (default ${D.reconnect.jitter})`)
-    .option('--drop-at <times>', 'scenario reconnect: drop every connection at these times of the window, e.g. 5s,12s (default: at 25% and 60% of it)')
+    .option(
+      '--drop-at <times>',
+      'scenario reconnect: drop every connection at these times of the window, e.g. 5s,12s (default: at 25% and 60% of it)',
+    )
     .option('--drop-every <time>', 'scenario reconnect: drop every connection this often during the window, e.g. 10s')
     .option('--restart', 'scenario reconnect: kill the feed server and start it again on the same port (new epoch) instead of dropping')
-    .option('--net-latency <time>', 'one-way delay added in each direction by the harness\'s proxy, e.g. 50ms')
-    .option('--net-jitter <time>', 'each chunk\'s delay is latency ± this, e.g. 10ms (at most --net-latency)')
+    .option('--net-latency <time>', "one-way delay added in each direction by the harness's proxy, e.g. 50ms")
+    .option('--net-jitter <time>', "each chunk's delay is latency ± this, e.g. 10ms (at most --net-latency)")
     .option('--net-bandwidth <rate>', 'bandwidth cap in each direction, bits per second, e.g. 1mbit or 500kbit')
     .option('--net-bandwidth-scope <scope>', 'connection (each client its own cap, default) or shared (one cap for all)')
     .option('--net-reset-every <time>', 'reset every proxied connection this often, timed from the window start, e.g. 10s')
-    .option('--net-loss <percent>', 'real packet loss each way, e.g. 2% or 0.5%, by netem or nftables (needs root: the server runs in a network namespace; each protocol runs at 0% first as a control)')
-    .option('--connections-per-address <n>', `clients per loopback source address; past it they spread over 127.0.0.2, 127.0.0.3 … (default ${D.connectionsPerAddress})`)
-    .option('--slo-p99 <time>', `scenario capacity: a step passes while latency p99 stays under this; bare number = ms (default ${D.sloP99Ms}ms)`)
-    .option('--capacity-resolution <share>', `scenario capacity: bisect until the first failure is within this of the last pass, e.g. 5% or 0.05 (default ${D.capacityResolution * 100}%)`)
-    .option('--max-clients <n>', `scenario capacity: largest client count tried (default ${D.maxClients}, lowered to what the open-files limit allows)`)
-    .option('--time-budget <time>', `scenario capacity: time for the whole search, shared by the protocols; bare number = seconds (default ${formatDurationMs(D.timeBudgetMs)})`)
-    .option('--target <url>', 'an already running server (http(s)://host:port) instead of spawning one; --preset says how to speak to it (docs/targets.md)')
+    .option(
+      '--net-loss <percent>',
+      'real packet loss each way, e.g. 2% or 0.5%, by netem or nftables (needs root: the server runs in a network namespace; each protocol runs at 0% first as a control)',
+    )
+    .option(
+      '--connections-per-address <n>',
+      `clients per loopback source address; past it they spread over 127.0.0.2, 127.0.0.3 … (default ${D.connectionsPerAddress})`,
+    )
+    .option(
+      '--slo-p99 <time>',
+      `scenario capacity: a step passes while latency p99 stays under this; bare number = ms (default ${D.sloP99Ms}ms)`,
+    )
+    .option(
+      '--capacity-resolution <share>',
+      `scenario capacity: bisect until the first failure is within this of the last pass, e.g. 5% or 0.05 (default ${D.capacityResolution * 100}%)`,
+    )
+    .option(
+      '--max-clients <n>',
+      `scenario capacity: largest client count tried (default ${D.maxClients}, lowered to what the open-files limit allows)`,
+    )
+    .option(
+      '--time-budget <time>',
+      `scenario capacity: time for the whole search, shared by the protocols; bare number = seconds (default ${formatDurationMs(D.timeBudgetMs)})`,
+    )
+    .option(
+      '--target <url>',
+      'an already running server (http(s)://host:port) instead of spawning one; --preset says how to speak to it (docs/targets.md)',
+    )
     .option('--control-token <token>', 'control token of the --target server (WIRELAB_CONTROL_TOKEN)')
-    .option('--servers <n>', 'feed server instances, each its own process; clients spread round-robin over them; more than 1 needs --broker (default 1)')
-    .option('--broker <redis|url>', '"redis": start a redis-server (on PATH) the instances share the feed through; or redis://HOST:PORT of an existing one (with --agents: the Redis the agents listen on)')
-    .option('--broker-restart', 'scenario failover: restart the harness\'s Redis (with an AOF, so its data stays) mid-window instead of killing an instance')
-    .option('--compare-embedded', 'with --broker: run each protocol also against one server with the embedded feed, to show the broker\'s hop')
-    .option('--agents <n>', 'split the clients over this many load agents (npm run agent) instead of this machine\'s threads; needs --broker redis://host:port')
+    .option(
+      '--servers <n>',
+      'feed server instances, each its own process; clients spread round-robin over them; more than 1 needs --broker (default 1)',
+    )
+    .option(
+      '--broker <redis|url>',
+      '"redis": start a redis-server (on PATH) the instances share the feed through; or redis://HOST:PORT of an existing one (with --agents: the Redis the agents listen on)',
+    )
+    .option(
+      '--broker-restart',
+      "scenario failover: restart the harness's Redis (with an AOF, so its data stays) mid-window instead of killing an instance",
+    )
+    .option(
+      '--compare-embedded',
+      "with --broker: run each protocol also against one server with the embedded feed, to show the broker's hop",
+    )
+    .option(
+      '--agents <n>',
+      "split the clients over this many load agents (npm run agent) instead of this machine's threads; needs --broker redis://host:port",
+    )
     .option('--agent-timeout <time>', 'with --agents: how long to wait for them to register; bare number = seconds (default 30s)')
     .option('-w, --workers <n>', 'worker threads holding the clients (default: cores - 1, at least 1)')
     .option('-o, --out <dir>', `folder for the result files (default ${D.outDir}/)`)
     .option('--no-files', 'do not write result files')
-    .option('--threshold <expr>', `pass/fail rule, repeatable, e.g. ws.latency.p99<50ms; "none" for no thresholds (default: ${defaultThresholdsHelp()})`, collect)
+    .option(
+      '--threshold <expr>',
+      `pass/fail rule, repeatable, e.g. ws.latency.p99<50ms; "none" for no thresholds (default: ${defaultThresholdsHelp()})`,
+      collect,
+    )
     .option('--json', 'print the result JSON on stdout (logs go to stderr)')
     .option('--report <format>', 'also write a report next to the result files: html (one self-contained file)')
     .option('--no-progress', 'no per-second progress line')
@@ -93,7 +160,9 @@ export function createProgram(): Command {
 /** The default scenario's thresholds, then those of every scenario that has others of its own. */
 function defaultThresholdsHelp(): string {
   const usual = SCENARIOS[D.scenario].thresholds(D.pollIntervalMs).join(' ');
-  const own = SCENARIO_NAMES.map((name) => [name, SCENARIOS[name].thresholds(D.pollIntervalMs).join(' ')] as const).filter(([, list]) => list !== usual);
+  const own = SCENARIO_NAMES.map((name) => [name, SCENARIOS[name].thresholds(D.pollIntervalMs).join(' ')] as const).filter(
+    ([, list]) => list !== usual,
+  );
   return [usual, ...own.map(([name, list]) => `scenario ${name}: ${list}`)].join('; ');
 }
 
@@ -190,8 +259,13 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
   if (agentCount !== undefined) {
     const broker = options.broker;
     if (broker === undefined) throw new OptionError('--agents', 'needs --broker redis://host:port, the Redis the agents listen on');
-    if ((options.servers ?? 1) > 1) throw new OptionError('--agents', 'cannot be combined with --servers yet: the agents measure one spawned server');
-    if (options.compareEmbedded === true || options.brokerRestart === true) throw new OptionError(options.compareEmbedded === true ? '--compare-embedded' : '--broker-restart', 'is for --servers N; with --agents the broker only carries the agents\' work');
+    if ((options.servers ?? 1) > 1)
+      throw new OptionError('--agents', 'cannot be combined with --servers yet: the agents measure one spawned server');
+    if (options.compareEmbedded === true || options.brokerRestart === true)
+      throw new OptionError(
+        options.compareEmbedded === true ? '--compare-embedded' : '--broker-restart',
+        "is for --servers N; with --agents the broker only carries the agents' work",
+      );
     delete options.broker;
     options.agents = { count: agentCount, broker, ...(agentTimeout === undefined ? {} : { timeoutMs: agentTimeout }) };
   } else if (agentTimeout !== undefined) {
@@ -200,8 +274,15 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
   const json = flags.json === true;
   const report = text('report');
   if (report !== undefined && report !== 'html') throw new OptionError('--report', `must be html, got "${report}"`, report);
-  if (report !== undefined && flags.files === false) throw new OptionError('--report', 'is written next to the result files, but --no-files writes none');
-  return { options, json, progress: flags.progress !== false && !json, live: flags.live !== false && !json, report: report === 'html' ? 'html' : null };
+  if (report !== undefined && flags.files === false)
+    throw new OptionError('--report', 'is written next to the result files, but --no-files writes none');
+  return {
+    options,
+    json,
+    progress: flags.progress !== false && !json,
+    live: flags.live !== false && !json,
+    report: report === 'html' ? 'html' : null,
+  };
 }
 
 function assign<K extends keyof BenchOptions>(options: BenchOptions, key: K, value: BenchOptions[K] | undefined): void {

@@ -110,7 +110,14 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`wirelab-bench: ${error.message}\n`);
       return EXIT.usage;
     }
-    const reason = error instanceof TargetError ? error.message : error instanceof Error ? (process.env.WIRELAB_DEBUG ? (error.stack ?? error.message) : error.message) : String(error);
+    const reason =
+      error instanceof TargetError
+        ? error.message
+        : error instanceof Error
+          ? process.env.WIRELAB_DEBUG
+            ? (error.stack ?? error.message)
+            : error.message
+          : String(error);
     process.stderr.write(`wirelab-bench: ${palette.red('error')}: ${reason}\n`);
     return EXIT.runtime;
   } finally {
@@ -129,13 +136,17 @@ async function main(argv: readonly string[]): Promise<number> {
     try {
       out.write(`report ${await writeHtmlReport(result, reportPathFor(written.json))}\n`);
     } catch (error) {
-      process.stderr.write(`wirelab-bench: ${palette.red('error')}: the HTML report: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(
+        `wirelab-bench: ${palette.red('error')}: the HTML report: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
       return EXIT.runtime;
     }
   }
   if (request.json) await writeOut(`${JSON.stringify(result, null, 2)}\n`);
   if (result.partial === true) {
-    process.stderr.write(`wirelab-bench: interrupted; partial result (${result.protocols.map((p) => p.protocol).join(', ')} only)${files === null ? '' : ` written to ${(files as ResultFiles).json}`}\n`);
+    process.stderr.write(
+      `wirelab-bench: interrupted; partial result (${result.protocols.map((p) => p.protocol).join(', ')} only)${files === null ? '' : ` written to ${(files as ResultFiles).json}`}\n`,
+    );
     return EXIT.interrupted;
   }
   if (result.failures.length > 0) return EXIT.runtime;

@@ -18,6 +18,7 @@ export function usageFromCommander(error: CommanderError, command: string): Opti
   if (error.code === 'commander.unknownOption') return new OptionError(flag, `is not an option of ${command}`);
   // `option '-c, --clients <n>' argument missing`: name the long flag.
   if (error.code === 'commander.optionMissingArgument') return new OptionError(/--[\w-]+/.exec(flag)?.[0] ?? flag, 'needs a value');
-  if (error.code === 'commander.excessArguments') return new OptionError('arguments', `${command} takes no arguments: ${error.message.replace(/^error: /, '')}`);
+  if (error.code === 'commander.excessArguments')
+    return new OptionError('arguments', `${command} takes no arguments: ${error.message.replace(/^error: /, '')}`);
   return new OptionError('arguments', error.message.replace(/^error: /, ''));
 }

@@ -9,7 +9,6 @@ import type { Comparison, ComparisonRow } from '../report/compare.js';
 import { FEW_TAIL_SAMPLES, type Figure, type Judgement } from '../report/noise.js';
 import { sectionOf } from '../report/sections.js';
 
-
 /** `1.02ms`, with repetitions `1.02ms [0.98ms–1.10ms]`; `†` marks a tail on few samples. */
 export function formatFigure(figure: Figure, unit: MetricUnit): string {
   const value = formatValue(figure.value, unit, figure.resolution);
@@ -44,13 +43,19 @@ export interface ComparisonTextOptions {
 export function formatComparison(comparison: Comparison, options: ComparisonTextOptions = {}): string {
   const c = options.palette ?? createPalette(false);
   const out: string[] = [];
-  const runLine = (name: string, run: Comparison['base']) => `  ${name} ${c.bold(run.id)}  started ${run.startedAt} · ${run.repetitions} repetition${run.repetitions === 1 ? '' : 's'} per protocol`;
+  const runLine = (name: string, run: Comparison['base']) =>
+    `  ${name} ${c.bold(run.id)}  started ${run.startedAt} · ${run.repetitions} repetition${run.repetitions === 1 ? '' : 's'} per protocol`;
   out.push(c.bold('wirelab compare'), runLine('A', comparison.base), runLine('B', comparison.other));
-  if (comparison.settingsDiffer.length > 0) out.push(c.yellow(`  settings differ: ${comparison.settingsDiffer.join('; ')}: a change may come from the settings, not the protocol`));
+  if (comparison.settingsDiffer.length > 0)
+    out.push(c.yellow(`  settings differ: ${comparison.settingsDiffer.join('; ')}: a change may come from the settings, not the protocol`));
   if (comparison.onlyInBase.length > 0) out.push(c.dim(`  only in A: ${comparison.onlyInBase.join(', ')}`));
   if (comparison.onlyInOther.length > 0) out.push(c.dim(`  only in B: ${comparison.onlyInOther.join(', ')}`));
   if (comparison.base.repetitions < 2 || comparison.other.repetitions < 2) {
-    out.push(c.dim('  one repetition in a run: its spread is unknown, so no change can be called noise (measure each protocol several times to see the spread)'));
+    out.push(
+      c.dim(
+        '  one repetition in a run: its spread is unknown, so no change can be called noise (measure each protocol several times to see the spread)',
+      ),
+    );
   } else {
     out.push(c.dim('  [min–max] across repetitions; spreads that overlap are within noise'));
   }
@@ -69,11 +74,20 @@ export function formatComparison(comparison: Comparison, options: ComparisonText
     }
     table.push({
       row,
-      cells: [`  ${row.metric.label}`, row.protocol, formatFigure(row.a, row.metric.unit), formatFigure(row.b, row.metric.unit), formatChange(row.judgement.changePercent), formatVerdict(row.judgement)],
+      cells: [
+        `  ${row.metric.label}`,
+        row.protocol,
+        formatFigure(row.a, row.metric.unit),
+        formatFigure(row.b, row.metric.unit),
+        formatChange(row.judgement.changePercent),
+        formatVerdict(row.judgement),
+      ],
     });
   }
   const header = ['', 'protocol', 'A', 'B', 'Δ', 'verdict'];
-  const widths = header.map((title, i) => Math.max(title.length, ...table.map((entry) => ('cells' in entry ? visibleLength(entry.cells[i] ?? '') : 0))));
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...table.map((entry) => ('cells' in entry ? visibleLength(entry.cells[i] ?? '') : 0))),
+  );
   const rightAligned = new Set([2, 3, 4]);
   const line = (cells: string[]) =>
     cells
@@ -97,13 +111,20 @@ export function formatComparison(comparison: Comparison, options: ComparisonText
 
   const gate = options.gate;
   if (gate !== undefined) {
-    const which = gate.metricKeys === 'default' ? 'the table\'s metrics that have a direction' : gate.metricKeys.join(', ');
+    const which = gate.metricKeys === 'default' ? "the table's metrics that have a direction" : gate.metricKeys.join(', ');
     if (gate.regressions.length === 0) {
       out.push(c.green(`PASS`) + ` no regression beyond ${gate.failOnPercent}% outside the noise (gating on ${which})`);
     } else {
-      out.push(c.red(`FAIL`) + ` ${gate.regressions.length} regression${gate.regressions.length === 1 ? '' : 's'} beyond ${gate.failOnPercent}% outside the noise (gating on ${which}):`);
+      out.push(
+        c.red(`FAIL`) +
+          ` ${gate.regressions.length} regression${gate.regressions.length === 1 ? '' : 's'} beyond ${gate.failOnPercent}% outside the noise (gating on ${which}):`,
+      );
       for (const row of gate.regressions) {
-        out.push(c.red(`  ✗ ${row.protocol} ${row.metric.label}: ${formatFigure(row.a, row.metric.unit)} → ${formatFigure(row.b, row.metric.unit)} (${formatChange(row.judgement.changePercent)}, ${formatVerdict(row.judgement)})`));
+        out.push(
+          c.red(
+            `  ✗ ${row.protocol} ${row.metric.label}: ${formatFigure(row.a, row.metric.unit)} → ${formatFigure(row.b, row.metric.unit)} (${formatChange(row.judgement.changePercent)}, ${formatVerdict(row.judgement)})`,
+          ),
+        );
       }
     }
   }
@@ -149,6 +170,15 @@ export function comparisonToJson(comparison: Comparison, gate?: ComparisonTextOp
     onlyInOther: comparison.onlyInOther,
     settingsDiffer: comparison.settingsDiffer,
     rows: comparison.rows.map(row),
-    ...(gate === undefined ? {} : { gate: { failOnPercent: gate.failOnPercent, metrics: gate.metricKeys, passed: gate.regressions.length === 0, regressions: gate.regressions.map(row) } }),
+    ...(gate === undefined
+      ? {}
+      : {
+          gate: {
+            failOnPercent: gate.failOnPercent,
+            metrics: gate.metricKeys,
+            passed: gate.regressions.length === 0,
+            regressions: gate.regressions.map(row),
+          },
+        }),
   };
 }

@@ -30,7 +30,11 @@ function program(): Command {
     .description('Compare two result files per metric and protocol: the change, its direction, and whether it is within the noise.')
     .argument('[files...]', 'A.json (the base, usually the older run) and B.json')
     .option('--fail-on <pct>', 'exit 1 when a gated metric got worse by more than this many percent, outside the noise (e.g. 10 or 10%)')
-    .option('--metric <keys>', 'compare (and gate on) only these metrics: keys like latency.p99 or families like latency; comma-separated, repeatable', collect)
+    .option(
+      '--metric <keys>',
+      'compare (and gate on) only these metrics: keys like latency.p99 or families like latency; comma-separated, repeatable',
+      collect,
+    )
     .option('--all', 'show every metric, not only those of the bench table')
     .option('--json', 'print the comparison as JSON')
     .helpOption('-h, --help', 'show this help')
@@ -39,7 +43,13 @@ function program(): Command {
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((part) => part.trim()).filter((part) => part !== '')];
+  return [
+    ...(previous ?? []),
+    ...value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== ''),
+  ];
 }
 
 /** Commander's own messages, in the form every other usage error has. */
@@ -55,12 +65,17 @@ function parse(argv: readonly string[]): CompareRequest {
   try {
     command.parse([...argv], { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError && error.code !== 'commander.helpDisplayed' && error.code !== 'commander.help') throw usageFromCommander(error);
+    if (error instanceof CommanderError && error.code !== 'commander.helpDisplayed' && error.code !== 'commander.help')
+      throw usageFromCommander(error);
     throw error;
   }
   const flags = command.opts<{ failOn?: string; metric?: string[]; all?: boolean; json?: boolean }>();
   const files = command.args;
-  if (files.length !== 2) throw new OptionError('arguments', `need two result files, A.json and B.json, got ${files.length}${files.length > 0 ? ` (${files.join(' ')})` : ''}`);
+  if (files.length !== 2)
+    throw new OptionError(
+      'arguments',
+      `need two result files, A.json and B.json, got ${files.length}${files.length > 0 ? ` (${files.join(' ')})` : ''}`,
+    );
   let failOnPercent: number | undefined;
   if (flags.failOn !== undefined) {
     const match = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(flags.failOn);
@@ -71,7 +86,11 @@ function parse(argv: readonly string[]): CompareRequest {
   if (flags.metric !== undefined) {
     if (flags.metric.length === 0) throw new OptionError('--metric', 'needs at least one metric key, e.g. latency.p99');
     const selection = selectMetrics(flags.metric);
-    if (selection.unknown.length > 0) throw new OptionError('--metric', `names no metric: ${selection.unknown.map((name) => `"${name}"`).join(', ')} (keys are listed in docs/metrics-harness.md, e.g. latency.p99 or the family latency)`);
+    if (selection.unknown.length > 0)
+      throw new OptionError(
+        '--metric',
+        `names no metric: ${selection.unknown.map((name) => `"${name}"`).join(', ')} (keys are listed in docs/metrics-harness.md, e.g. latency.p99 or the family latency)`,
+      );
     metrics = selection.metrics;
   }
   return { files: [files[0]!, files[1]!], failOnPercent, metrics, all: flags.all === true, json: flags.json === true };
@@ -111,7 +130,10 @@ async function main(argv: readonly string[]): Promise<number> {
           regressions: regressions(comparison, request.failOnPercent, request.metrics ?? defaultGateMetrics()),
         };
   if (request.json) await write(`${JSON.stringify(comparisonToJson(comparison, gate), null, 2)}\n`);
-  else await write(`${formatComparison(comparison, { palette: createPalette(colorEnabled(process.stdout, process.env)), ...(gate === undefined ? {} : { gate }) })}\n`);
+  else
+    await write(
+      `${formatComparison(comparison, { palette: createPalette(colorEnabled(process.stdout, process.env)), ...(gate === undefined ? {} : { gate }) })}\n`,
+    );
   return gate !== undefined && gate.regressions.length > 0 ? EXIT.regression : EXIT.ok;
 }
 

@@ -34,5 +34,7 @@ export function formatBrokerHop(result: BenchResult): string {
       `  ${broker.protocol.padEnd(11)} latency p50 ${formatMicros(broker.latency.p50)} vs ${formatMicros(embedded.latency.p50)} (${added >= 0 ? '+' : ''}${formatMicros(added)}) · p99 ${formatMicros(broker.latency.p99)} vs ${formatMicros(embedded.latency.p99)} · server CPU ${formatPercent(broker.server?.cpuPercent)} (summed) vs ${formatPercent(embedded.server?.cpuPercent)}`,
     );
   }
-  return lines.length === 0 ? '' : `Broker hop (through the broker vs one embedded-feed server, same clients and feed)\n${lines.join('\n')}`;
+  return lines.length === 0
+    ? ''
+    : `Broker hop (through the broker vs one embedded-feed server, same clients and feed)\n${lines.join('\n')}`;
 }

@@ -24,6 +24,7 @@ export function lossFootnotes(result: BenchResult, c: Palette): string[] {
   if (network === null || network === undefined || network.lossPercent === null || network.namespace === null) return [];
   const mechanism = network.lossMechanism ?? null;
   const how = mechanism === null ? 'no packet dropped (a plain link)' : `${describeLoss(network.lossPercent, mechanism)} each way`;
-  const control = network.lossPercent > 0 && mechanism !== null ? '; each protocol ran first at 0% on the same link and server: the "control" rows' : '';
+  const control =
+    network.lossPercent > 0 && mechanism !== null ? '; each protocol ran first at 0% on the same link and server: the "control" rows' : '';
   return [c.dim(`net: ${how}, on the veth of namespace ${network.namespace.name} (server ${network.namespace.serverAddress})${control}`)];
 }

@@ -28,7 +28,10 @@ export function cellText(metric: MetricDefinition, figure: Figure, standing: Sta
   const resolution = figure.resolution ?? (protocol === undefined ? null : (metric.resolution?.(protocol) ?? null));
   const value = formatFigure(figure.value, metric.unit, resolution);
   if (value.endsWith(BELOW_RESOLUTION)) return value;
-  const spread = figure.spread === null || figure.spread.min === figure.spread.max ? '' : ` [${formatMetric(figure.spread.min, metric.unit)}–${formatMetric(figure.spread.max, metric.unit)}]`;
+  const spread =
+    figure.spread === null || figure.spread.min === figure.spread.max
+      ? ''
+      : ` [${formatMetric(figure.spread.min, metric.unit)}–${formatMetric(figure.spread.max, metric.unit)}]`;
   return `${standing === 'within-noise' ? WITHIN_NOISE_MARK : ''}${value}${figure.fewSamples ? FEW_SAMPLES_MARK : ''}${spread}`;
 }
 
@@ -37,10 +40,18 @@ export function noiseLegend(result: BenchResult, c: Palette): string[] {
   const repetitions = Math.max(1, ...result.protocols.map((p) => p.repetitions?.length ?? 1));
   const lines: string[] = [];
   if (repetitions > 1) {
-    lines.push(c.dim(`Each figure is the median of ${repetitions} repetitions, interleaved; [min–max] is the spread across them (none shown: all alike). ${WITHIN_NOISE_MARK} (grey): within the noise of the best protocol (the spreads overlap).`));
+    lines.push(
+      c.dim(
+        `Each figure is the median of ${repetitions} repetitions, interleaved; [min–max] is the spread across them (none shown: all alike). ${WITHIN_NOISE_MARK} (grey): within the noise of the best protocol (the spreads overlap).`,
+      ),
+    );
   } else {
     lines.push(c.dim(`One repetition: the spread is unknown, so no difference here can be called noise or real (use --repeat 3 or more).`));
   }
-  lines.push(c.dim(`${FEW_SAMPLES_MARK}: a tail percentile resting on fewer than ${formatCount(FEW_TAIL_SAMPLES)} samples beyond it: read it loosely.`));
+  lines.push(
+    c.dim(
+      `${FEW_SAMPLES_MARK}: a tail percentile resting on fewer than ${formatCount(FEW_TAIL_SAMPLES)} samples beyond it: read it loosely.`,
+    ),
+  );
   return lines;
 }

@@ -36,7 +36,10 @@ const SECTIONS: Record<string, string> = {
 };
 
 /** `wirelab bench · http://127.0.0.1:41234 (spawned) · 1000 clients × ws, sse · feed 10/s × 256 B · …` */
-export function formatHeader(start: { target: string; spawned: boolean; options: RecordedOptions; runId: string; lossMechanism?: LossMechanism | null }, c: Palette = createPalette(false)): string {
+export function formatHeader(
+  start: { target: string; spawned: boolean; options: RecordedOptions; runId: string; lossMechanism?: LossMechanism | null },
+  c: Palette = createPalette(false),
+): string {
   const o = start.options;
   const parts = [
     c.bold('wirelab bench'),
@@ -45,8 +48,12 @@ export function formatHeader(start: { target: string; spawned: boolean; options:
     `${formatCount(o.clients)} clients × ${(o.variants ?? o.protocols).join(', ')}`,
     `scenario ${o.scenario}`,
     // A foreign target: the harness publishes (no warm-up), or the server does (receive-only).
-    o.preset === undefined ? `feed ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')}` : `published ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')} (if a publisher)`,
-    o.preset === undefined ? `${formatDurationMs(o.durationMs)} window (+${formatDurationMs(o.warmupMs)} warm-up)` : `${formatDurationMs(o.durationMs)} window`,
+    o.preset === undefined
+      ? `feed ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')}`
+      : `published ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')} (if a publisher)`,
+    o.preset === undefined
+      ? `${formatDurationMs(o.durationMs)} window (+${formatDurationMs(o.warmupMs)} warm-up)`
+      : `${formatDurationMs(o.durationMs)} window`,
     `${o.workers} worker${o.workers === 1 ? '' : 's'}`,
   ];
   if (o.protocols.some((name) => PROTOCOLS[name]?.onInterval === true)) parts.push(`poll every ${formatDurationMs(o.pollIntervalMs)}`);
@@ -54,29 +61,44 @@ export function formatHeader(start: { target: string; spawned: boolean; options:
   parts.push(...(scenarioNamed(o.scenario)?.header(o) ?? []));
   // Results written before the spread existed have no `connectionsPerAddress`.
   if (o.connectionsPerAddress !== undefined) {
-    const spread = describeSourceAddresses(sourceAddresses(o.clients, start.target, o.connectionsPerAddress), o.connectionsPerAddress, formatCount);
+    const spread = describeSourceAddresses(
+      sourceAddresses(o.clients, start.target, o.connectionsPerAddress),
+      o.connectionsPerAddress,
+      formatCount,
+    );
     if (spread !== undefined) parts.push(spread);
   }
   const network = o.network as RecordedOptions['network'] | undefined;
   if (network !== undefined && network !== null) parts.push(`net ${describeNetwork(network, start.lossMechanism)}`);
   const scaleOut = o.scaleOut;
-  if (scaleOut !== undefined && scaleOut !== null) parts.push(`${scaleOut.servers} instance${scaleOut.servers === 1 ? '' : 's'} via ${scaleOut.broker === 'redis' ? 'Redis (spawned)' : scaleOut.broker}`);
+  if (scaleOut !== undefined && scaleOut !== null)
+    parts.push(
+      `${scaleOut.servers} instance${scaleOut.servers === 1 ? '' : 's'} via ${scaleOut.broker === 'redis' ? 'Redis (spawned)' : scaleOut.broker}`,
+    );
   return `${parts.join(c.dim(' · '))}\n${c.dim(`run ${start.runId}`)}`;
 }
 
 /** One line when a protocol is done: what a log reader wants at a glance. */
-export function formatProtocolLine(result: ProtocolResult, c: Palette = createPalette(false), failedThresholds: readonly ThresholdOutcome[] = []): string {
+export function formatProtocolLine(
+  result: ProtocolResult,
+  c: Palette = createPalette(false),
+  failedThresholds: readonly ThresholdOutcome[] = [],
+): string {
   const d = result.delivery;
   const ok = d.missed === 0 && d.duplicated === 0 && result.errors.length === 0;
   const mark = failedThresholds.length > 0 ? c.red('✗') : ok ? c.green('✓') : c.yellow('!');
-  const thresholds = failedThresholds.length > 0 ? c.red(`; threshold${failedThresholds.length === 1 ? '' : 's'} failed: ${failedThresholds.map((t) => t.expression).join(', ')}`) : '';
+  const thresholds =
+    failedThresholds.length > 0
+      ? c.red(`; threshold${failedThresholds.length === 1 ? '' : 's'} failed: ${failedThresholds.map((t) => t.expression).join(', ')}`)
+      : '';
   const delivery = `${formatCount(d.delivered)}/${formatCount(d.expected)} delivered${d.missed > 0 ? c.red(`, ${formatCount(d.missed)} missed`) : ''}${d.duplicated > 0 ? c.red(`, ${formatCount(d.duplicated)} duplicated`) : ''}`;
   const latency = result.latency.count > 0 ? `latency p99 ${formatMetric(result.latency.p99, 'us')}` : 'no latency samples';
   const suspect = result.generator.saturated ? c.yellow(' (generator saturated)') : '';
   const r = result.reconnect;
   let reconnect = '';
   if (r !== null && r.drops > 0) {
-    const recovery = r.recovery.count > 0 ? `recovery p50 ${formatMetric(r.recovery.p50, 'us')} p99 ${formatMetric(r.recovery.p99, 'us')}` : 'no recovery';
+    const recovery =
+      r.recovery.count > 0 ? `recovery p50 ${formatMetric(r.recovery.p50, 'us')} p99 ${formatMetric(r.recovery.p99, 'us')}` : 'no recovery';
     const away = r.notRecovered > 0 ? c.red(`, ${formatCount(r.notRecovered)} not back`) : '';
     const missed = r.missedInOutage > 0 ? c.red(`, ${formatCount(r.missedInOutage)} missed`) : '';
     reconnect = `; ${r.drops} drop${r.drops === 1 ? '' : 's'}, ${recovery}${away}, outage ${formatCount(r.recoveredByResume)}/${formatCount(r.publishedDuringOutage)} resumed${missed}${r.resets > 0 ? `, ${formatCount(r.resets)} resets` : ''}`;
@@ -85,7 +107,11 @@ export function formatProtocolLine(result: ProtocolResult, c: Palette = createPa
 }
 
 /** One line per drop: `↯ ws: drop at 5s of the window, 1,000 connections cut`. */
-export function formatDropLine(protocol: string, drop: { kind: string; atMs: number; connections: number; tookMs: number }, c: Palette = createPalette(false)): string {
+export function formatDropLine(
+  protocol: string,
+  drop: { kind: string; atMs: number; connections: number; tookMs: number },
+  c: Palette = createPalette(false),
+): string {
   const what =
     drop.kind === 'restart'
       ? `server restarted (back in ${formatMillis(drop.tookMs)})`
@@ -124,8 +150,11 @@ export function formatTable(result: BenchResult, c: Palette = createPalette(fals
   }
   const headers = protocols.map((p) => `${p.variant ?? p.protocol}${p.generator.saturated ? '*' : ''}`);
   const labelWidth = Math.max(...rows.map((row) => ('label' in row ? row.label.length + 2 : 0)), 8);
-  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => ('cells' in row ? visibleLength(row.cells[i] ?? '') : 0))));
-  const line = (label: string, cells: string[]): string => `${label.padEnd(labelWidth)}${cells.map((text, i) => `  ${' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(text)))}${text}`).join('')}`;
+  const widths = headers.map((header, i) =>
+    Math.max(header.length, ...rows.map((row) => ('cells' in row ? visibleLength(row.cells[i] ?? '') : 0))),
+  );
+  const line = (label: string, cells: string[]): string =>
+    `${label.padEnd(labelWidth)}${cells.map((text, i) => `  ${' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(text)))}${text}`).join('')}`;
   const out: string[] = [c.bold(line('', headers))];
   for (const row of rows) {
     if ('section' in row) out.push(c.cyan(row.section));
@@ -138,10 +167,23 @@ export function formatTable(result: BenchResult, c: Palette = createPalette(fals
 
 /** The rows a foreign target's table keeps even when nothing could be measured: the reader must see the "–". */
 function shownWhenUnknown(metric: MetricDefinition): boolean {
-  return metric.key === 'server.cpuPercent' || metric.key === 'server.rss' || metric.key === 'server.memoryPerConnection' || metric.key === 'latency.p50' || metric.key === 'latency.p99';
+  return (
+    metric.key === 'server.cpuPercent' ||
+    metric.key === 'server.rss' ||
+    metric.key === 'server.memoryPerConnection' ||
+    metric.key === 'latency.p50' ||
+    metric.key === 'latency.p99'
+  );
 }
 
-function cell(metric: MetricDefinition, protocol: ProtocolResult, figure: Figure, standing: Standing, failing: Set<string>, c: Palette): string {
+function cell(
+  metric: MetricDefinition,
+  protocol: ProtocolResult,
+  figure: Figure,
+  standing: Standing,
+  failing: Set<string>,
+  c: Palette,
+): string {
   const text = cellText(metric, figure, standing, protocol);
   const value = figure.value;
   if (failing.has(`${protocol.variant ?? protocol.protocol}|${metric.key}`)) return c.red(text);
@@ -152,7 +194,12 @@ function cell(metric: MetricDefinition, protocol: ProtocolResult, figure: Figure
 function footnotes(result: BenchResult, c: Palette): string[] {
   const notes: string[] = [];
   for (const p of result.protocols) {
-    if (p.generator.saturated) notes.push(c.yellow(`* ${p.variant ?? p.protocol}: suspect, the load generator may have been the bottleneck: ${p.generator.reasons.join('; ')}`));
+    if (p.generator.saturated)
+      notes.push(
+        c.yellow(
+          `* ${p.variant ?? p.protocol}: suspect, the load generator may have been the bottleneck: ${p.generator.reasons.join('; ')}`,
+        ),
+      );
     for (const error of p.errors) notes.push(c.yellow(`! ${p.protocol}: ${error}`));
   }
   notes.push(...lossFootnotes(result, c));
@@ -163,7 +210,11 @@ function footnotes(result: BenchResult, c: Palette): string[] {
   const failed = result.thresholds.filter((t) => !t.passed);
   for (const t of failed) {
     const unit = metricByKey(t.metric)?.unit ?? 'count';
-    notes.push(c.red(`✗ threshold ${t.expression} failed for ${t.variant ?? t.protocol}: ${formatMetric(t.actual, unit)} (limit ${formatMetric(t.limit, unit)})`));
+    notes.push(
+      c.red(
+        `✗ threshold ${t.expression} failed for ${t.variant ?? t.protocol}: ${formatMetric(t.actual, unit)} (limit ${formatMetric(t.limit, unit)})`,
+      ),
+    );
   }
   return notes.length > 0 ? ['', ...notes] : notes;
 }
@@ -176,7 +227,10 @@ function foreignFootnotes(result: BenchResult, c: Palette): string[] {
     if (foreign === undefined || foreign === null) continue;
     if (foreign.serverUnmeasured !== null) notes.add(`– server process: ${foreign.serverUnmeasured}`);
     else notes.add('– server loop delay, bytes sent, accepts/s: not measurable on a foreign server (CPU and memory are from /proc)');
-    if (foreign.publish === null) notes.add('– latency and integrity: receive-only run (no --publish): nothing of the harness was published, so there is no seq or publish time to measure against');
+    if (foreign.publish === null)
+      notes.add(
+        '– latency and integrity: receive-only run (no --publish): nothing of the harness was published, so there is no seq or publish time to measure against',
+      );
   }
   return [...notes].map((note) => c.dim(note));
 }
@@ -203,4 +257,3 @@ export function formatTotal(result: BenchResult, files: ResultFiles | null, c: P
   if (files !== null) parts.push(`results ${files.json}`);
   return parts.join(c.dim(' · '));
 }
-

@@ -43,7 +43,13 @@ export function phaseClock(t: number, phase: { startedAt: number; durationMs: nu
 }
 
 /** The line of a phase before its first tick (connecting, capacity): `short-poll  capacity 0s/3s`. */
-export function formatPhaseLine(protocol: ProtocolName, phase: { phase: Phase; startedAt: number; durationMs: number | null }, connected: number | null, clients: number, c: Palette): string {
+export function formatPhaseLine(
+  protocol: ProtocolName,
+  phase: { phase: Phase; startedAt: number; durationMs: number | null },
+  connected: number | null,
+  clients: number,
+  c: Palette,
+): string {
   const parts = [c.bold(protocol.padEnd(10)), `${phase.phase} ${phaseClock(phase.startedAt, phase)}`.padEnd(20)];
   if (connected !== null) parts.push(`${formatCount(connected)}/${formatCount(clients)} connected`);
   return parts.join('  ');
@@ -67,16 +73,38 @@ export class ProgressReporter {
   constructor(
     private readonly stream: ProgressStream,
     private readonly palette: Palette,
-    private readonly settings: { clients: number; durationMs: number; warmupMs: number; idleMs: number; capacityDurationMs: number; showLine: boolean; thresholds?: readonly string[] },
+    private readonly settings: {
+      clients: number;
+      durationMs: number;
+      warmupMs: number;
+      idleMs: number;
+      capacityDurationMs: number;
+      showLine: boolean;
+      thresholds?: readonly string[];
+    },
   ) {}
 
   handle(event: ProgressEvent): void {
     switch (event.type) {
       case 'phase':
         if (event.protocol !== this.phase.protocol) this.connected = null;
-        this.phase = { protocol: event.protocol, phase: event.phase, startedAt: event.t, durationMs: event.durationMs ?? this.phaseDuration(event.phase) };
+        this.phase = {
+          protocol: event.protocol,
+          phase: event.phase,
+          startedAt: event.t,
+          durationMs: event.durationMs ?? this.phaseDuration(event.phase),
+        };
         // Phases without ticks (connecting before the first second, capacity after the clients closed) show at once.
-        if (event.phase !== 'done') this.draw(formatPhaseLine(event.protocol, this.phase, event.phase === 'capacity' ? null : this.connected, this.settings.clients, this.palette));
+        if (event.phase !== 'done')
+          this.draw(
+            formatPhaseLine(
+              event.protocol,
+              this.phase,
+              event.phase === 'capacity' ? null : this.connected,
+              this.settings.clients,
+              this.palette,
+            ),
+          );
         return;
       case 'tick':
         this.connected = event.point.connected;

@@ -37,7 +37,8 @@ async function main(argv: readonly string[]): Promise<number> {
     try {
       command.parse([...argv], { from: 'user' });
     } catch (error) {
-      if (error instanceof CommanderError && error.code !== 'commander.helpDisplayed' && error.code !== 'commander.help') throw usageFromCommander(error);
+      if (error instanceof CommanderError && error.code !== 'commander.helpDisplayed' && error.code !== 'commander.help')
+        throw usageFromCommander(error);
       throw error;
     }
     files = command.args;
@@ -72,7 +73,9 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`${NAME}: error: ${error instanceof Error ? (process.env.WIRELAB_DEBUG ? (error.stack ?? error.message) : error.message) : String(error)}\n`);
+    process.stderr.write(
+      `${NAME}: error: ${error instanceof Error ? (process.env.WIRELAB_DEBUG ? (error.stack ?? error.message) : error.message) : String(error)}\n`,
+    );
     process.exit(EXIT.runtime);
   },
 );

@@ -42,14 +42,19 @@ function integerAt(chunk: Buffer, at: number): number {
   return index === at || index === chunk.length ? -1 : value;
 }
 
-async function open(transport: PushTransport, host: string, port: number, histogram: Histogram, recording: { on: boolean }): Promise<Connection> {
+async function open(
+  transport: PushTransport,
+  host: string,
+  port: number,
+  histogram: Histogram,
+  recording: { on: boolean },
+): Promise<Connection> {
   const socket = connect(port, host);
   socket.setNoDelay(true);
   await once(socket, 'connect');
-  const request =
-    PROTOCOLS[transport].upgrade
-      ? `GET ${PROTOCOLS[transport].path} HTTP/1.1\r\nHost: b\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`
-      : `GET ${PROTOCOLS[transport].path} HTTP/1.1\r\nHost: b\r\nAccept: text/event-stream\r\n\r\n`;
+  const request = PROTOCOLS[transport].upgrade
+    ? `GET ${PROTOCOLS[transport].path} HTTP/1.1\r\nHost: b\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`
+    : `GET ${PROTOCOLS[transport].path} HTTP/1.1\r\nHost: b\r\nAccept: text/event-stream\r\n\r\n`;
   socket.write(request);
   const connection: Connection = { socket, lastSeq: -1 };
   socket.on('data', (chunk: Buffer) => {
@@ -96,7 +101,9 @@ async function measure(transport: PushTransport, clients: number, rate: number, 
   try {
     for (let index = 0; index < clients; index += 100) {
       const batch = Math.min(100, clients - index);
-      connections.push(...(await Promise.all(Array.from({ length: batch }, () => open(transport, hostname, Number(port), histogram, recording)))));
+      connections.push(
+        ...(await Promise.all(Array.from({ length: batch }, () => open(transport, hostname, Number(port), histogram, recording)))),
+      );
     }
     await control.setFeed({ mode: 'bench', rate, payload: 128 });
     await delay(1000);
@@ -150,7 +157,7 @@ function positive(name: string) {
 }
 
 const program = new Command('bench:server')
-  .description('Measure the feed server\'s fan-out: delivered messages per second and latency at N clients.')
+  .description("Measure the feed server's fan-out: delivered messages per second and latency at N clients.")
   .option('-c, --clients <n>', 'connections per transport', positive('--clients'), 1000)
   .option('-r, --rate <n>', 'feed updates per second', positive('--rate'), 200)
   .option('-d, --duration <s>', 'seconds to measure', positive('--duration'), 10)
@@ -159,7 +166,8 @@ const program = new Command('bench:server')
 const flags = program.opts<{ clients: number; rate: number; duration: number; transports: string }>();
 const transports = flags.transports.split(',').map((name) => name.trim());
 for (const name of transports) {
-  if (!(PUSH_TRANSPORTS as readonly string[]).includes(name)) program.error(`--transports: unknown transport "${name}" (use ${PUSH_TRANSPORTS.join(', ')})`, { exitCode: 2 });
+  if (!(PUSH_TRANSPORTS as readonly string[]).includes(name))
+    program.error(`--transports: unknown transport "${name}" (use ${PUSH_TRANSPORTS.join(', ')})`, { exitCode: 2 });
 }
 
 process.stdout.write(`fan-out: ${flags.clients} clients, ${flags.rate} updates/s of 128 B, ${flags.duration} s per transport\n`);

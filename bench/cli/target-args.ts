@@ -29,7 +29,10 @@ export function addTargetFlags(program: Command): Command {
     .option('--publish-body <template>', 'generic, nchan: the body around the message, with {{message}} once')
     .option('--header <header>', "'Name: value' on every request and upgrade, repeatable; never printed nor written", collect)
     .option('--insecure', 'TLS: accept a certificate that does not verify (self-signed)')
-    .option('--poll-cursor <mode>', 'generic: none, etag, last-modified, etag+last-modified, query:PARAM[=json:PATH|=header:NAME] (default none)')
+    .option(
+      '--poll-cursor <mode>',
+      'generic: none, etag, last-modified, etag+last-modified, query:PARAM[=json:PATH|=header:NAME] (default none)',
+    )
     .option('--poll-drain', 'generic: after a short-poll answer with a message, poll again at once')
     .option('--target-pid <pids>', 'foreign target on this machine: server CPU and memory from /proc, summed over PID[,PID…]');
 }
@@ -83,7 +86,8 @@ function headerMap(flag: string, lines: string[] | undefined): Record<string, st
   for (const line of lines) {
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon).trim() : '';
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new OptionError(flag, `must be 'Name: value' with a valid header name (the value is not shown)`);
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
+      throw new OptionError(flag, `must be 'Name: value' with a valid header name (the value is not shown)`);
     headers[name] = line.slice(colon + 1).trim();
   }
   return headers;

@@ -27,7 +27,14 @@ export function parseCount(option: string, text: string): number {
 /** `30s`, `2m`, `500ms` → milliseconds; a bare number is in `bareUnit`. */
 export function parseDuration(option: string, text: string, bareUnit: 'ms' | 's' = 'ms'): number {
   const suffixes = { ...DURATION_SUFFIX, '': bareUnit === 's' ? 1000 : 1 };
-  return Math.round(parseWithSuffix(option, text, suffixes, `a duration like 30s, 2m or 500ms (a bare number is in ${bareUnit === 's' ? 'seconds' : 'milliseconds'})`));
+  return Math.round(
+    parseWithSuffix(
+      option,
+      text,
+      suffixes,
+      `a duration like 30s, 2m or 500ms (a bare number is in ${bareUnit === 's' ? 'seconds' : 'milliseconds'})`,
+    ),
+  );
 }
 
 /** `256`, `4kb`, `64kib` → bytes. */

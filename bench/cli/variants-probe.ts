@@ -103,9 +103,12 @@ async function measureBytes(variant: Variant, events: ReturnType<typeof demoEven
       clients.push(createClient(options));
     }
     await Promise.all(clients.map((client) => client.connect()));
-    const wire = (): number => clients.reduce((sum, client) => sum + client.counters.bytesRead + client.counters.bytesWritten, 0) + (shared === undefined ? 0 : shared.bytesRead + shared.bytesWritten);
+    const wire = (): number =>
+      clients.reduce((sum, client) => sum + client.counters.bytesRead + client.counters.bytesWritten, 0) +
+      (shared === undefined ? 0 : shared.bytesRead + shared.bytesWritten);
     const requests = (): number => clients.reduce((sum, client) => sum + client.counters.requests, 0);
-    const compressed = (): [number, number] => clients.reduce(([c, d], client) => [c + client.counters.compressedBytes, d + client.counters.decompressedBytes], [0, 0]);
+    const compressed = (): [number, number] =>
+      clients.reduce(([c, d], client) => [c + client.counters.compressedBytes, d + client.counters.decompressedBytes], [0, 0]);
     const [wire0, requests0, [compressed0, decompressed0]] = [wire(), requests(), compressed()];
     received = 0;
     payload = 0;
@@ -142,7 +145,12 @@ interface MemoryRow {
 const MEMORY_CLIENTS = 1000;
 const MEMORY_EVENTS = 300;
 
-async function measureMemory(name: string, protocol: Protocol, serverArgs: string[], client: Partial<FeedClientOptions>): Promise<MemoryRow> {
+async function measureMemory(
+  name: string,
+  protocol: Protocol,
+  serverArgs: string[],
+  client: Partial<FeedClientOptions>,
+): Promise<MemoryRow> {
   const server = await spawnServer({ extraArgs: serverArgs });
   const control = new ControlClient(server.url, server.controlToken);
   const clients: FeedClient[] = [];
@@ -174,7 +182,8 @@ async function measureMemory(name: string, protocol: Protocol, serverArgs: strin
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]): string => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  const line = (cells: string[]): string =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
@@ -189,7 +198,14 @@ if (all || parts.has('bytes')) {
   process.stdout.write(
     `${table(
       ['variant', 'wire/event', 'payload/event', 'requests/event', 'compressed/decompressed', 'delivered'],
-      rows.map((row) => [row.variant, formatBytes(row.wirePerEvent), formatBytes(row.payloadPerEvent), row.requestsPerEvent.toFixed(2), row.ratio === undefined ? '–' : row.ratio.toFixed(3), row.delivered]),
+      rows.map((row) => [
+        row.variant,
+        formatBytes(row.wirePerEvent),
+        formatBytes(row.payloadPerEvent),
+        row.requestsPerEvent.toFixed(2),
+        row.ratio === undefined ? '–' : row.ratio.toFixed(3),
+        row.delivered,
+      ]),
     )}\n`,
   );
 }
@@ -206,7 +222,12 @@ if (all || parts.has('memory')) {
   process.stdout.write(
     `${table(
       ['variant', 'RSS/connection', 'JS heap/connection', 'external/connection'],
-      rows.map((row) => [row.variant, formatBytes(row.rssPerConnection), formatBytes(row.heapPerConnection), formatBytes(row.externalPerConnection)]),
+      rows.map((row) => [
+        row.variant,
+        formatBytes(row.rssPerConnection),
+        formatBytes(row.heapPerConnection),
+        formatBytes(row.externalPerConnection),
+      ]),
     )}\n`,
   );
 }

@@ -117,7 +117,8 @@ export async function startLiveServer(options: LiveServerOptions): Promise<LiveS
 
   const app = Fastify({ logger: false, forceCloseConnections: true });
   app.setErrorHandler((error: unknown, _request, reply) => {
-    const wirelab = error instanceof WirelabError ? error : new WirelabError('WL_INTERNAL', error instanceof Error ? error.message : String(error));
+    const wirelab =
+      error instanceof WirelabError ? error : new WirelabError('WL_INTERNAL', error instanceof Error ? error.message : String(error));
     void reply.code(wirelab.statusCode).type('application/json').send(errorBody(wirelab));
   });
   app.setNotFoundHandler((request, reply) => {
@@ -150,12 +151,15 @@ export async function startLiveServer(options: LiveServerOptions): Promise<LiveS
     response.once('close', () => streams.delete(stream));
   });
 
-  const heartbeat = setInterval(() => {
-    for (const stream of streams) {
-      if (!stream.wrote) stream.response.write(': hb\n\n');
-      stream.wrote = false;
-    }
-  }, Math.max(10, Math.floor(heartbeatMs / 2)));
+  const heartbeat = setInterval(
+    () => {
+      for (const stream of streams) {
+        if (!stream.wrote) stream.response.write(': hb\n\n');
+        stream.wrote = false;
+      }
+    },
+    Math.max(10, Math.floor(heartbeatMs / 2)),
+  );
   heartbeat.unref();
 
   await app.listen({ host, port: options.port ?? 0 });

@@ -9,7 +9,11 @@ import type { CapacityRunSettings } from './capacity-steps.js';
  * set); the default is lowered to the largest count that fits, so a plain run never trips it.
  * Other scenarios: the usual check of `--clients`.
  */
-export function withCapacityCeiling(options: ResolvedBenchOptions, limit: FileLimit | undefined = readFileLimit(), openNow: number = countOpenFiles()): ResolvedBenchOptions {
+export function withCapacityCeiling(
+  options: ResolvedBenchOptions,
+  limit: FileLimit | undefined = readFileLimit(),
+  openNow: number = countOpenFiles(),
+): ResolvedBenchOptions {
   if (options.scenario !== 'capacity') {
     checkFileLimit(options, limit, openNow);
     return options;

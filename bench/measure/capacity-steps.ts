@@ -52,7 +52,8 @@ export function curvePoint(result: ProtocolResult, failedBy: CapacityFailureKind
     serverCpuPercent: server?.cpuPercent ?? null,
     serverRssBytes: server?.rssBytes ?? null,
     generatorCpuPercent: result.generator.cpuPercent,
-    serverCpuMicrosPerClientUpdate: server !== null && clients > 0 && updates > 0 ? Math.round((server.cpuMicros / (clients * updates)) * 100) / 100 : null,
+    serverCpuMicrosPerClientUpdate:
+      server !== null && clients > 0 && updates > 0 ? Math.round((server.cpuMicros / (clients * updates)) * 100) / 100 : null,
   };
 }
 

@@ -12,8 +12,20 @@ import { runProtocol, type ProtocolRunContext } from './protocol-run.js';
  * run on the same machine. Its progress events are not emitted (the table would take them for
  * the protocol's own); its result goes to `BenchResult.embedded`.
  */
-export async function runEmbeddedBaseline(context: Omit<ProtocolRunContext, 'options' | 'control' | 'baseUrl' | 'clientUrl' | 'proxy' | 'restartServer' | 'fleet' | 'lossCounters'>, options: ResolvedBenchOptions, protocol: ProtocolName): Promise<ProtocolResult> {
-  const baseline: ResolvedBenchOptions = Object.freeze({ ...options, scenario: 'broadcast', drops: NO_DROPS, scaleOut: null, brokerUrl: undefined, idleMs: 0, capacityDurationMs: 0 });
+export async function runEmbeddedBaseline(
+  context: Omit<ProtocolRunContext, 'options' | 'control' | 'baseUrl' | 'clientUrl' | 'proxy' | 'restartServer' | 'fleet' | 'lossCounters'>,
+  options: ResolvedBenchOptions,
+  protocol: ProtocolName,
+): Promise<ProtocolResult> {
+  const baseline: ResolvedBenchOptions = Object.freeze({
+    ...options,
+    scenario: 'broadcast',
+    drops: NO_DROPS,
+    scaleOut: null,
+    brokerUrl: undefined,
+    idleMs: 0,
+    capacityDurationMs: 0,
+  });
   const target = await openTarget(baseline);
   try {
     return await runProtocol(

@@ -38,7 +38,8 @@ export function readFileLimit(limitsText?: string): FileLimit | undefined {
   }
   const match = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(text);
   if (match === null) return undefined;
-  const value = (field: string | undefined): number => (field === undefined || field === 'unlimited' ? Number.POSITIVE_INFINITY : Number(field));
+  const value = (field: string | undefined): number =>
+    field === undefined || field === 'unlimited' ? Number.POSITIVE_INFINITY : Number(field);
   const soft = value(match[1]);
   return Number.isFinite(soft) ? { soft, hard: value(match[2]) } : undefined;
 }
@@ -72,13 +73,18 @@ export function fileNeeds(options: ResolvedBenchOptions, openNow: number): { har
  * limit, saying the `ulimit -n` that would let it run. Does nothing where the limit cannot
  * be read.
  */
-export function checkFileLimit(options: ResolvedBenchOptions, limit: FileLimit | undefined = readFileLimit(), openNow: number = countOpenFiles()): void {
+export function checkFileLimit(
+  options: ResolvedBenchOptions,
+  limit: FileLimit | undefined = readFileLimit(),
+  openNow: number = countOpenFiles(),
+): void {
   if (limit === undefined) return;
   const needs = fileNeeds(options, openNow);
   const need = Math.max(needs.harness, needs.server ?? 0);
   if (need <= limit.soft) return;
   const server = needs.server === null ? '' : `, the feed server as many`;
-  const hard = limit.hard < need ? ` (the hard limit is ${formatCount(limit.hard)}: raising it needs root, e.g. /etc/security/limits.conf)` : '';
+  const hard =
+    limit.hard < need ? ` (the hard limit is ${formatCount(limit.hard)}: raising it needs root, e.g. /etc/security/limits.conf)` : '';
   throw new OptionError(
     '--clients',
     `${formatCount(options.clients)} needs about ${formatCount(need)} open files per process (the harness holds ${formatCount(needs.sockets)} client sockets${server}, besides Node's own), but the open-files limit is ${formatCount(limit.soft)}. Run \`ulimit -n ${need}\`${hard} and start again, or use fewer --clients`,

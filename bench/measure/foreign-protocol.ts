@@ -53,7 +53,13 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
   let phase: Phase = 'connecting';
   const setPhase = (next: Phase, durationMs?: number): void => {
     phase = next;
-    context.emit({ type: 'phase', protocol, phase: next, t: Math.round(performance.now() - context.runStartedAt), ...(durationMs === undefined ? {} : { durationMs }) });
+    context.emit({
+      type: 'phase',
+      protocol,
+      phase: next,
+      t: Math.round(performance.now() - context.runStartedAt),
+      ...(durationMs === undefined ? {} : { durationMs }),
+    });
   };
   const wait = (ms: number): Promise<void> => delay(ms, undefined, signal === undefined ? {} : { signal });
   const pids = options.targetPids;
@@ -67,7 +73,12 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
   };
 
   setPhase('connecting');
-  const sampler = new SecondSampler(protocol, { control: NO_STATS, runStartedAt: context.runStartedAt, emit: context.emit, timeseries: context.timeseries }, () => phase, spread);
+  const sampler = new SecondSampler(
+    protocol,
+    { control: NO_STATS, runStartedAt: context.runStartedAt, emit: context.emit, timeseries: context.timeseries },
+    () => phase,
+    spread,
+  );
   const pool = new WorkerPool(Math.min(options.workers, options.clients), (worker, tick) => sampler.addTick(worker, tick));
   const terminate = (): void => {
     sampler.stop();
@@ -101,7 +112,9 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
     signal?.throwIfAborted();
     if (connected.every((reply) => reply.connected === 0)) {
       const reasons = [...new Set(connected.flatMap((reply) => reply.errors))];
-      throw new Error(`no ${protocol} client could connect to ${plan.target}${reasons.length > 0 ? `: ${reasons.slice(0, 3).join('; ')}` : ''}`);
+      throw new Error(
+        `no ${protocol} client could connect to ${plan.target}${reasons.length > 0 ? `: ${reasons.slice(0, 3).join('; ')}` : ''}`,
+      );
     }
     const serverConnected = readServer();
     const rssConnected = process.memoryUsage().rss;
@@ -129,15 +142,25 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
         maxMessages: scheduled,
         durationMs: options.durationMs,
         maxInFlight: PUBLISH_IN_FLIGHT,
-        ...(plan.publisher.kind === 'http' && plan.publisher.bodyTemplate !== undefined ? { bodyTemplate: plan.publisher.bodyTemplate } : {}),
+        ...(plan.publisher.kind === 'http' && plan.publisher.bodyTemplate !== undefined
+          ? { bodyTemplate: plan.publisher.bodyTemplate }
+          : {}),
       });
       const stop = (): void => void publisher.stop();
       signal?.addEventListener('abort', stop, { once: true });
       published = await publisher.start();
       signal?.removeEventListener('abort', stop);
       // One publish awaits its acknowledgement at a time: a slow acknowledgement slows the feed, and the reader must know.
-      if (published.attempted < scheduled && published.stoppedBy === 'time') errors.push(`the publisher fell behind --rate: ${published.attempted} of ${scheduled} publishes in the window (slow acknowledgements held publishes up to ${Math.round(published.maxLagMicros / 1000)} ms behind their schedule)`);
-      if (published.failed > 0) errors.push(`${published.failed} of ${published.attempted} publishes failed: ${Object.entries(published.failures).map(([reason, count]) => `${reason} × ${count}`).join(', ')}`);
+      if (published.attempted < scheduled && published.stoppedBy === 'time')
+        errors.push(
+          `the publisher fell behind --rate: ${published.attempted} of ${scheduled} publishes in the window (slow acknowledgements held publishes up to ${Math.round(published.maxLagMicros / 1000)} ms behind their schedule)`,
+        );
+      if (published.failed > 0)
+        errors.push(
+          `${published.failed} of ${published.attempted} publishes failed: ${Object.entries(published.failures)
+            .map(([reason, count]) => `${reason} × ${count}`)
+            .join(', ')}`,
+        );
     }
     const measuredMs = performance.now() - windowStartedAt;
     const serverAtEnd = readServer();
@@ -190,12 +213,20 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
       capacity: null,
       errors,
     });
-    const foreign = foreignFigures(plan, result, finals, countersAtStart, measuredMs, published, { before: serverBefore, connected: serverConnected, start: serverAtStart, end: serverAtEnd });
+    const foreign = foreignFigures(plan, result, finals, countersAtStart, measuredMs, published, {
+      before: serverBefore,
+      connected: serverConnected,
+      start: serverAtStart,
+      end: serverAtEnd,
+    });
     const withPublishes = published === undefined ? result : discountFailed(result, published);
     const final: ProtocolResult = {
       ...withPublishes,
       foreign,
-      histograms: { ...withPublishes.histograms, ...(published === undefined || published.ackHistogram === '' ? {} : { publishAck: published.ackHistogram }) },
+      histograms: {
+        ...withPublishes.histograms,
+        ...(published === undefined || published.ackHistogram === '' ? {} : { publishAck: published.ackHistogram }),
+      },
     };
     setPhase('done');
     context.emit({ type: 'protocol-done', result: final });
@@ -222,7 +253,12 @@ function foreignFigures(
   countersAtStart: { unmarked: number },
   measuredMs: number,
   published: PublisherResult | undefined,
-  server: { before: ProcessReading | undefined; connected: ProcessReading | undefined; start: ProcessReading | undefined; end: ProcessReading | undefined },
+  server: {
+    before: ProcessReading | undefined;
+    connected: ProcessReading | undefined;
+    start: ProcessReading | undefined;
+    end: ProcessReading | undefined;
+  },
 ): ForeignFigures {
   const clients = result.clients.connected;
   const seconds = measuredMs / 1000;
@@ -239,7 +275,14 @@ function foreignFigures(
     publish:
       published === undefined
         ? null
-        : { attempted: published.attempted, acked: published.acked, failed: published.failed, failures: { ...published.failures }, ackLatency: published.ackLatency, maxLagMicros: published.maxLagMicros },
+        : {
+            attempted: published.attempted,
+            acked: published.acked,
+            failed: published.failed,
+            failures: { ...published.failures },
+            ackLatency: published.ackLatency,
+            maxLagMicros: published.maxLagMicros,
+          },
     server: measured
       ? {
           cpuPercent: measuredMs > 0 ? Math.round((cpuMicros / (measuredMs * 1000)) * 1000) / 10 : 0,

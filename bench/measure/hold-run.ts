@@ -14,7 +14,8 @@ type Memory = { gc: boolean; rssBytes: number; heapUsedBytes: number };
 /** The hold figures from the two readings and the run's idle phase. */
 export function holdFigures(empty: Memory, full: Memory, result: ProtocolResult, idleMs: number, addresses: number): HoldFigures {
   const connections = result.clients.connected;
-  const perConnection = (before: number, after: number): number => (connections > 0 ? Math.round(Math.max(0, after - before) / connections) : 0);
+  const perConnection = (before: number, after: number): number =>
+    connections > 0 ? Math.round(Math.max(0, after - before) / connections) : 0;
   const rssPerConnectionBytes = perConnection(empty.rssBytes, full.rssBytes);
   const idlePerSecond = result.bandwidth.idleBytesPerClientPerSecond;
   return {

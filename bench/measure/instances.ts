@@ -7,7 +7,11 @@ import type { InstanceFigures } from '../report/types.js';
  * had connected (from `connected`), and its accepts, CPU and event-loop delay over the window
  * (from `window`, read after it; an instance killed in the window is missing there).
  */
-export function instanceFigures(protocol: ProtocolName, connected: readonly InstanceStats[], window: readonly InstanceStats[]): InstanceFigures[] {
+export function instanceFigures(
+  protocol: ProtocolName,
+  connected: readonly InstanceStats[],
+  window: readonly InstanceStats[],
+): InstanceFigures[] {
   return connected.map(({ url, stats }) => {
     const after = window.find((entry) => entry.url === url)?.stats;
     const cpuMicros = after === undefined ? null : after.process.cpuUserMicros + after.process.cpuSystemMicros;

@@ -22,9 +22,13 @@ export async function runWithLossControl(
   lossPercent: number,
   run: (context: ProtocolRunContext, protocol: ProtocolName) => Promise<ProtocolResult> = runProtocol,
 ): Promise<ProtocolResult> {
-  const emit = (event: ProgressEvent): void => context.emit(event.type === 'protocol-done' ? { type: 'loss-control-done', protocol, result: event.result } : event);
+  const emit = (event: ProgressEvent): void =>
+    context.emit(event.type === 'protocol-done' ? { type: 'loss-control-done', protocol, result: event.result } : event);
   await link.setLoss(0);
-  const control = await run({ ...context, options: { ...context.options, idleMs: 0, capacityDurationMs: 0 }, emit, timeseries: [] }, protocol);
+  const control = await run(
+    { ...context, options: { ...context.options, idleMs: 0, capacityDurationMs: 0 }, emit, timeseries: [] },
+    protocol,
+  );
   await link.setLoss(lossPercent);
   const lossy = await run({ ...context, firstClientIndex: context.firstClientIndex + context.options.clients }, protocol);
   return withControl(lossy, control);

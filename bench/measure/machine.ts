@@ -28,7 +28,10 @@ export function readMachineCpu(): { busy: number; total: number } | undefined {
 }
 
 /** The share of all cores that was busy between two readings, 0–1. */
-export function machineBusyShare(before: { busy: number; total: number } | undefined, after: { busy: number; total: number } | undefined): number | null {
+export function machineBusyShare(
+  before: { busy: number; total: number } | undefined,
+  after: { busy: number; total: number } | undefined,
+): number | null {
   if (before === undefined || after === undefined || after.total <= before.total) return null;
   return (after.busy - before.busy) / (after.total - before.total);
 }

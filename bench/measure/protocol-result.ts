@@ -9,7 +9,16 @@ import type { SaturationVerdict } from './saturation.js';
 import type { SpreadMerger } from '../workers/spread.js';
 import type { ProxyStats } from '../../netem/proxy.js';
 import type { StormFigures } from './storm.js';
-import type { CapacityFigures, DropEvent, GeneratorHealth, LossFigures, NetworkFigures, ProtocolResult, ReconnectFigures, ServerCost } from '../report/types.js';
+import type {
+  CapacityFigures,
+  DropEvent,
+  GeneratorHealth,
+  LossFigures,
+  NetworkFigures,
+  ProtocolResult,
+  ReconnectFigures,
+  ServerCost,
+} from '../report/types.js';
 import type { NetworkSettings } from '../../netem/options.js';
 import type { ProtocolName } from '../../wire/protocols.js';
 import type { WorkerCounters, WorkerFinal, WorkerMessage } from '../workers/worker-protocol.js';
@@ -111,7 +120,10 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
     for (const message of final.errors) pushError(errors, `client: ${message}`);
   }
   if (caughtUp < connected) {
-    pushError(errors, `${connected - caughtUp} of ${connected} clients had not received the last update ${options.drainTimeoutMs} ms after the feed stopped`);
+    pushError(
+      errors,
+      `${connected - caughtUp} of ${connected} clients had not received the last update ${options.drainTimeoutMs} ms after the feed stopped`,
+    );
   }
 
   const spreadFirst = createHistogram();
@@ -126,7 +138,8 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
 
   const window = subtractCounters(sumCounters(finals.map((final) => final.counters)), data.countersAtStart);
   const idle = subtractCounters(data.idleAfter, data.idleBefore);
-  const eventsPublished = data.epochs.length === 0 ? data.seqEnd - data.seqStart : data.epochs.reduce((sum, e) => sum + Math.max(0, e.end - e.start), 0);
+  const eventsPublished =
+    data.epochs.length === 0 ? data.seqEnd - data.seqStart : data.epochs.reduce((sum, e) => sum + Math.max(0, e.end - e.start), 0);
   const wireBytes = window.bytesRead + window.bytesWritten;
   const section = SCENARIOS[options.scenario].resultSection({ pingRaw, pingCorrected, pingCounts });
 
@@ -134,7 +147,8 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
     cpuPercent: data.measuredMs > 0 ? round((data.generator.cpuMicros / (data.measuredMs * 1000)) * 100, 1) : 0,
     cpuMicrosPerMessage: messages > 0 ? round(data.generator.cpuMicros / messages, 2) : 0,
     rssBytes: data.generator.rssAfter,
-    rssPerThousandClientsBytes: connected > 0 ? Math.round((Math.max(0, data.generator.rssConnected - data.generator.rssBefore) / connected) * 1000) : 0,
+    rssPerThousandClientsBytes:
+      connected > 0 ? Math.round((Math.max(0, data.generator.rssConnected - data.generator.rssBefore) / connected) * 1000) : 0,
     eventLoopDelayP99Ms: round(loopDelay, 2),
     runQueueWaitPercent: data.generator.saturation.runQueueWaitPercent,
     saturated: data.generator.saturation.reasons.length > 0,
@@ -166,7 +180,8 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
       requestsPerEvent: delivered > 0 ? round(window.requests / delivered, 4) : 0,
       emptyPolls: window.emptyPolls,
       ...compressionFigures(window, delivered),
-      idleBytesPerClientPerSecond: data.idleMs > 0 && connected > 0 ? round((idle.bytesRead + idle.bytesWritten) / connected / (data.idleMs / 1000), 1) : null,
+      idleBytesPerClientPerSecond:
+        data.idleMs > 0 && connected > 0 ? round((idle.bytesRead + idle.bytesWritten) / connected / (data.idleMs / 1000), 1) : null,
     },
     // A foreign target has no /stats: its figures come from /proc (--target-pid) or are unknown.
     server: data.server === null ? null : serverCost(protocol, data.server, connected, data.serverAcceptedPerSecondPeak),
@@ -185,7 +200,12 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
   };
 }
 
-function reconnectFigures(data: ReconnectRunData, finals: readonly WorkerFinal[], window: WorkerCounters, duplicated: number): { figures: ReconnectFigures; encoded: string } {
+function reconnectFigures(
+  data: ReconnectRunData,
+  finals: readonly WorkerFinal[],
+  window: WorkerCounters,
+  duplicated: number,
+): { figures: ReconnectFigures; encoded: string } {
   const recovery = createHistogram();
   const sums = { clientDrops: 0, recovered: 0, publishedDuringOutage: 0, recoveredByResume: 0, missedInOutage: 0, coveredByReset: 0 };
   for (const final of finals) {
@@ -223,7 +243,13 @@ function reconnectFigures(data: ReconnectRunData, finals: readonly WorkerFinal[]
   return { figures, encoded };
 }
 
-function networkFigures(data: NetworkRunData, latency: ReturnType<typeof summarize>, bytesDown: number, clients: number, measuredMs: number): NetworkFigures {
+function networkFigures(
+  data: NetworkRunData,
+  latency: ReturnType<typeof summarize>,
+  bytesDown: number,
+  clients: number,
+  measuredMs: number,
+): NetworkFigures {
   const injected = data.settings.latencyMs * 1000;
   const seconds = measuredMs / 1000;
   const perClient = clients > 0 && seconds > 0 ? bytesDown / clients / seconds : 0;
@@ -259,7 +285,12 @@ function networkFigures(data: NetworkRunData, latency: ReturnType<typeof summari
   };
 }
 
-function serverCost(protocol: ProtocolName, stats: NonNullable<ProtocolRunData['server']>, clients: number, acceptedPerSecondPeak: number): ServerCost {
+function serverCost(
+  protocol: ProtocolName,
+  stats: NonNullable<ProtocolRunData['server']>,
+  clients: number,
+  acceptedPerSecondPeak: number,
+): ServerCost {
   const { before, connected, window } = stats;
   const cpuMicros = window.process.cpuUserMicros + window.process.cpuSystemMicros;
   const transport = window.transports[protocol];
@@ -286,7 +317,10 @@ function round(value: number, digits: number): number {
 }
 
 /** Compressed columns only (`ws+deflate`, `sse+gzip` …): how much the coding saved, from the clients' decoder counts. */
-function compressionFigures(window: WorkerCounters, delivered: number): { compressionRatio: number; uncompressedBytesPerEvent: number } | Record<string, never> {
+function compressionFigures(
+  window: WorkerCounters,
+  delivered: number,
+): { compressionRatio: number; uncompressedBytesPerEvent: number } | Record<string, never> {
   if (window.compressedBytes <= 0 || delivered <= 0) return {};
   return {
     compressionRatio: round(window.decompressedBytes / window.compressedBytes, 2),

@@ -76,7 +76,13 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
   let phase: Phase = 'connecting';
   const setPhase = (next: Phase, durationMs?: number): void => {
     phase = next;
-    context.emit({ type: 'phase', protocol, phase: next, t: Math.round(performance.now() - context.runStartedAt), ...(durationMs === undefined ? {} : { durationMs }) });
+    context.emit({
+      type: 'phase',
+      protocol,
+      phase: next,
+      t: Math.round(performance.now() - context.runStartedAt),
+      ...(durationMs === undefined ? {} : { durationMs }),
+    });
   };
   const wait = (ms: number): Promise<void> => delay(ms, undefined, signal === undefined ? {} : { signal });
 
@@ -88,7 +94,9 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
   const plan = planDrops(options);
   const trackDrops = plan.length > 0;
   const sampler = new SecondSampler(protocol, context, () => phase, spread);
-  const storm = trackDrops ? new StormRecorder(protocol, control, BENCH_DEFAULTS.stormSampleMs, BENCH_DEFAULTS.attemptBinMs, nowMicros) : undefined;
+  const storm = trackDrops
+    ? new StormRecorder(protocol, control, BENCH_DEFAULTS.stormSampleMs, BENCH_DEFAULTS.attemptBinMs, nowMicros)
+    : undefined;
   if (storm !== undefined) sampler.onAttempts = (pairs) => storm.addAttempts(pairs);
   // µs of the monotonic clock → ms since the run started (the time series' `t`).
   const clockOffset = nowMicros() - performance.now() * 1000;
@@ -127,7 +135,9 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     signal?.throwIfAborted();
     if (connected.every((reply) => reply.connected === 0)) {
       const reasons = [...new Set(connected.flatMap((reply) => reply.errors))];
-      throw new Error(`no ${protocol} client could connect to ${context.baseUrl}${reasons.length > 0 ? `: ${reasons.slice(0, 3).join('; ')}` : ''}`);
+      throw new Error(
+        `no ${protocol} client could connect to ${context.baseUrl}${reasons.length > 0 ? `: ${reasons.slice(0, 3).join('; ')}` : ''}`,
+      );
     }
     const serverConnected = await control.stats();
     const instancesConnected = control instanceof FleetControl ? control.lastInstances : [];
@@ -147,7 +157,9 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     const countersAtStart = sumCounters((await pool.sample()).map((reply) => reply.counters));
     await control.resetCounters();
     const proxyAtStart = context.proxy?.stats();
-    const lossAtStart = await context.lossCounters?.().catch((error: unknown) => void errors.push(`loss counters: ${(error as Error).message}`));
+    const lossAtStart = await context
+      .lossCounters?.()
+      .catch((error: unknown) => void errors.push(`loss counters: ${(error as Error).message}`));
     const cpuStart = process.cpuUsage();
     const machineStart = readMachineCpu();
     const threadsStart = pool.threadIds.map((tid) => (tid === null ? undefined : readThreadTimes(tid)));
@@ -191,7 +203,9 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     await storm?.stop();
     for (const final of finals) storm?.addAttempts(final.attemptBins);
     const proxyAtEnd = context.proxy?.stats();
-    const lossAtEnd = await context.lossCounters?.().catch((error: unknown) => void errors.push(`loss counters: ${(error as Error).message}`));
+    const lossAtEnd = await context
+      .lossCounters?.()
+      .catch((error: unknown) => void errors.push(`loss counters: ${(error as Error).message}`));
     const cpu = process.cpuUsage(cpuStart);
     await profiler.stop(`${protocol}-coordinator`);
     const machineBusy = machineBusyShare(machineStart, readMachineCpu());
@@ -213,7 +227,13 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     if (PROTOCOLS[protocol].polled && options.capacityDurationMs > 0) {
       setPhase('capacity');
       try {
-        capacity = await measurePollingCapacity(context.baseUrl, protocol, { head: seqEnd, epoch: serverWindow.epoch }, options.capacityConnections, options.capacityDurationMs);
+        capacity = await measurePollingCapacity(
+          context.baseUrl,
+          protocol,
+          { head: seqEnd, epoch: serverWindow.epoch },
+          options.capacityConnections,
+          options.capacityDurationMs,
+        );
       } catch (error) {
         errors.push(`capacity: ${(error as Error).message}`);
       }
@@ -303,7 +323,8 @@ async function dropOnce(
   const { control, fleet } = context;
   // Failover: only the killed instance's clients lose their connection; a Redis restart drops none.
   const killed = planned.kind === 'failover' && fleet !== undefined ? fleet.urls.length - 1 : undefined;
-  const open = planned.kind === 'broker-restart' ? 0 : await pool.arm(index, killed === undefined ? undefined : new URL(fleet!.urls[killed]!).host);
+  const open =
+    planned.kind === 'broker-restart' ? 0 : await pool.arm(index, killed === undefined ? undefined : new URL(fleet!.urls[killed]!).host);
   let connections = open;
   // When the drop is triggered (a restart pauses the feed first): the time series' clock.
   let t = 0;

@@ -55,7 +55,9 @@ export function refusalReasons(result: ProtocolResult): string[] {
   if (ping !== null && ping.scheduled !== undefined) {
     const failed = (ping.refused ?? 0) + (ping.unanswered ?? 0);
     if (failed > 0) {
-      reasons.push(`${formatCount(failed)} of ${formatCount(ping.scheduled)} scheduled PINGs were refused or never answered (${formatCount(ping.answered ?? 0)} answered)`);
+      reasons.push(
+        `${formatCount(failed)} of ${formatCount(ping.scheduled)} scheduled PINGs were refused or never answered (${formatCount(ping.answered ?? 0)} answered)`,
+      );
     }
   }
   return reasons;

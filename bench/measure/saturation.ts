@@ -95,22 +95,30 @@ export class SaturationJudge {
     for (const [thread, waits] of this.waits) {
       // A starved stretch inside a long window, which the window's average can hide.
       if (!starved.has(thread) && waits.sustained(limits.sustainedSeconds)) {
-        reasons.push(`worker thread ${thread + 1} waited for a CPU (run queue) over ${limitPercent} of the second in ${waits.over} of ${waits.seconds} s (worst ${percent(waits.worst)})`);
+        reasons.push(
+          `worker thread ${thread + 1} waited for a CPU (run queue) over ${limitPercent} of the second in ${waits.over} of ${waits.seconds} s (worst ${percent(waits.worst)})`,
+        );
       }
     }
     for (const [thread, busy] of this.utilisation) {
       if (busy.sustained(limits.sustainedSeconds)) {
-        reasons.push(`worker thread ${thread + 1} was busy over ${percent(limits.utilisation)} of the second in ${busy.over} of ${busy.seconds} s (worst ${percent(busy.worst)})`);
+        reasons.push(
+          `worker thread ${thread + 1} was busy over ${percent(limits.utilisation)} of the second in ${busy.over} of ${busy.seconds} s (worst ${percent(busy.worst)})`,
+        );
       }
     }
     for (const [thread, delay] of this.loopDelay) {
       if (delay.sustained(limits.sustainedSeconds)) {
-        reasons.push(`worker thread ${thread + 1}'s event-loop delay p99 was over ${formatMillis(limits.loopDelayMs)} in ${delay.over} of ${delay.seconds} s (worst ${formatMillis(delay.worst)})`);
+        reasons.push(
+          `worker thread ${thread + 1}'s event-loop delay p99 was over ${formatMillis(limits.loopDelayMs)} in ${delay.over} of ${delay.seconds} s (worst ${formatMillis(delay.worst)})`,
+        );
       }
     }
     // Without run-queue figures, a machine near full is the best sign of a starved generator.
     if (runQueueWaitPercent === null && machineBusy !== null && machineBusy > limits.machineBusy) {
-      reasons.push(`the machine's CPUs were ${percent(machineBusy)} busy over the window (limit ${percent(limits.machineBusy)}; server and generator share them)`);
+      reasons.push(
+        `the machine's CPUs were ${percent(machineBusy)} busy over the window (limit ${percent(limits.machineBusy)}; server and generator share them)`,
+      );
     }
     return { reasons, runQueueWaitPercent };
   }

@@ -47,7 +47,11 @@ export function parseSchedstat(text: string): ThreadTimes | undefined {
  * Each thread's run-queue wait between two readings as a share of `elapsedMs` (0–1); null
  * when any reading is missing (no schedstat here).
  */
-export function waitShares(before: ReadonlyArray<ThreadTimes | undefined>, after: ReadonlyArray<ThreadTimes | undefined>, elapsedMs: number): number[] | null {
+export function waitShares(
+  before: ReadonlyArray<ThreadTimes | undefined>,
+  after: ReadonlyArray<ThreadTimes | undefined>,
+  elapsedMs: number,
+): number[] | null {
   if (before.length === 0 || before.length !== after.length || elapsedMs <= 0) return null;
   const shares: number[] = [];
   for (const [index, start] of before.entries()) {

@@ -149,7 +149,10 @@ export class SecondSampler {
     }
     const cpu = process.cpuUsage(previous.cpu);
     const server = this.lastServer;
-    const serverFigures = server !== undefined && previous.server !== undefined && server !== previous.server ? this.serverRates(previous.server, server) : null;
+    const serverFigures =
+      server !== undefined && previous.server !== undefined && server !== previous.server
+        ? this.serverRates(previous.server, server)
+        : null;
     const perSecond = (delta: number): number => (seconds > 0 ? Math.max(0, Math.round(delta / seconds)) : 0);
     const point: TimeseriesPoint = {
       t: Math.round(now - this.context.runStartedAt),
@@ -183,7 +186,10 @@ export class SecondSampler {
   }
 
   /** Server CPU % and accepts/s between two /stats answers; counters restart at each reset. */
-  private serverRates(before: ServerStatsSnapshot, after: ServerStatsSnapshot): { cpuPercent: number | null; acceptedPerSecond: number | null } {
+  private serverRates(
+    before: ServerStatsSnapshot,
+    after: ServerStatsSnapshot,
+  ): { cpuPercent: number | null; acceptedPerSecond: number | null } {
     const reset = after.process.sinceResetMs < before.process.sinceResetMs;
     const cpuAfter = after.process.cpuUserMicros + after.process.cpuSystemMicros;
     const cpuBefore = reset ? 0 : before.process.cpuUserMicros + before.process.cpuSystemMicros;

@@ -23,7 +23,11 @@ export function sourceAddresses(clients: number, url: string, perAddress: number
 }
 
 /** The header's words for the spread, or undefined when there is none: `clients from 2 loopback source addresses (127.0.0.1–127.0.0.2, ≤ 28,000 each)`. */
-export function describeSourceAddresses(addresses: readonly string[], perAddress: number, formatCount: (n: number) => string): string | undefined {
+export function describeSourceAddresses(
+  addresses: readonly string[],
+  perAddress: number,
+  formatCount: (n: number) => string,
+): string | undefined {
   if (addresses.length === 0) return undefined;
   return `clients from ${addresses.length} loopback source addresses (${addresses[0]}–${addresses[addresses.length - 1]}, ≤ ${formatCount(perAddress)} each)`;
 }

@@ -99,7 +99,11 @@ export class StormRecorder {
         baselineAccepted += accepted;
         baselineMicros += after.at - before.at;
       }
-      points.push({ t: Math.round(toRunMs(after.at)), acceptedPerSecond: perSecond, attemptsPerSecond: Math.round(attemptsBetween(before.at, after.at) / seconds) });
+      points.push({
+        t: Math.round(toRunMs(after.at)),
+        acceptedPerSecond: perSecond,
+        attemptsPerSecond: Math.round(attemptsBetween(before.at, after.at) / seconds),
+      });
     }
     return {
       attemptsPerSecondPeak: serverPeak,

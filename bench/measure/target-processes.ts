@@ -26,7 +26,9 @@ export function readProcesses(pids: readonly number[]): ProcessReading {
       stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       status = readFileSync(`/proc/${pid}/status`, 'utf8');
     } catch (error) {
-      throw new Error(`--target-pid ${pid}: cannot read /proc/${pid} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      throw new Error(
+        `--target-pid ${pid}: cannot read /proc/${pid} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
     }
     // Fields after the command name, which may hold spaces and parentheses: utime and stime are the 12th and 13th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -41,7 +43,8 @@ export function readProcesses(pids: readonly number[]): ProcessReading {
 export function parsePidList(text: string): number[] {
   const pids = text.split(',').map((part) => part.trim());
   const parsed = pids.map((part) => (/^[1-9]\d{0,9}$/.test(part) ? Number(part) : NaN));
-  if (parsed.some((pid) => !Number.isSafeInteger(pid))) throw new RangeError(`must be process ids separated by commas, got ${JSON.stringify(text)}`);
+  if (parsed.some((pid) => !Number.isSafeInteger(pid)))
+    throw new RangeError(`must be process ids separated by commas, got ${JSON.stringify(text)}`);
   if (new Set(parsed).size !== parsed.length) throw new RangeError(`lists a process id twice: ${JSON.stringify(text)}`);
   return parsed;
 }

@@ -144,7 +144,11 @@ function summary(result: BenchResult): RunSummary {
 function settingsDiffer(base: BenchResult, other: BenchResult): string[] {
   const a = base.options as unknown as Record<string, unknown>;
   const b = other.options as unknown as Record<string, unknown>;
-  return COMPARED_SETTINGS.flatMap(([key, label]) => (JSON.stringify(a[key] ?? null) === JSON.stringify(b[key] ?? null) ? [] : [`${label} ${describe(key, a[key])} → ${describe(key, b[key])}`]));
+  return COMPARED_SETTINGS.flatMap(([key, label]) =>
+    JSON.stringify(a[key] ?? null) === JSON.stringify(b[key] ?? null)
+      ? []
+      : [`${label} ${describe(key, a[key])} → ${describe(key, b[key])}`],
+  );
 }
 
 function describe(key: string, value: unknown): string {

@@ -100,7 +100,8 @@ export const BELOW_RESOLUTION = 'below resolution';
  * of a figure (RSS growth of 0 B per connection is not "costs nothing"); otherwise as formatMetric.
  */
 export function formatFigure(value: Figure, unit: MetricUnit, resolution: Figure = null): string {
-  if (measured(value) && measured(resolution) && Math.abs(value) < resolution) return `<${formatMetric(resolution, unit)} ${BELOW_RESOLUTION}`;
+  if (measured(value) && measured(resolution) && Math.abs(value) < resolution)
+    return `<${formatMetric(resolution, unit)} ${BELOW_RESOLUTION}`;
   return formatMetric(value, unit);
 }
 
@@ -154,7 +155,14 @@ export function formatDate(iso: string | undefined): string {
   if (iso === undefined) return NOT_MEASURED;
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString('en-GB', { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return date.toLocaleString('en-GB', {
+    year: 'numeric',
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 }
 
 /** A change in percent: `+12.3%`, `−4.0%`, `±0%`, `+1,250%`; `from 0` when the base was 0; `–` when a side is missing. */
@@ -163,7 +171,9 @@ export function formatChange(changePercent: number | null): string {
   if (!Number.isFinite(changePercent)) return 'from 0';
   if (Math.abs(changePercent) < 0.05) return '±0%';
   const digits = Math.abs(changePercent) >= 1000 ? 0 : 1;
-  const magnitude = Math.abs(changePercent).toFixed(digits).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const magnitude = Math.abs(changePercent)
+    .toFixed(digits)
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${changePercent > 0 ? '+' : '−'}${magnitude}%`;
 }
 

@@ -55,7 +55,13 @@ export interface ReportData {
 
 /** The status red: a drop is a disconnection, not a protocol. */
 const DROP_COLOUR = '#dc2626';
-const DROP_LABEL: Record<string, string> = { drop: 'drop', restart: 'restart', 'net-reset': 'reset', failover: 'failover', 'broker-restart': 'broker restart' };
+const DROP_LABEL: Record<string, string> = {
+  drop: 'drop',
+  restart: 'restart',
+  'net-reset': 'reset',
+  failover: 'failover',
+  'broker-restart': 'broker restart',
+};
 
 /** The charts' data: every number the page draws, computed here. */
 export function reportData(result: BenchResult): ReportData {
@@ -88,20 +94,41 @@ export function renderHtmlReport(result: BenchResult, page: { script: string; st
     '<main>',
     runHeader(result),
     '<section class="panel"><h2>Protocols side by side</h2>',
-    comparisonTable(result, METRICS.filter((m) => m.inTable), 'report-table'),
-    `<details class="every-metric"><summary>Every other metric</summary>${comparisonTable(result, METRICS.filter((m) => !m.inTable), 'report-table-more')}</details>`,
+    comparisonTable(
+      result,
+      METRICS.filter((m) => m.inTable),
+      'report-table',
+    ),
+    `<details class="every-metric"><summary>Every other metric</summary>${comparisonTable(
+      result,
+      METRICS.filter((m) => !m.inTable),
+      'report-table-more',
+    )}</details>`,
     notes(result),
     '</section>',
     '<section class="panel"><h2>Latency by percentile</h2>',
     drawn.has('chart-percentiles')
-      ? box({ id: 'chart-percentiles', title: 'Delivery latency by percentile (ms)', help: 'One-way delivery latency at each percentile, from the HDR histograms stored in the result. Read right for the tail: 99% means 1 update in 100 was slower.', wide: true })
+      ? box({
+          id: 'chart-percentiles',
+          title: 'Delivery latency by percentile (ms)',
+          help: 'One-way delivery latency at each percentile, from the HDR histograms stored in the result. Read right for the tail: 99% means 1 update in 100 was slower.',
+          wide: true,
+        })
       : '<p class="empty">No latency was recorded in this run.</p>',
     '</section>',
     '<section class="panel"><h2>Second by second</h2><p class="chart-help">One point per second per protocol; the protocols ran one after another, so their lines follow each other. x: seconds since the run started.</p><div class="charts-grid">',
     box({ id: 'series-latency', title: 'Delivery latency (ms)', help: 'Over each second: p50 solid, p99 dashed. Log scale.' }),
     box({ id: 'series-messages', title: 'Messages received (per second)', help: 'Updates received per second, all clients together.' }),
-    box({ id: 'series-bytes', title: 'Bandwidth (bytes per second)', help: 'Bytes read and written at the client sockets, headers and framing included.' }),
-    box({ id: 'series-connected', title: 'Connected clients', help: 'Clients whose connection is up. Red dashed lines: drops the harness caused.' }),
+    box({
+      id: 'series-bytes',
+      title: 'Bandwidth (bytes per second)',
+      help: 'Bytes read and written at the client sockets, headers and framing included.',
+    }),
+    box({
+      id: 'series-connected',
+      title: 'Connected clients',
+      help: 'Clients whose connection is up. Red dashed lines: drops the harness caused.',
+    }),
     box({ id: 'series-cpu', title: 'CPU (% of one core)', help: 'Server process solid, load generator dashed.' }),
     box({ id: 'series-rss', title: 'Server memory (RSS)', help: 'Resident memory of the server process.' }),
     drawn.has('series-latency') ? '' : '<p class="empty">No time series was recorded in this run.</p>',
@@ -143,17 +170,38 @@ function runHeader(result: BenchResult): string {
     ['started', result.startedAt],
     ['duration', formatDurationMs(result.durationMs)],
     ['clients', typeof o.clients === 'number' ? `${formatCount(o.clients)} per protocol` : '–'],
-    ['feed', typeof o.rate === 'number' ? `${formatCount(o.rate)} updates/s × ${formatMetric(typeof o.payload === 'number' ? o.payload : null, 'bytes')}` : '–'],
-    ['window', typeof o.durationMs === 'number' ? `${formatDurationMs(o.durationMs)} per protocol (+${formatDurationMs(o.warmupMs ?? 0)} warm-up)` : '–'],
+    [
+      'feed',
+      typeof o.rate === 'number'
+        ? `${formatCount(o.rate)} updates/s × ${formatMetric(typeof o.payload === 'number' ? o.payload : null, 'bytes')}`
+        : '–',
+    ],
+    [
+      'window',
+      typeof o.durationMs === 'number'
+        ? `${formatDurationMs(o.durationMs)} per protocol (+${formatDurationMs(o.warmupMs ?? 0)} warm-up)`
+        : '–',
+    ],
     ['scenario', String(o.scenario ?? result.protocols[0]?.scenario ?? '–')],
-    ['repetitions', repetitions === 1 ? '1 per protocol (spread unknown)' : `${repetitions} per protocol: figures are medians, [min–max] their spread`],
+    [
+      'repetitions',
+      repetitions === 1 ? '1 per protocol (spread unknown)' : `${repetitions} per protocol: figures are medians, [min–max] their spread`,
+    ],
     ['network', network === null ? 'left alone' : describeNetwork(network)],
     ['target', `${result.target.url}${result.target.spawned ? ' (spawned)' : ''}`],
     ['machine', `${result.environment.cpuModel} × ${result.environment.cores}, ${result.environment.os}, Node ${result.environment.node}`],
   ];
-  const badges = [`<span class="badge ${result.passed ? 'good' : 'bad'}">${result.passed ? 'thresholds passed' : 'a threshold failed'}</span>`];
-  if (result.suspect) badges.push('<span class="badge warn" title="the load generator was saturated: some figures may understate the protocol">suspect</span>');
-  if (result.partial === true) badges.push('<span class="badge warn" data-testid="partial" title="interrupted: only the protocols that finished are here">partial</span>');
+  const badges = [
+    `<span class="badge ${result.passed ? 'good' : 'bad'}">${result.passed ? 'thresholds passed' : 'a threshold failed'}</span>`,
+  ];
+  if (result.suspect)
+    badges.push(
+      '<span class="badge warn" title="the load generator was saturated: some figures may understate the protocol">suspect</span>',
+    );
+  if (result.partial === true)
+    badges.push(
+      '<span class="badge warn" data-testid="partial" title="interrupted: only the protocols that finished are here">partial</span>',
+    );
   return `<section class="panel run-summary"><div class="run-header"><h2>Run ${esc(result.id)}</h2><div class="badges">${badges.join(' ')}</div></div><dl class="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl></section>`;
 }
 
@@ -173,8 +221,12 @@ function comparisonTable(result: BenchResult, metrics: readonly MetricDefinition
       rows.push(`<tr class="group-row"><th colspan="${protocols.length + 1}">${esc(title)}</th></tr>`);
     }
     const ranks = standings(figures, metric.better);
-    const cells = figures.map((figure, i) => cell(metric, figure, ranks[i] ?? 'none', failing.has(`${protocols[i]!.protocol}|${metric.key}`)));
-    rows.push(`<tr data-metric="${esc(metric.key)}"><th scope="row">${esc(metric.label)} <span class="help" title="${esc(metric.description)}">?</span></th>${cells.join('')}</tr>`);
+    const cells = figures.map((figure, i) =>
+      cell(metric, figure, ranks[i] ?? 'none', failing.has(`${protocols[i]!.protocol}|${metric.key}`)),
+    );
+    rows.push(
+      `<tr data-metric="${esc(metric.key)}"><th scope="row">${esc(metric.label)} <span class="help" title="${esc(metric.description)}">?</span></th>${cells.join('')}</tr>`,
+    );
   }
   return `<div class="table-scroll"><table class="data-table metrics-table" data-testid="${testId}"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
@@ -183,10 +235,13 @@ function cell(metric: MetricDefinition, figure: Figure, standing: Standing, fail
   const classes = ['num', `standing-${standing}`];
   if (failedThreshold || (metric.better === 'mustBeZero' && figure.value !== null && figure.value > 0)) classes.push('alarm');
   const marks: string[] = [];
-  if (standing === 'within-noise') marks.push('<span class="near" title="within the noise of the best protocol: their spreads overlap">≈</span> ');
+  if (standing === 'within-noise')
+    marks.push('<span class="near" title="within the noise of the best protocol: their spreads overlap">≈</span> ');
   let text = `${marks.join('')}${esc(formatMetric(figure.value, metric.unit))}`;
-  if (figure.fewSamples) text += `<sup class="few" title="rests on ${formatCount(Math.round((figure.samplesBeyond ?? 0) * 10) / 10)} samples beyond it (fewer than ${FEW_TAIL_SAMPLES}): a rough estimate">†</sup>`;
-  if (figure.spread !== null) text += `<span class="range">${esc(formatMetric(figure.spread.min, metric.unit))}–${esc(formatMetric(figure.spread.max, metric.unit))}</span>`;
+  if (figure.fewSamples)
+    text += `<sup class="few" title="rests on ${formatCount(Math.round((figure.samplesBeyond ?? 0) * 10) / 10)} samples beyond it (fewer than ${FEW_TAIL_SAMPLES}): a rough estimate">†</sup>`;
+  if (figure.spread !== null)
+    text += `<span class="range">${esc(formatMetric(figure.spread.min, metric.unit))}–${esc(formatMetric(figure.spread.max, metric.unit))}</span>`;
   return `<td class="${classes.join(' ')}" data-standing="${standing}"${figure.fewSamples ? ' data-few-samples="true"' : ''}>${text}</td>`;
 }
 
@@ -199,13 +254,18 @@ function notes(result: BenchResult): string {
     `† a tail percentile resting on fewer than ${FEW_TAIL_SAMPLES} samples beyond it (n·(1−q)): read it as a rough estimate.`,
   ];
   for (const p of result.protocols) {
-    if (p.generator.saturated) items.push(`${protocolLabel(p.protocol)}: suspect, the load generator may have been the bottleneck: ${p.generator.reasons.join('; ')}`);
+    if (p.generator.saturated)
+      items.push(
+        `${protocolLabel(p.protocol)}: suspect, the load generator may have been the bottleneck: ${p.generator.reasons.join('; ')}`,
+      );
     for (const error of p.errors.slice(0, 20)) items.push(`${protocolLabel(p.protocol)}: ${error}`);
   }
   for (const failure of result.failures) items.push(`${protocolLabel(failure.protocol)}: not measured: ${failure.message}`);
   for (const t of result.thresholds.filter((x) => !x.passed)) {
     const unit = METRICS.find((m) => m.key === t.metric)?.unit ?? 'count';
-    items.push(`threshold ${t.expression} failed for ${t.protocol}: ${formatMetric(t.actual, unit)} (limit ${formatMetric(t.limit, unit)})`);
+    items.push(
+      `threshold ${t.expression} failed for ${t.protocol}: ${formatMetric(t.actual, unit)} (limit ${formatMetric(t.limit, unit)})`,
+    );
   }
   return `<ul class="report-notes">${items.map((item) => `<li>${esc(item)}</li>`).join('')}</ul>`;
 }
@@ -216,7 +276,13 @@ function percentileChart(result: BenchResult): ReportChart | undefined {
     const curve = percentileCurve(p.histograms?.latency, p.latency);
     if (curve === undefined) return [];
     lastX = Math.max(lastX, ...curve.points.map((pt) => pt.x));
-    return [{ label: protocolLabel(p.protocol), colour: protocolColour(p.protocol), points: curve.points.map((pt): [number, number] => [pt.x, Math.max(pt.y, 0.001)]) }];
+    return [
+      {
+        label: protocolLabel(p.protocol),
+        colour: protocolColour(p.protocol),
+        points: curve.points.map((pt): [number, number] => [pt.x, Math.max(pt.y, 0.001)]),
+      },
+    ];
   });
   if (datasets.length === 0) return undefined;
   const labels: Record<string, string> = { '2': percentileLabel(2) };
@@ -250,9 +316,18 @@ function timeseriesCharts(result: BenchResult): ReportChart[] {
         { name: 'p99', line: 'dashed', value: (p) => (p.latencyP99 === null || p.latencyP99 <= 0 ? null : p.latencyP99 / 1000) },
       ],
     },
-    { id: 'series-messages', y: { unit: 'per-second', title: 'messages/s' }, lines: [{ name: 'msgs/s', value: (p) => p.messagesPerSecond }] },
+    {
+      id: 'series-messages',
+      y: { unit: 'per-second', title: 'messages/s' },
+      lines: [{ name: 'msgs/s', value: (p) => p.messagesPerSecond }],
+    },
     { id: 'series-bytes', y: { unit: 'bytes-per-second', title: 'bytes/s' }, lines: [{ name: 'bytes/s', value: (p) => p.bytesPerSecond }] },
-    { id: 'series-connected', y: { unit: 'count', title: 'clients', integer: true }, lines: [{ name: 'connected', value: (p) => p.connected }], drops: true },
+    {
+      id: 'series-connected',
+      y: { unit: 'count', title: 'clients', integer: true },
+      lines: [{ name: 'connected', value: (p) => p.connected }],
+      drops: true,
+    },
     {
       id: 'series-cpu',
       y: { unit: 'percent', title: '% of one core' },
@@ -285,7 +360,11 @@ function timeseriesCharts(result: BenchResult): ReportChart[] {
 function dropMarkers(protocols: readonly ProtocolResult[]): ReportChart['markers'] {
   return protocols.flatMap((p) => {
     const events = p.reconnect?.events ?? [];
-    return events.map((event, index) => ({ x: event.t / 1000, label: `↯ ${DROP_LABEL[event.kind] ?? event.kind}${events.length > 1 ? ` ${index + 1}` : ''}`, colour: DROP_COLOUR }));
+    return events.map((event, index) => ({
+      x: event.t / 1000,
+      label: `↯ ${DROP_LABEL[event.kind] ?? event.kind}${events.length > 1 ? ` ${index + 1}` : ''}`,
+      colour: DROP_COLOUR,
+    }));
   });
 }
 
@@ -297,8 +376,16 @@ function timelineChart(result: BenchResult, p: ProtocolResult): ReportChart[] {
   const storm = figures.storm ?? [];
   const fine = storm.length > 0;
   const connected = breakGaps(points.map((pt): [number, number | null] => [pt.t / 1000, pt.connected]));
-  const attempts = breakGaps(fine ? storm.map((s): [number, number | null] => [s.t / 1000, s.attemptsPerSecond]) : points.map((pt): [number, number | null] => [pt.t / 1000, pt.reconnectsPerSecond ?? null]));
-  const accepts = breakGaps(fine ? storm.map((s): [number, number | null] => [s.t / 1000, s.acceptedPerSecond]) : points.map((pt): [number, number | null] => [pt.t / 1000, pt.serverAcceptedPerSecond]));
+  const attempts = breakGaps(
+    fine
+      ? storm.map((s): [number, number | null] => [s.t / 1000, s.attemptsPerSecond])
+      : points.map((pt): [number, number | null] => [pt.t / 1000, pt.reconnectsPerSecond ?? null]),
+  );
+  const accepts = breakGaps(
+    fine
+      ? storm.map((s): [number, number | null] => [s.t / 1000, s.acceptedPerSecond])
+      : points.map((pt): [number, number | null] => [pt.t / 1000, pt.serverAcceptedPerSecond]),
+  );
   const markers = dropMarkers([p]);
   const xs = [...connected, ...attempts].map(([x]) => x).concat(markers.map((m) => m.x));
   if (xs.length === 0) return [];

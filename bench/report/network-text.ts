@@ -9,8 +9,10 @@ import { formatDurationMs } from './format.js';
 /** `+50ms ±10ms one-way, 1mbit/connection, reset every 10s, loss 1% (netem)`. */
 export function describeNetwork(network: Readonly<NetworkSettings>, lossMechanism?: LossMechanism | null): string {
   const parts: string[] = [];
-  if (network.latencyMs > 0 || network.jitterMs > 0) parts.push(`+${formatDurationMs(network.latencyMs)}${network.jitterMs > 0 ? ` ±${formatDurationMs(network.jitterMs)}` : ''} one-way`);
-  if (network.bandwidthBitsPerSecond !== null) parts.push(`${formatBits(network.bandwidthBitsPerSecond)}/${network.bandwidthScope === 'shared' ? 'shared' : 'connection'}`);
+  if (network.latencyMs > 0 || network.jitterMs > 0)
+    parts.push(`+${formatDurationMs(network.latencyMs)}${network.jitterMs > 0 ? ` ±${formatDurationMs(network.jitterMs)}` : ''} one-way`);
+  if (network.bandwidthBitsPerSecond !== null)
+    parts.push(`${formatBits(network.bandwidthBitsPerSecond)}/${network.bandwidthScope === 'shared' ? 'shared' : 'connection'}`);
   if (network.resetEveryMs !== null) parts.push(`reset every ${formatDurationMs(network.resetEveryMs)}`);
   if (network.lossPercent !== null) parts.push(describeLoss(network.lossPercent, lossMechanism));
   return parts.join(', ');
@@ -25,5 +27,7 @@ function formatBits(bits: number): string {
 
 /** `loss 2% (nftables numgen)`; without a known mechanism just `loss 2%`. */
 export function describeLoss(lossPercent: number, mechanism: LossMechanism | null | undefined): string {
-  return mechanism === null || mechanism === undefined ? `loss ${lossPercent}%` : `loss ${lossPercent}% (${LOSS_MECHANISM_LABELS[mechanism]})`;
+  return mechanism === null || mechanism === undefined
+    ? `loss ${lossPercent}%`
+    : `loss ${lossPercent}% (${LOSS_MECHANISM_LABELS[mechanism]})`;
 }

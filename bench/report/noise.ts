@@ -80,7 +80,13 @@ export function figureOf(metric: MetricDefinition, result: ProtocolResult): Figu
     if (count !== null && count > 0) beyond = samplesBeyond(metric.tail.quantile, count);
   }
   const resolution = metric.resolution?.(result) ?? null;
-  return { value, spread, samplesBeyond: beyond, fewSamples: beyond !== null && beyond < FEW_TAIL_SAMPLES, ...(resolution === null ? {} : { resolution }) };
+  return {
+    value,
+    spread,
+    samplesBeyond: beyond,
+    fewSamples: beyond !== null && beyond < FEW_TAIL_SAMPLES,
+    ...(resolution === null ? {} : { resolution }),
+  };
 }
 
 /** Two spreads share at least one value. */
@@ -121,7 +127,8 @@ export function judge(a: Figure, b: Figure, sense: MetricSense): Judgement {
   if (Math.abs(change) < SAME_PERCENT) return { verdict: 'same', changePercent: change, spreadKnown };
   // Both under what the measurement resolves (0 B against 1.31 kB of RSS per connection): no change can be read.
   if (belowResolution(a) && belowResolution(b)) return { verdict: 'within-noise', changePercent: change, spreadKnown };
-  if (a.spread !== null && b.spread !== null && spreadsOverlap(a.spread, b.spread)) return { verdict: 'within-noise', changePercent: change, spreadKnown };
+  if (a.spread !== null && b.spread !== null && spreadsOverlap(a.spread, b.spread))
+    return { verdict: 'within-noise', changePercent: change, spreadKnown };
   if (sense === 'neutral') return { verdict: 'changed', changePercent: change, spreadKnown };
   const up = b.value > a.value;
   return { verdict: up === (sense === 'higher') ? 'better' : 'worse', changePercent: change, spreadKnown };

@@ -27,9 +27,13 @@ export async function readResultFile(file: string, read: (file: string, encoding
 export function checkResult(parsed: unknown, file: string): BenchResult {
   const candidate = parsed as Partial<BenchResult> | null;
   if (candidate === null || typeof candidate !== 'object' || candidate.schema !== RESULT_SCHEMA) {
-    const schema = candidate !== null && typeof candidate === 'object' && 'schema' in candidate ? ` (its schema is ${JSON.stringify(candidate.schema)})` : '';
+    const schema =
+      candidate !== null && typeof candidate === 'object' && 'schema' in candidate
+        ? ` (its schema is ${JSON.stringify(candidate.schema)})`
+        : '';
     throw new OptionError(file, `is not a wirelab result: expected "schema": "${RESULT_SCHEMA}"${schema}`);
   }
-  if (!Array.isArray(candidate.protocols) || typeof candidate.id !== 'string') throw new OptionError(file, 'is a wirelab result without its protocols or id: the file is cut short or edited');
+  if (!Array.isArray(candidate.protocols) || typeof candidate.id !== 'string')
+    throw new OptionError(file, 'is a wirelab result without its protocols or id: the file is cut short or edited');
   return candidate as BenchResult;
 }

@@ -44,14 +44,23 @@ export function parseThreshold(expression: string): Threshold {
   const metric = findMetric(metricKey);
   if (metric === undefined) {
     const near = METRICS.filter((m) => m.key.startsWith(metricKey.split('.')[0] ?? '')).map((m) => m.key);
-    throw new OptionError('--threshold', `"${expression}": unknown metric "${metricKey}"${near.length > 0 ? `; try ${near.slice(0, 6).join(', ')}` : ''}`);
+    throw new OptionError(
+      '--threshold',
+      `"${expression}": unknown metric "${metricKey}"${near.length > 0 ? `; try ${near.slice(0, 6).join(', ')}` : ''}`,
+    );
   }
   const unit = unitText.toLowerCase();
   const multiplier = UNITS[metric.unit][unit];
   if (multiplier === undefined) {
     throw new OptionError('--threshold', `"${expression}": unit "${unitText}" does not fit ${metric.key} (${metric.unit})`);
   }
-  return { expression, protocol: protocolText as ProtocolName | '*', metric, operator: operator as Operator, limit: Number(valueText) * multiplier };
+  return {
+    expression,
+    protocol: protocolText as ProtocolName | '*',
+    metric,
+    operator: operator as Operator,
+    limit: Number(valueText) * multiplier,
+  };
 }
 
 function holds(actual: number, operator: Operator, limit: number): boolean {

@@ -239,7 +239,14 @@ export interface NetworkFigures extends NetworkSettings {
   /** Share of the bandwidth cap used (0–100): per client for `connection` scope, all clients for `shared`. */
   capUsedPercent: number | null;
   /** The proxy's counters over the window. */
-  proxy: { resets: number; upstreamFailures: number; bytesClientToServer: number; bytesServerToClient: number; peakQueuedBytes: number; backpressurePauses: number } | null;
+  proxy: {
+    resets: number;
+    upstreamFailures: number;
+    bytesClientToServer: number;
+    bytesServerToClient: number;
+    peakQueuedBytes: number;
+    backpressurePauses: number;
+  } | null;
   /** What the namespace link lost over the window and what the server's TCP did about it (`--net-loss`). */
   loss: LossFigures | null;
 }
@@ -511,7 +518,12 @@ export type RecordedOptions = {
   /** Clients per loopback source address before they spread; absent in older results. */
   readonly connectionsPerAddress?: number;
   /** Scenario `capacity`: the search's settings; absent for other scenarios and in older results. */
-  readonly capacitySearch?: { readonly sloP99Ms: number; readonly resolution: number; readonly maxClients: number; readonly timeBudgetMs: number };
+  readonly capacitySearch?: {
+    readonly sloP99Ms: number;
+    readonly resolution: number;
+    readonly maxClients: number;
+    readonly timeBudgetMs: number;
+  };
 };
 
 export interface BenchEnvironment {
@@ -546,7 +558,13 @@ export interface BenchResult {
   refused?: ProtocolFailure[];
   timeseries: TimeseriesPoint[];
   /** The `--net-*` faults of the run, or null when the network was left alone. */
-  network?: (NetworkSettings & { proxied: boolean; namespace: { name: string; serverAddress: string } | null; lossMechanism?: LossMechanism | null }) | null;
+  network?:
+    | (NetworkSettings & {
+        proxied: boolean;
+        namespace: { name: string; serverAddress: string } | null;
+        lossMechanism?: LossMechanism | null;
+      })
+    | null;
   thresholds: ThresholdOutcome[];
   /** Some figure was taken while the generator was saturated. */
   suspect: boolean;
@@ -568,7 +586,16 @@ export interface ProtocolFailure {
  * whole run stopped). The dashboard's live view receives the same objects as JSON.
  */
 export type ProgressEvent =
-  | { type: 'start'; runId: string; startedAt: string; target: string; spawned: boolean; options: RecordedOptions; protocols: ProtocolName[]; lossMechanism?: LossMechanism | null }
+  | {
+      type: 'start';
+      runId: string;
+      startedAt: string;
+      target: string;
+      spawned: boolean;
+      options: RecordedOptions;
+      protocols: ProtocolName[];
+      lossMechanism?: LossMechanism | null;
+    }
   /** `durationMs`: the phase's length when it differs from the option's (long polling's idle phase lasts a hold). */
   | { type: 'phase'; protocol: ProtocolName; phase: Phase; t: number; durationMs?: number }
   /** The harness just cut connections (scenario `reconnect`, `--net-reset-every`). */

@@ -83,7 +83,11 @@ export async function searchCapacity<Figures>(
 }
 
 /** The next count to try, or null when the search is done. */
-export function nextCount(pass: number, fail: number | null, settings: Pick<CapacitySearchSettings, 'maxClients' | 'resolution'>): number | null {
+export function nextCount(
+  pass: number,
+  fail: number | null,
+  settings: Pick<CapacitySearchSettings, 'maxClients' | 'resolution'>,
+): number | null {
   if (fail === null) {
     if (pass >= settings.maxClients) return null;
     return Math.min(pass * 2, settings.maxClients);

@@ -16,12 +16,20 @@ export const FAILOVER_DEFAULTS = Object.freeze({
 
 /** One event at the default share of the window: an instance killed, or Redis restarted with `--broker-restart`. */
 function resolveDrops(input: DropInput, { durationMs, servers }: ScenarioContext): DropSettings {
-  if (input.dropAtMs !== undefined) throw new OptionError('--drop-at', 'only applies to --scenario reconnect (failover kills one instance at 40% of the window)');
+  if (input.dropAtMs !== undefined)
+    throw new OptionError('--drop-at', 'only applies to --scenario reconnect (failover kills one instance at 40% of the window)');
   if (input.dropEveryMs !== undefined) throw new OptionError('--drop-every', 'only applies to --scenario reconnect');
-  if (input.restart === true) throw new OptionError('--restart', 'only applies to --scenario reconnect; failover kills one instance of several (or restarts Redis with --broker-restart)');
+  if (input.restart === true)
+    throw new OptionError(
+      '--restart',
+      'only applies to --scenario reconnect; failover kills one instance of several (or restarts Redis with --broker-restart)',
+    );
   const brokerRestart = input.brokerRestart === true;
   if (!brokerRestart && servers < 2) {
-    throw new OptionError('--scenario', `failover kills one instance while its clients move to another: it needs --servers 2 or more with --broker, got ${servers} server`);
+    throw new OptionError(
+      '--scenario',
+      `failover kills one instance while its clients move to another: it needs --servers 2 or more with --broker, got ${servers} server`,
+    );
   }
   return Object.freeze({ atMs: Object.freeze([Math.round(durationMs * FAILOVER_DEFAULTS.atShare)]), restart: false, brokerRestart });
 }
@@ -35,11 +43,22 @@ function resolveDrops(input: DropInput, { durationMs, servers }: ScenarioContext
 export const failover: Scenario = Object.freeze<Scenario>({
   name: 'failover',
   summary: 'one of several instances is killed during the window (--servers 2+ --broker)',
-  defaults: { durationMs: FAILOVER_DEFAULTS.durationMs, idleMs: FAILOVER_DEFAULTS.idleMs, capacityDurationMs: FAILOVER_DEFAULTS.capacityDurationMs },
+  defaults: {
+    durationMs: FAILOVER_DEFAULTS.durationMs,
+    idleMs: FAILOVER_DEFAULTS.idleMs,
+    capacityDurationMs: FAILOVER_DEFAULTS.capacityDurationMs,
+  },
   clientsPing: false,
   resolveDrops,
-  thresholds: () => ['*.connect.p99<500ms', '*.reconnect.recovery.p99<2s', '*.reconnect.notRecovered=0', '*.delivery.missed=0', '*.delivery.duplicated=0'],
-  dropPlan: ({ drops }) => drops.atMs.map((atMs): PlannedDrop => ({ atMs, kind: drops.brokerRestart === true ? 'broker-restart' : 'failover' })),
+  thresholds: () => [
+    '*.connect.p99<500ms',
+    '*.reconnect.recovery.p99<2s',
+    '*.reconnect.notRecovered=0',
+    '*.delivery.missed=0',
+    '*.delivery.duplicated=0',
+  ],
+  dropPlan: ({ drops }) =>
+    drops.atMs.map((atMs): PlannedDrop => ({ atMs, kind: drops.brokerRestart === true ? 'broker-restart' : 'failover' })),
   header: (options: RecordedOptions) => {
     const drops = options.drops as RecordedOptions['drops'] | undefined;
     if (drops === undefined) return [];

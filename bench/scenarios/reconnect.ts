@@ -23,24 +23,38 @@ function resolveDrops(input: DropInput, { durationMs, target }: ScenarioContext)
   const { dropAtMs, dropEveryMs, restart = false } = input;
   if (input.brokerRestart === true) throw new OptionError('--broker-restart', 'only applies to --scenario failover');
   if (restart && target !== undefined) {
-    throw new OptionError('--restart', `cannot restart the --target server ${target}: the harness only restarts a server it spawned itself`);
+    throw new OptionError(
+      '--restart',
+      `cannot restart the --target server ${target}: the harness only restarts a server it spawned itself`,
+    );
   }
-  if (dropAtMs !== undefined && dropEveryMs !== undefined) throw new OptionError('--drop-at', 'and --drop-every exclude each other: give one');
+  if (dropAtMs !== undefined && dropEveryMs !== undefined)
+    throw new OptionError('--drop-at', 'and --drop-every exclude each other: give one');
   const window = formatDurationMs(durationMs);
   let atMs: number[];
   if (dropAtMs !== undefined) {
     if (dropAtMs.length === 0) throw new OptionError('--drop-at', 'needs at least one time, like 5s,12s');
     for (const at of dropAtMs) {
       if (!Number.isInteger(at) || at <= 0 || at >= durationMs) {
-        throw new OptionError('--drop-at', `times must fall inside the ${window} window (--duration), after its start; got ${JSON.stringify(at)} ms`);
+        throw new OptionError(
+          '--drop-at',
+          `times must fall inside the ${window} window (--duration), after its start; got ${JSON.stringify(at)} ms`,
+        );
       }
     }
     atMs = [...new Set(dropAtMs)].sort((a, b) => a - b);
   } else if (dropEveryMs !== undefined) {
     if (!Number.isInteger(dropEveryMs) || dropEveryMs < RECONNECT_DEFAULTS.minDropEveryMs) {
-      throw new OptionError('--drop-every', `must be at least ${RECONNECT_DEFAULTS.minDropEveryMs}ms, got ${JSON.stringify(dropEveryMs)} ms`);
+      throw new OptionError(
+        '--drop-every',
+        `must be at least ${RECONNECT_DEFAULTS.minDropEveryMs}ms, got ${JSON.stringify(dropEveryMs)} ms`,
+      );
     }
-    if (dropEveryMs >= durationMs) throw new OptionError('--drop-every', `(${formatDurationMs(dropEveryMs)}) must be shorter than the ${window} window (--duration), or no drop would happen`);
+    if (dropEveryMs >= durationMs)
+      throw new OptionError(
+        '--drop-every',
+        `(${formatDurationMs(dropEveryMs)}) must be shorter than the ${window} window (--duration), or no drop would happen`,
+      );
     atMs = [];
     for (let at = dropEveryMs; at < durationMs; at += dropEveryMs) atMs.push(at);
   } else {
@@ -59,10 +73,20 @@ function resolveDrops(input: DropInput, { durationMs, target }: ScenarioContext)
 export const reconnect: Scenario = Object.freeze<Scenario>({
   name: 'reconnect',
   summary: 'the harness drops every connection during the window',
-  defaults: { durationMs: RECONNECT_DEFAULTS.durationMs, idleMs: RECONNECT_DEFAULTS.idleMs, capacityDurationMs: RECONNECT_DEFAULTS.capacityDurationMs },
+  defaults: {
+    durationMs: RECONNECT_DEFAULTS.durationMs,
+    idleMs: RECONNECT_DEFAULTS.idleMs,
+    capacityDurationMs: RECONNECT_DEFAULTS.capacityDurationMs,
+  },
   clientsPing: false,
   resolveDrops,
-  thresholds: () => ['*.connect.p99<500ms', '*.reconnect.recovery.p99<2s', '*.reconnect.notRecovered=0', '*.delivery.missed=0', '*.server.memoryPerConnection<1mb'],
+  thresholds: () => [
+    '*.connect.p99<500ms',
+    '*.reconnect.recovery.p99<2s',
+    '*.reconnect.notRecovered=0',
+    '*.delivery.missed=0',
+    '*.server.memoryPerConnection<1mb',
+  ],
   dropPlan: ({ drops }) => {
     const kind: DropKind = drops.restart ? 'restart' : 'drop';
     return drops.atMs.map((atMs): PlannedDrop => ({ atMs, kind }));
@@ -72,7 +96,9 @@ export const reconnect: Scenario = Object.freeze<Scenario>({
     const drops = options.drops as RecordedOptions['drops'] | undefined;
     if (drops === undefined) return [];
     const jitter = options.reconnect.jitter === 0 ? 'no jitter' : `jitter ${options.reconnect.jitter}`;
-    return [`${drops.restart ? 'restart' : 'drop'} at ${drops.atMs.map((ms) => formatDurationMs(ms)).join(', ')} · backoff ${formatDurationMs(options.reconnect.initialDelayMs)}…${formatDurationMs(options.reconnect.maxDelayMs)}, ${jitter}`];
+    return [
+      `${drops.restart ? 'restart' : 'drop'} at ${drops.atMs.map((ms) => formatDurationMs(ms)).join(', ')} · backoff ${formatDurationMs(options.reconnect.initialDelayMs)}…${formatDurationMs(options.reconnect.maxDelayMs)}, ${jitter}`,
+    ];
   },
   resultSection: () => NO_SECTION,
 });

@@ -6,7 +6,15 @@
  */
 import { OptionError } from '../../wire/errors.js';
 import type { Histogram } from '../report/histogram.js';
-import type { DropKind, DropSettings, EncodedHistograms, PingCounts, ProtocolResult, RecordedOptions, ScenarioName } from '../report/types.js';
+import type {
+  DropKind,
+  DropSettings,
+  EncodedHistograms,
+  PingCounts,
+  ProtocolResult,
+  RecordedOptions,
+  ScenarioName,
+} from '../report/types.js';
 
 /** A drop the harness will cause, `atMs` after the window opens. */
 export interface PlannedDrop {

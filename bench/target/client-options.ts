@@ -7,7 +7,11 @@ import type { EndpointPlan, TargetPlan } from './preset.js';
  * depends on the target. One marker scanner per thread serves every client (a scan is
  * synchronous and its results are read at once); `wirelab` endpoints need none.
  */
-export function targetClientOptions(plan: TargetPlan, endpoint: EndpointPlan, scanner: MarkerScanner | undefined): Pick<FeedClientOptions, 'url' | 'protocol' | 'headers' | 'insecure' | 'foreign'> {
+export function targetClientOptions(
+  plan: TargetPlan,
+  endpoint: EndpointPlan,
+  scanner: MarkerScanner | undefined,
+): Pick<FeedClientOptions, 'url' | 'protocol' | 'headers' | 'insecure' | 'foreign'> {
   const options: Pick<FeedClientOptions, 'url' | 'protocol' | 'headers' | 'insecure' | 'foreign'> = {
     url: endpoint.url,
     protocol: endpoint.protocol,

@@ -5,8 +5,26 @@ import type { ProtocolName } from '../../wire/protocols.js';
 export interface ServerStatsSnapshot {
   epoch: string;
   feed: { head: number; oldest: number; published: number; mode: string; rate: number; payload: number };
-  transports: Record<ProtocolName, { connections: number; accepted: number; requests: number; messagesSent: number; slowConsumersDropped: number; bytesSent: number; bytesReceived: number }>;
-  process: { pid: number; sinceResetMs: number; cpuUserMicros: number; cpuSystemMicros: number; rssBytes: number; eventLoopDelayMs: { p99: number } };
+  transports: Record<
+    ProtocolName,
+    {
+      connections: number;
+      accepted: number;
+      requests: number;
+      messagesSent: number;
+      slowConsumersDropped: number;
+      bytesSent: number;
+      bytesReceived: number;
+    }
+  >;
+  process: {
+    pid: number;
+    sinceResetMs: number;
+    cpuUserMicros: number;
+    cpuSystemMicros: number;
+    rssBytes: number;
+    eventLoopDelayMs: { p99: number };
+  };
 }
 
 export interface FeedSettings {
@@ -83,4 +101,3 @@ export class ControlClient {
     return JSON.parse(text) as T;
   }
 }
-

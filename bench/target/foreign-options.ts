@@ -31,7 +31,11 @@ export interface ForeignCheckInput {
 export function resolveForeignTarget(input: ForeignCheckInput): { plan: TargetPlan; protocols: readonly ProtocolName[] } | null {
   const foreign = input.foreign;
   if (foreign === undefined || foreign.preset === 'wirelab') {
-    if (input.targetPids !== undefined) throw new OptionError('--target-pid', 'applies to a foreign target (--preset nchan, socketio or generic); wirelab\'s own server reports its CPU and memory itself');
+    if (input.targetPids !== undefined)
+      throw new OptionError(
+        '--target-pid',
+        "applies to a foreign target (--preset nchan, socketio or generic); wirelab's own server reports its CPU and memory itself",
+      );
     if (foreign !== undefined) {
       const extra = Object.keys(foreign).filter((key) => key !== 'preset' && foreign[key as keyof ForeignTargetOptions] !== undefined);
       if (extra.length > 0) planTarget({ ...foreign, target: input.target ?? 'http://127.0.0.1/' });
@@ -39,9 +43,16 @@ export function resolveForeignTarget(input: ForeignCheckInput): { plan: TargetPl
     return null;
   }
   if (input.target === undefined) throw new OptionError('--preset', `${foreign.preset} needs --target: the server to measure`);
-  const plan = planTarget({ ...foreign, target: input.target, ...(input.controlToken === undefined ? {} : { controlToken: input.controlToken }) });
+  const plan = planTarget({
+    ...foreign,
+    target: input.target,
+    ...(input.controlToken === undefined ? {} : { controlToken: input.controlToken }),
+  });
   if (input.scenario !== 'broadcast') {
-    throw new OptionError('--scenario', `${input.scenario} is not available against a foreign target yet: its drops come from wirelab's control endpoint or a server the harness spawned; use scenario broadcast`);
+    throw new OptionError(
+      '--scenario',
+      `${input.scenario} is not available against a foreign target yet: its drops come from wirelab's control endpoint or a server the harness spawned; use scenario broadcast`,
+    );
   }
   if (input.network !== undefined) {
     throw new OptionError('--net-*', 'network faults are not available against a foreign target yet; measure it without --net-* flags');
@@ -53,14 +64,22 @@ export function resolveForeignTarget(input: ForeignCheckInput): { plan: TargetPl
   let protocols = offered;
   if (input.protocols !== undefined) {
     const missing = input.protocols.filter((protocol) => !offered.includes(protocol));
-    if (missing.length > 0) throw new OptionError('--protocols', `${missing.join(', ')} not offered by this ${plan.preset} target, which serves ${offered.join(', ')}`);
+    if (missing.length > 0)
+      throw new OptionError(
+        '--protocols',
+        `${missing.join(', ')} not offered by this ${plan.preset} target, which serves ${offered.join(', ')}`,
+      );
     protocols = offered.filter((protocol) => input.protocols!.includes(protocol));
   }
   if (plan.publisher.kind === 'http' || plan.publisher.kind === 'socketio') {
     if (input.rate <= 0) throw new OptionError('--rate', 'must be above 0: the harness publishes at this rate');
     const template = plan.publisher.kind === 'http' ? plan.publisher.bodyTemplate : undefined;
     const overhead = template === undefined ? 0 : Buffer.byteLength(template) - MESSAGE_PLACEHOLDER.length;
-    if (input.payload < MARKER_BYTES + overhead) throw new OptionError('--payload', `must be at least ${MARKER_BYTES + overhead} bytes: the ${MARKER_BYTES}-byte marker${overhead > 0 ? ` and the body template's ${overhead}` : ''}`);
+    if (input.payload < MARKER_BYTES + overhead)
+      throw new OptionError(
+        '--payload',
+        `must be at least ${MARKER_BYTES + overhead} bytes: the ${MARKER_BYTES}-byte marker${overhead > 0 ? ` and the body template's ${overhead}` : ''}`,
+      );
   }
   return { plan: { ...plan, endpoints: plan.endpoints.filter((endpoint) => protocols.includes(endpoint.protocol)) }, protocols };
 }

@@ -28,22 +28,31 @@ function lastMessageId(publishUrl: string, headers: Readonly<Record<string, stri
   const url = new URL(publishUrl);
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', headers: { ...headers, accept: 'application/json' }, timeout: INFO_TIMEOUT_MS, ...(url.protocol === 'https:' ? { rejectUnauthorized: !insecure } : {}) }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        if (body.length < 4096) body += chunk;
-      });
-      res.on('end', () => {
-        if (res.statusCode !== 200) return resolve(undefined);
-        try {
-          const id = (JSON.parse(body) as { last_message_id?: unknown }).last_message_id;
-          resolve(typeof id === 'string' && /^\d+:[\d,\[\]-]+$/.test(id) && !id.startsWith('0:') ? id : undefined);
-        } catch {
-          resolve(undefined);
-        }
-      });
-    });
+    const req = request(
+      url,
+      {
+        method: 'GET',
+        headers: { ...headers, accept: 'application/json' },
+        timeout: INFO_TIMEOUT_MS,
+        ...(url.protocol === 'https:' ? { rejectUnauthorized: !insecure } : {}),
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (body.length < 4096) body += chunk;
+        });
+        res.on('end', () => {
+          if (res.statusCode !== 200) return resolve(undefined);
+          try {
+            const id = (JSON.parse(body) as { last_message_id?: unknown }).last_message_id;
+            resolve(typeof id === 'string' && /^\d+:[\d,\[\]-]+$/.test(id) && !id.startsWith('0:') ? id : undefined);
+          } catch {
+            resolve(undefined);
+          }
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();

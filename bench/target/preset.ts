@@ -62,8 +62,20 @@ export interface EndpointPlan {
 
 /** How the harness publishes (or does not). */
 export type PublisherPlan =
-  | { readonly kind: 'http'; readonly url: string; readonly method: string; readonly headers: Readonly<Record<string, string>>; readonly bodyTemplate?: string }
-  | { readonly kind: 'socketio'; readonly url: string; readonly event: string; readonly namespace: string; readonly headers: Readonly<Record<string, string>> }
+  | {
+      readonly kind: 'http';
+      readonly url: string;
+      readonly method: string;
+      readonly headers: Readonly<Record<string, string>>;
+      readonly bodyTemplate?: string;
+    }
+  | {
+      readonly kind: 'socketio';
+      readonly url: string;
+      readonly event: string;
+      readonly namespace: string;
+      readonly headers: Readonly<Record<string, string>>;
+    }
   /** wirelab: the server's own feed, steered with the control token, or measured as it runs. */
   | { readonly kind: 'feed'; readonly steered: boolean }
   /** Nothing is published by the harness: receive-only. */
@@ -113,7 +125,12 @@ export const FLAGS: Readonly<Record<keyof TargetInput, string>> = Object.freeze(
   controlToken: '--control-token',
 });
 
-export const URL_FLAGS: Readonly<Record<ProtocolName, string>> = Object.freeze({ ws: '--ws-url', sse: '--sse-url', 'long-poll': '--long-poll-url', 'short-poll': '--poll-url' });
+export const URL_FLAGS: Readonly<Record<ProtocolName, string>> = Object.freeze({
+  ws: '--ws-url',
+  sse: '--sse-url',
+  'long-poll': '--long-poll-url',
+  'short-poll': '--poll-url',
+});
 
 /** Options every preset reads. */
 export const COMMON_OPTIONS: readonly (keyof TargetInput)[] = ['target', 'preset', 'headers', 'insecure'];
@@ -134,7 +151,8 @@ export function targetUrl(input: TargetInput): URL {
   } catch {
     throw new OptionError('--target', `must be an absolute URL, got ${JSON.stringify(input.target)}`);
   }
-  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) throw new OptionError('--target', `must be http(s):// or ws(s)://, got ${JSON.stringify(input.target)}`);
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol))
+    throw new OptionError('--target', `must be http(s):// or ws(s)://, got ${JSON.stringify(input.target)}`);
   return url;
 }
 
@@ -150,7 +168,8 @@ export function endpointUrl(target: URL, value: string, scheme: 'ws' | 'http', f
     throw new OptionError(flag, `must be a full URL or a path starting with '/', got ${JSON.stringify(value)}`);
   }
   const secure = url.protocol === 'https:' || url.protocol === 'wss:';
-  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) throw new OptionError(flag, `must be http(s):// or ws(s)://, got ${JSON.stringify(value)}`);
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol))
+    throw new OptionError(flag, `must be http(s):// or ws(s)://, got ${JSON.stringify(value)}`);
   url.protocol = scheme === 'ws' ? (secure ? 'wss:' : 'ws:') : secure ? 'https:' : 'http:';
   return url.toString();
 }
@@ -168,7 +187,9 @@ export function describePublisher(publisher: PublisherPlan): string {
     case 'socketio':
       return `Socket.IO emit "${publisher.event}" on ${printableUrl(publisher.url)}${publisher.namespace === '/' ? '' : ` ${publisher.namespace}`}`;
     case 'feed':
-      return publisher.steered ? "the server's own feed, steered with the control token" : "the server's own feed as it runs (receive-only)";
+      return publisher.steered
+        ? "the server's own feed, steered with the control token"
+        : "the server's own feed as it runs (receive-only)";
     case 'none':
       return 'none (receive-only)';
   }
@@ -183,17 +204,42 @@ export function httpPublisherPlan(input: TargetInput, target: URL, fallback?: st
   if (where === undefined) return { kind: 'none' };
   const url = endpointUrl(target, where, 'http', '--publish');
   const method = (input.publishMethod ?? 'POST').toUpperCase();
-  if (!METHOD.test(method) || method === 'GET' || method === 'HEAD') throw new OptionError('--publish-method', `must be a method that carries a body (POST, PUT, PATCH, …), got ${JSON.stringify(input.publishMethod)}`);
+  if (!METHOD.test(method) || method === 'GET' || method === 'HEAD')
+    throw new OptionError(
+      '--publish-method',
+      `must be a method that carries a body (POST, PUT, PATCH, …), got ${JSON.stringify(input.publishMethod)}`,
+    );
   const template = input.publishBody;
   if (template !== undefined) {
     const at = template.indexOf(PLACEHOLDER);
-    if (at === -1 || template.indexOf(PLACEHOLDER, at + 1) !== -1) throw new OptionError('--publish-body', `must contain ${PLACEHOLDER} exactly once, got ${JSON.stringify(template)}`);
+    if (at === -1 || template.indexOf(PLACEHOLDER, at + 1) !== -1)
+      throw new OptionError('--publish-body', `must contain ${PLACEHOLDER} exactly once, got ${JSON.stringify(template)}`);
   }
-  return { kind: 'http', url, method, headers: { ...input.headers, ...input.publishHeaders }, ...(template === undefined ? {} : { bodyTemplate: template }) };
+  return {
+    kind: 'http',
+    url,
+    method,
+    headers: { ...input.headers, ...input.publishHeaders },
+    ...(template === undefined ? {} : { bodyTemplate: template }),
+  };
 }
 
 /** A plan from its parts, with its summary. */
-export function makePlan(preset: PresetName, input: TargetInput, target: URL, endpoints: EndpointPlan[], publisher: PublisherPlan): TargetPlan {
+export function makePlan(
+  preset: PresetName,
+  input: TargetInput,
+  target: URL,
+  endpoints: EndpointPlan[],
+  publisher: PublisherPlan,
+): TargetPlan {
   const printable = printableUrl(target.toString()).replace(/\/$/, '');
-  return { preset, target: printable, endpoints, publisher, headers: { ...input.headers }, insecure: input.insecure ?? false, summary: summarize(preset, printable, endpoints, publisher) };
+  return {
+    preset,
+    target: printable,
+    endpoints,
+    publisher,
+    headers: { ...input.headers },
+    insecure: input.insecure ?? false,
+    summary: summarize(preset, printable, endpoints, publisher),
+  };
 }

@@ -35,7 +35,8 @@ export class HttpPublishTransport implements PublishTransport {
 
   constructor(options: HttpPublishOptions) {
     this.url = new URL(options.url);
-    if (this.url.protocol !== 'http:' && this.url.protocol !== 'https:') throw new TypeError(`publish URL must be http: or https:, got ${JSON.stringify(options.url)}`);
+    if (this.url.protocol !== 'http:' && this.url.protocol !== 'https:')
+      throw new TypeError(`publish URL must be http: or https:, got ${JSON.stringify(options.url)}`);
     this.method = (options.method ?? 'POST').toUpperCase();
     const headers: Record<string, string> = { 'content-type': 'text/plain' };
     for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
@@ -43,7 +44,9 @@ export class HttpPublishTransport implements PublishTransport {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const secure = this.url.protocol === 'https:';
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 1 };
-    this.agent = secure ? new https.Agent({ ...agentOptions, rejectUnauthorized: options.insecure !== true }) : new http.Agent(agentOptions);
+    this.agent = secure
+      ? new https.Agent({ ...agentOptions, rejectUnauthorized: options.insecure !== true })
+      : new http.Agent(agentOptions);
     this.request = secure ? https.request : http.request;
     this.describe = `${this.method} ${printableUrl(options.url)}`;
   }

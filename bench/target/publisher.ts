@@ -94,20 +94,29 @@ export class Publisher {
 
   constructor(options: PublisherOptions) {
     if (!isRunTag(options.run)) throw new RangeError(`run must be 4 lower-case hex digits, got ${JSON.stringify(options.run)}`);
-    if (!(Number.isFinite(options.rate) && options.rate > 0)) throw new RangeError(`rate must be > 0 messages per second, got ${options.rate}`);
-    if (!Number.isSafeInteger(options.maxMessages) || options.maxMessages < 0) throw new RangeError(`maxMessages must be an integer >= 0, got ${options.maxMessages}`);
-    if (!(Number.isFinite(options.durationMs) && options.durationMs > 0)) throw new RangeError(`durationMs must be > 0, got ${options.durationMs}`);
+    if (!(Number.isFinite(options.rate) && options.rate > 0))
+      throw new RangeError(`rate must be > 0 messages per second, got ${options.rate}`);
+    if (!Number.isSafeInteger(options.maxMessages) || options.maxMessages < 0)
+      throw new RangeError(`maxMessages must be an integer >= 0, got ${options.maxMessages}`);
+    if (!(Number.isFinite(options.durationMs) && options.durationMs > 0))
+      throw new RangeError(`durationMs must be > 0, got ${options.durationMs}`);
     const maxInFlight = options.maxInFlight ?? 1;
-    if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1) throw new RangeError(`maxInFlight must be an integer >= 1, got ${maxInFlight}`);
+    if (!Number.isSafeInteger(maxInFlight) || maxInFlight < 1)
+      throw new RangeError(`maxInFlight must be an integer >= 1, got ${maxInFlight}`);
     const firstSeq = options.firstSeq ?? 1;
-    if (!Number.isSafeInteger(firstSeq) || firstSeq < 0 || firstSeq + options.maxMessages - 1 > MAX_MARKER_SEQ) throw new RangeError(`seqs ${firstSeq} … ${firstSeq + options.maxMessages - 1} do not fit a marker (0 … ${MAX_MARKER_SEQ})`);
+    if (!Number.isSafeInteger(firstSeq) || firstSeq < 0 || firstSeq + options.maxMessages - 1 > MAX_MARKER_SEQ)
+      throw new RangeError(`seqs ${firstSeq} … ${firstSeq + options.maxMessages - 1} do not fit a marker (0 … ${MAX_MARKER_SEQ})`);
     const template = options.bodyTemplate ?? MESSAGE_PLACEHOLDER;
     const at = template.indexOf(MESSAGE_PLACEHOLDER);
-    if (at === -1 || template.indexOf(MESSAGE_PLACEHOLDER, at + 1) !== -1) throw new TypeError(`the body template must contain ${MESSAGE_PLACEHOLDER} exactly once`);
+    if (at === -1 || template.indexOf(MESSAGE_PLACEHOLDER, at + 1) !== -1)
+      throw new TypeError(`the body template must contain ${MESSAGE_PLACEHOLDER} exactly once`);
     this.before = template.slice(0, at);
     this.after = template.slice(at + MESSAGE_PLACEHOLDER.length);
     const overhead = Buffer.byteLength(this.before) + Buffer.byteLength(this.after);
-    if (options.payload < MARKER_BYTES + overhead) throw new RangeError(`payload must be at least ${MARKER_BYTES + overhead} bytes (the ${MARKER_BYTES}-byte marker${overhead > 0 ? ` and the template's ${overhead}` : ''}), got ${options.payload}`);
+    if (options.payload < MARKER_BYTES + overhead)
+      throw new RangeError(
+        `payload must be at least ${MARKER_BYTES + overhead} bytes (the ${MARKER_BYTES}-byte marker${overhead > 0 ? ` and the template's ${overhead}` : ''}), got ${options.payload}`,
+      );
     this.messageBytes = options.payload - overhead;
     this.bodyBytes = options.payload;
     this.transport = options.transport;

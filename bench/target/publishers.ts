@@ -7,7 +7,10 @@ import type { TargetPlan } from './preset.js';
  * The transport the plan publishes through, or undefined when the harness does not publish
  * (wirelab's own feed, a receive-only run). `maxInFlight` bounds the HTTP keep-alive sockets.
  */
-export function createPublishTransport(plan: TargetPlan, options: { maxInFlight?: number; timeoutMs?: number } = {}): PublishTransport | undefined {
+export function createPublishTransport(
+  plan: TargetPlan,
+  options: { maxInFlight?: number; timeoutMs?: number } = {},
+): PublishTransport | undefined {
   const publisher = plan.publisher;
   switch (publisher.kind) {
     case 'http':

@@ -43,9 +43,13 @@ async function freePort(): Promise<number> {
 /** Spawns redis-server and resolves once it accepts connections; rejects with its output if it exits first. */
 async function launch(port: number, dir: string, persistent: boolean): Promise<ChildProcess> {
   const persistence = persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-  const child = spawn(REDIS_COMMAND, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--loglevel', 'notice'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    REDIS_COMMAND,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--loglevel', 'notice'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -58,7 +62,13 @@ async function launch(port: number, dir: string, persistent: boolean): Promise<C
     child.stdout?.on('data', onData);
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new Error(`${REDIS_COMMAND} was not found on PATH: install Redis (Debian: apt-get install redis-server) or give --broker redis://HOST:PORT`) : error),
+      reject(
+        error.code === 'ENOENT'
+          ? new Error(
+              `${REDIS_COMMAND} was not found on PATH: install Redis (Debian: apt-get install redis-server) or give --broker redis://HOST:PORT`,
+            )
+          : error,
+      ),
     );
     child.once('exit', (code) => reject(new Error(`redis-server exited with ${code} before it was ready:\n${output}`)));
   });

@@ -62,7 +62,11 @@ export async function spawnServer(options: SpawnServerOptions = {}): Promise<Spa
     ...(options.extraArgs ?? []),
   ];
   const line = options.wrap === undefined ? { command: process.execPath, args } : options.wrap(process.execPath, args);
-  const child = spawn(line.command, line.args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+  const child = spawn(line.command, line.args, {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000);

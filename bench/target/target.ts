@@ -68,7 +68,10 @@ export async function checkNetworkCapabilities(network: Readonly<NetworkSettings
   if (probe.failedCheck === 'loss') {
     throw new OptionError('--net-loss', `${value} needs the kernel's netem qdisc (sch_netem) or nftables to drop packets: ${probe.reason}`);
   }
-  throw new OptionError('--net-loss', `${value} needs root, iproute2 and network namespaces to put the server behind a lossy link; this machine cannot: ${probe.reason}`);
+  throw new OptionError(
+    '--net-loss',
+    `${value} needs root, iproute2 and network namespaces to put the server behind a lossy link; this machine cannot: ${probe.reason}`,
+  );
 }
 
 /**
@@ -76,9 +79,16 @@ export async function checkNetworkCapabilities(network: Readonly<NetworkSettings
  * `lossMechanism`) or reaches `--target`, then puts the fault proxy in front when the faults
  * need it.
  */
-export async function openTarget(options: ResolvedBenchOptions, lossMechanism: LossMechanism | null = null, serverArgs: readonly string[] = []): Promise<Target> {
+export async function openTarget(
+  options: ResolvedBenchOptions,
+  lossMechanism: LossMechanism | null = null,
+  serverArgs: readonly string[] = [],
+): Promise<Target> {
   if (options.scaleOut !== null) return fleetTarget(options);
-  const target = options.target === undefined ? await spawnTarget(options.network, lossMechanism, serverArgs) : await reachTarget(options.target, options.controlToken);
+  const target =
+    options.target === undefined
+      ? await spawnTarget(options.network, lossMechanism, serverArgs)
+      : await reachTarget(options.target, options.controlToken);
   const network = options.network;
   if (network !== null && needsProxy(network)) {
     const server = new URL(target.url);
@@ -100,7 +110,11 @@ export async function openTarget(options: ResolvedBenchOptions, lossMechanism: L
   return target;
 }
 
-async function spawnTarget(network: Readonly<NetworkSettings> | null, lossMechanism: LossMechanism | null, serverArgs: readonly string[]): Promise<SpawnedTarget> {
+async function spawnTarget(
+  network: Readonly<NetworkSettings> | null,
+  lossMechanism: LossMechanism | null,
+  serverArgs: readonly string[],
+): Promise<SpawnedTarget> {
   let link: LossyLink | undefined;
   let spawnOptions: SpawnServerOptions = serverArgs.length === 0 ? {} : { extraArgs: [...serverArgs] };
   if (network !== null && network.lossPercent !== null) {
@@ -135,7 +149,11 @@ async function spawnTarget(network: Readonly<NetworkSettings> | null, lossMechan
 }
 
 async function fleetTarget(options: ResolvedBenchOptions): Promise<FleetTarget> {
-  const fleet = await startFleet({ servers: options.scaleOut?.servers ?? 1, broker: options.brokerUrl ?? 'redis', persistent: options.drops.brokerRestart === true });
+  const fleet = await startFleet({
+    servers: options.scaleOut?.servers ?? 1,
+    broker: options.brokerUrl ?? 'redis',
+    persistent: options.drops.brokerRestart === true,
+  });
   const url = fleet.urls[0]!;
   return { kind: 'fleet', url, clientUrl: url, control: fleet.control, proxy: undefined, fleet };
 }

@@ -8,7 +8,11 @@ import type { Variant } from '../../wire/variants.js';
  */
 export function variantClientUrl(variant: Variant, target: Target): string {
   if (!variant.http2) return target.clientUrl;
-  if (target.proxy !== undefined) throw new Error(`${variant.name}: the fault proxy (--net-*) fronts the HTTP/1.1 port only; run HTTP/2 variants without --net-latency, --net-jitter or --net-bandwidth`);
-  if (target.h2cUrl === undefined) throw new Error(`${variant.name} needs a server with an h2c listener: the spawned server gets one, --target ${target.url} has none`);
+  if (target.proxy !== undefined)
+    throw new Error(
+      `${variant.name}: the fault proxy (--net-*) fronts the HTTP/1.1 port only; run HTTP/2 variants without --net-latency, --net-jitter or --net-bandwidth`,
+    );
+  if (target.h2cUrl === undefined)
+    throw new Error(`${variant.name} needs a server with an h2c listener: the spawned server gets one, --target ${target.url} has none`);
   return target.h2cUrl;
 }

@@ -99,7 +99,10 @@ export async function connectClients(
         await Promise.race([
           attempt.connect(),
           new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new ConnectTimeoutError(`no first message within ${settings.timeoutMs} ms`)), settings.timeoutMs);
+            timer = setTimeout(
+              () => reject(new ConnectTimeoutError(`no first message within ${settings.timeoutMs} ms`)),
+              settings.timeoutMs,
+            );
             attempt.watchFailure(reject);
           }),
         ]);
@@ -107,7 +110,8 @@ export async function connectClients(
         lastConnectedAt = performance.now();
       } catch (error) {
         const resource = error instanceof Error ? localResourceCode(error) : undefined;
-        const message = resource !== undefined ? describeLocalResourceError(error as Error) : error instanceof Error ? error.message : String(error);
+        const message =
+          resource !== undefined ? describeLocalResourceError(error as Error) : error instanceof Error ? error.message : String(error);
         fail(connectFailureCode(error), message);
         await attempt.abandon().catch(() => undefined);
       } finally {

@@ -172,7 +172,10 @@ export class DropLog {
    * Delivery and drop figures over `followers` (the clients that connected), given the last
    * seq of the window in each epoch it went through.
    */
-  settle(followers: readonly ClientFollower[], epochEnds: Record<string, number>): { delivery: { expected: number; delivered: number; duplicated: number; outOfOrder: number }; reconnect: WorkerReconnect } {
+  settle(
+    followers: readonly ClientFollower[],
+    epochEnds: Record<string, number>,
+  ): { delivery: { expected: number; delivered: number; duplicated: number; outOfOrder: number }; reconnect: WorkerReconnect } {
     let expected = 0;
     let delivered = 0;
     let duplicated = 0;

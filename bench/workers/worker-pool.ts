@@ -4,7 +4,10 @@ import type { ClientPlan, CoordinatorMessage, WorkerMessage, WorkerTick } from '
 type Reply<T extends WorkerMessage['type']> = Extract<WorkerMessage, { type: T }>;
 
 /** What a protocol's run asks of the threads holding its clients: these local ones, or agents' (bench/agent/remote-pool.ts). */
-export type ClientPool = Pick<WorkerPool, 'ready' | 'threadIds' | 'connect' | 'measure' | 'arm' | 'dropped' | 'finish' | 'sample' | 'close' | 'terminate'>;
+export type ClientPool = Pick<
+  WorkerPool,
+  'ready' | 'threadIds' | 'connect' | 'measure' | 'arm' | 'dropped' | 'finish' | 'sample' | 'close' | 'terminate'
+>;
 
 const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 

@@ -86,7 +86,19 @@ export const COUNTER_KEYS: ReadonlyArray<keyof WorkerCounters> = Object.freeze([
 ]);
 
 export function emptyCounters(): WorkerCounters {
-  return { bytesRead: 0, bytesWritten: 0, requests: 0, emptyPolls: 0, reconnects: 0, resets: 0, pings: 0, errors: 0, unmarked: 0, compressedBytes: 0, decompressedBytes: 0 };
+  return {
+    bytesRead: 0,
+    bytesWritten: 0,
+    requests: 0,
+    emptyPolls: 0,
+    reconnects: 0,
+    resets: 0,
+    pings: 0,
+    errors: 0,
+    unmarked: 0,
+    compressedBytes: 0,
+    decompressedBytes: 0,
+  };
 }
 
 export interface WorkerTick {

@@ -141,11 +141,15 @@ function makeSlot(index: number, current: ClientPlan): Slot {
     ...clientUrls(index, current),
     protocol: current.protocol,
     id: `c${index}`,
-    ...(current.sourceAddresses === undefined || current.sourceAddresses.length === 0 ? {} : { localAddress: current.sourceAddresses[index % current.sourceAddresses.length] }),
+    ...(current.sourceAddresses === undefined || current.sourceAddresses.length === 0
+      ? {}
+      : { localAddress: current.sourceAddresses[index % current.sourceAddresses.length] }),
     pollIntervalMs: current.pollIntervalMs,
     longPollTimeoutMs: current.longPollTimeoutMs,
     reconnect: { enabled: true, ...current.reconnect },
-    ...(current.target === undefined ? {} : targetClientOptions(current.target.plan, current.target.endpoint, markerScanner(current.target.run))),
+    ...(current.target === undefined
+      ? {}
+      : targetClientOptions(current.target.plan, current.target.endpoint, markerScanner(current.target.run))),
     ...current.variant,
     handlers: {
       // The hot path: keep it to integer arithmetic and three array writes.
@@ -237,7 +241,14 @@ async function connectAll(current: ClientPlan): Promise<void> {
       },
     },
   );
-  send({ type: 'connected', connected: outcome.connected, failed: outcome.failed, failedBy: outcome.failedBy, connect: encodeHistogram(connectHistogram), errors: outcome.errors });
+  send({
+    type: 'connected',
+    connected: outcome.connected,
+    failed: outcome.failed,
+    failedBy: outcome.failedBy,
+    connect: encodeHistogram(connectHistogram),
+    errors: outcome.errors,
+  });
 }
 
 function startTicks(): void {
@@ -403,7 +414,9 @@ async function handle(message: CoordinatorMessage): Promise<void> {
 }
 
 port.on('message', (message: CoordinatorMessage) => {
-  handle(message).catch((error: unknown) => send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }));
+  handle(message).catch((error: unknown) =>
+    send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+  );
 });
 // The coordinator reads this thread's run-queue wait from /proc/self/task/<tid>/schedstat.
 send({ type: 'ready', tid: currentThreadId() ?? null });

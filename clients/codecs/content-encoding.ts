@@ -8,7 +8,10 @@ export type ContentCoding = 'gzip' | 'br';
  */
 export function answerCoding(header: string | undefined): ContentCoding | undefined | { unsupported: string } {
   if (header === undefined) return undefined;
-  const codings = header.split(',').map((coding) => coding.trim().toLowerCase()).filter((coding) => coding !== '' && coding !== 'identity');
+  const codings = header
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
   if (codings.length === 0) return undefined;
   if (codings.length > 1) return { unsupported: `stacked content codings ${JSON.stringify(header)}` };
   const [coding] = codings;
@@ -21,6 +24,9 @@ const ACCEPT_ENCODING = /^\s*[A-Za-z*][A-Za-z0-9*-]*(\s*;\s*q=[0-9.]+)?(\s*,\s*[
 
 /** Checks an `acceptEncoding` option: a list of codings with optional weights; throws a TypeError otherwise. */
 export function checkAcceptEncoding(value: string): string {
-  if (!ACCEPT_ENCODING.test(value)) throw new TypeError(`acceptEncoding must be a list of content codings such as "gzip" or "br, gzip;q=0.8", got ${JSON.stringify(value)}`);
+  if (!ACCEPT_ENCODING.test(value))
+    throw new TypeError(
+      `acceptEncoding must be a list of content codings such as "gzip" or "br, gzip;q=0.8", got ${JSON.stringify(value)}`,
+    );
   return value;
 }

@@ -19,7 +19,15 @@ export const RECORD_SEPARATOR = 0x1e;
 /** Engine.IO packet types, as the byte that starts each packet. */
 export const EIO = Object.freeze({ open: 0x30, close: 0x31, ping: 0x32, pong: 0x33, message: 0x34, upgrade: 0x35, noop: 0x36 });
 /** Socket.IO packet types, as the byte after the Engine.IO `4`. */
-export const SIO = Object.freeze({ connect: 0x30, disconnect: 0x31, event: 0x32, ack: 0x33, connectError: 0x34, binaryEvent: 0x35, binaryAck: 0x36 });
+export const SIO = Object.freeze({
+  connect: 0x30,
+  disconnect: 0x31,
+  event: 0x32,
+  ack: 0x33,
+  connectError: 0x34,
+  binaryEvent: 0x35,
+  binaryAck: 0x36,
+});
 
 export interface EngineIoOpen {
   readonly sid: string;
@@ -37,10 +45,12 @@ export function parseOpen(json: string): EngineIoOpen {
     throw new TypeError(`Engine.IO open packet is not JSON: ${json.slice(0, 100)}`);
   }
   const open = value as Record<string, unknown>;
-  if (typeof value !== 'object' || value === null || typeof open.sid !== 'string' || open.sid === '') throw new TypeError(`Engine.IO open packet without a sid: ${json.slice(0, 100)}`);
+  if (typeof value !== 'object' || value === null || typeof open.sid !== 'string' || open.sid === '')
+    throw new TypeError(`Engine.IO open packet without a sid: ${json.slice(0, 100)}`);
   const pingInterval = open.pingInterval;
   const pingTimeout = open.pingTimeout;
-  if (!isPositiveInteger(pingInterval) || !isPositiveInteger(pingTimeout)) throw new TypeError(`Engine.IO open packet without pingInterval/pingTimeout: ${json.slice(0, 100)}`);
+  if (!isPositiveInteger(pingInterval) || !isPositiveInteger(pingTimeout))
+    throw new TypeError(`Engine.IO open packet without pingInterval/pingTimeout: ${json.slice(0, 100)}`);
   return { sid: open.sid, pingInterval, pingTimeout, maxPayload: isPositiveInteger(open.maxPayload) ? open.maxPayload : 1_000_000 };
 }
 

@@ -144,7 +144,11 @@ export function parseMessage(text: string): ParsedMessage {
       }
       break;
     case 'error': {
-      const error: ParsedMessage = { kind: 'error', code: typeof m.code === 'string' ? m.code : 'WL_UNKNOWN', message: typeof m.message === 'string' ? m.message : '' };
+      const error: ParsedMessage = {
+        kind: 'error',
+        code: typeof m.code === 'string' ? m.code : 'WL_UNKNOWN',
+        message: typeof m.message === 'string' ? m.message : '',
+      };
       // The error of a refused chat message carries its `n`.
       if (isSeq(m.n)) error.n = m.n;
       return error;

@@ -158,7 +158,10 @@ export class BodyDecoder {
   private trailerBytes = 0;
   private ended = false;
 
-  constructor(head: ResponseHead, private readonly sink: BodySink) {
+  constructor(
+    head: ResponseHead,
+    private readonly sink: BodySink,
+  ) {
     const { status, headers } = head;
     const transferEncoding = headers['transfer-encoding'];
     const contentLength = headers['content-length'];

@@ -47,7 +47,9 @@ const RUN_PATTERN = /^[0-9a-f]{4}$/;
 
 /** A new random run tag: 4 lower-case hex digits. */
 export function newRunTag(random: () => number = Math.random): string {
-  return Math.floor(random() * 0x10000).toString(16).padStart(4, '0');
+  return Math.floor(random() * 0x10000)
+    .toString(16)
+    .padStart(4, '0');
 }
 
 export function isRunTag(value: string): boolean {
@@ -57,7 +59,8 @@ export function isRunTag(value: string): boolean {
 /** The 32-character marker of `seq` published at `ts` (µs) in run `run`. */
 export function encodeMarker(run: string, seq: number, ts: number): string {
   if (!isRunTag(run)) throw new RangeError(`run tag must be 4 lower-case hex digits, got ${JSON.stringify(run)}`);
-  if (!Number.isSafeInteger(seq) || seq < 0 || seq > MAX_MARKER_SEQ) throw new RangeError(`marker seq must be an integer in 0 … ${MAX_MARKER_SEQ}, got ${seq}`);
+  if (!Number.isSafeInteger(seq) || seq < 0 || seq > MAX_MARKER_SEQ)
+    throw new RangeError(`marker seq must be an integer in 0 … ${MAX_MARKER_SEQ}, got ${seq}`);
   if (!Number.isSafeInteger(ts) || ts < 0) throw new RangeError(`marker timestamp must be an integer >= 0, got ${ts}`);
   return `${MARKER_PREFIX}${run}.${seq.toString(16).padStart(8, '0')}.${(ts % TIMESTAMP_WRAP).toString(16).padStart(12, '0')}~`;
 }
@@ -69,7 +72,8 @@ let padding = PAD.repeat(1024);
  * {@link MARKER_BYTES} bytes cannot carry a marker: that is a RangeError.
  */
 export function markedMessage(run: string, seq: number, ts: number, bytes: number): string {
-  if (!Number.isSafeInteger(bytes) || bytes < MARKER_BYTES) throw new RangeError(`a marked message needs at least ${MARKER_BYTES} bytes, got ${bytes}`);
+  if (!Number.isSafeInteger(bytes) || bytes < MARKER_BYTES)
+    throw new RangeError(`a marked message needs at least ${MARKER_BYTES} bytes, got ${bytes}`);
   const marker = encodeMarker(run, seq, ts);
   const pad = bytes - MARKER_BYTES;
   if (pad > padding.length) padding = PAD.repeat(pad);
@@ -126,7 +130,15 @@ export class MarkerScanner {
       // prefix is compared by hand.
       const at = view.indexOf(TILDE, from);
       if (at === -1 || at > limit) break;
-      if (view[at + 1] !== W || view[at + 2] !== L || view[at + 3] !== ONE || view[at + RUN_AT - 1] !== DOT || view[at + SEQ_AT - 1] !== DOT || view[at + TS_AT - 1] !== DOT || view[at + END_AT] !== TILDE) {
+      if (
+        view[at + 1] !== W ||
+        view[at + 2] !== L ||
+        view[at + 3] !== ONE ||
+        view[at + RUN_AT - 1] !== DOT ||
+        view[at + SEQ_AT - 1] !== DOT ||
+        view[at + TS_AT - 1] !== DOT ||
+        view[at + END_AT] !== TILDE
+      ) {
         from = at + 1;
         continue;
       }
@@ -136,7 +148,12 @@ export class MarkerScanner {
         from = at + 1;
         continue;
       }
-      if (view[at + RUN_AT] !== this.run0 || view[at + RUN_AT + 1] !== this.run1 || view[at + RUN_AT + 2] !== this.run2 || view[at + RUN_AT + 3] !== this.run3) {
+      if (
+        view[at + RUN_AT] !== this.run0 ||
+        view[at + RUN_AT + 1] !== this.run1 ||
+        view[at + RUN_AT + 2] !== this.run2 ||
+        view[at + RUN_AT + 3] !== this.run3
+      ) {
         this.otherRuns += 1;
       } else {
         this.seqs[count] = seq;

@@ -96,7 +96,8 @@ export function acceptDeflate(header: string | undefined, offer: DeflateOffer): 
         break;
       case 'server_max_window_bits':
       case 'client_max_window_bits':
-        if (value === true || !WINDOW_BITS.test(value)) return `permessage-deflate parameter ${key} must be 8 to 15, got ${JSON.stringify(value)}`;
+        if (value === true || !WINDOW_BITS.test(value))
+          return `permessage-deflate parameter ${key} must be 8 to 15, got ${JSON.stringify(value)}`;
         if (key === 'server_max_window_bits') serverMaxWindowBits = Number(value);
         else clientMaxWindowBits = Number(value);
         break;

@@ -32,7 +32,9 @@ export function handshakeKey(): string {
 
 /** The Sec-WebSocket-Accept a server must answer `key` with. */
 export function acceptFor(key: string): string {
-  return createHash('sha1').update(key + HANDSHAKE_GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + HANDSHAKE_GUID)
+    .digest('base64');
 }
 
 /**
@@ -45,7 +47,8 @@ export function checkUpgrade(headers: Readonly<Record<string, string>>, key: str
   if (upgrade === undefined || upgrade.toLowerCase() !== 'websocket') return 'Invalid Upgrade header';
   if (headers['sec-websocket-accept'] !== acceptFor(key)) return 'Invalid Sec-WebSocket-Accept header';
   if (headers['sec-websocket-protocol'] !== undefined) return 'Server sent a subprotocol but none was requested';
-  if (!extensionOffered && headers['sec-websocket-extensions'] !== undefined) return 'Server sent a Sec-WebSocket-Extensions header but no extension was requested';
+  if (!extensionOffered && headers['sec-websocket-extensions'] !== undefined)
+    return 'Server sent a Sec-WebSocket-Extensions header but no extension was requested';
   return undefined;
 }
 
@@ -218,7 +221,8 @@ export class WsFrameParser {
     const opcode = b0 & 0x0f;
     const fin = (b0 & 0x80) !== 0;
     // RFC 7692 §6.1: RSV1 belongs to the first frame of a data message only.
-    if ((b0 & RSV1) !== 0 && opcode !== OPCODE.text && opcode !== OPCODE.binary) return this.fail(CLOSE_PROTOCOL_ERROR, 'RSV1 set on a continuation or control frame');
+    if ((b0 & RSV1) !== 0 && opcode !== OPCODE.text && opcode !== OPCODE.binary)
+      return this.fail(CLOSE_PROTOCOL_ERROR, 'RSV1 set on a continuation or control frame');
     switch (opcode) {
       case OPCODE.text:
       case OPCODE.binary:

@@ -61,6 +61,7 @@ if (info === undefined) {
 } else {
   serverUp(info.live ? 'bench live server' : `feed server · ${info.mode ?? '?'} mode`);
 }
-if (parseHash() === undefined) history.replaceState(null, '', `${location.pathname}${location.search}#${info?.live === true ? 'live' : 'demo'}`);
+if (parseHash() === undefined)
+  history.replaceState(null, '', `${location.pathname}${location.search}#${info?.live === true ? 'live' : 'demo'}`);
 render();
 document.body.dataset.ready = 'true';

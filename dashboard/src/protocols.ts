@@ -41,7 +41,11 @@ export function protocolLabel(protocol: string): string {
 }
 
 export function protocolColour(protocol: string): string {
-  return (PROTOCOL_INFO as Record<string, ProtocolInfo | undefined>)[protocol]?.colour ?? (PROTOCOL_INFO as Record<string, ProtocolInfo | undefined>)[baseOf(protocol)]?.colour ?? '#6b7280';
+  return (
+    (PROTOCOL_INFO as Record<string, ProtocolInfo | undefined>)[protocol]?.colour ??
+    (PROTOCOL_INFO as Record<string, ProtocolInfo | undefined>)[baseOf(protocol)]?.colour ??
+    '#6b7280'
+  );
 }
 
 /** The colour with an alpha channel, for fills. */

@@ -211,7 +211,9 @@ export class BrokerFeed implements Feed {
     const { keys } = this.options;
     // The snapshot key first: any later change is in an entry of the tail read next.
     const snapshot = pairs(await this.commands.sendCommand(['HGETALL', keys.snapshot]));
-    const tail = parseEntries(await this.commands.sendCommand(['XREVRANGE', keys.stream, '+', '-', 'COUNT', String(this.historySize)])).reverse();
+    const tail = parseEntries(
+      await this.commands.sendCommand(['XREVRANGE', keys.stream, '+', '-', 'COUNT', String(this.historySize)]),
+    ).reverse();
     this.epoch = epoch;
     this.writer.feedReloaded();
     this.ring = new Array<FeedMessage | undefined>(this.historySize);
@@ -226,7 +228,8 @@ export class BrokerFeed implements Feed {
     }
     if (this.headSeq === 0) this.firstSeq = 1;
     this.cachedSnapshot = undefined;
-    for (const waiter of this.headWaiters.filter((w) => w.epoch !== epoch || w.seq <= this.headSeq)) this.settle(waiter, waiter.epoch === epoch);
+    for (const waiter of this.headWaiters.filter((w) => w.epoch !== epoch || w.seq <= this.headSeq))
+      this.settle(waiter, waiter.epoch === epoch);
     if (reason !== undefined) {
       this.resets += 1;
       const reset = this.stateMessage('reset', reason);

@@ -77,12 +77,19 @@ export async function startBroker(options: ResolvedServerOptions & { broker: str
       timeoutMs: Math.max(5000, 3 * options.brokerLockMs),
     });
     const streamReader = new StreamReader(reader, commands, feed, keys, health, (entries) => steering.onControl(entries));
-    const lock = new PublisherLock(commands, keys, instanceId, options.brokerLockMs, (held) => steering.onPublisher(held), async () => {
-      // A notice can be missed (trimmed, or the broker restarted): the epoch is checked once a tick too.
-      if (!health.up || feed.resyncNeeded !== 'none') return;
-      const epoch = (await commands.sendCommand(['GET', keys.epoch])) as string | null;
-      if (epoch !== feed.epoch && feed.resyncNeeded === 'none') feed.resyncNeeded = 'check';
-    });
+    const lock = new PublisherLock(
+      commands,
+      keys,
+      instanceId,
+      options.brokerLockMs,
+      (held) => steering.onPublisher(held),
+      async () => {
+        // A notice can be missed (trimmed, or the broker restarted): the epoch is checked once a tick too.
+        if (!health.up || feed.resyncNeeded !== 'none') return;
+        const epoch = (await commands.sendCommand(['GET', keys.epoch])) as string | null;
+        if (epoch !== feed.epoch && feed.resyncNeeded === 'none') feed.resyncNeeded = 'check';
+      },
+    );
     feed.writer.onLockLost = () => lock.lost();
     await steering.load();
     await streamReader.start();

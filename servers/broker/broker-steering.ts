@@ -76,7 +76,14 @@ export class BrokerSteering implements FeedSteering {
     if (!this.health.up) throw new WirelabError('WL_BROKER_DOWN', brokerUrl, this.health.lastError ?? 'not connected');
     let version: number;
     try {
-      version = Number(await runScript(this.commands, SET_SETTINGS, [keys.settings, keys.control], [settings.mode, String(settings.rate), String(settings.payload)]));
+      version = Number(
+        await runScript(
+          this.commands,
+          SET_SETTINGS,
+          [keys.settings, keys.control],
+          [settings.mode, String(settings.rate), String(settings.payload)],
+        ),
+      );
     } catch (error) {
       throw new WirelabError('WL_BROKER_DOWN', brokerUrl, describeError(error));
     }
@@ -114,7 +121,11 @@ export class BrokerSteering implements FeedSteering {
       await this.feed.writer.start();
       if (!this.publisher) return;
       const { keys, initial } = this.options;
-      const stored = settingsFrom(pairs(await runScript(this.commands, SEED_SETTINGS, [keys.settings], [initial.mode, String(initial.rate), String(initial.payload)])));
+      const stored = settingsFrom(
+        pairs(
+          await runScript(this.commands, SEED_SETTINGS, [keys.settings], [initial.mode, String(initial.rate), String(initial.payload)]),
+        ),
+      );
       if (stored !== undefined && this.publisher) await this.applyAsPublisher(stored[1], stored[0]);
     });
   }
@@ -143,9 +154,28 @@ export class BrokerSteering implements FeedSteering {
     await this.feed.writer.flushed();
     const { keys, instanceId } = this.options;
     await this.commands.sendCommand([
-      'XADD', keys.control, 'MAXLEN', '~', '1000', '*',
-      'type', 'applied', 'version', String(version), 'head', String(this.feed.writer.lastWritten), 'epoch', this.feed.epoch,
-      'mode', settings.mode, 'rate', String(settings.rate), 'payload', String(settings.payload), 'by', instanceId,
+      'XADD',
+      keys.control,
+      'MAXLEN',
+      '~',
+      '1000',
+      '*',
+      'type',
+      'applied',
+      'version',
+      String(version),
+      'head',
+      String(this.feed.writer.lastWritten),
+      'epoch',
+      this.feed.epoch,
+      'mode',
+      settings.mode,
+      'rate',
+      String(settings.rate),
+      'payload',
+      String(settings.payload),
+      'by',
+      instanceId,
     ]);
   }
 

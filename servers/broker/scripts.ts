@@ -13,7 +13,12 @@ function script(source: string): Script {
 }
 
 /** Runs `script`; after a broker restart its script cache is empty, so NOSCRIPT falls back to EVAL. */
-export async function runScript(client: RedisConnection, { source, sha }: Script, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+export async function runScript(
+  client: RedisConnection,
+  { source, sha }: Script,
+  keys: readonly string[],
+  args: readonly string[],
+): Promise<unknown> {
   try {
     return await client.sendCommand(['EVALSHA', sha, String(keys.length), ...keys, ...args]);
   } catch (error) {

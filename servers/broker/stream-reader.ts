@@ -56,8 +56,16 @@ export class StreamReader {
           this.health.markUp();
         }
         const reply = await this.reader.sendCommand([
-          'XREAD', 'COUNT', String(READ_COUNT), 'BLOCK', String(BLOCK_MS),
-          'STREAMS', this.keys.stream, this.keys.control, `${this.feed.head}-0`, this.controlId,
+          'XREAD',
+          'COUNT',
+          String(READ_COUNT),
+          'BLOCK',
+          String(BLOCK_MS),
+          'STREAMS',
+          this.keys.stream,
+          this.keys.control,
+          `${this.feed.head}-0`,
+          this.controlId,
         ]);
         if (!this.running) return;
         const byStream = parseXRead(reply);

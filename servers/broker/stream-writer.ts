@@ -93,7 +93,12 @@ export class StreamWriter {
     const message = encodeUpdate(this.lastAssigned + 1, nowMicros(), data);
     this.lastAssigned = message.seq;
     const snapshot = JSON.stringify(this.snapshotProvider());
-    this.outbox.push({ seq: message.seq, ts: message.ts, json: message.json, snapshot: snapshot === this.lastSentSnapshot ? '' : snapshot });
+    this.outbox.push({
+      seq: message.seq,
+      ts: message.ts,
+      json: message.json,
+      snapshot: snapshot === this.lastSentSnapshot ? '' : snapshot,
+    });
     this.lastSentSnapshot = snapshot;
     if (!this.flushScheduled) {
       this.flushScheduled = true;

@@ -23,7 +23,8 @@ const MEMBERS = new Set(['from', 'n', 'ts', 'text', 'room']);
  * fault. `type` is accepted, and must be `chat`, only where the message says its type (WebSocket).
  */
 export function readChat(value: unknown, code: 'WL_BAD_MESSAGE' | 'WL_BAD_BODY', typed: boolean): ChatMessage {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new WirelabError(code, 'a chat message must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new WirelabError(code, 'a chat message must be a JSON object');
   const message = value as Record<string, unknown>;
   for (const key of Object.keys(message)) {
     if (MEMBERS.has(key) || (typed && key === 'type')) continue;
@@ -33,8 +34,10 @@ export function readChat(value: unknown, code: 'WL_BAD_MESSAGE' | 'WL_BAD_BODY',
   if (typeof from !== 'string' || !SENDER_ID.test(from)) {
     throw new WirelabError(code, `chat needs "from": 1 to 64 characters of [A-Za-z0-9_.:-], got ${JSON.stringify(from ?? null)}`);
   }
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw new WirelabError(code, 'chat needs "n": the sender\'s sequence number, an integer >= 1');
-  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0) throw new WirelabError(code, 'chat needs "ts": the sender\'s clock in microseconds, an integer >= 0');
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1)
+    throw new WirelabError(code, 'chat needs "n": the sender\'s sequence number, an integer >= 1');
+  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0)
+    throw new WirelabError(code, 'chat needs "ts": the sender\'s clock in microseconds, an integer >= 0');
   if (typeof text !== 'string') throw new WirelabError(code, 'chat needs "text": a string');
   return { from, n, ts, text, room: room === undefined ? undefined : checkRoomName(room, code, 'chat "room"') };
 }

@@ -52,7 +52,10 @@ export class ChatRooms {
   /** The feed a chat message for `room` is published in. Throws WL_CHAT_UNAVAILABLE for the lobby of a broker-backed feed. */
   chatFeed(room: string | undefined): Feed {
     if (room === undefined && !this.lobbyTakesChat) {
-      throw new WirelabError('WL_CHAT_UNAVAILABLE', 'the main feed is shared through a broker and only its publishing instance writes it: send chat to a room');
+      throw new WirelabError(
+        'WL_CHAT_UNAVAILABLE',
+        'the main feed is shared through a broker and only its publishing instance writes it: send chat to a room',
+      );
     }
     return this.feed(room);
   }

@@ -95,7 +95,10 @@ export async function registerDashboardRoutes(app: FastifyInstance, options: Das
   app.get<{ Params: { id: string } }>('/api/results/:id', async (request, reply) => {
     const id = request.params.id;
     if (!RESULT_ID_PATTERN.test(id) || id.includes('..')) {
-      throw new WirelabError('WL_BAD_QUERY', `result id must be 1 to 128 characters of [A-Za-z0-9._-] not starting with a dot, got ${JSON.stringify(id.slice(0, 140))}`);
+      throw new WirelabError(
+        'WL_BAD_QUERY',
+        `result id must be 1 to 128 characters of [A-Za-z0-9._-] not starting with a dot, got ${JSON.stringify(id.slice(0, 140))}`,
+      );
     }
     const file = path.join(resultsDir, `${id}.json`);
     let text: string;
@@ -121,12 +124,21 @@ export default async function dashboardPlugin(app: FastifyInstance): Promise<voi
   await registerDashboardRoutes(app, {
     dashboardDir: options.dashboardDir,
     resultsDir: options.resultsDir,
-    info: () => ({ service: 'wirelab-server', live: false, mode: driver.settings.mode, epoch: feed.epoch, protected: options.accessToken !== undefined }),
+    info: () => ({
+      service: 'wirelab-server',
+      live: false,
+      mode: driver.settings.mode,
+      epoch: feed.epoch,
+      protected: options.accessToken !== undefined,
+    }),
   });
 }
 
 /** Every `*.json` in `dir`, newest first; a file that is not a result is listed with `error`. */
-export async function listRuns(dir: string, cache = new Map<string, { mtimeMs: number; size: number; listing: RunListing }>()): Promise<RunListing[]> {
+export async function listRuns(
+  dir: string,
+  cache = new Map<string, { mtimeMs: number; size: number; listing: RunListing }>(),
+): Promise<RunListing[]> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((name) => name.endsWith('.json'));
@@ -172,7 +184,10 @@ async function describeFile(dir: string, name: string, mtimeMs: number, size: nu
   try {
     parsed = JSON.parse(await readLimited(path.join(dir, name), MAX_RESULT_BYTES));
   } catch (error) {
-    return { ...base, error: error instanceof SyntaxError ? `not valid JSON: ${error.message}` : `cannot read: ${(error as Error).message}` };
+    return {
+      ...base,
+      error: error instanceof SyntaxError ? `not valid JSON: ${error.message}` : `cannot read: ${(error as Error).message}`,
+    };
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { ...base, error: 'not a JSON object' };
   const result = parsed as Record<string, unknown>;

@@ -47,7 +47,12 @@ export function prometheusText(snapshot: Snapshot): string {
     for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
   };
   for (const [key, name, type, help] of TRANSPORT_METRICS) {
-    metric(name, type, help, TRANSPORT_NAMES.map((transport) => [`{transport="${transport}"}`, snapshot.transports[transport][key]]));
+    metric(
+      name,
+      type,
+      help,
+      TRANSPORT_NAMES.map((transport) => [`{transport="${transport}"}`, snapshot.transports[transport][key]]),
+    );
   }
   const { feed, process: proc } = snapshot;
   metric('wirelab_feed_head', 'gauge', 'Seq of the last published update.', [['', feed.head]]);
@@ -57,12 +62,20 @@ export function prometheusText(snapshot: Snapshot): string {
   metric('wirelab_chat_refused_total', 'counter', 'Chat messages refused by the rate limit.', [['', snapshot.chat.refused]]);
   if (snapshot.broker !== undefined) {
     const { broker } = snapshot;
-    metric('wirelab_broker_up', 'gauge', 'Whether this instance is in touch with the feed broker (1) or not (0).', [['', broker.up ? 1 : 0]]);
+    metric('wirelab_broker_up', 'gauge', 'Whether this instance is in touch with the feed broker (1) or not (0).', [
+      ['', broker.up ? 1 : 0],
+    ]);
     metric('wirelab_broker_publisher', 'gauge', 'Whether this instance holds the publisher lock.', [['', broker.publisher ? 1 : 0]]);
     metric('wirelab_broker_outages_total', 'counter', 'Times this instance lost the broker.', [['', broker.outages]]);
-    metric('wirelab_broker_published_total', 'counter', 'Updates this instance wrote to the stream as publisher.', [['', broker.published]]);
-    metric('wirelab_broker_publish_refused_total', 'counter', 'Updates a source offered that never reached the stream.', [['', broker.publishRefused]]);
-    metric('wirelab_broker_resets_total', 'counter', 'Times this instance had to reset its clients (new epoch, or history lost).', [['', broker.resets]]);
+    metric('wirelab_broker_published_total', 'counter', 'Updates this instance wrote to the stream as publisher.', [
+      ['', broker.published],
+    ]);
+    metric('wirelab_broker_publish_refused_total', 'counter', 'Updates a source offered that never reached the stream.', [
+      ['', broker.publishRefused],
+    ]);
+    metric('wirelab_broker_resets_total', 'counter', 'Times this instance had to reset its clients (new epoch, or history lost).', [
+      ['', broker.resets],
+    ]);
   }
   metric('wirelab_process_cpu_seconds_total', 'counter', 'Server CPU time, user and system, since the last counter reset.', [
     ['{mode="user"}', proc.cpuUserMicros / 1e6],

@@ -44,11 +44,14 @@ export class DemoSource {
 
   private schedule(event: DemoEvent): void {
     const [low, high] = this.intervalMs;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.step(event);
-      this.schedule(event);
-    }, low + this.random() * (high - low));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        this.step(event);
+        this.schedule(event);
+      },
+      low + this.random() * (high - low),
+    );
     timer.unref();
     this.timers.add(timer);
   }

@@ -55,7 +55,8 @@ export default async function sseTransport(app: FastifyInstance): Promise<void> 
   const counters = stats.transports.sse;
   const offered = offeredCodings(options.httpCompression);
   const fanouts = new PerFeed((feed: Feed) => {
-    const sseFrame = (message: FeedMessage): Buffer => framed(message, 'sse', (m) => Buffer.from(`id: ${feed.epoch}:${m.seq}\ndata: ${m.json}\n\n`));
+    const sseFrame = (message: FeedMessage): Buffer =>
+      framed(message, 'sse', (m) => Buffer.from(`id: ${feed.epoch}:${m.seq}\ndata: ${m.json}\n\n`));
     return new PushFanout(feed, sseFrame, counters, options.maxBufferedBytes);
   });
   const streams = new Set<Stream>();
@@ -63,13 +64,16 @@ export default async function sseTransport(app: FastifyInstance): Promise<void> 
   const slowConsumerGoodbye = Buffer.from(`data: ${errorMessage(new WirelabError('WL_SLOW_CONSUMER', options.maxBufferedBytes))}\n\n`);
 
   // Checked twice per interval, so no stream stays silent for longer than one interval.
-  const heartbeat = setInterval(() => {
-    for (const stream of streams) {
-      // An ended stream may linger until its reader takes the end; writing to it would throw.
-      if (!stream.wrote && stream.output.isOpen()) stream.output.write(HEARTBEAT);
-      stream.wrote = false;
-    }
-  }, Math.max(5, Math.floor(options.sseHeartbeatMs / 2)));
+  const heartbeat = setInterval(
+    () => {
+      for (const stream of streams) {
+        // An ended stream may linger until its reader takes the end; writing to it would throw.
+        if (!stream.wrote && stream.output.isOpen()) stream.output.write(HEARTBEAT);
+        stream.wrote = false;
+      }
+    },
+    Math.max(5, Math.floor(options.sseHeartbeatMs / 2)),
+  );
   heartbeat.unref();
 
   const endAll = (): number => {

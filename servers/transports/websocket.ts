@@ -54,12 +54,18 @@ export default async function websocketTransport(app: FastifyInstance): Promise<
   // Per feed, one fan-out per framing: plain frames, and compressed standalone frames per window size.
   const fanouts = new PerFeed(() => new Map<string, PushFanout>());
   const fanoutFor = (feed: Feed, agreement: DeflateAgreement | undefined): PushFanout => {
-    const standaloneBits = agreement !== undefined && agreement.serverNoContextTakeover && canCompress(agreement) ? agreement.serverWindowBits : undefined;
+    const standaloneBits =
+      agreement !== undefined && agreement.serverNoContextTakeover && canCompress(agreement) ? agreement.serverWindowBits : undefined;
     const framing = standaloneBits === undefined ? 'plain' : `deflate-${standaloneBits}`;
     const byFraming = fanouts.get(feed);
     let fanout = byFraming.get(framing);
     if (fanout === undefined) {
-      fanout = new PushFanout(feed, standaloneBits === undefined ? wsFrame : standaloneFrame(standaloneBits), counters, options.maxBufferedBytes);
+      fanout = new PushFanout(
+        feed,
+        standaloneBits === undefined ? wsFrame : standaloneFrame(standaloneBits),
+        counters,
+        options.maxBufferedBytes,
+      );
       byFraming.set(framing, fanout);
     }
     return fanout;
@@ -131,7 +137,8 @@ export default async function websocketTransport(app: FastifyInstance): Promise<
       };
       const agreement = agreedDeflate(ws);
       let compressed: CompressedOutput | undefined;
-      if (agreement !== undefined && !agreement.serverNoContextTakeover && canCompress(agreement)) compressed = takeoverOutput(socketOutput, agreement);
+      if (agreement !== undefined && !agreement.serverNoContextTakeover && canCompress(agreement))
+        compressed = takeoverOutput(socketOutput, agreement);
       const output = compressed ?? socketOutput;
       const fanout = fanoutFor(subscription.feed, agreement);
 

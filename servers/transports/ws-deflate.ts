@@ -59,7 +59,11 @@ export function canCompress(agreement: DeflateAgreement): boolean {
 
 /** `json` as a compressed frame that refers to nothing before it, so any client may get the same bytes. */
 export function standaloneDeflatedFrame(json: string, windowBits: number): Buffer {
-  const compressed = zlib.deflateRawSync(json, { level: COMPRESSION_SETTINGS.gzipLevel, windowBits, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  const compressed = zlib.deflateRawSync(json, {
+    level: COMPRESSION_SETTINGS.gzipLevel,
+    windowBits,
+    finishFlush: zlib.constants.Z_SYNC_FLUSH,
+  });
   return compressedTextFrame(withoutTail(compressed));
 }
 

@@ -35,9 +35,16 @@ function run(command: string, args: string[], timeoutMs = 60_000): Promise<Run> 
  * Starts the CLI, waits for its header (which names the spawned server), lets `ready` decide
  * when to press Ctrl+C, and resolves with how long the CLI took to exit after SIGINT.
  */
-function interrupt(args: string[], ready: (serverUrl: string) => Promise<void>): Promise<{ code: number | null; exitMs: number; serverUrl: string; output: string }> {
+function interrupt(
+  args: string[],
+  ready: (serverUrl: string) => Promise<void>,
+): Promise<{ code: number | null; exitMs: number; serverUrl: string; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', '--no-live', '--no-files', '--no-progress', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', '--no-live', '--no-files', '--no-progress', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     let serverUrl: string | undefined;
     let sentAt = 0;
@@ -80,25 +87,40 @@ async function gone(url: string): Promise<boolean> {
 
 describe('file-descriptor limit', () => {
   it('refuses, with exit 2 and the ulimit to run, more clients than the open-files limit allows', async () => {
-    const { code, stdout, stderr } = await run('bash', ['-c', `ulimit -n 256; exec "${process.execPath}" --import tsx bench/cli/cli.ts -c 1000 -p ws --no-live --no-files`]);
+    const { code, stdout, stderr } = await run('bash', [
+      '-c',
+      `ulimit -n 256; exec "${process.execPath}" --import tsx bench/cli/cli.ts -c 1000 -p ws --no-live --no-files`,
+    ]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(/--clients 1,000 needs about [\d,]+ open files per process .* but the open-files limit is 256\. Run `ulimit -n (\d+)`/);
+    expect(stderr).toMatch(
+      /--clients 1,000 needs about [\d,]+ open files per process .* but the open-files limit is 256\. Run `ulimit -n (\d+)`/,
+    );
     const needed = Number(/`ulimit -n (\d+)`/.exec(stderr)![1]);
     expect(needed).toBeGreaterThan(1000);
     expect(needed).toBeLessThan(1500);
   });
 
   it('runs what fits under the same limit', async () => {
-    const { code, stderr } = await run('bash', ['-c', `ulimit -n 256; exec "${process.execPath}" --import tsx bench/cli/cli.ts -c 20 -p ws -d 1 --warmup 0 --idle 0 --threshold none --no-live --no-files --json`]);
+    const { code, stderr } = await run('bash', [
+      '-c',
+      `ulimit -n 256; exec "${process.execPath}" --import tsx bench/cli/cli.ts -c 20 -p ws -d 1 --warmup 0 --idle 0 --threshold none --no-live --no-files --json`,
+    ]);
     expect(stderr).not.toContain('ulimit');
     expect(code).toBe(0);
   });
 
   it('counts a connect that runs out of descriptors as a failed client, under its code, at once', async () => {
-    const { code, stdout, stderr } = await run('bash', ['-c', `ulimit -n 512; exec "${process.execPath}" --import tsx test/bench/fixtures/emfile-connect.ts 60 20`]);
+    const { code, stdout, stderr } = await run('bash', [
+      '-c',
+      `ulimit -n 512; exec "${process.execPath}" --import tsx test/bench/fixtures/emfile-connect.ts 60 20`,
+    ]);
     expect(code, stderr).toBe(0);
-    const { replies, tookMs, connectTimeoutMs } = JSON.parse(stdout) as { replies: Array<Extract<WorkerMessage, { type: 'connected' }>>; tookMs: number; connectTimeoutMs: number };
+    const { replies, tookMs, connectTimeoutMs } = JSON.parse(stdout) as {
+      replies: Array<Extract<WorkerMessage, { type: 'connected' }>>;
+      tookMs: number;
+      connectTimeoutMs: number;
+    };
     const reply = replies[0]!;
     expect(reply.failed).toBeGreaterThan(0);
     expect(reply.connected + reply.failed).toBe(60);
@@ -112,7 +134,10 @@ describe('file-descriptor limit', () => {
 describe('Ctrl+C', () => {
   it('stops the bench within 2 s while clients connect, exit 130, server gone', async () => {
     // 2 s of one-way delay through the fault proxy: no client can connect in under 4 s.
-    const { code, exitMs, serverUrl, output } = await interrupt(['-p', 'ws', '-c', '50', '--net-latency', '2s', '-d', '10', '--warmup', '0'], () => delay(300));
+    const { code, exitMs, serverUrl, output } = await interrupt(
+      ['-p', 'ws', '-c', '50', '--net-latency', '2s', '-d', '10', '--warmup', '0'],
+      () => delay(300),
+    );
     expect(output).not.toMatch(/✓ ws/);
     expect(code, output).toBe(130);
     expect(exitMs).toBeLessThan(2000);

@@ -52,14 +52,22 @@ describe('resolveBenchOptions', () => {
   });
 
   it('says a range in the unit the flag is typed in, not the internal milliseconds or bytes', () => {
-    expect(refusal(() => resolveBenchOptions({ durationMs: 0 })).message).toBe('bad option: --duration must be from 0.1s to 86400s, got 0s');
-    expect(refusal(() => resolveBenchOptions({ payload: 2 * 1024 * 1024 })).message).toBe('bad option: --payload must be from 0 bytes to 1,048,576 bytes, got 2,097,152 bytes');
-    expect(refusal(() => resolveBenchOptions({ pollIntervalMs: 5 })).message).toBe('bad option: --poll-interval must be from 10ms to 3600000ms, got 5ms');
+    expect(refusal(() => resolveBenchOptions({ durationMs: 0 })).message).toBe(
+      'bad option: --duration must be from 0.1s to 86400s, got 0s',
+    );
+    expect(refusal(() => resolveBenchOptions({ payload: 2 * 1024 * 1024 })).message).toBe(
+      'bad option: --payload must be from 0 bytes to 1,048,576 bytes, got 2,097,152 bytes',
+    );
+    expect(refusal(() => resolveBenchOptions({ pollIntervalMs: 5 })).message).toBe(
+      'bad option: --poll-interval must be from 10ms to 3600000ms, got 5ms',
+    );
     expect(refusal(() => resolveBenchOptions({ clients: 1.5 })).message).toBe('bad option: --clients must be a whole number, got 1.5');
   });
 
   it('refuses unknown and repeated protocols', () => {
-    expect(refusal(() => resolveBenchOptions({ protocols: ['ws', 'carrier-pigeon' as never] })).message).toMatch(/--protocols.*carrier-pigeon/);
+    expect(refusal(() => resolveBenchOptions({ protocols: ['ws', 'carrier-pigeon' as never] })).message).toMatch(
+      /--protocols.*carrier-pigeon/,
+    );
     expect(refusal(() => resolveBenchOptions({ protocols: ['ws', 'ws'] })).message).toMatch(/--protocols.*twice/);
     expect(refusal(() => resolveBenchOptions({ protocols: [] })).option).toBe('--protocols');
   });
@@ -71,12 +79,20 @@ describe('resolveBenchOptions', () => {
 
   it('gives scenario reconnect its own defaults: a longer window, two drops, no idle or capacity phase, recovery thresholds', () => {
     const options = resolveBenchOptions({ scenario: 'reconnect' });
-    expect(options).toMatchObject({ durationMs: 20_000, idleMs: 0, capacityDurationMs: 0, drops: { atMs: [5000, 12_000], restart: false } });
+    expect(options).toMatchObject({
+      durationMs: 20_000,
+      idleMs: 0,
+      capacityDurationMs: 0,
+      drops: { atMs: [5000, 12_000], restart: false },
+    });
     expect(options.thresholds).toContain('*.reconnect.recovery.p99<2s');
     expect(options.thresholds.some((t) => t.includes('latency'))).toBe(false);
     // The shares follow the window; what the user sets wins.
     expect(resolveBenchOptions({ scenario: 'reconnect', durationMs: 4000 }).drops.atMs).toEqual([1000, 2400]);
-    expect(resolveBenchOptions({ scenario: 'reconnect', idleMs: 1000, dropEveryMs: 3000, durationMs: 10_000 })).toMatchObject({ idleMs: 1000, drops: { atMs: [3000, 6000, 9000] } });
+    expect(resolveBenchOptions({ scenario: 'reconnect', idleMs: 1000, dropEveryMs: 3000, durationMs: 10_000 })).toMatchObject({
+      idleMs: 1000,
+      drops: { atMs: [3000, 6000, 9000] },
+    });
     expect(resolveBenchOptions({ scenario: 'reconnect', dropAtMs: [7000, 2000, 7000] }).drops.atMs).toEqual([2000, 7000]);
     expect(resolveBenchOptions().drops).toEqual({ atMs: [], restart: false });
   });
@@ -84,11 +100,20 @@ describe('resolveBenchOptions', () => {
   it('refuses drops that cannot happen or do not apply', () => {
     expect(refusal(() => resolveBenchOptions({ dropAtMs: [5000] })).message).toMatch(/--drop-at only applies to --scenario reconnect/);
     expect(refusal(() => resolveBenchOptions({ restart: true })).option).toBe('--restart');
-    expect(refusal(() => resolveBenchOptions({ scenario: 'reconnect', dropAtMs: [25_000] })).message).toMatch(/--drop-at .*inside the 20s window.*25000/);
-    expect(refusal(() => resolveBenchOptions({ scenario: 'reconnect', dropAtMs: [1000], dropEveryMs: 2000 })).message).toMatch(/exclude each other/);
-    expect(refusal(() => resolveBenchOptions({ scenario: 'reconnect', dropEveryMs: 100 })).message).toMatch(/--drop-every must be at least 500ms, got 100/);
+    expect(refusal(() => resolveBenchOptions({ scenario: 'reconnect', dropAtMs: [25_000] })).message).toMatch(
+      /--drop-at .*inside the 20s window.*25000/,
+    );
+    expect(refusal(() => resolveBenchOptions({ scenario: 'reconnect', dropAtMs: [1000], dropEveryMs: 2000 })).message).toMatch(
+      /exclude each other/,
+    );
+    expect(refusal(() => resolveBenchOptions({ scenario: 'reconnect', dropEveryMs: 100 })).message).toMatch(
+      /--drop-every must be at least 500ms, got 100/,
+    );
     expect(refusal(() => resolveBenchOptions({ scenario: 'reconnect', dropEveryMs: 20_000 })).option).toBe('--drop-every');
-    expect(refusal(() => resolveBenchOptions({ scenario: 'reconnect', restart: true, target: 'http://127.0.0.1:3000', controlToken: 't' })).message).toMatch(/--restart cannot restart the --target/);
+    expect(
+      refusal(() => resolveBenchOptions({ scenario: 'reconnect', restart: true, target: 'http://127.0.0.1:3000', controlToken: 't' }))
+        .message,
+    ).toMatch(/--restart cannot restart the --target/);
   });
 
   it('checks the network faults together; none means null', () => {
@@ -103,9 +128,13 @@ describe('resolveBenchOptions', () => {
       lossPercent: null,
     });
     expect(refusal(() => resolveBenchOptions({ network: { latencyMs: 10, jitterMs: 20 } })).option).toBe('--net-jitter');
-    expect(refusal(() => resolveBenchOptions({ network: { resetEveryMs: 30_000 } })).message).toMatch(/--net-reset-every \(30s\) would never fire.*10s/);
+    expect(refusal(() => resolveBenchOptions({ network: { resetEveryMs: 30_000 } })).message).toMatch(
+      /--net-reset-every \(30s\) would never fire.*10s/,
+    );
     expect(refusal(() => resolveBenchOptions({ network: { bandwidthBitsPerSecond: 10 } })).option).toBe('--net-bandwidth');
-    expect(refusal(() => resolveBenchOptions({ network: { lossPercent: 1 }, target: 'http://127.0.0.1:3000', controlToken: 't' })).message).toMatch(/--net-loss cannot be used with --target/);
+    expect(
+      refusal(() => resolveBenchOptions({ network: { lossPercent: 1 }, target: 'http://127.0.0.1:3000', controlToken: 't' })).message,
+    ).toMatch(/--net-loss cannot be used with --target/);
   });
 
   it('checks --target and wants its control token', () => {
@@ -126,14 +155,43 @@ describe('resolveBenchOptions', () => {
     const resolved = resolveBenchOptions({ scenario: 'reconnect', network: { latencyMs: 5 } });
     const recorded = recordedOptions({ ...resolved, someNewOption: 42 } as typeof resolved);
     expect(Object.keys(recorded)).toEqual([
-      'clients', 'protocols', 'scenario', 'durationMs', 'warmupMs', 'rate', 'payload', 'pollIntervalMs', 'longPollTimeoutMs', 'pingIntervalMs', 'idleMs',
-      'repeat', 'capacityDurationMs', 'capacityConnections', 'connectConcurrency', 'connectTimeoutMs', 'drainTimeoutMs', 'target', 'workers', 'outDir', 'thresholds',
-      'reconnect', 'drops', 'network', 'scaleOut', 'compareEmbedded', 'connectionsPerAddress',
+      'clients',
+      'protocols',
+      'scenario',
+      'durationMs',
+      'warmupMs',
+      'rate',
+      'payload',
+      'pollIntervalMs',
+      'longPollTimeoutMs',
+      'pingIntervalMs',
+      'idleMs',
+      'repeat',
+      'capacityDurationMs',
+      'capacityConnections',
+      'connectConcurrency',
+      'connectTimeoutMs',
+      'drainTimeoutMs',
+      'target',
+      'workers',
+      'outDir',
+      'thresholds',
+      'reconnect',
+      'drops',
+      'network',
+      'scaleOut',
+      'compareEmbedded',
+      'connectionsPerAddress',
     ]);
     // Scenario capacity records its search settings too.
     const capacity = recordedOptions(resolveBenchOptions({ scenario: 'capacity', sloP99Ms: 50, maxClients: 800 }));
     expect(capacity.capacitySearch).toEqual({ sloP99Ms: 50, resolution: 0.05, maxClients: 800, timeBudgetMs: 240_000 });
-    expect(recorded).toMatchObject({ scenario: 'reconnect', durationMs: 20_000, drops: { atMs: [5000, 12_000] }, network: { latencyMs: 5 } });
+    expect(recorded).toMatchObject({
+      scenario: 'reconnect',
+      durationMs: 20_000,
+      drops: { atMs: [5000, 12_000] },
+      network: { latencyMs: 5 },
+    });
   });
 
   it('never records the control token', () => {

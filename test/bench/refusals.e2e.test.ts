@@ -15,7 +15,11 @@ const TOKEN = 'refusals-test-token';
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -97,8 +101,14 @@ describe('a run whose server refuses the harness’s messages', () => {
     expect(ws.ping!.unanswered).toBeGreaterThan(0);
     expect(ws.ping!.answered! + ws.ping!.refused! + ws.ping!.unanswered! + ws.ping!.cut!).toBe(ws.ping!.scheduled);
     const messages = (result.refused ?? []).map((r) => `${r.protocol}: ${r.message}`);
-    expect(messages.some((m) => /^ws: the server refused [\d,]+ of the harness's messages or requests \(WL_RATE_LIMITED × [\d,]+/.test(m)), messages.join('\n')).toBe(true);
-    expect(messages.some((m) => /^ws: [\d,]+ of [\d,]+ scheduled PINGs were refused or never answered/.test(m)), messages.join('\n')).toBe(true);
+    expect(
+      messages.some((m) => /^ws: the server refused [\d,]+ of the harness's messages or requests \(WL_RATE_LIMITED × [\d,]+/.test(m)),
+      messages.join('\n'),
+    ).toBe(true);
+    expect(
+      messages.some((m) => /^ws: [\d,]+ of [\d,]+ scheduled PINGs were refused or never answered/.test(m)),
+      messages.join('\n'),
+    ).toBe(true);
     expect(formatTable(result)).toMatch(/✗ ws: does not pass: the server refused/);
     expect(formatTotal(result, null)).toMatch(/^FAIL/);
   });

@@ -6,7 +6,16 @@ import type { ResultFiles } from '../../bench/result-files.js';
 import { runBench } from '../../bench/run.js';
 import type { BenchResult, ProgressEvent } from '../../bench/report/types.js';
 
-const small = { clients: 10, durationMs: 1000, warmupMs: 200, idleMs: 0, rate: 10, capacityDurationMs: 0, workers: 1, thresholds: [] } as const;
+const small = {
+  clients: 10,
+  durationMs: 1000,
+  warmupMs: 200,
+  idleMs: 0,
+  rate: 10,
+  capacityDurationMs: 0,
+  workers: 1,
+  thresholds: [],
+} as const;
 
 /** Real runs on a spawned server: `--repeat` interleaves, combines and tags; Ctrl+C keeps what finished. */
 describe('runBench --repeat', () => {
@@ -16,7 +25,10 @@ describe('runBench --repeat', () => {
 
   beforeAll(async () => {
     outDir = await mkdtemp(join(tmpdir(), 'wirelab-repeat-'));
-    result = await runBench({ ...small, repeat: 2, writeFiles: false }, { onProgress: (event) => event.type === 'protocol-done' && done.push(event.result.protocol) });
+    result = await runBench(
+      { ...small, repeat: 2, writeFiles: false },
+      { onProgress: (event) => event.type === 'protocol-done' && done.push(event.result.protocol) },
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -60,7 +72,10 @@ describe('runBench --repeat', () => {
     const onProgress = (event: ProgressEvent): void => {
       if (event.type === 'protocol-done' && event.result.protocol === 'ws') abort.abort(new Error('interrupted'));
     };
-    const partial = await runBench({ ...small, protocols: ['ws', 'sse'], outDir }, { onProgress, signal: abort.signal, onFiles: (written) => (files = written) });
+    const partial = await runBench(
+      { ...small, protocols: ['ws', 'sse'], outDir },
+      { onProgress, signal: abort.signal, onFiles: (written) => (files = written) },
+    );
     expect(partial.partial).toBe(true);
     expect(partial.passed).toBe(false);
     expect(partial.protocols.map((p) => p.protocol)).toEqual(['ws']);
@@ -76,11 +91,13 @@ describe('runBench --repeat', () => {
     const onProgress = (event: ProgressEvent): void => {
       if (event.type === 'phase' && event.phase === 'warmup') abort.abort(new Error('interrupted'));
     };
-    await expect(runBench({ ...small, protocols: ['ws'], outDir }, { onProgress, signal: abort.signal, onFiles: (written) => (files = written) })).rejects.toThrow('interrupted');
+    await expect(
+      runBench({ ...small, protocols: ['ws'], outDir }, { onProgress, signal: abort.signal, onFiles: (written) => (files = written) }),
+    ).rejects.toThrow('interrupted');
     expect(files).toBeUndefined();
   }, 60_000);
 
-  it('measures long polling\'s idle cost over a whole hold: the phase lasts the hold, and the hold\'s end is paid', async () => {
+  it("measures long polling's idle cost over a whole hold: the phase lasts the hold, and the hold's end is paid", async () => {
     const phases: ProgressEvent[] = [];
     const run = await runBench(
       { ...small, protocols: ['long-poll'], idleMs: 100, longPollTimeoutMs: 1000, writeFiles: false },

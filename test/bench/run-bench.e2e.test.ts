@@ -28,7 +28,19 @@ describe('runBench end to end', () => {
     result = await runBench(
       // Polls outnumber updates (10 polls/s, 5 updates/s): the regime where short polling
       // pays a request per poll rather than batching several updates into one answer.
-      { clients: 20, durationMs: 3000, warmupMs: 500, idleMs: 1000, longPollTimeoutMs: 1000, rate: 5, pollIntervalMs: 100, capacityDurationMs: 500, capacityConnections: 10, workers: 1, outDir },
+      {
+        clients: 20,
+        durationMs: 3000,
+        warmupMs: 500,
+        idleMs: 1000,
+        longPollTimeoutMs: 1000,
+        rate: 5,
+        pollIntervalMs: 100,
+        capacityDurationMs: 500,
+        capacityConnections: 10,
+        workers: 1,
+        outDir,
+      },
       { onProgress: (event) => events.push(event), onFiles: (written) => (files = written) },
     );
   }, 120_000);
@@ -46,13 +58,16 @@ describe('runBench end to end', () => {
     }
   });
 
-  it.each(['ws', 'sse', 'long-poll', 'short-poll'] as const)('delivers exactly over %s: nothing missed, duplicated or out of order', (protocol) => {
-    const p = of(protocol);
-    expect(p.delivery.expected).toBe(p.window.eventsPublished * 20);
-    expect(p.delivery).toMatchObject({ delivered: p.delivery.expected, missed: 0, duplicated: 0, outOfOrder: 0, resets: 0 });
-    expect(p.latency.count).toBe(p.delivery.delivered);
-    expect(p.errors).toEqual([]);
-  });
+  it.each(['ws', 'sse', 'long-poll', 'short-poll'] as const)(
+    'delivers exactly over %s: nothing missed, duplicated or out of order',
+    (protocol) => {
+      const p = of(protocol);
+      expect(p.delivery.expected).toBe(p.window.eventsPublished * 20);
+      expect(p.delivery).toMatchObject({ delivered: p.delivery.expected, missed: 0, duplicated: 0, outOfOrder: 0, resets: 0 });
+      expect(p.latency.count).toBe(p.delivery.delivered);
+      expect(p.errors).toEqual([]);
+    },
+  );
 
   it('shows the protocols’ known differences', () => {
     expect(of('short-poll').bandwidth.requestsPerEvent).toBeGreaterThan(of('long-poll').bandwidth.requestsPerEvent);

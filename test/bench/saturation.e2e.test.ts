@@ -11,7 +11,11 @@ const BUSY_LOOP_LIMIT_MS = 90_000;
 function bench(wrap: string[], args: string[]): Promise<{ code: number | null; result: BenchResult; stderr: string }> {
   return new Promise((resolve, reject) => {
     const command = [...wrap, process.execPath, '--import', 'tsx', 'bench/cli/cli.ts', '--json', '--no-live', '--no-files', ...args];
-    const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command[0]!, command.slice(1), {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -42,15 +46,24 @@ describe('the saturation flag', () => {
     // (300 clients, 100 updates/s) but gets the core about a third of the time.
     for (let i = 0; i < 2; i++) {
       // taskset execs node, so the PID is the loop's own; the loop also ends by itself.
-      const loop = spawn('taskset', ['-c', '0', process.execPath, '-e', `const end = Date.now() + ${BUSY_LOOP_LIMIT_MS}; while (Date.now() < end);`], { stdio: 'ignore' });
+      const loop = spawn(
+        'taskset',
+        ['-c', '0', process.execPath, '-e', `const end = Date.now() + ${BUSY_LOOP_LIMIT_MS}; while (Date.now() < end);`],
+        { stdio: 'ignore' },
+      );
       loops.push(loop);
     }
-    const { result, stderr } = await bench(['taskset', '-c', '0'], ['-p', 'ws', '-c', '300', '-r', '100', '-d', '3', '--warmup', '1', '--idle', '0', '--workers', '1', '--threshold', 'none']);
+    const { result, stderr } = await bench(
+      ['taskset', '-c', '0'],
+      ['-p', 'ws', '-c', '300', '-r', '100', '-d', '3', '--warmup', '1', '--idle', '0', '--workers', '1', '--threshold', 'none'],
+    );
     const ws = result.protocols[0]!;
     expect(ws.generator.saturated).toBe(true);
     expect(ws.generator.runQueueWaitPercent).toBeGreaterThan(20);
     const reason = ws.generator.reasons.find((text) => text.startsWith('worker thread 1 waited for a CPU (run queue)'));
-    expect(reason, ws.generator.reasons.join('\n')).toMatch(/^worker thread 1 waited for a CPU \(run queue\) \d+% of the window \(limit 20%\)$/);
+    expect(reason, ws.generator.reasons.join('\n')).toMatch(
+      /^worker thread 1 waited for a CPU \(run queue\) \d+% of the window \(limit 20%\)$/,
+    );
     expect(result.suspect).toBe(true);
     // The table's footnote says why the column is suspect.
     expect(stderr).toContain(`* ws: suspect, the load generator may have been the bottleneck: ${ws.generator.reasons.join('; ')}`);
@@ -64,7 +77,24 @@ describe('the saturation flag', () => {
     // so where the test may (root), the bench runs under the real-time FIFO policy, which
     // takes the CPU at once on wake-up. It uses little: 10 clients, 5 updates/s, 3 s.
     const wrap = process.getuid?.() === 0 ? ['chrt', '--fifo', '1'] : [];
-    const { result, stderr } = await bench(wrap, ['-p', 'ws,sse', '-c', '10', '-r', '5', '-d', '3', '--warmup', '0', '--idle', '0', '--workers', '1', '--threshold', 'none']);
+    const { result, stderr } = await bench(wrap, [
+      '-p',
+      'ws,sse',
+      '-c',
+      '10',
+      '-r',
+      '5',
+      '-d',
+      '3',
+      '--warmup',
+      '0',
+      '--idle',
+      '0',
+      '--workers',
+      '1',
+      '--threshold',
+      'none',
+    ]);
     for (const p of result.protocols) {
       expect(p.generator.reasons, p.protocol).toEqual([]);
       expect(p.generator.saturated).toBe(false);

@@ -65,7 +65,10 @@ describe('variant columns end to end', () => {
 
   it("judges a protocol's threshold on each of its columns, naming the variant", () => {
     const outcomes = evaluateThresholds(['ws.latency.p99 < 60s'], result.protocols);
-    expect(outcomes.map((o) => [o.protocol, o.variant])).toEqual([['ws', undefined], ['ws', 'ws+deflate']]);
+    expect(outcomes.map((o) => [o.protocol, o.variant])).toEqual([
+      ['ws', undefined],
+      ['ws', 'ws+deflate'],
+    ]);
   });
 
   it('writes the variant columns into the result file and the CSV', async () => {
@@ -87,7 +90,11 @@ describe('variant columns end to end', () => {
 describe('variant columns on the command line', () => {
   it('exits 2 on a bad variant, naming it', async () => {
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', '--protocols', 'ws,ws+gzip'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', '--protocols', 'ws,ws+gzip'], {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       let err = '';
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

@@ -24,33 +24,41 @@ describe('bytes on the wire', () => {
     await server?.stop();
   });
 
-  it.each(['ws', 'sse', 'long-poll', 'short-poll'] as const)('client and server count the same bytes over %s', async (protocol: ProtocolName) => {
-    await control.setFeed({ mode: 'idle' });
-    await control.resetCounters();
-    const clients: FeedClient[] = Array.from({ length: 3 }, (_, i) =>
-      createClient({ url: server.url, protocol, id: `b${i}`, pollIntervalMs: 100, handlers: { onUpdate: () => undefined } }),
-    );
-    await Promise.all(clients.map((client) => client.connect()));
-    await control.setFeed({ mode: 'bench', rate: 50, payload: 300 });
-    await delay(600);
-    const head = (await control.setFeed({ mode: 'idle' })).feed.head;
-    for (let i = 0; i < 100 && clients.some((client) => (client.lastSeq ?? 0) < head); i++) await delay(20);
-    await Promise.all(clients.map((client) => (protocol === 'short-poll' ? closeBetweenPolls(client) : client.close())));
+  it.each(['ws', 'sse', 'long-poll', 'short-poll'] as const)(
+    'client and server count the same bytes over %s',
+    async (protocol: ProtocolName) => {
+      await control.setFeed({ mode: 'idle' });
+      await control.resetCounters();
+      const clients: FeedClient[] = Array.from({ length: 3 }, (_, i) =>
+        createClient({ url: server.url, protocol, id: `b${i}`, pollIntervalMs: 100, handlers: { onUpdate: () => undefined } }),
+      );
+      await Promise.all(clients.map((client) => client.connect()));
+      await control.setFeed({ mode: 'bench', rate: 50, payload: 300 });
+      await delay(600);
+      const head = (await control.setFeed({ mode: 'idle' })).feed.head;
+      for (let i = 0; i < 100 && clients.some((client) => (client.lastSeq ?? 0) < head); i++) await delay(20);
+      await Promise.all(clients.map((client) => (protocol === 'short-poll' ? closeBetweenPolls(client) : client.close())));
 
-    const read = clients.reduce((sum, client) => sum + client.counters.bytesRead, 0);
-    const written = clients.reduce((sum, client) => sum + client.counters.bytesWritten, 0);
-    // The server, another process, learns of each close a moment later (its totals include
-    // closed sockets): read its counters until they settle, a bounded number of times.
-    let stats = await control.stats();
-    for (let i = 0; i < 100 && (stats.transports[protocol].bytesSent !== read || stats.transports[protocol].bytesReceived !== written); i++) {
-      await delay(20);
-      stats = await control.stats();
-    }
-    expect(head).toBeGreaterThan(10);
-    expect(read).toBeGreaterThan(3 * 300 * 10);
-    expect(stats.transports[protocol].bytesSent).toBe(read);
-    expect(stats.transports[protocol].bytesReceived).toBe(written);
-  }, 30_000);
+      const read = clients.reduce((sum, client) => sum + client.counters.bytesRead, 0);
+      const written = clients.reduce((sum, client) => sum + client.counters.bytesWritten, 0);
+      // The server, another process, learns of each close a moment later (its totals include
+      // closed sockets): read its counters until they settle, a bounded number of times.
+      let stats = await control.stats();
+      for (
+        let i = 0;
+        i < 100 && (stats.transports[protocol].bytesSent !== read || stats.transports[protocol].bytesReceived !== written);
+        i++
+      ) {
+        await delay(20);
+        stats = await control.stats();
+      }
+      expect(head).toBeGreaterThan(10);
+      expect(read).toBeGreaterThan(3 * 300 * 10);
+      expect(stats.transports[protocol].bytesSent).toBe(read);
+      expect(stats.transports[protocol].bytesReceived).toBe(written);
+    },
+    30_000,
+  );
 });
 
 /**

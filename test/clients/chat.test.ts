@@ -50,12 +50,14 @@ const MEMBERS = [
 ] as const;
 
 describe('chat across every protocol', () => {
-  it('relays every member\'s messages to every member of the room: each sender\'s stream complete, in order, once', async () => {
+  it("relays every member's messages to every member of the room: each sender's stream complete, in order, once", async () => {
     const s = await server({ messageRatePerSecond: 1000, h2cPort: 0 });
     const logs = MEMBERS.map(() => new ChatLog());
     const members = MEMBERS.map((member, index) => {
       const url = 'http2' in member ? s.server.http2Urls.h2c! : s.url;
-      return client(fastOptions(member.protocol, url, logs[index]!, { id: member.id, room: 'r1', ...('http2' in member ? { http2: true } : {}) }));
+      return client(
+        fastOptions(member.protocol, url, logs[index]!, { id: member.id, room: 'r1', ...('http2' in member ? { http2: true } : {}) }),
+      );
     });
     await Promise.all(members.map((member) => member.connect()));
     const perSender = 25;
@@ -75,17 +77,20 @@ describe('chat across every protocol', () => {
     expect(s.server.context.feed.head).toBe(0);
   });
 
-  it.each(['ws', 'sse', 'long-poll'] as const)('%s: a sender over the rate limit is told, message by message, and the rest are relayed', async (protocol) => {
-    const s = await server({ messageRatePerSecond: 10, rateLimitStrikes: 3 });
-    const log = new ChatLog();
-    const sender = client(fastOptions(protocol, s.url, log, { id: `fast-${protocol}` }));
-    await sender.connect();
-    for (let n = 1; n <= 14; n++) sender.chat(`burst ${n}`);
-    await log.until(() => sender.counters.chatRefused === 4 && log.count === 10, 10_000, 'refusals');
-    expect(log.errors.filter((error) => /WL_RATE_LIMITED/.test(error.message))).toHaveLength(4);
-    expect(log.bySender.get(`fast-${protocol}`)).toEqual(range(1, 10));
-    expect(sender.counters.chatSent).toBe(14);
-  });
+  it.each(['ws', 'sse', 'long-poll'] as const)(
+    '%s: a sender over the rate limit is told, message by message, and the rest are relayed',
+    async (protocol) => {
+      const s = await server({ messageRatePerSecond: 10, rateLimitStrikes: 3 });
+      const log = new ChatLog();
+      const sender = client(fastOptions(protocol, s.url, log, { id: `fast-${protocol}` }));
+      await sender.connect();
+      for (let n = 1; n <= 14; n++) sender.chat(`burst ${n}`);
+      await log.until(() => sender.counters.chatRefused === 4 && log.count === 10, 10_000, 'refusals');
+      expect(log.errors.filter((error) => /WL_RATE_LIMITED/.test(error.message))).toHaveLength(4);
+      expect(log.bySender.get(`fast-${protocol}`)).toEqual(range(1, 10));
+      expect(sender.counters.chatSent).toBe(14);
+    },
+  );
 
   it('throws at once when a WebSocket is not open, and for a sender id the server would refuse', async () => {
     const s = await server();

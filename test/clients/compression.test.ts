@@ -35,7 +35,11 @@ const publish = (s: TestServer, count: number): void => {
 };
 
 /** A plain and a compressing client of `protocol` on one server, after 200 updates both received. */
-async function pairAfterUpdates(protocol: Protocol, serverOptions: Omit<Partial<ServerOptions>, 'port'>, compressing: Partial<FeedClientOptions>) {
+async function pairAfterUpdates(
+  protocol: Protocol,
+  serverOptions: Omit<Partial<ServerOptions>, 'port'>,
+  compressing: Partial<FeedClientOptions>,
+) {
   const s = await server(serverOptions);
   const plainRecorder = new Recorder();
   const packedRecorder = new Recorder();
@@ -53,19 +57,26 @@ describe('WebSocket client with permessage-deflate against the real server', () 
     ['on', 'no-context-takeover'],
     ['no-context-takeover', 'on'],
     ['no-context-takeover', 'no-context-takeover'],
-  ] as const)('server %s, client offering %s: every update in order, fewer bytes on the wire, sizes uncompressed', async (serverMode, offer) => {
-    const { plain, packed, plainRecorder, packedRecorder } = await pairAfterUpdates('ws', { wsDeflate: serverMode }, { wsDeflate: offer });
-    expect(packedRecorder.seqs).toEqual(range(1, 200));
-    expect(packedRecorder.updates.map((update) => update.bytes)).toEqual(plainRecorder.updates.map((update) => update.bytes));
-    const { compressedBytes, decompressedBytes } = packed.counters;
-    expect(compressedBytes).toBeGreaterThan(0);
-    expect(decompressedBytes).toBeGreaterThan(compressedBytes);
-    expect(plain.counters.compressedBytes).toBe(0);
-    expect(packed.counters.bytesRead).toBeLessThan(plain.counters.bytesRead);
-    // PING goes compressed the other way, and the server reads it.
-    const pong = await packed.ping();
-    expect(pong.rttMicros).toBeGreaterThan(0);
-  });
+  ] as const)(
+    'server %s, client offering %s: every update in order, fewer bytes on the wire, sizes uncompressed',
+    async (serverMode, offer) => {
+      const { plain, packed, plainRecorder, packedRecorder } = await pairAfterUpdates(
+        'ws',
+        { wsDeflate: serverMode },
+        { wsDeflate: offer },
+      );
+      expect(packedRecorder.seqs).toEqual(range(1, 200));
+      expect(packedRecorder.updates.map((update) => update.bytes)).toEqual(plainRecorder.updates.map((update) => update.bytes));
+      const { compressedBytes, decompressedBytes } = packed.counters;
+      expect(compressedBytes).toBeGreaterThan(0);
+      expect(decompressedBytes).toBeGreaterThan(compressedBytes);
+      expect(plain.counters.compressedBytes).toBe(0);
+      expect(packed.counters.bytesRead).toBeLessThan(plain.counters.bytesRead);
+      // PING goes compressed the other way, and the server reads it.
+      const pong = await packed.ping();
+      expect(pong.rttMicros).toBeGreaterThan(0);
+    },
+  );
 
   it('takes context takeover further than no takeover on the same updates', async () => {
     const s = await server({ wsDeflate: 'on' });
@@ -91,8 +102,12 @@ describe('WebSocket client with permessage-deflate against the real server', () 
           const text = chunk.toString('latin1');
           const key = /sec-websocket-key: (\S+)/i.exec(text)![1]!;
           handshaken = true;
-          socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(key)}\r\nSec-WebSocket-Extensions: ${answer}\r\n\r\n`);
-          const initial = zlib.deflateRawSync('{"seq":0,"ts":1,"type":"initial","epoch":"e1","data":{}}', { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+          socket.write(
+            `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(key)}\r\nSec-WebSocket-Extensions: ${answer}\r\n\r\n`,
+          );
+          const initial = zlib.deflateRawSync('{"seq":0,"ts":1,"type":"initial","epoch":"e1","data":{}}', {
+            finishFlush: zlib.constants.Z_SYNC_FLUSH,
+          });
           socket.write(serverFrame(0x1, initial.subarray(0, initial.length - 4), { rsv: 0x40 }));
           return;
         }
@@ -113,7 +128,9 @@ describe('WebSocket client with permessage-deflate against the real server', () 
       const stream = Buffer.concat(received);
       expect(stream[0]! & 0x40).toBe(0x40);
       const [frame] = readClientFrames(stream).frames;
-      const ping = zlib.inflateRawSync(Buffer.concat([frame!.payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString('utf8');
+      const ping = zlib
+        .inflateRawSync(Buffer.concat([frame!.payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH })
+        .toString('utf8');
       expect(JSON.parse(ping)).toMatchObject({ type: 'ping', id: 'p1' });
       await c.close();
 
@@ -134,7 +151,11 @@ describe.each([
   ['short-poll', 'br'],
 ] as const)('%s client with Accept-Encoding %s against the real server', (protocol, coding) => {
   it('gets every update in order, decoded, with fewer bytes on the wire', async () => {
-    const { plain, packed, plainRecorder, packedRecorder } = await pairAfterUpdates(protocol, { httpCompression: coding }, { acceptEncoding: coding });
+    const { plain, packed, plainRecorder, packedRecorder } = await pairAfterUpdates(
+      protocol,
+      { httpCompression: coding },
+      { acceptEncoding: coding },
+    );
     expect(packedRecorder.seqs).toEqual(plainRecorder.seqs);
     expect(packedRecorder.seqs.slice(-200)).toEqual(range(1, 200));
     expect(packedRecorder.updates.map((update) => update.bytes)).toEqual(plainRecorder.updates.map((update) => update.bytes));
@@ -148,12 +169,16 @@ describe.each([
 describe('HTTP clients and content codings they cannot read', () => {
   it('report an answer in an unsupported coding as a lost connection naming the coding', async () => {
     const scripted = createServer((socket: Socket) => {
-      socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: deflate\r\nContent-Length: 2\r\n\r\n{}'));
+      socket.once('data', () =>
+        socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: deflate\r\nContent-Length: 2\r\n\r\n{}'),
+      );
     });
     await new Promise<void>((resolve) => scripted.listen(0, '127.0.0.1', resolve));
     const port = (scripted.address() as { port: number }).port;
     try {
-      const c = client(fastOptions('short-poll', `http://127.0.0.1:${port}`, new Recorder(), { acceptEncoding: 'gzip', reconnect: { enabled: false } }));
+      const c = client(
+        fastOptions('short-poll', `http://127.0.0.1:${port}`, new Recorder(), { acceptEncoding: 'gzip', reconnect: { enabled: false } }),
+      );
       await expect(c.connect()).rejects.toThrow(/"deflate" is not one the client decodes/);
     } finally {
       scripted.close();

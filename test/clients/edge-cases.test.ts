@@ -25,7 +25,9 @@ async function realServer(options: Parameters<typeof startServer>[0] = {}): Prom
 }
 
 /** A scripted HTTP server: `handle` answers each request; returns its base URL. */
-async function fakeServer(handle: (req: IncomingMessage, res: ServerResponse, index: number) => void): Promise<{ url: string; server: Server }> {
+async function fakeServer(
+  handle: (req: IncomingMessage, res: ServerResponse, index: number) => void,
+): Promise<{ url: string; server: Server }> {
   let index = 0;
   const server = createServer((req, res) => handle(req, res, index++));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -64,7 +66,10 @@ describe('retryable answers', () => {
     expect(c.counters.reconnects).toBe(2);
     await recorder.untilSeq(2);
     expect(recorder.seqs).toEqual([1, 2]);
-    await eventually(() => c.counters.emptyPolls, (n) => n >= 2);
+    await eventually(
+      () => c.counters.emptyPolls,
+      (n) => n >= 2,
+    );
     expect(c.counters.emptyPolls).toBeGreaterThanOrEqual(2);
     expect(c.lastSeq).toBe(2);
   });
@@ -171,7 +176,11 @@ describe('short polling schedule', () => {
     fake.server.on('connection', () => (connections += 1));
     const c = client(fastOptions('short-poll', fake.url, new Recorder(), { pollIntervalMs: 40 }));
     await c.connect();
-    await eventually(() => arrivals.length, (n) => n >= 11, 5000);
+    await eventually(
+      () => arrivals.length,
+      (n) => n >= 11,
+      5000,
+    );
     const mean = (arrivals[10]! - arrivals[0]!) / 10;
     expect(mean).toBeGreaterThan(30);
     expect(mean).toBeLessThan(75);
@@ -197,7 +206,11 @@ describe('short polling schedule', () => {
     });
     const c = client(fastOptions('short-poll', fake.url, new Recorder(), { pollIntervalMs: 20 }));
     await c.connect();
-    await eventually(() => answered, (n) => n >= 5, 5000);
+    await eventually(
+      () => answered,
+      (n) => n >= 5,
+      5000,
+    );
     expect(maxOpen).toBe(1);
   });
 });
@@ -208,7 +221,10 @@ describe('long polling', () => {
     const recorder = new Recorder();
     const c = client(fastOptions('long-poll', s.url, recorder, { longPollTimeoutMs: 30 }));
     await c.connect();
-    await eventually(() => c.counters.emptyPolls, (n) => n >= 3);
+    await eventually(
+      () => c.counters.emptyPolls,
+      (n) => n >= 3,
+    );
     expect(c.counters.emptyPolls).toBeGreaterThanOrEqual(3);
     s.publish(3);
     await recorder.untilSeq(3);

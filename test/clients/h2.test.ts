@@ -94,7 +94,9 @@ describe('many HTTP/2 clients on one connection', () => {
     const shared = new H2Connection(s.server.http2Urls.h2c!);
     connections.push(shared);
     const recorders = Array.from({ length: 20 }, () => new Recorder());
-    const many = recorders.map((recorder, index) => client(fastOptions('sse', s.server.http2Urls.h2c!, recorder, { http2: shared, id: `c${index}` })));
+    const many = recorders.map((recorder, index) =>
+      client(fastOptions('sse', s.server.http2Urls.h2c!, recorder, { http2: shared, id: `c${index}` })),
+    );
     await Promise.all(many.map((c) => c.connect()));
     expect(s.server.context.stats.transports.sse.connections).toBe(20);
     s.publish(50);

@@ -91,7 +91,11 @@ export class Recorder implements FeedClientHandlers {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`timed out waiting for ${what}; updates ${summarise(this.seqs)}, snapshots ${JSON.stringify(this.snapshots)}, closes ${JSON.stringify(this.closes)}, errors ${this.errors.map((e) => e.message).join(' | ')}`));
+        reject(
+          new Error(
+            `timed out waiting for ${what}; updates ${summarise(this.seqs)}, snapshots ${JSON.stringify(this.snapshots)}, closes ${JSON.stringify(this.closes)}, errors ${this.errors.map((e) => e.message).join(' | ')}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.push(waiter);
     });
@@ -121,7 +125,12 @@ export function range(from: number, to: number): number[] {
 }
 
 /** Options that make a test fast: short poll interval, quick reconnects without jitter. */
-export function fastOptions(protocol: ProtocolName, url: string, handlers: FeedClientHandlers, extra: Partial<FeedClientOptions> = {}): FeedClientOptions {
+export function fastOptions(
+  protocol: ProtocolName,
+  url: string,
+  handlers: FeedClientHandlers,
+  extra: Partial<FeedClientOptions> = {},
+): FeedClientOptions {
   return {
     url,
     protocol,

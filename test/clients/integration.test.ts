@@ -121,7 +121,9 @@ describe.each(PROTOCOL_NAMES)('%s client against the real server', (protocol: Pr
 
     if (protocol === 'ws') {
       // Quiescent and still connected: everything the server wrote has been read.
-      const stats = (await (await fetch(`${s.url}/stats`)).json()) as { transports: Record<string, { bytesSent: number; bytesReceived: number }> };
+      const stats = (await (await fetch(`${s.url}/stats`)).json()) as {
+        transports: Record<string, { bytesSent: number; bytesReceived: number }>;
+      };
       expect(stats.transports.ws!.bytesSent).toBe(c.counters.bytesRead);
       expect(stats.transports.ws!.bytesReceived).toBe(c.counters.bytesWritten);
     }
@@ -131,7 +133,10 @@ describe.each(PROTOCOL_NAMES)('%s client against the real server', (protocol: Pr
       () => s.server.context.stats.bytes(protocol),
       (bytes) => bytes.bytesSent === c.counters.bytesRead && bytes.bytesReceived === c.counters.bytesWritten,
     );
-    expect({ read: c.counters.bytesRead, written: c.counters.bytesWritten }).toEqual({ read: counted.bytesSent, written: counted.bytesReceived });
+    expect({ read: c.counters.bytesRead, written: c.counters.bytesWritten }).toEqual({
+      read: counted.bytesSent,
+      written: counted.bytesReceived,
+    });
   });
 
   it('sends the resume point, and takes a reset for another epoch', async () => {
@@ -174,7 +179,10 @@ describe.each(PROTOCOL_NAMES)('%s client against the real server', (protocol: Pr
     const s = await server();
     const recorder = new Recorder();
     const c = client(fastOptions(protocol, s.url, recorder, { since: 999, epoch: s.server.context.feed.epoch }));
-    const error = await c.connect().then(() => undefined, (e: unknown) => e);
+    const error = await c.connect().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(FeedClientError);
     expect((error as FeedClientError).status).toBe(400);
     expect((error as FeedClientError).code).toBe('WL_CURSOR_AHEAD');
@@ -199,7 +207,11 @@ describe.each(PROTOCOL_NAMES)('%s client against the real server', (protocol: Pr
   it('retries a refused connection with backoff, then gives up after maxAttempts', async () => {
     const port = await closedPort();
     const recorder = new Recorder();
-    const c = client(fastOptions(protocol, `http://127.0.0.1:${port}`, recorder, { reconnect: { initialDelayMs: 5, multiplier: 2, jitter: 0, maxAttempts: 3 } }));
+    const c = client(
+      fastOptions(protocol, `http://127.0.0.1:${port}`, recorder, {
+        reconnect: { initialDelayMs: 5, multiplier: 2, jitter: 0, maxAttempts: 3 },
+      }),
+    );
     await expect(c.connect()).rejects.toThrow(/gave up after 3 reconnect attempts/);
     expect(c.counters.reconnects).toBe(3);
     expect(c.counters.connectAttempts).toBe(4);

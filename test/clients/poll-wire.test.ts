@@ -57,7 +57,15 @@ async function pollServer(handle: (socket: Socket, request: Request) => void): P
           headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
         }
         const path = requestLine!.split(' ')[1]!;
-        const request = { index: requests.length, connection, onConnection: onConnection++, head, path, query: new URL(path, 'http://x').searchParams, headers };
+        const request = {
+          index: requests.length,
+          connection,
+          onConnection: onConnection++,
+          head,
+          path,
+          query: new URL(path, 'http://x').searchParams,
+          headers,
+        };
         requests.push(request);
         handle(socket, request);
       }
@@ -76,14 +84,19 @@ const answerBody = (next: number, events: string[]): string => `{"epoch":"fake",
 
 /** A 200 answer with a Content-Length body. */
 function sized(body: string, extra = ''): Buffer {
-  return Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
+  return Buffer.from(
+    `HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`,
+  );
 }
 
 /** A 200 answer with a chunked body cut into pieces of 7 bytes. */
 function chunkedAnswer(body: string): Buffer {
   const pieces: string[] = [];
   for (let i = 0; i < body.length; i += 7) pieces.push(body.slice(i, i + 7));
-  return Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n'), chunked(pieces)]);
+  return Buffer.concat([
+    Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n'),
+    chunked(pieces),
+  ]);
 }
 
 /** The answer a feed server gives: the initial snapshot first, then updates since `since`, up to `upTo`. */
@@ -113,13 +126,21 @@ describe('polling on a raw keep-alive connection', () => {
     const recorder = new Recorder();
     const c = client(fastOptions('short-poll', server.url, recorder, { pollIntervalMs: 2, token: 'sekret' }));
     await c.connect();
-    await eventually(() => server.requests.length, (n) => n >= 41, 5000);
+    await eventually(
+      () => server.requests.length,
+      (n) => n >= 41,
+      5000,
+    );
     await c.close();
     expect(server.sockets).toHaveLength(1);
     expect(server.requests.map((r) => r.connection)).toEqual(server.requests.map(() => 0));
     const [first, second] = server.requests;
     expect(first!.head.split('\r\n')[0]).toBe('GET /poll HTTP/1.1');
-    expect(first!.headers).toMatchObject({ host: server.url.slice('http://'.length), authorization: 'Bearer sekret', connection: 'keep-alive' });
+    expect(first!.headers).toMatchObject({
+      host: server.url.slice('http://'.length),
+      authorization: 'Bearer sekret',
+      connection: 'keep-alive',
+    });
     expect(second!.path).toBe('/poll?since=0&epoch=fake');
     // Every update once, in order, and the cursor followed each answer's next.
     expect(recorder.seqs).toEqual(range(1, recorder.seqs.length));
@@ -127,7 +148,10 @@ describe('polling on a raw keep-alive connection', () => {
     expect(c.counters.emptyPolls).toBeGreaterThan(0);
     expect(c.counters.errors).toBe(0);
     const socket = server.sockets[0]!;
-    await eventually(() => socket.destroyed, (d) => d);
+    await eventually(
+      () => socket.destroyed,
+      (d) => d,
+    );
     expect(c.counters.bytesRead).toBe(socket.bytesWritten);
     expect(c.counters.bytesWritten).toBe(socket.bytesRead);
   });
@@ -156,7 +180,11 @@ describe('polling on a raw keep-alive connection', () => {
     const recorder = new Recorder();
     const c = client(fastOptions('short-poll', server.url, recorder, { pollIntervalMs: 15 }));
     await c.connect();
-    await eventually(() => server.requests.length, (n) => n >= 8, 5000);
+    await eventually(
+      () => server.requests.length,
+      (n) => n >= 8,
+      5000,
+    );
     expect(server.sockets.length).toBeGreaterThanOrEqual(4);
     expect(recorder.closes).toEqual([]);
     expect(c.counters.errors).toBe(0);
@@ -176,7 +204,11 @@ describe('polling on a raw keep-alive connection', () => {
     const recorder = new Recorder();
     const c = client(fastOptions('short-poll', server.url, recorder, { pollIntervalMs: 10 }));
     await c.connect();
-    await eventually(() => server.requests.length, (n) => n >= 9, 5000);
+    await eventually(
+      () => server.requests.length,
+      (n) => n >= 9,
+      5000,
+    );
     expect(recorder.closes).toEqual([]);
     expect(c.counters.errors).toBe(0);
     expect(c.counters.reconnects).toBe(0);
@@ -271,7 +303,9 @@ describe('polling on a raw keep-alive connection', () => {
     const c = client(fastOptions('short-poll', server.url, recorder));
     await c.connect();
     await recorder.untilSeq(2);
-    expect(recorder.closes).toEqual([expect.objectContaining({ code: 503, willReconnect: true, delayMs: 20, reason: expect.stringMatching(/HTTP 503 WL_SHUTTING_DOWN/) })]);
+    expect(recorder.closes).toEqual([
+      expect.objectContaining({ code: 503, willReconnect: true, delayMs: 20, reason: expect.stringMatching(/HTTP 503 WL_SHUTTING_DOWN/) }),
+    ]);
     expect(c.counters.reconnects).toBe(1);
     expect(server.sockets).toHaveLength(1);
   });
@@ -279,7 +313,9 @@ describe('polling on a raw keep-alive connection', () => {
   it('stops on a 4xx answer', async () => {
     const server = await pollServer((socket) => {
       const body = '{"error":{"code":"WL_BAD_CURSOR","message":"nope"}}';
-      socket.write(`HTTP/1.1 400 Bad Request\r\ntransfer-encoding: chunked\r\n\r\n${chunked([body.slice(0, 10), body.slice(10)]).toString()}`);
+      socket.write(
+        `HTTP/1.1 400 Bad Request\r\ntransfer-encoding: chunked\r\n\r\n${chunked([body.slice(0, 10), body.slice(10)]).toString()}`,
+      );
     });
     const c = client(fastOptions('long-poll', server.url, new Recorder()));
     await expect(c.connect()).rejects.toMatchObject({ status: 400, code: 'WL_BAD_CURSOR' });
@@ -295,7 +331,11 @@ describe('polling on a raw keep-alive connection', () => {
     const recorder = new Recorder();
     const c = client(fastOptions('short-poll', server.url, recorder, { pollIntervalMs: 5 }));
     await c.connect();
-    await eventually(() => server.requests.length, (n) => n >= 6, 5000);
+    await eventually(
+      () => server.requests.length,
+      (n) => n >= 6,
+      5000,
+    );
     expect(server.requests.every((r) => r.onConnection === 0)).toBe(true);
     expect(recorder.closes).toEqual([]);
     expect(recorder.seqs).toEqual(range(1, recorder.seqs.length));
@@ -310,7 +350,9 @@ describe('polling on a raw keep-alive connection', () => {
     const c = client(fastOptions('short-poll', server.url, recorder, { requestTimeoutMs: 100 }));
     await c.connect();
     await recorder.untilSeq(1);
-    expect(recorder.closes).toEqual([expect.objectContaining({ willReconnect: true, reason: expect.stringMatching(/no answer from GET \/poll within 100 ms/) })]);
+    expect(recorder.closes).toEqual([
+      expect.objectContaining({ willReconnect: true, reason: expect.stringMatching(/no answer from GET \/poll within 100 ms/) }),
+    ]);
     expect(server.requests[2]!.connection).toBe(1);
   });
 });

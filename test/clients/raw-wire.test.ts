@@ -63,7 +63,10 @@ async function trickle(socket: Socket, pieces: Buffer[]): Promise<void> {
 }
 
 /** Collects the client frames a socket receives after the handshake. */
-function clientFrames(socket: Socket, after: Buffer): { frames: ClientFrame[]; until(test: (frames: ClientFrame[]) => boolean): Promise<void> } {
+function clientFrames(
+  socket: Socket,
+  after: Buffer,
+): { frames: ClientFrame[]; until(test: (frames: ClientFrame[]) => boolean): Promise<void> } {
   let pending = after;
   const frames: ClientFrame[] = [];
   const waiters: Array<{ test: (frames: ClientFrame[]) => boolean; resolve: () => void }> = [];
@@ -89,7 +92,10 @@ function clientFrames(socket: Socket, after: Buffer): { frames: ClientFrame[]; u
     until: (test) =>
       new Promise<void>((resolve, reject) => {
         if (test(frames)) return resolve();
-        const timer = setTimeout(() => reject(new Error(`timed out; frames ${JSON.stringify(frames.map((f) => [f.opcode, f.payload.toString()]))}`)), 5000);
+        const timer = setTimeout(
+          () => reject(new Error(`timed out; frames ${JSON.stringify(frames.map((f) => [f.opcode, f.payload.toString()]))}`)),
+          5000,
+        );
         waiters.push({ test, resolve: () => (clearTimeout(timer), resolve()) });
       }),
   };
@@ -105,7 +111,13 @@ function upgradeAnswer(request: Request, accept = acceptFor(request.headers['sec
 describe('WebSocket client on the wire', () => {
   it('sends a proper upgrade request with the caller’s headers', async () => {
     const fake = await rawServer((socket, request) => socket.end(`${upgradeAnswer(request)}`));
-    const c = client(fastOptions('ws', fake.url, new Recorder(), { token: 'tok', headers: { 'x-test': '1', Upgrade: 'h2c' }, reconnect: { enabled: false } }));
+    const c = client(
+      fastOptions('ws', fake.url, new Recorder(), {
+        token: 'tok',
+        headers: { 'x-test': '1', Upgrade: 'h2c' },
+        reconnect: { enabled: false },
+      }),
+    );
     await c.connect().catch(() => undefined);
     const [request] = fake.requests;
     expect(request!.head.split('\r\n')[0]).toBe('GET /ws HTTP/1.1');
@@ -123,11 +135,15 @@ describe('WebSocket client on the wire', () => {
   });
 
   it('refuses a 101 answer with a wrong Sec-WebSocket-Accept', async () => {
-    const fake = await rawServer((socket, request) => socket.write(upgradeAnswer(request, acceptFor('not the key')) + textFrame(INITIAL).toString('latin1'), 'latin1'));
+    const fake = await rawServer((socket, request) =>
+      socket.write(upgradeAnswer(request, acceptFor('not the key')) + textFrame(INITIAL).toString('latin1'), 'latin1'),
+    );
     const recorder = new Recorder();
     const c = client(fastOptions('ws', fake.url, recorder, { reconnect: { enabled: false } }));
     await expect(c.connect()).rejects.toThrow(/Sec-WebSocket-Accept/);
-    expect(recorder.closes).toEqual([expect.objectContaining({ code: 1006, willReconnect: false, reason: 'Invalid Sec-WebSocket-Accept header' })]);
+    expect(recorder.closes).toEqual([
+      expect.objectContaining({ code: 1006, willReconnect: false, reason: 'Invalid Sec-WebSocket-Accept header' }),
+    ]);
     expect(recorder.snapshots).toEqual([]);
   });
 
@@ -150,7 +166,9 @@ describe('WebSocket client on the wire', () => {
       if (request.index === 0) {
         // The first frame comes in the same write as the 101.
         socket.write(Buffer.concat([Buffer.from(upgradeAnswer(request)), textFrame(INITIAL)]));
-        void trickle(socket, randomSplits(stream, 7, 300)).then(() => frames.until((f) => f.some((frame) => frame.opcode === OPCODE.close))).then(() => socket.end());
+        void trickle(socket, randomSplits(stream, 7, 300))
+          .then(() => frames.until((f) => f.some((frame) => frame.opcode === OPCODE.close)))
+          .then(() => socket.end());
       } else {
         socket.write(Buffer.concat([Buffer.from(upgradeAnswer(request)), textFrame(update(41))]));
       }
@@ -199,10 +217,12 @@ describe('WebSocket client on the wire', () => {
       socket.write(Buffer.concat([Buffer.from(upgradeAnswer(request)), textFrame(INITIAL)]));
       if (request.index === 0) {
         socket.write(serverFrame(OPCODE.text, update(1), { mask: true }));
-        void frames.until((f) => f.some((frame) => frame.opcode === OPCODE.close)).then(() => {
-          closes.push(...frames.frames);
-          socket.end();
-        });
+        void frames
+          .until((f) => f.some((frame) => frame.opcode === OPCODE.close))
+          .then(() => {
+            closes.push(...frames.frames);
+            socket.end();
+          });
       }
     });
     const recorder = new Recorder();
@@ -249,7 +269,9 @@ describe('WebSocket client on the wire', () => {
       frames = clientFrames(socket, after);
       socket.write(Buffer.concat([Buffer.from(upgradeAnswer(request)), textFrame(INITIAL)]));
       socket.on('end', () => (serverSawEnd = true));
-      void frames.until((f) => f.some((frame) => frame.opcode === OPCODE.close)).then(() => socket.end(serverFrame(OPCODE.close, closePayload(1000))));
+      void frames
+        .until((f) => f.some((frame) => frame.opcode === OPCODE.close))
+        .then(() => socket.end(serverFrame(OPCODE.close, closePayload(1000))));
     });
     const recorder = new Recorder();
     const c = client(fastOptions('ws', fake.url, recorder));
@@ -257,13 +279,17 @@ describe('WebSocket client on the wire', () => {
     const started = Date.now();
     await c.close();
     expect(Date.now() - started).toBeLessThan(900);
-    expect(frames!.frames.map((frame) => [frame.opcode, frame.masked, frame.payload.toString('latin1')])).toEqual([[OPCODE.close, true, closePayload(1000, 'client close').toString('latin1')]]);
+    expect(frames!.frames.map((frame) => [frame.opcode, frame.masked, frame.payload.toString('latin1')])).toEqual([
+      [OPCODE.close, true, closePayload(1000, 'client close').toString('latin1')],
+    ]);
     expect(serverSawEnd).toBe(true);
     expect(recorder.closes).toEqual([{ reason: 'closed by the client', willReconnect: false }]);
   });
 
   it('close() cuts the socket when the server does not answer the close', async () => {
-    const fake = await rawServer((socket, request) => socket.write(Buffer.concat([Buffer.from(upgradeAnswer(request)), textFrame(INITIAL)])));
+    const fake = await rawServer((socket, request) =>
+      socket.write(Buffer.concat([Buffer.from(upgradeAnswer(request)), textFrame(INITIAL)])),
+    );
     const c = client(fastOptions('ws', fake.url, new Recorder()));
     await c.connect();
     const started = Date.now();
@@ -279,10 +305,21 @@ describe('SSE client on the wire', () => {
   it('reads a chunked stream written a byte at a time, then resumes with Last-Event-ID after its end', async () => {
     const fake = await rawServer((socket, request) => {
       if (request.index === 0) {
-        const body = chunked(['retry: 30\n\n', event(0, INITIAL), event(1), `${event(2)}: hb\n\n`], { extension: ';x=1', trailers: ['X-End: yes'] });
-        void trickle(socket, [...Buffer.concat([Buffer.from(head), body])].map((byte) => Buffer.of(byte)));
+        const body = chunked(['retry: 30\n\n', event(0, INITIAL), event(1), `${event(2)}: hb\n\n`], {
+          extension: ';x=1',
+          trailers: ['X-End: yes'],
+        });
+        void trickle(
+          socket,
+          [...Buffer.concat([Buffer.from(head), body])].map((byte) => Buffer.of(byte)),
+        );
       } else {
-        socket.write(head + chunked([event(3)]).toString().replace(/0\r\n\r\n$/, ''));
+        socket.write(
+          head +
+            chunked([event(3)])
+              .toString()
+              .replace(/0\r\n\r\n$/, ''),
+        );
       }
     });
     const recorder = new Recorder();
@@ -300,7 +337,10 @@ describe('SSE client on the wire', () => {
 
   it('reads a stream delimited by the close of the connection', async () => {
     const fake = await rawServer((socket, request) => {
-      if (request.index === 0) socket.end(`HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n${event(0, INITIAL)}${event(1)}${event(2)}`);
+      if (request.index === 0)
+        socket.end(
+          `HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n${event(0, INITIAL)}${event(1)}${event(2)}`,
+        );
     });
     const recorder = new Recorder();
     const c = client(fastOptions('sse', fake.url, recorder));
@@ -312,7 +352,12 @@ describe('SSE client on the wire', () => {
 
   it('takes a cut-off chunked stream as lost', async () => {
     const fake = await rawServer((socket, request) => {
-      if (request.index === 0) socket.end(`${head}${chunked([event(0, INITIAL), event(1)]).toString().replace(/0\r\n\r\n$/, '')}5\r\nid: `);
+      if (request.index === 0)
+        socket.end(
+          `${head}${chunked([event(0, INITIAL), event(1)])
+            .toString()
+            .replace(/0\r\n\r\n$/, '')}5\r\nid: `,
+        );
     });
     const recorder = new Recorder();
     const c = client(fastOptions('sse', fake.url, recorder));
@@ -343,11 +388,19 @@ describe('SSE client on the wire', () => {
   it('takes a garbled answer as a lost connection', async () => {
     const fake = await rawServer((socket, request) => {
       if (request.index === 0) socket.end('HTTP/9 what\r\n\r\n');
-      else socket.write(`${head}${chunked([event(0, INITIAL)]).toString().replace(/0\r\n\r\n$/, '')}`);
+      else
+        socket.write(
+          `${head}${chunked([event(0, INITIAL)])
+            .toString()
+            .replace(/0\r\n\r\n$/, '')}`,
+        );
     });
     const recorder = new Recorder();
     const c = client(fastOptions('sse', fake.url, recorder));
     await c.connect();
-    expect(recorder.closes[0]).toMatchObject({ willReconnect: true, reason: expect.stringMatching(/^GET \/sse: not an HTTP\/1.x status line/) });
+    expect(recorder.closes[0]).toMatchObject({
+      willReconnect: true,
+      reason: expect.stringMatching(/^GET \/sse: not an HTTP\/1.x status line/),
+    });
   });
 });

@@ -3,7 +3,11 @@
 const WS_TEXT = 0x1;
 
 /** An unmasked server frame; `lengthForm` forces the 16- or 64-bit length encoding. */
-export function serverFrame(opcode: number, payload: string | Buffer, options: { fin?: boolean; lengthForm?: 7 | 16 | 64; rsv?: number; mask?: boolean } = {}): Buffer {
+export function serverFrame(
+  opcode: number,
+  payload: string | Buffer,
+  options: { fin?: boolean; lengthForm?: 7 | 16 | 64; rsv?: number; mask?: boolean } = {},
+): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
   const length = body.length;
   const form = options.lengthForm ?? (length < 126 ? 7 : length < 65_536 ? 16 : 64);
@@ -71,7 +75,10 @@ export function readClientFrames(stream: Buffer): { frames: ClientFrame[]; rest:
  * `body` in chunked transfer encoding, one chunk per piece, the size written in the given
  * case, with an optional extension on every chunk and optional trailers.
  */
-export function chunked(pieces: Array<string | Buffer>, options: { extension?: string; trailers?: string[]; upper?: boolean } = {}): Buffer {
+export function chunked(
+  pieces: Array<string | Buffer>,
+  options: { extension?: string; trailers?: string[]; upper?: boolean } = {},
+): Buffer {
   const parts: Buffer[] = [];
   for (const piece of pieces) {
     const bytes = typeof piece === 'string' ? Buffer.from(piece) : piece;

@@ -6,7 +6,12 @@ import { deflateMessage, MessageInflater } from '../../clients/ws-deflate.js';
 import { OPCODE, RSV1, WsFrameParser } from '../../clients/codecs/ws-frames.js';
 import { serverFrame } from './wire.js';
 
-const TAKEOVER: DeflateParams = { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
+const TAKEOVER: DeflateParams = {
+  serverNoContextTakeover: false,
+  clientNoContextTakeover: false,
+  serverMaxWindowBits: 15,
+  clientMaxWindowBits: 15,
+};
 const NO_TAKEOVER: DeflateParams = { ...TAKEOVER, serverNoContextTakeover: true, clientNoContextTakeover: true };
 
 /** What a server with context takeover sends: one zlib stream, flushed per message, tail removed. */
@@ -31,7 +36,9 @@ async function compressInOrder(messages: Buffer[]): Promise<Buffer[]> {
 describe('MessageInflater', () => {
   it('inflates a stream compressed with context takeover, across more than the 32 KiB window and messages larger than it', async () => {
     const block = randomBytes(3000).toString('base64');
-    const messages = Array.from({ length: 60 }, (_, index) => Buffer.from(index % 17 === 16 ? block.repeat(12) : `{"n":${index},"block":"${block.slice(0, 500 + index * 7)}"}`));
+    const messages = Array.from({ length: 60 }, (_, index) =>
+      Buffer.from(index % 17 === 16 ? block.repeat(12) : `{"n":${index},"block":"${block.slice(0, 500 + index * 7)}"}`),
+    );
     const compressed = await compressInOrder(messages);
     const inflater = new MessageInflater(TAKEOVER, 10 * 1024 * 1024);
     const out = compressed.map((payload) => inflater.inflate(payload, 0, payload.length).toString('utf8'));
@@ -59,7 +66,11 @@ describe('MessageInflater', () => {
   it('compresses what the client sends so that a fresh inflater reads it, and sends plain with a 256-byte window', () => {
     const payload = Buffer.from('{"type":"chat","from":"c1","n":1,"ts":5,"text":"hello hello hello"}');
     const compressed = deflateMessage(payload, TAKEOVER)!;
-    expect(zlib.inflateRawSync(Buffer.concat([compressed, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).equals(payload)).toBe(true);
+    expect(
+      zlib
+        .inflateRawSync(Buffer.concat([compressed, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlib.constants.Z_SYNC_FLUSH })
+        .equals(payload),
+    ).toBe(true);
     expect(deflateMessage(payload, { ...TAKEOVER, clientMaxWindowBits: 8 })).toBeUndefined();
   });
 });
@@ -97,9 +108,17 @@ describe('WsFrameParser with permessage-deflate', () => {
   });
 
   it('fails with 1002 on RSV1 without the extension, on a continuation or control frame, and on RSV2', () => {
-    expect(parse(serverFrame(OPCODE.text, 'x', { rsv: RSV1 }), false)).toEqual([{ error: 1002, message: 'RSV bits set without a negotiated extension' }]);
-    expect(parse(Buffer.concat([serverFrame(OPCODE.text, 'a', { fin: false }), serverFrame(OPCODE.continuation, 'b', { rsv: RSV1 })]), true)).toEqual([{ error: 1002, message: 'RSV1 set on a continuation or control frame' }]);
-    expect(parse(serverFrame(OPCODE.ping, '', { rsv: RSV1 }), true)).toEqual([{ error: 1002, message: 'RSV1 set on a continuation or control frame' }]);
-    expect(parse(serverFrame(OPCODE.text, 'x', { rsv: 0x20 }), true)).toEqual([{ error: 1002, message: 'RSV bits set without a negotiated extension' }]);
+    expect(parse(serverFrame(OPCODE.text, 'x', { rsv: RSV1 }), false)).toEqual([
+      { error: 1002, message: 'RSV bits set without a negotiated extension' },
+    ]);
+    expect(
+      parse(Buffer.concat([serverFrame(OPCODE.text, 'a', { fin: false }), serverFrame(OPCODE.continuation, 'b', { rsv: RSV1 })]), true),
+    ).toEqual([{ error: 1002, message: 'RSV1 set on a continuation or control frame' }]);
+    expect(parse(serverFrame(OPCODE.ping, '', { rsv: RSV1 }), true)).toEqual([
+      { error: 1002, message: 'RSV1 set on a continuation or control frame' },
+    ]);
+    expect(parse(serverFrame(OPCODE.text, 'x', { rsv: 0x20 }), true)).toEqual([
+      { error: 1002, message: 'RSV bits set without a negotiated extension' },
+    ]);
   });
 });

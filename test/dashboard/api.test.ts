@@ -9,16 +9,54 @@ import type { ProgressEvent, TimeseriesPoint } from '../../bench/report/types.js
 import type { WirelabServer } from '../../servers/app.js';
 import { builtDashboard, startFeedServer } from './helpers.js';
 
-const RESULT = { schema: 'wirelab.result/1', id: 'run-a', startedAt: '2025-01-02T03:04:05.000Z', finishedAt: '2025-01-02T03:05:05.000Z', durationMs: 60000, target: { url: 'http://127.0.0.1:1', spawned: true }, options: { clients: 50 }, protocols: [{ protocol: 'ws', scenario: 'broadcast', clients: { requested: 50 } }], passed: true, suspect: false };
+const RESULT = {
+  schema: 'wirelab.result/1',
+  id: 'run-a',
+  startedAt: '2025-01-02T03:04:05.000Z',
+  finishedAt: '2025-01-02T03:05:05.000Z',
+  durationMs: 60000,
+  target: { url: 'http://127.0.0.1:1', spawned: true },
+  options: { clients: 50 },
+  protocols: [{ protocol: 'ws', scenario: 'broadcast', clients: { requested: 50 } }],
+  passed: true,
+  suspect: false,
+};
 
 function point(t: number): TimeseriesPoint {
-  return { t, protocol: 'ws', phase: 'measuring', connected: 10, messagesPerSecond: 100, bytesPerSecond: 5000, latencyP50: 800, latencyP99: 2400, reconnects: 0, serverCpuPercent: 12.5, serverRssBytes: 80e6, serverAcceptedPerSecond: 0, generatorCpuPercent: 20, generatorLoopDelayMs: 1 };
+  return {
+    t,
+    protocol: 'ws',
+    phase: 'measuring',
+    connected: 10,
+    messagesPerSecond: 100,
+    bytesPerSecond: 5000,
+    latencyP50: 800,
+    latencyP99: 2400,
+    reconnects: 0,
+    serverCpuPercent: 12.5,
+    serverRssBytes: 80e6,
+    serverAcceptedPerSecond: 0,
+    generatorCpuPercent: 20,
+    generatorLoopDelayMs: 1,
+  };
 }
 const tick = (t: number): ProgressEvent => ({ type: 'tick', point: point(t), windowP99: null, windowMessages: 0 });
-const start = (runId: string): ProgressEvent => ({ type: 'start', runId, startedAt: new Date().toISOString(), target: 'http://127.0.0.1:1', spawned: true, options: { clients: 10 } as never, protocols: ['ws'] });
+const start = (runId: string): ProgressEvent => ({
+  type: 'start',
+  runId,
+  startedAt: new Date().toISOString(),
+  target: 'http://127.0.0.1:1',
+  spawned: true,
+  options: { clients: 10 } as never,
+  protocols: ['ws'],
+});
 
 /** Reads SSE messages from `url` until `until` says stop (or 5 s pass). */
-async function readEvents(url: string, until: (messages: EventSourceMessage[]) => boolean, headers: Record<string, string> = {}): Promise<EventSourceMessage[]> {
+async function readEvents(
+  url: string,
+  until: (messages: EventSourceMessage[]) => boolean,
+  headers: Record<string, string> = {},
+): Promise<EventSourceMessage[]> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 5000);
   const messages: EventSourceMessage[] = [];
@@ -91,7 +129,15 @@ describe('dashboard routes on the feed server', () => {
     expect(response.status).toBe(200);
     const { runs } = (await response.json()) as { runs: Array<Record<string, unknown>> };
     expect(runs.map((r) => r.id).sort()).toEqual(['broken', 'other', 'run-a']);
-    expect(runs.find((r) => r.id === 'run-a')).toMatchObject({ startedAt: RESULT.startedAt, protocols: ['ws'], clients: 50, scenario: 'broadcast', passed: true, suspect: false, durationMs: 60000 });
+    expect(runs.find((r) => r.id === 'run-a')).toMatchObject({
+      startedAt: RESULT.startedAt,
+      protocols: ['ws'],
+      clients: 50,
+      scenario: 'broadcast',
+      passed: true,
+      suspect: false,
+      durationMs: 60000,
+    });
     expect(runs.find((r) => r.id === 'run-a')).not.toHaveProperty('error');
     expect(runs.find((r) => r.id === 'broken')?.error).toMatch(/not valid JSON/);
     expect(runs.find((r) => r.id === 'other')?.error).toMatch(/not a wirelab result/);
@@ -133,7 +179,9 @@ describe('dashboard routes without a build or results', () => {
       expect(html.status).toBe(404);
       expect(await html.text()).toContain('npm run build:dashboard');
       const json = await fetch(`${url}/`, { headers: { accept: 'application/json' } });
-      expect(await json.json()).toMatchObject({ error: { code: 'WL_NOT_FOUND', message: expect.stringContaining('dashboard not built: run npm run build:dashboard') } });
+      expect(await json.json()).toMatchObject({
+        error: { code: 'WL_NOT_FOUND', message: expect.stringContaining('dashboard not built: run npm run build:dashboard') },
+      });
       expect(await (await fetch(`${url}/api/results`)).json()).toEqual({ runs: [] });
       // The feed itself still works.
       expect((await fetch(`${url}/poll`)).status).toBe(200);
@@ -196,7 +244,12 @@ describe('bench live server', () => {
     live.publish(start('live-1'));
     live.publish({ type: 'phase', protocol: 'ws', phase: 'measuring', t: 10 });
     for (let i = 0; i < 20; i++) live.publish(tick(i * 1000));
-    const late = await readEvents(`${live.url}live/events`, (m) => m.some((e) => (JSON.parse(e.data) as ProgressEvent).type === 'tick' && (JSON.parse(e.data) as { point: TimeseriesPoint }).point.t === 19_000));
+    const late = await readEvents(`${live.url}live/events`, (m) =>
+      m.some(
+        (e) =>
+          (JSON.parse(e.data) as ProgressEvent).type === 'tick' && (JSON.parse(e.data) as { point: TimeseriesPoint }).point.t === 19_000,
+      ),
+    );
     const events = late.map((m) => JSON.parse(m.data) as ProgressEvent);
     expect(events[0]).toMatchObject({ type: 'start', runId: 'live-1' });
     expect(events[1]).toMatchObject({ type: 'phase', phase: 'measuring' });
@@ -204,7 +257,9 @@ describe('bench live server', () => {
 
     // Live: events published while a page is connected reach it; Last-Event-ID resumes.
     const lastId = late.at(-1)!.id!;
-    const reader = readEvents(`${live.url}live/events`, (m) => m.some((e) => (JSON.parse(e.data) as ProgressEvent).type === 'done'), { 'last-event-id': lastId });
+    const reader = readEvents(`${live.url}live/events`, (m) => m.some((e) => (JSON.parse(e.data) as ProgressEvent).type === 'done'), {
+      'last-event-id': lastId,
+    });
     await expect.poll(() => live.clients).toBeGreaterThanOrEqual(1);
     live.publish(tick(20_000));
     live.publish({ type: 'done', result: RESULT as never });
@@ -228,7 +283,9 @@ describe('bench live server', () => {
     socket.destroy();
     // Others still get events.
     live.publish(start('live-2'));
-    const reader = readEvents(`${live.url}live/events`, (m) => m.some((e) => (JSON.parse(e.data) as { point?: TimeseriesPoint }).point?.t === 1234));
+    const reader = readEvents(`${live.url}live/events`, (m) =>
+      m.some((e) => (JSON.parse(e.data) as { point?: TimeseriesPoint }).point?.t === 1234),
+    );
     await expect.poll(() => live.clients).toBeGreaterThanOrEqual(1);
     live.publish(tick(1234));
     const events = (await reader).map((m) => JSON.parse(m.data) as ProgressEvent);

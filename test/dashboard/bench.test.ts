@@ -14,7 +14,16 @@ import type { WirelabServer } from '../../servers/app.js';
 import { builtDashboard, elementShot, launchBrowser, newPage, screenshot, startFeedServer } from './helpers.js';
 
 /** A short real bench: every protocol, a few clients, about a second of measuring each. */
-const SHORT_RUN = { clients: 10, durationMs: 1500, warmupMs: 300, idleMs: 500, longPollTimeoutMs: 1000, capacityDurationMs: 500, rate: 20, workers: 1 } as const;
+const SHORT_RUN = {
+  clients: 10,
+  durationMs: 1500,
+  warmupMs: 300,
+  idleMs: 500,
+  longPollTimeoutMs: 1000,
+  capacityDurationMs: 500,
+  rate: 20,
+  workers: 1,
+} as const;
 
 /**
  * `onFiles` is passed only because bench/run.ts calls `hooks.onFiles?.(await writeResultFiles(…))`:
@@ -51,7 +60,9 @@ describe('live view and results view against a real short bench', () => {
       await page.goto(live.url);
       // Served by the live server, the page opens on the live view.
       await page.waitForSelector('body[data-ready="true"][data-view="live"]');
-      await page.waitForFunction(() => document.querySelector('[data-testid="live-status"]')?.textContent?.includes('Waiting for a bench run'));
+      await page.waitForFunction(() =>
+        document.querySelector('[data-testid="live-status"]')?.textContent?.includes('Waiting for a bench run'),
+      );
 
       const running = runBench({ ...SHORT_RUN, outDir: resultsDir }, { ...writeFiles, onProgress: (event) => live.publish(event) });
       await page.waitForFunction(() => (window.__wirelabLive?.ticks ?? 0) >= 3, undefined, { timeout: 30_000 });
@@ -66,13 +77,20 @@ describe('live view and results view against a real short bench', () => {
       await late.page.goto(`${live.url}#live`);
       await late.page.waitForFunction((n) => (window.__wirelabLive?.ticks ?? 0) >= n, ticksSoFar);
       // …and draws it at once, without waiting for the next tick.
-      await late.page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid="now-connected"]')?.textContent ?? ''), undefined, { timeout: 2000 });
+      await late.page.waitForFunction(
+        () => /\d/.test(document.querySelector('[data-testid="now-connected"]')?.textContent ?? ''),
+        undefined,
+        { timeout: 2000 },
+      );
       expect(await late.page.evaluate(() => window.__wirelabLive?.runId)).toBe(await page.evaluate(() => window.__wirelabLive?.runId));
       await screenshot(late.page, 'live-opened-mid-run');
 
       first = await running;
       await page.waitForSelector('[data-testid="live-status"][data-state="done"]');
-      await page.waitForFunction((n) => document.querySelectorAll('[data-testid="live-done"] tbody tr').length === n, first.protocols.length);
+      await page.waitForFunction(
+        (n) => document.querySelectorAll('[data-testid="live-done"] tbody tr').length === n,
+        first.protocols.length,
+      );
       // Each chart has one line (or two) per protocol that ran.
       const datasets = await page.evaluate(() => document.querySelectorAll('[data-testid^="live-chart-"] canvas').length);
       expect(datasets).toBe(8);
@@ -100,7 +118,7 @@ describe('live view and results view against a real short bench', () => {
       await server?.close();
     });
 
-    it('lists the runs, opens one with its table and charts, and Export CSV downloads the CLI\'s CSV', async () => {
+    it("lists the runs, opens one with its table and charts, and Export CSV downloads the CLI's CSV", async () => {
       expect(first).toBeDefined();
       const { page, errors } = await newPage(browser);
       try {
@@ -114,13 +132,16 @@ describe('live view and results view against a real short bench', () => {
         const headers = await panel.$$eval('[data-testid="metrics-table"] thead th', (cells) => cells.map((c) => c.textContent));
         expect(headers).toEqual(['Metric', 'WebSocket', 'SSE', 'Long polling', 'Short polling']);
         // The terminal and the results view write the same figure the same way (bench/report/format.ts).
-        const row = (metric: string) => panel.$eval(`tr[data-metric="${metric}"]`, (tr) => [...tr.querySelectorAll('td')].map((c) => c.textContent));
+        const row = (metric: string) =>
+          panel.$eval(`tr[data-metric="${metric}"]`, (tr) => [...tr.querySelectorAll('td')].map((c) => c.textContent));
         const terminal = formatTable(first);
         for (const key of ['latency.p50', 'server.rss', 'bandwidth.bytesPerEvent']) {
           const metric = findMetric(key)!;
           const cells = await row(key);
           expect(cells).toEqual(first.protocols.map((p) => formatMetric(metric.get(p), metric.unit)));
-          expect(terminal).toMatch(new RegExp(`${metric.label}\\s+${cells.map((cell) => cell!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+')}`));
+          expect(terminal).toMatch(
+            new RegExp(`${metric.label}\\s+${cells.map((cell) => cell!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+')}`),
+          );
         }
         for (const cell of await row('latency.p50')) expect(cell).toMatch(/^[\d.]+(µs|ms|s)$/);
         // The percentile chart is drawn from the stored HDR histograms, decoded in the browser.

@@ -45,7 +45,9 @@ describe('the demo page and the docs, as a newcomer meets them', () => {
       await page.waitForSelector('[data-testid="status"][data-state="connected"]');
       await page.waitForFunction(() => Number(document.querySelector('[data-testid="stat-messages"]')?.textContent) >= 15);
       await page.click('[data-testid="ping"]');
-      await page.waitForFunction(() => /^\d+(\.\d+)?(µs|ms|s)$/.test(document.querySelector('[data-testid="stat-rtt"]')?.textContent ?? ''));
+      await page.waitForFunction(() =>
+        /^\d+(\.\d+)?(µs|ms|s)$/.test(document.querySelector('[data-testid="stat-rtt"]')?.textContent ?? ''),
+      );
       const before = Number(await stat(page, 'messages'));
       const seqBefore = Number(await stat(page, 'lastSeq'));
       await choose(page, 'long-poll');
@@ -92,7 +94,9 @@ describe('the demo page and the docs, as a newcomer meets them', () => {
 
       await server.close();
       await page.waitForSelector('[data-testid="events"][data-stale="true"]');
-      expect(await page.textContent('[data-testid="stale-note"]')).toMatch(/^Connection lost at \d\d:\d\d:\d\d: these scores are as of then, not live/);
+      expect(await page.textContent('[data-testid="stale-note"]')).toMatch(
+        /^Connection lost at \d\d:\d\d:\d\d: these scores are as of then, not live/,
+      );
       // Once a reconnect attempt has failed, the header no longer claims a server in demo mode.
       await page.waitForSelector('[data-testid="server-note"][data-state="down"]', { timeout: 20_000 });
       expect(await page.textContent('[data-testid="server-note"]')).toBe('feed server not reachable');
@@ -129,8 +133,11 @@ describe('the demo page and the docs, as a newcomer meets them', () => {
     }
   });
 
-  it('the feed server\'s banner shows long and short polling with the epoch', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'servers/main.ts', '--host', '127.0.0.1', '--port', '0'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  it("the feed server's banner shows long and short polling with the epoch", async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'servers/main.ts', '--host', '127.0.0.1', '--port', '0'], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       let banner = '';
       await new Promise<void>((resolve, reject) => {

@@ -58,7 +58,9 @@ describe('demo page in headless Chromium', () => {
           expect(rtt).toBeGreaterThan(0);
           expect(rtt).toBeLessThan(2000);
           expect(await pong.textContent()).toMatch(/RTT \d+(\.\d+)?(µs|ms|s)$/);
-          await page.waitForFunction(() => /^\d+(\.\d+)?(µs|ms|s)$/.test(document.querySelector('[data-testid="stat-rtt"]')?.textContent ?? ''));
+          await page.waitForFunction(() =>
+            /^\d+(\.\d+)?(µs|ms|s)$/.test(document.querySelector('[data-testid="stat-rtt"]')?.textContent ?? ''),
+          );
           const state = await probe(page);
           expect(state.gaps).toBe(0);
           expect(state.duplicates).toBe(0);
@@ -110,11 +112,15 @@ describe('demo page in headless Chromium', () => {
 
           // Stop the server. A restarted server that kept its feed (same epoch, same history)
           // is simulated by replaying the old feed's updates into the new one before it listens.
-          const history = (server.context.feed as EmbeddedFeed).after(0).map((message) => (JSON.parse(message.json) as { data: unknown }).data);
+          const history = (server.context.feed as EmbeddedFeed)
+            .after(0)
+            .map((message) => (JSON.parse(message.json) as { data: unknown }).data);
           const headBefore = server.context.feed.head;
           await server.close();
           await page.waitForSelector('[data-testid="status"][data-state="reconnecting"]');
-          await page.waitForFunction(() => /Reconnecting in \d+ s/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''));
+          await page.waitForFunction(() =>
+            /Reconnecting in \d+ s/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''),
+          );
           expect(await page.getAttribute('[data-testid="status"]', 'data-colour')).toBe('connecting');
           await screenshot(page, `restart-${protocol}-reconnecting`);
 

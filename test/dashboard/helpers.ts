@@ -49,7 +49,11 @@ export function builtDashboard(): Promise<string> {
     await mkdir(root, { recursive: true });
     const scratch = await mkdtemp(path.join(root, 'build-'));
     const { build } = await import('vite');
-    await build({ configFile: path.join(REPO, 'dashboard', 'vite.config.ts'), logLevel: 'warn', build: { outDir: scratch, emptyOutDir: true } });
+    await build({
+      configFile: path.join(REPO, 'dashboard', 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: scratch, emptyOutDir: true },
+    });
     try {
       await rename(scratch, target);
     } catch {

@@ -86,7 +86,8 @@ describe('reconnect timeline against a real reconnect bench', () => {
         expect(await page.getAttribute(box, 'data-drops')).toBe('2');
         // Both drops fall inside the time axis and were drawn.
         await page.waitForSelector(`${box} canvas[data-drop-markers="2"]`);
-        const cell = async (metric: string) => section.$eval(`tr[data-metric="${metric}"] td[data-protocol="${p.protocol}"]`, (td) => td.textContent);
+        const cell = async (metric: string) =>
+          section.$eval(`tr[data-metric="${metric}"] td[data-protocol="${p.protocol}"]`, (td) => td.textContent);
         expect(await cell('reconnect.drops')).toBe('2');
         expect(await cell('reconnect.recovered')).toBe(formatCount(figures.recovered));
         expect(await cell('reconnect.notRecovered')).toBe(formatCount(figures.notRecovered));

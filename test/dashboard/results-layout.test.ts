@@ -10,7 +10,16 @@ import type { WirelabServer } from '../../servers/app.js';
 import { builtDashboard, launchBrowser, REPO, screenshot, startFeedServer } from './helpers.js';
 
 /** Every protocol, a few clients, about a second each, no autocannon. */
-const SHORT = { clients: 8, durationMs: 1200, warmupMs: 300, idleMs: 300, longPollTimeoutMs: 1000, capacityDurationMs: 0, rate: 25, workers: 1 } as const;
+const SHORT = {
+  clients: 8,
+  durationMs: 1200,
+  warmupMs: 300,
+  idleMs: 300,
+  longPollTimeoutMs: 1000,
+  capacityDurationMs: 0,
+  rate: 25,
+  workers: 1,
+} as const;
 
 async function pageAt(browser: Browser, width: number): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
@@ -74,7 +83,10 @@ describe('results and live views as a newcomer meets them', () => {
         expect(await delta.getAttribute('data-other')).toBe(newer.id);
         expect(await delta.$eval('h3', (n) => n.textContent)).toBe(`Change, older → newer: ${newer.id} against ${older.id} (Δ %)`);
         // The panels are in time order too.
-        expect(await page.$$eval('[data-testid="run-panel"]', (panels) => panels.map((p) => p.getAttribute('data-run-id')))).toEqual([older.id, newer.id]);
+        expect(await page.$$eval('[data-testid="run-panel"]', (panels) => panels.map((p) => p.getAttribute('data-run-id')))).toEqual([
+          older.id,
+          newer.id,
+        ]);
         // 20 ms more each way: worse latency for every push protocol, never green.
         for (const protocol of ['ws', 'sse', 'long-poll']) {
           const cell = await delta.$(`tr[data-metric="latency.p50"] td[data-protocol="${protocol}"]`);
@@ -106,12 +118,13 @@ describe('results and live views as a newcomer meets them', () => {
       );
       expect(clipped).toEqual([]);
       // …and every figure on one line, not broken into "13.9" over "ms" to squeeze a column in.
-      const wrapped = await page.evaluate(() =>
-        [...document.querySelectorAll('.run-panel .metrics-table td.num')].filter((td) => {
-          const range = document.createRange();
-          range.selectNodeContents(td);
-          return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size > 1;
-        }).length,
+      const wrapped = await page.evaluate(
+        () =>
+          [...document.querySelectorAll('.run-panel .metrics-table td.num')].filter((td) => {
+            const range = document.createRange();
+            range.selectNodeContents(td);
+            return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size > 1;
+          }).length,
       );
       expect(wrapped).toBe(0);
       const columns = await page.$$eval('.delta-panel thead th', (cells) => cells.map((c) => c.textContent));
@@ -158,7 +171,9 @@ describe('results and live views as a newcomer meets them', () => {
       // The upgrade comes before the window: the figure is 0, and the help says so instead of promising 1.
       const ws = older.protocols.find((p) => p.protocol === 'ws')!;
       expect(ws.bandwidth.requestsPerEvent).toBe(0);
-      const cells = await page.$$eval('[data-testid="metrics-table"] tr[data-metric="bandwidth.requestsPerEvent"] td', (tds) => tds.map((td) => td.textContent));
+      const cells = await page.$$eval('[data-testid="metrics-table"] tr[data-metric="bandwidth.requestsPerEvent"] td', (tds) =>
+        tds.map((td) => td.textContent),
+      );
       expect(cells[0]).toBe('0');
       const help = await page.textContent('[data-testid="chart-requests-per-event"] .chart-help');
       expect(help).toContain('before the window, so they show 0');
@@ -210,7 +225,9 @@ describe('results and live views as a newcomer meets them', () => {
         live.publish(start!);
         await page.waitForSelector('[data-testid="live-status"][data-state="starting"]');
         await page.waitForSelector('[data-testid="live-chart-bytes"][data-state="waiting"] [data-testid="chart-waiting"]:visible');
-        expect(await page.textContent('[data-testid="live-chart-bytes"] [data-testid="chart-waiting"]')).toBe('Waiting for the first second…');
+        expect(await page.textContent('[data-testid="live-chart-bytes"] [data-testid="chart-waiting"]')).toBe(
+          'Waiting for the first second…',
+        );
         expect(await page.isVisible('[data-testid="live-chart-bytes"] canvas')).toBe(false);
         await screenshot(page, 'live-waiting-390');
 
@@ -226,7 +243,11 @@ describe('results and live views as a newcomer meets them', () => {
         expect(await page.isHidden('[data-testid="live-now"]')).toBe(true);
         // A broadcast run: long polling's ordinary requests are not a reconnect storm.
         expect(await page.isHidden('[data-testid="live-chart-storm"]')).toBe(true);
-        expectRoundByteTicks((await page.getAttribute('[data-testid="live-chart-bytes"] canvas', 'data-y-ticks'))!.split('|').map((label) => label.replace(/\/s$/, '')));
+        expectRoundByteTicks(
+          (await page.getAttribute('[data-testid="live-chart-bytes"] canvas', 'data-y-ticks'))!
+            .split('|')
+            .map((label) => label.replace(/\/s$/, '')),
+        );
         // While the live server is there, the result is one click away.
         await page.click('[data-testid="open-result"]');
         await page.waitForSelector(`[data-testid="run-panel"][data-run-id="${older.id}"]`);

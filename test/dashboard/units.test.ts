@@ -7,12 +7,13 @@ import { percentileCurve, percentileLabel } from '../../dashboard/src/results/pe
 import { PROTOCOL_INFO, PROTOCOL_NAMES } from '../../dashboard/src/protocols.js';
 
 describe('dashboard helpers', () => {
-  it('backs off 1, 2, 4, 8, 16, 16 s by the Node clients\' rule: jitter only shortens, the first retry within 1 s', () => {
+  it("backs off 1, 2, 4, 8, 16, 16 s by the Node clients' rule: jitter only shortens, the first retry within 1 s", () => {
     expect([1, 2, 3, 4, 5, 6, 9].map((n) => reconnectDelay(n, () => 0))).toEqual([1000, 2000, 4000, 8000, 16000, 16000, 16000]);
     expect(reconnectDelay(0, () => 0)).toBe(1000);
     for (const random of [0, 0.25, 0.5, 0.999]) {
       expect(reconnectDelay(1, () => random)).toBeLessThanOrEqual(1000);
-      for (const attempt of [1, 2, 3, 7]) expect(reconnectDelay(attempt, () => random)).toBe(backoffDelay(attempt - 1, TIMINGS.backoff, random));
+      for (const attempt of [1, 2, 3, 7])
+        expect(reconnectDelay(attempt, () => random)).toBe(backoffDelay(attempt - 1, TIMINGS.backoff, random));
     }
     expect(reconnectDelay(1, () => 0.999)).toBeGreaterThanOrEqual(500);
   });
@@ -22,7 +23,14 @@ describe('dashboard helpers', () => {
   });
 
   it('draws the percentile distribution from a stored histogram, like HdrHistogram plots', () => {
-    const histogram = hdr.build({ bitBucketSize: 32, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+    const histogram = hdr.build({
+      bitBucketSize: 32,
+      autoResize: true,
+      lowestDiscernibleValue: 1,
+      highestTrackableValue: 3_600_000_000,
+      numberOfSignificantValueDigits: 3,
+      useWebAssembly: false,
+    });
     for (let v = 1; v <= 10_000; v++) histogram.recordValue(v * 100); // 0.1 ms … 1000 ms, uniform
     const encoded = hdr.encodeIntoCompressedBase64(histogram);
     const curve = percentileCurve(encoded, null)!;

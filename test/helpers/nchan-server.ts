@@ -59,7 +59,8 @@ export interface RunningNchan {
  * - `/ready` answers 200 (the fixture's readiness check).
  */
 export async function startNchan(options: NchanOptions = {}): Promise<RunningNchan> {
-  if (!existsSync(NGINX_BINARY) || !existsSync(NCHAN_MODULE)) throw new Error(`nginx with the nchan module is needed (${NGINX_BINARY}, ${NCHAN_MODULE}): apt-get install libnginx-mod-nchan`);
+  if (!existsSync(NGINX_BINARY) || !existsSync(NCHAN_MODULE))
+    throw new Error(`nginx with the nchan module is needed (${NGINX_BINARY}, ${NCHAN_MODULE}): apt-get install libnginx-mod-nchan`);
   const dir = await mkdtemp(join(tmpdir(), 'wirelab-nchan-'));
   // nginx started as root runs its workers as `nobody`: they must reach the temp paths.
   await chmod(dir, 0o755);
@@ -110,19 +111,40 @@ export async function startNchan(options: NchanOptions = {}): Promise<RunningNch
     configFile,
     async pids() {
       const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
-      return [pid, ...children.split(/\s+/).filter((part) => part !== '').map(Number)];
+      return [
+        pid,
+        ...children
+          .split(/\s+/)
+          .filter((part) => part !== '')
+          .map(Number),
+      ];
     },
     stop,
   };
 }
 
-function nginxConfig({ dir, temp, port, errorLog, options }: { dir: string; temp: string; port: number; errorLog: string; options: NchanOptions }): string {
+function nginxConfig({
+  dir,
+  temp,
+  port,
+  errorLog,
+  options,
+}: {
+  dir: string;
+  temp: string;
+  port: number;
+  errorLog: string;
+  options: NchanOptions;
+}): string {
   const master = options.masterProcess ?? false;
   const buffer = options.bufferLength ?? 1000;
   const messageTimeout = options.messageTimeoutSeconds ?? 300;
   const subscriberTimeout = options.subscriberTimeoutSeconds ?? 20;
   const tls = options.tls;
-  const listen = tls === undefined ? `listen 127.0.0.1:${port};` : `listen 127.0.0.1:${port} ssl;\n    ssl_certificate ${tls.certFile};\n    ssl_certificate_key ${tls.keyFile};`;
+  const listen =
+    tls === undefined
+      ? `listen 127.0.0.1:${port};`
+      : `listen 127.0.0.1:${port} ssl;\n    ssl_certificate ${tls.certFile};\n    ssl_certificate_key ${tls.keyFile};`;
   return `# written by the wirelab tests; removed when the test stops this server
 load_module ${NCHAN_MODULE};
 daemon off;

@@ -12,7 +12,18 @@ import { runBench } from '../../bench/run.js';
 describe('network faults under the harness', () => {
   it('--net-latency 20ms: ws latency p50 ≥ 20 ms and within 15 ms of it; the table names what was injected', async () => {
     const result = await runBench(
-      { protocols: ['ws'], clients: 10, durationMs: 2000, warmupMs: 300, idleMs: 0, rate: 20, workers: 1, writeFiles: false, thresholds: [], network: { latencyMs: 20 } },
+      {
+        protocols: ['ws'],
+        clients: 10,
+        durationMs: 2000,
+        warmupMs: 300,
+        idleMs: 0,
+        rate: 20,
+        workers: 1,
+        writeFiles: false,
+        thresholds: [],
+        network: { latencyMs: 20 },
+      },
       { signal: AbortSignal.timeout(60_000) },
     );
     expect(result.failures).toEqual([]);

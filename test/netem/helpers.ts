@@ -85,5 +85,10 @@ export function quantile(sorted: readonly number[], q: number): number {
 
 export function summary(samples: readonly number[]): { min: number; median: number; p95: number; max: number } {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { min: sorted[0] ?? Number.NaN, median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), max: sorted[sorted.length - 1] ?? Number.NaN };
+  return {
+    min: sorted[0] ?? Number.NaN,
+    median: quantile(sorted, 0.5),
+    p95: quantile(sorted, 0.95),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+  };
 }

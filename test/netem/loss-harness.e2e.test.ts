@@ -42,11 +42,25 @@ function linkOf(target: string): { nsName: string; hostInterface: string; table:
 describe('--net-loss under the harness', () => {
   it('5% with a 0% control on the same link: every update once, retransmissions, a longer tail; nothing left after', async () => {
     if (!probe.available) {
-      await expect(runBench({ protocols: ['ws'], clients: 1, writeFiles: false, network: { lossPercent: 5 } })).rejects.toBeInstanceOf(OptionError);
+      await expect(runBench({ protocols: ['ws'], clients: 1, writeFiles: false, network: { lossPercent: 5 } })).rejects.toBeInstanceOf(
+        OptionError,
+      );
       return;
     }
     const result = await runBench(
-      { protocols: ['ws', 'long-poll'], clients: 20, rate: 20, durationMs: 3000, warmupMs: 500, idleMs: 0, capacityDurationMs: 0, workers: 1, writeFiles: false, thresholds: [], network: { lossPercent: 5 } },
+      {
+        protocols: ['ws', 'long-poll'],
+        clients: 20,
+        rate: 20,
+        durationMs: 3000,
+        warmupMs: 500,
+        idleMs: 0,
+        capacityDurationMs: 0,
+        workers: 1,
+        writeFiles: false,
+        thresholds: [],
+        network: { lossPercent: 5 },
+      },
       { signal: AbortSignal.timeout(150_000) },
     );
     expect(result.failures).toEqual([]);
@@ -56,7 +70,9 @@ describe('--net-loss under the harness', () => {
     for (const protocol of result.protocols) {
       const loss = lossOf(protocol);
       const control = loss.control;
-      console.info(`${protocol.protocol}: control p99 ${control?.latency.p99} µs, lossy p99 ${protocol.latency.p99} µs; ${JSON.stringify({ ...loss, control: undefined })}`);
+      console.info(
+        `${protocol.protocol}: control p99 ${control?.latency.p99} µs, lossy p99 ${protocol.latency.p99} µs; ${JSON.stringify({ ...loss, control: undefined })}`,
+      );
       expect(loss.mechanism).toBe(probe.mechanism);
       expect(protocol.network).toMatchObject({ namespace: true, proxied: false, latencyAddedP50: null, latencyAddedP99: null });
       if (control === null) throw new Error(`${protocol.protocol} has no control`);
@@ -89,11 +105,31 @@ describe('--net-loss under the harness', () => {
       expect(probe.reason.length).toBeGreaterThan(20);
       return;
     }
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', '--net-loss', '5%', '--protocols', 'ws', '--clients', '5', '--duration', '3s', '--warmup', '1s', '--no-live', '--no-files'], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bench/cli/cli.ts',
+        '--net-loss',
+        '5%',
+        '--protocols',
+        'ws',
+        '--clients',
+        '5',
+        '--duration',
+        '3s',
+        '--warmup',
+        '1s',
+        '--no-live',
+        '--no-files',
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let stderr = '';
@@ -107,7 +143,9 @@ describe('--net-loss under the harness', () => {
       }
       // The control window is done: the lossy one is starting, rules at 5%.
       if (line.startsWith('○ ws: 0% control on the same link')) {
-        existedBeforeInterrupt = (await wirelabNamespaces()).includes(link?.nsName ?? '') && (probe.mechanism === 'netem' || (await hostLossTables()).includes(link?.table ?? ''));
+        existedBeforeInterrupt =
+          (await wirelabNamespaces()).includes(link?.nsName ?? '') &&
+          (probe.mechanism === 'netem' || (await hostLossTables()).includes(link?.table ?? ''));
         child.kill('SIGINT');
         child.stdout.resume();
         break;
@@ -131,7 +169,9 @@ describe('--net-loss under the harness', () => {
       await expect(run).rejects.toBeInstanceOf(OptionError);
       await expect(run).rejects.toMatchObject({ code: 'WL_BAD_OPTION', option: '--net-loss' });
       await expect(run).rejects.toThrow(
-        isRoot ? /--net-loss 2\.5% needs the kernel's netem qdisc \(sch_netem\) or nftables to drop packets: neither netem nor nftables can drop packets here: netem: .*`(tc|ip)`.*; nftables: .*`(nft|ip)`/ : /--net-loss 2\.5% needs root/,
+        isRoot
+          ? /--net-loss 2\.5% needs the kernel's netem qdisc \(sch_netem\) or nftables to drop packets: neither netem nor nftables can drop packets here: netem: .*`(tc|ip)`.*; nftables: .*`(nft|ip)`/
+          : /--net-loss 2\.5% needs root/,
       );
     } finally {
       process.env.PATH = path;
@@ -139,7 +179,11 @@ describe('--net-loss under the harness', () => {
   });
 
   it('the CLI exits 2 there, naming both, and prints nothing on stdout', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', '--net-loss', '1%', '--no-live', '-c', '1'], { cwd: ROOT, env: { ...process.env, PATH: onlyIp, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', '--net-loss', '1%', '--no-live', '-c', '1'], {
+      cwd: ROOT,
+      env: { ...process.env, PATH: onlyIp, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     let stdout = '';
     let stderr = '';
@@ -148,7 +192,11 @@ describe('--net-loss under the harness', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     clearTimeout(killer);
     expect(code, stderr).toBe(2);
-    expect(stderr).toMatch(isRoot ? /wirelab-bench: bad option: --net-loss 1% needs the kernel's netem qdisc \(sch_netem\) or nftables to drop packets: .*netem: .*; nftables: / : /--net-loss 1% needs root/);
+    expect(stderr).toMatch(
+      isRoot
+        ? /wirelab-bench: bad option: --net-loss 1% needs the kernel's netem qdisc \(sch_netem\) or nftables to drop packets: .*netem: .*; nftables: /
+        : /--net-loss 1% needs root/,
+    );
     expect(stdout).toBe('');
   });
 });

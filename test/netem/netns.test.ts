@@ -23,7 +23,10 @@ console.info(`probeNetem: ${JSON.stringify(probe)}`);
 
 async function namespaces(): Promise<string[]> {
   const { stdout } = await runCommand('ip', ['netns', 'list']).catch(() => ({ stdout: '' }));
-  return stdout.split('\n').map((line) => line.split(' ')[0] ?? '').filter((name) => name.startsWith('wirelab-'));
+  return stdout
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name.startsWith('wirelab-'));
 }
 
 async function wirelabInterfaces(): Promise<string[]> {
@@ -39,7 +42,8 @@ function blockOf(nsName: string): number {
 
 /** An echo server inside the namespace, listening on its address; resolves with its port. */
 async function echoInside(link: LossyLink): Promise<{ port: number; stop: () => Promise<void> }> {
-  const script = "const s=require('net').createServer(c=>{c.on('error',()=>{});c.pipe(c)});s.listen(0,process.argv[1],()=>console.log(s.address().port))";
+  const script =
+    "const s=require('net').createServer(c=>{c.on('error',()=>{});c.pipe(c)});s.listen(0,process.argv[1],()=>console.log(s.address().port))";
   const child = link.spawn(process.execPath, ['-e', script, link.nsAddress], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = once(child, 'exit');
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
@@ -81,7 +85,9 @@ async function carriesTcpAndRemovesCleanly(lossPercent: number): Promise<void> {
       expect(await echoesIntact(link.nsAddress, echo.port, 1_000_000)).toBe(true);
       if (lossPercent > 0) {
         const { hostToNs, nsToHost } = await link.counters();
-        console.info(`${lossPercent}% loss: host→ns sent ${hostToNs.sentPackets} dropped ${hostToNs.droppedPackets}; ns→host sent ${nsToHost.sentPackets} dropped ${nsToHost.droppedPackets}`);
+        console.info(
+          `${lossPercent}% loss: host→ns sent ${hostToNs.sentPackets} dropped ${hostToNs.droppedPackets}; ns→host sent ${nsToHost.sentPackets} dropped ${nsToHost.droppedPackets}`,
+        );
         // Hundreds of packets (data and ACKs) at 5% each: no drop at all has odds below 1e-4.
         expect(hostToNs.droppedPackets + nsToHost.droppedPackets).toBeGreaterThan(0);
       }
@@ -142,8 +148,12 @@ describe('network namespace link', { timeout: 30_000 }, () => {
       expect(probe.available === false && ['root', 'tools', 'netns'].includes(probe.failedCheck)).toBe(true);
       return;
     }
-    const script = "const { createLossyLink } = await import('./netem/netns.ts'); const link = await createLossyLink({ lossPercent: 0 }); console.log(link.nsName); process.exit(0);";
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const script =
+      "const { createLossyLink } = await import('./netem/netns.ts'); const link = await createLossyLink({ lossPercent: 0 }); console.log(link.nsName); process.exit(0);";
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);

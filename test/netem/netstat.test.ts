@@ -18,12 +18,21 @@ const SAMPLE = [
 
 describe('namespace TCP counters', () => {
   it('reads the retransmission counters out of /proc/net/snmp and /proc/net/netstat', () => {
-    expect(parseTcpCounters(SAMPLE)).toEqual({ outSegs: 1174, inSegs: 1136, retransSegs: 62, timeouts: 4, fastRetrans: 46, lossProbes: 12 });
+    expect(parseTcpCounters(SAMPLE)).toEqual({
+      outSegs: 1174,
+      inSegs: 1136,
+      retransSegs: 62,
+      timeouts: 4,
+      fastRetrans: 46,
+      lossProbes: 12,
+    });
     expect(parseProcNetCounters(SAMPLE).get('Tcp')?.get('MaxConn')).toBe(-1);
   });
 
   it('names a counter the kernel did not list, instead of reading it as 0', () => {
-    expect(() => parseTcpCounters(SAMPLE.replace('TCPTimeouts', 'TCPSomethingElse'))).toThrow('/proc/net counters have no TcpExt: TCPTimeouts');
+    expect(() => parseTcpCounters(SAMPLE.replace('TCPTimeouts', 'TCPSomethingElse'))).toThrow(
+      '/proc/net counters have no TcpExt: TCPTimeouts',
+    );
     // A header whose value line does not match is skipped, not misread.
     expect(() => parseTcpCounters(SAMPLE.replace('Tcp: 1 200 120000', 'Tcp: 1 200'))).toThrow(/no Tcp: OutSegs/);
   });
@@ -31,6 +40,13 @@ describe('namespace TCP counters', () => {
   it('subtracts two readings counter by counter', () => {
     const before = parseTcpCounters(SAMPLE);
     const after = { ...before, outSegs: before.outSegs + 100, retransSegs: before.retransSegs + 7, timeouts: before.timeouts + 1 };
-    expect(subtractTcpCounters(after, before)).toEqual({ outSegs: 100, inSegs: 0, retransSegs: 7, timeouts: 1, fastRetrans: 0, lossProbes: 0 });
+    expect(subtractTcpCounters(after, before)).toEqual({
+      outSegs: 100,
+      inSegs: 0,
+      retransSegs: 7,
+      timeouts: 1,
+      fastRetrans: 0,
+      lossProbes: 0,
+    });
   });
 });

@@ -24,7 +24,8 @@ console.info(`probeNftables: ${JSON.stringify(probe)}; probeLoss: ${JSON.stringi
 
 /** An echo server inside the namespace, listening on its address. */
 async function echoInside(link: LossyLink): Promise<{ port: number; stop: () => Promise<void> }> {
-  const script = "const s=require('net').createServer(c=>{c.on('error',()=>{});c.pipe(c)});s.listen(0,process.argv[1],()=>console.log(s.address().port))";
+  const script =
+    "const s=require('net').createServer(c=>{c.on('error',()=>{});c.pipe(c)});s.listen(0,process.argv[1],()=>console.log(s.address().port))";
   const child = link.spawn(process.execPath, ['-e', script, link.nsAddress], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = once(child, 'exit');
   const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
@@ -95,9 +96,13 @@ describe('nftables loss on a namespace link', { timeout: 60_000 }, () => {
     expect(() => lossThreshold(100)).toThrow(RangeError);
     expect(() => lossThreshold(-1)).toThrow(RangeError);
     const script = nftLossScript('wirelab_loss_wl448h', 'wl448h', 0.5);
-    expect(script).toContain('add chain netdev wirelab_loss_wl448h ingress { type filter hook ingress device "wl448h" priority 0; policy accept; }');
+    expect(script).toContain(
+      'add chain netdev wirelab_loss_wl448h ingress { type filter hook ingress device "wl448h" priority 0; policy accept; }',
+    );
     expect(script).toContain('meta protocol ip numgen random mod 10000 < 50 counter name "dropped" drop');
-    expect(nftSetLossScript('t', 5)).toBe('flush chain netdev t ingress; add rule netdev t ingress meta protocol ip counter name "arrived"; add rule netdev t ingress meta protocol ip numgen random mod 10000 < 500 counter name "dropped" drop');
+    expect(nftSetLossScript('t', 5)).toBe(
+      'flush chain netdev t ingress; add rule netdev t ingress meta protocol ip counter name "arrived"; add rule netdev t ingress meta protocol ip numgen random mod 10000 < 500 counter name "dropped" drop',
+    );
     expect(nftLossTable({ hostInterface: 'wl448h' })).toBe('wirelab_loss_wl448h');
   });
 
@@ -162,8 +167,12 @@ describe('nftables loss on a namespace link', { timeout: 60_000 }, () => {
       expect(probe.reason.length).toBeGreaterThan(20);
       return;
     }
-    const script = "const { createLossyLink } = await import('./netem/netns.ts'); const link = await createLossyLink({ lossPercent: 5, mechanism: 'nftables' }); const { execFileSync } = await import('node:child_process'); console.log(link.nsName + ' ' + link.hostInterface + ' ' + execFileSync('nft', ['list', 'tables']).toString().includes('wirelab_loss_' + link.hostInterface)); process.exit(0);";
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const script =
+      "const { createLossyLink } = await import('./netem/netns.ts'); const link = await createLossyLink({ lossPercent: 5, mechanism: 'nftables' }); const { execFileSync } = await import('node:child_process'); console.log(link.nsName + ' ' + link.hostInterface + ' ' + execFileSync('nft', ['list', 'tables']).toString().includes('wirelab_loss_' + link.hostInterface)); process.exit(0);";
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);

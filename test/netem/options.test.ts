@@ -68,7 +68,14 @@ describe('net option parsing', () => {
 
   it('turns the harness flags into faults, with defaults for what is absent', () => {
     const faults = parseNetFlags({ netLatency: '50ms', netJitter: '10ms', netBandwidth: '1mbit', netResetEvery: '30s' });
-    expect(faults).toEqual({ latencyMs: 50, jitterMs: 10, bandwidthBitsPerSecond: 1e6, bandwidthScope: 'connection', resetEveryMs: 30_000, lossPercent: null });
+    expect(faults).toEqual({
+      latencyMs: 50,
+      jitterMs: 10,
+      bandwidthBitsPerSecond: 1e6,
+      bandwidthScope: 'connection',
+      resetEveryMs: 30_000,
+      lossPercent: null,
+    });
     expect(needsProxy(faults)).toBe(true);
     const lossOnly = parseNetFlags({ netLoss: '1%', netBandwidthScope: 'shared' });
     expect(lossOnly).toMatchObject({ lossPercent: 1, bandwidthScope: 'shared', latencyMs: 0 });

@@ -70,7 +70,9 @@ describe('proxy bandwidth cap', { timeout: 20_000 }, () => {
     const bound = 64 * 1024;
     const [elapsed = 0] = await timedUploads({ bandwidthBitsPerSecond: 8_000_000, maxQueuedBytes: bound }, 1_000_000, 1);
     const stats = proxy!.stats();
-    console.info(`1 MB at 8 Mbit/s behind a 64 KiB bound: ${elapsed.toFixed(0)} ms, peak queued ${stats.peakQueuedBytes} bytes, ${stats.backpressurePauses} pauses`);
+    console.info(
+      `1 MB at 8 Mbit/s behind a 64 KiB bound: ${elapsed.toFixed(0)} ms, peak queued ${stats.peakQueuedBytes} bytes, ${stats.backpressurePauses} pauses`,
+    );
     expect(stats.backpressurePauses).toBeGreaterThan(0);
     // One socket read (at most 64 KiB) can land on top of a line just under its bound.
     expect(stats.peakQueuedBytes).toBeLessThanOrEqual(bound + 64 * 1024);

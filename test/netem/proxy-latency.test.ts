@@ -45,10 +45,16 @@ describe('proxy latency and jitter', { timeout: 20_000 }, () => {
     echo = await startEchoServer();
     proxy = await startProxy({ target: { host: '127.0.0.1', port: echo.port }, latencyMs: 20 });
     const rtt = summary(await sampleRoundTrips(proxy.port));
-    console.info(`latency 20 ms each way, ${CONNECTIONS * ROUND_TRIPS_EACH} round trips: RTT min ${rtt.min.toFixed(2)} median ${rtt.median.toFixed(2)} p95 ${rtt.p95.toFixed(2)} max ${rtt.max.toFixed(2)} ms`);
+    console.info(
+      `latency 20 ms each way, ${CONNECTIONS * ROUND_TRIPS_EACH} round trips: RTT min ${rtt.min.toFixed(2)} median ${rtt.median.toFixed(2)} p95 ${rtt.p95.toFixed(2)} max ${rtt.max.toFixed(2)} ms`,
+    );
     expect(rtt.min).toBeGreaterThanOrEqual(40);
     expect(rtt.median).toBeLessThanOrEqual(40 + MEDIAN_TOLERANCE_MS);
-    expect(proxy.stats()).toMatchObject({ accepted: CONNECTIONS, bytesClientToServer: CONNECTIONS * ROUND_TRIPS_EACH * 8, bytesServerToClient: CONNECTIONS * ROUND_TRIPS_EACH * 8 });
+    expect(proxy.stats()).toMatchObject({
+      accepted: CONNECTIONS,
+      bytesClientToServer: CONNECTIONS * ROUND_TRIPS_EACH * 8,
+      bytesServerToClient: CONNECTIONS * ROUND_TRIPS_EACH * 8,
+    });
   });
 
   it('spreads delay uniformly within latency ± jitter, never outside the lower bound', async () => {
@@ -57,7 +63,9 @@ describe('proxy latency and jitter', { timeout: 20_000 }, () => {
     proxy = await startProxy({ target: { host: '127.0.0.1', port: echo.port }, clientToServer: { latencyMs: 20, jitterMs: 10 } });
     const samples = await sampleRoundTrips(proxy.port);
     const rtt = summary(samples);
-    console.info(`latency 20 ± 10 ms one way, ${samples.length} round trips: RTT min ${rtt.min.toFixed(2)} median ${rtt.median.toFixed(2)} p95 ${rtt.p95.toFixed(2)} max ${rtt.max.toFixed(2)} ms`);
+    console.info(
+      `latency 20 ± 10 ms one way, ${samples.length} round trips: RTT min ${rtt.min.toFixed(2)} median ${rtt.median.toFixed(2)} p95 ${rtt.p95.toFixed(2)} max ${rtt.max.toFixed(2)} ms`,
+    );
     expect(rtt.min).toBeGreaterThanOrEqual(10);
     expect(rtt.median).toBeLessThanOrEqual(20 + MEDIAN_TOLERANCE_MS);
     // Jitter really happens: with a uniform spread, a quarter of the samples fall in each

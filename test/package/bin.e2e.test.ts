@@ -11,7 +11,11 @@ const BIN = path.join(ROOT, manifest.bin.wirelab!);
 /** Runs the installed command as npx would (its own file, from another folder), with no colour. */
 function wirelab(args: string[], cwd: string, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -59,7 +63,31 @@ describe('the wirelab command (package.json bin)', () => {
   });
 
   it('runs a bench from another folder, writes its result there, and --report html writes the report beside it', async () => {
-    const run = await wirelab(['bench', '-c', '5', '-p', 'ws', '-d', '1', '--warmup', '0', '--idle', '0', '--capacity-duration', '0', '--threshold', 'none', '--no-live', '--no-progress', '--report', 'html'], cwd, 90_000);
+    const run = await wirelab(
+      [
+        'bench',
+        '-c',
+        '5',
+        '-p',
+        'ws',
+        '-d',
+        '1',
+        '--warmup',
+        '0',
+        '--idle',
+        '0',
+        '--capacity-duration',
+        '0',
+        '--threshold',
+        'none',
+        '--no-live',
+        '--no-progress',
+        '--report',
+        'html',
+      ],
+      cwd,
+      90_000,
+    );
     expect(run.code, run.stderr).toBe(0);
     const files = (await readdir(path.join(cwd, 'results'))).sort();
     const json = files.find((name) => name.endsWith('.json'))!;

@@ -8,9 +8,17 @@ const NOISY_TEST = 'test/netem/proxy-bandwidth.test.ts';
 
 /** `npm test`'s runner on one file, stdout piped, with the environment given. */
 function runTests(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('VITEST') && key !== 'NO_COLOR' && key !== 'FORCE_COLOR' && key !== 'CI' && key !== 'WIRELAB_TEST_LOG'));
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([key]) => !key.startsWith('VITEST') && key !== 'NO_COLOR' && key !== 'FORCE_COLOR' && key !== 'CI' && key !== 'WIRELAB_TEST_LOG',
+    ),
+  );
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['test/run-tests.mjs', NOISY_TEST], { cwd: ROOT, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['test/run-tests.mjs', NOISY_TEST], {
+      cwd: ROOT,
+      env: { ...clean, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -19,7 +27,7 @@ function runTests(env: Record<string, string>): Promise<{ code: number | null; o
 }
 
 describe('npm test output', () => {
-  it('under CI=true prints no colour codes and none of the tests\' measurement notes', async () => {
+  it("under CI=true prints no colour codes and none of the tests' measurement notes", async () => {
     const { code, output } = await runTests({ CI: 'true' });
     expect(code, output).toBe(0);
     expect(output).toContain('Tests  4 passed');

@@ -8,7 +8,11 @@ afterEach(async () => {
 });
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
-  fetch(`${url}/chat`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${url}/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 const chatOf = (message: { data?: unknown }): unknown => (message.data as { chat?: unknown } | undefined)?.chat;
 
@@ -73,7 +77,9 @@ describe('chat: POST /chat and the WebSocket chat message', () => {
 
   it('takes text/plain bodies as browsers send them, refuses bodies that are not JSON or too large', async () => {
     server = await startServer({ maxMessageBytes: 256 });
-    expect((await post(server.url, JSON.stringify({ from: 'a', n: 1, ts: 1, text: 'x' }), { 'content-type': 'text/plain' })).status).toBe(204);
+    expect((await post(server.url, JSON.stringify({ from: 'a', n: 1, ts: 1, text: 'x' }), { 'content-type': 'text/plain' })).status).toBe(
+      204,
+    );
     const notJson = await post(server.url, '{nope', { 'content-type': 'text/plain' });
     expect(((await notJson.json()) as { error: { code: string } }).error.code).toBe('WL_BAD_BODY');
     const large = await post(server.url, { from: 'a', n: 2, ts: 1, text: 'y'.repeat(300) });
@@ -86,7 +92,10 @@ describe('chat: POST /chat and the WebSocket chat message', () => {
     const peer = await openWs(`${server.wsUrl}/ws`);
     peer.ws.send(JSON.stringify({ type: 'chat', from: 'a', n: 'one', ts: 1, text: 'x' }));
     await peer.inbox.until((m) => m.some((x) => x.type === 'error'));
-    expect(peer.inbox.messages.find((m) => m.type === 'error')).toMatchObject({ code: 'WL_BAD_MESSAGE', message: expect.stringMatching(/"n"/) });
+    expect(peer.inbox.messages.find((m) => m.type === 'error')).toMatchObject({
+      code: 'WL_BAD_MESSAGE',
+      message: expect.stringMatching(/"n"/),
+    });
     peer.ws.send(JSON.stringify({ type: 'chat', from: 'a', n: 1, ts: 1, text: 'x' }));
     await peer.inbox.until(() => peer.inbox.seqsOf().length === 1);
     peer.ws.close();
@@ -112,7 +121,10 @@ describe('chat: POST /chat and the WebSocket chat message', () => {
 
 describe('chat rate limit', () => {
   const body = (n: number): string => JSON.stringify({ from: 'fast', n, ts: 1, text: 'x' });
-  const posts = (count: number): string => Array.from({ length: count }, (_, index) => rawRequest('POST', '/chat', { 'Content-Type': 'application/json' }, body(index + 1))).join('');
+  const posts = (count: number): string =>
+    Array.from({ length: count }, (_, index) => rawRequest('POST', '/chat', { 'Content-Type': 'application/json' }, body(index + 1))).join(
+      '',
+    );
 
   it('refuses a sender over the rate with 429 WL_RATE_LIMITED and Retry-After, keeping the connection', async () => {
     server = await startServer({ messageRatePerSecond: 3, rateLimitStrikes: 3 });

@@ -41,7 +41,11 @@ describe('control bodies', () => {
     ];
     for (const [path, body, why] of refused) {
       const { status, body: answer } = await post(path, body);
-      expect([status, answer.error?.code, answer.error?.message], `POST ${path} ${body}`).toEqual([400, 'WL_BAD_BODY', `bad request body: ${why}`]);
+      expect([status, answer.error?.code, answer.error?.message], `POST ${path} ${body}`).toEqual([
+        400,
+        'WL_BAD_BODY',
+        `bad request body: ${why}`,
+      ]);
     }
     expect(server.server.context.driver.settings).toMatchObject({ mode: 'idle', rate: 10 });
     expect(server.server.context.stats.transports.ws.accepted).toBe(1);
@@ -52,9 +56,15 @@ describe('control bodies', () => {
 
   it('accept the documented bodies, and no body at all where no member is required', async () => {
     server = await startServer({ controlToken: TOKEN });
-    expect(await post('/control/feed', '{"mode":"bench","rate":0,"payload":300}')).toMatchObject({ status: 200, body: { feed: { mode: 'bench', rate: 0, payload: 300 } } });
+    expect(await post('/control/feed', '{"mode":"bench","rate":0,"payload":300}')).toMatchObject({
+      status: 200,
+      body: { feed: { mode: 'bench', rate: 0, payload: 300 } },
+    });
     expect(await post('/control/drop', '{"transport":"sse"}')).toMatchObject({ status: 200, body: { dropped: { sse: 0 } } });
-    expect(await post('/control/drop', '{}')).toMatchObject({ status: 200, body: { dropped: { ws: 0, sse: 0, 'long-poll': 0, 'short-poll': 0 } } });
+    expect(await post('/control/drop', '{}')).toMatchObject({
+      status: 200,
+      body: { dropped: { ws: 0, sse: 0, 'long-poll': 0, 'short-poll': 0 } },
+    });
     expect(await post('/control/drop', undefined)).toMatchObject({ status: 200 });
     expect(await post('/control/reset-counters', '{}')).toMatchObject({ status: 200, body: { reset: true } });
     expect(await post('/control/reset-counters', undefined)).toMatchObject({ status: 200, body: { reset: true } });

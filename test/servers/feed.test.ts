@@ -32,7 +32,8 @@ describe('Feed', () => {
     expect(feed.oldest).toBe(8);
     const initial = feed.read({});
     expect(initial.kind).toBe('initial');
-    if (initial.kind === 'initial') expect(JSON.parse(initial.message.json)).toMatchObject({ seq: 12, type: 'initial', epoch: 'e1', data: { state: 'now' } });
+    if (initial.kind === 'initial')
+      expect(JSON.parse(initial.message.json)).toMatchObject({ seq: 12, type: 'initial', epoch: 'e1', data: { state: 'now' } });
     const events = feed.read({ since: 7, epoch: 'e1' });
     expect(events.kind === 'events' && events.events.map((m) => m.seq)).toEqual([8, 9, 10, 11, 12]);
     const limited = feed.read({ since: 7 }, 2);
@@ -59,7 +60,14 @@ describe('parseCursor', () => {
   });
 
   it('refuses anything that is not a non-negative integer or a well-formed epoch', () => {
-    for (const input of [{ since: 'abc' }, { since: '-1' }, { since: '01' }, { since: '1e3' }, { epoch: 'UPPER' }, { lastEventId: 'x:y' }]) {
+    for (const input of [
+      { since: 'abc' },
+      { since: '-1' },
+      { since: '01' },
+      { since: '1e3' },
+      { epoch: 'UPPER' },
+      { lastEventId: 'x:y' },
+    ]) {
       expect(() => parseCursor(input)).toThrowError(WirelabError);
     }
   });

@@ -26,7 +26,10 @@ afterEach(async () => {
 async function headThenStats(baseUrl: string, target: string): Promise<[RawResponse, Record<string, Record<string, number>>]> {
   const text = rawRequest('HEAD', target) + rawRequest('GET', '/stats', { Connection: 'close' });
   const responses = await exchange(baseUrl, text, ['head', 'whole']);
-  expect(responses.map((r) => r.status), `HEAD ${target} then GET /stats`).toHaveLength(2);
+  expect(
+    responses.map((r) => r.status),
+    `HEAD ${target} then GET /stats`,
+  ).toHaveLength(2);
   expect(responses[1]!.status, 'the request pipelined behind the HEAD').toBe(200);
   const { body } = await getJson<{ transports: Record<string, Record<string, number>> }>(`${baseUrl}/stats`);
   return [responses[0]!, body.transports];

@@ -57,7 +57,10 @@ export class Inbox {
   until(test: (messages: Received[]) => boolean, timeoutMs = 5000): Promise<void> {
     if (test(this.messages)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out; received types ${this.messages.map((m) => `${m.type}:${m.seq}`).join(',')}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out; received types ${this.messages.map((m) => `${m.type}:${m.seq}`).join(',')}`)),
+        timeoutMs,
+      );
       this.waiters.push({
         test: () => test(this.messages),
         resolve: () => {
@@ -88,7 +91,9 @@ export async function openWs(url: string, options: ConstructorParameters<typeof 
   const ws = new WebSocket(url, options);
   const inbox = new Inbox();
   ws.on('message', (data) => inbox.push(JSON.parse(data.toString()) as Received));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   await once(ws, 'open');
   return { ws, inbox, closed };
 }

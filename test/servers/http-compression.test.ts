@@ -51,7 +51,14 @@ async function openRawSse(url: string, headers: Record<string, string>) {
       if (test()) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`timed out after ${Buffer.concat(parts).length} bytes`)), timeoutMs);
-        waiter = { test, resolve: () => { clearTimeout(timer); waiter = undefined; resolve(); } };
+        waiter = {
+          test,
+          resolve: () => {
+            clearTimeout(timer);
+            waiter = undefined;
+            resolve();
+          },
+        };
       });
     },
     close: () => request.destroy(),
@@ -113,7 +120,11 @@ describe('HTTP compression of poll answers', () => {
     await until(() => server.server.context.stats.transports['long-poll'].connections === 3);
     server.publish(3, DATA);
     const [gzip, br, plain] = await Promise.all(polls);
-    expect([gzip!.headers['content-encoding'], br!.headers['content-encoding'], plain!.headers['content-encoding']]).toEqual(['gzip', 'br', undefined]);
+    expect([gzip!.headers['content-encoding'], br!.headers['content-encoding'], plain!.headers['content-encoding']]).toEqual([
+      'gzip',
+      'br',
+      undefined,
+    ]);
     const text = plain!.body.toString('utf8');
     expect(JSON.parse(text).events.map((event: { seq: number }) => event.seq)).toEqual([1, 2, 3]);
     expect(zlib.gunzipSync(gzip!.body).toString('utf8')).toBe(text);
@@ -156,7 +167,8 @@ describe('HTTP compression of SSE streams', () => {
     server = await startServer({ httpCompression: 'br', sseHeartbeatMs: 20 });
     const stream = await openRawSse(`${server.url}/sse`, { 'accept-encoding': 'br' });
     expect(stream.response.headers['content-encoding']).toBe('br');
-    const decoded = (): string => zlib.brotliDecompressSync(stream.bytes(), { finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH }).toString('utf8');
+    const decoded = (): string =>
+      zlib.brotliDecompressSync(stream.bytes(), { finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH }).toString('utf8');
     server.publish(2, DATA);
     await stream.until(() => decoded().includes(': hb\n\n') && decoded().includes(':2\n'));
     expect(decoded().startsWith('retry: 1000\n\n')).toBe(true);

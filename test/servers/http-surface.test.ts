@@ -29,7 +29,11 @@ describe('POST /ping', () => {
     server = await startServer({ maxMessageBytes: 256 });
     const bad = await getJson<ErrorBody>(`${server.url}/ping`, json({ id: '', ts: 1 }));
     expect([bad.status, bad.body.error.code]).toEqual([400, 'WL_BAD_MESSAGE']);
-    const notJson = await getJson<ErrorBody>(`${server.url}/ping`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
+    const notJson = await getJson<ErrorBody>(`${server.url}/ping`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{nope',
+    });
     expect([notJson.status, notJson.body.error.code]).toEqual([400, 'WL_BAD_BODY']);
     const big = await getJson<ErrorBody>(`${server.url}/ping`, json({ id: 'x', ts: 1, pad: 'y'.repeat(1000) }));
     expect([big.status, big.body.error.code]).toEqual([413, 'WL_TOO_LARGE']);
@@ -85,7 +89,10 @@ describe('control', () => {
 
   it('refuses calls without the right token', async () => {
     server = await startServer({ controlToken: 'secret' });
-    const { status, body } = await getJson<ErrorBody>(`${server.url}/control/feed`, json({ mode: 'idle' }, { authorization: 'Bearer wrong' }));
+    const { status, body } = await getJson<ErrorBody>(
+      `${server.url}/control/feed`,
+      json({ mode: 'idle' }, { authorization: 'Bearer wrong' }),
+    );
     expect([status, body.error.code]).toEqual([401, 'WL_CONTROL_UNAUTHORIZED']);
   });
 
@@ -132,9 +139,17 @@ describe('access token and origin allow-list', () => {
 describe('POST /ping from a browser', () => {
   it('accepts the JSON body sent as text/plain, and names a body that is not JSON', async () => {
     server = await startServer();
-    const ok = await getJson<Record<string, unknown>>(`${server.url}/ping`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"id":"b1","ts":5}' });
+    const ok = await getJson<Record<string, unknown>>(`${server.url}/ping`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"id":"b1","ts":5}',
+    });
     expect(ok.body).toMatchObject({ type: 'pong', id: 'b1', ts: 5 });
-    const bad = await getJson<ErrorBody>(`${server.url}/ping`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    const bad = await getJson<ErrorBody>(`${server.url}/ping`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello',
+    });
     expect([bad.status, bad.body.error.code]).toEqual([400, 'WL_BAD_BODY']);
   });
 });

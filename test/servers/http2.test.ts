@@ -35,7 +35,11 @@ function connect(url: string, options: http2.SecureClientSessionOptions = {}): C
 }
 
 /** One request on `session`, its whole answer. */
-async function fetchH2(session: ClientHttp2Session, path: string, headers: Record<string, string> = {}): Promise<{ headers: IncomingHttpHeaders; body: string }> {
+async function fetchH2(
+  session: ClientHttp2Session,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ headers: IncomingHttpHeaders; body: string }> {
   const stream = session.request({ ':path': path, ...headers });
   const [responseHeaders] = (await once(stream, 'response')) as [IncomingHttpHeaders];
   let body = '';
@@ -55,7 +59,10 @@ async function openSseStream(session: ClientHttp2Session, path = '/sse') {
   stream.on('data', (chunk: string) => {
     text += chunk;
     for (let end = text.indexOf('\n\n'); end !== -1; end = text.indexOf('\n\n')) {
-      const data = text.slice(0, end).split('\n').find((line) => line.startsWith('data: '));
+      const data = text
+        .slice(0, end)
+        .split('\n')
+        .find((line) => line.startsWith('data: '));
       if (data !== undefined) messages.push(JSON.parse(data.slice(6)));
       text = text.slice(end + 2);
     }
@@ -73,7 +80,14 @@ async function openSseStream(session: ClientHttp2Session, path = '/sse') {
       if (test()) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`timed out with ${JSON.stringify(messages.map((m) => m.seq))}`)), timeoutMs);
-        waiter = { test, resolve: () => { clearTimeout(timer); waiter = undefined; resolve(); } };
+        waiter = {
+          test,
+          resolve: () => {
+            clearTimeout(timer);
+            waiter = undefined;
+            resolve();
+          },
+        };
       });
     },
   };
@@ -125,7 +139,11 @@ describe('HTTP/2 cleartext (h2c, prior knowledge)', () => {
     await start();
     const session = connect(server.server.http2Urls.h2c!);
     await fetchH2(session, '/poll?since=0');
-    const headers = { 'user-agent': `wirelab-test/1.0 ${'x'.repeat(80)}`, accept: 'application/json', 'accept-language': 'en-GB,en;q=0.9,de;q=0.8' };
+    const headers = {
+      'user-agent': `wirelab-test/1.0 ${'x'.repeat(80)}`,
+      accept: 'application/json',
+      'accept-language': 'en-GB,en;q=0.9,de;q=0.8',
+    };
     const written: number[] = [];
     for (let round = 0; round < 3; round++) {
       const before = session.socket.bytesWritten;
@@ -201,7 +219,14 @@ describe('HTTP/2 over TLS with ALPN', () => {
           let body = '';
           response.setEncoding('utf8');
           response.on('data', (chunk: string) => (body += chunk));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, version: response.httpVersion, alpn: (response.socket as TLSSocket).alpnProtocol, body }));
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              version: response.httpVersion,
+              alpn: (response.socket as TLSSocket).alpnProtocol,
+              body,
+            }),
+          );
         })
         .on('error', reject);
     });

@@ -56,7 +56,11 @@ export function exchange(baseUrl: string, text: string, reads: readonly Read[], 
       else reject(error);
     };
     const timer = setTimeout(() => {
-      finish(new Error(`no answer within ${timeoutMs} ms to request ${responses.length + 1} of ${reads.length}; ${responses.length} read, then ${JSON.stringify(buffer.toString('latin1').slice(0, 300))}`));
+      finish(
+        new Error(
+          `no answer within ${timeoutMs} ms to request ${responses.length + 1} of ${reads.length}; ${responses.length} read, then ${JSON.stringify(buffer.toString('latin1').slice(0, 300))}`,
+        ),
+      );
     }, timeoutMs);
     socket.on('data', (chunk: Buffer) => {
       buffer = Buffer.concat([buffer, chunk]);

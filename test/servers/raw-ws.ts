@@ -30,7 +30,14 @@ export interface RawPeer {
 export function rawWebSocket(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<RawPeer> {
   const { hostname, port } = new URL(baseUrl);
   const socket = connect(Number(port), hostname);
-  const lines = [`GET ${path} HTTP/1.1`, `Host: ${hostname}:${port}`, 'Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Version: 13', `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`];
+  const lines = [
+    `GET ${path} HTTP/1.1`,
+    `Host: ${hostname}:${port}`,
+    'Connection: Upgrade',
+    'Upgrade: websocket',
+    'Sec-WebSocket-Version: 13',
+    `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}`,
+  ];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   socket.write(`${lines.join('\r\n')}\r\n\r\n`);
   return new Promise((resolve, reject) => {
@@ -64,7 +71,13 @@ export function rawWebSocket(baseUrl: string, path: string, headers: Record<stri
             if (test(this.frames)) return Promise.resolve();
             return new Promise<void>((done, fail) => {
               const timer = setTimeout(() => fail(new Error(`timed out with ${this.frames.length} frames`)), timeoutMs);
-              waiters.push({ test, resolve: () => { clearTimeout(timer); done(); } });
+              waiters.push({
+                test,
+                resolve: () => {
+                  clearTimeout(timer);
+                  done();
+                },
+              });
             });
           },
           send(opcode, payload, rsv1 = false) {
@@ -98,7 +111,12 @@ export function rawWebSocket(baseUrl: string, path: string, headers: Record<stri
           at = 10;
         }
         if (buffer.length < at + length) break;
-        peer.frames.push({ fin: (buffer[0]! & 0x80) !== 0, rsv1: (buffer[0]! & 0x40) !== 0, opcode: buffer[0]! & 0x0f, payload: Buffer.from(buffer.subarray(at, at + length)) });
+        peer.frames.push({
+          fin: (buffer[0]! & 0x80) !== 0,
+          rsv1: (buffer[0]! & 0x40) !== 0,
+          opcode: buffer[0]! & 0x0f,
+          payload: Buffer.from(buffer.subarray(at, at + length)),
+        });
         buffer = buffer.subarray(at + length);
       }
       wake();

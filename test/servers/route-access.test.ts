@@ -53,7 +53,11 @@ function spellings(target: string): Array<{ name: string; target: string; routes
     { name: 'absolute-form', target: `http://127.0.0.1${withQuery(pathname)}`, routes: true },
     { name: 'absolute-form, another host', target: `http://evil.example:8080${withQuery(firstEncoded)}`, routes: true },
     { name: 'leading double slash', target: withQuery(`/${pathname}`), routes: false },
-    { name: 'inner double slash', target: withQuery(`/${segments.slice(0, last).join('/')}${last > 0 ? '/' : ''}/${segments[last]}`), routes: false },
+    {
+      name: 'inner double slash',
+      target: withQuery(`/${segments.slice(0, last).join('/')}${last > 0 ? '/' : ''}/${segments[last]}`),
+      routes: false,
+    },
     { name: 'trailing slash', target: withQuery(`${pathname}/`), routes: false },
     { name: 'dot-dot segment', target: withQuery(`/x/..${pathname}`), routes: false },
     { name: 'encoded dot-dot segment', target: withQuery(`/x/%2e%2e${pathname}`), routes: false },
@@ -104,7 +108,9 @@ describe('control routes are authorised on the matched route', () => {
       const peer = await openWs(`${server.wsUrl}/ws${options.accessToken === undefined ? '' : `?token=${ACCESS}`}`);
       for (const route of CONTROL_ROUTES) {
         for (const spelling of spellings(route.path)) {
-          for (const headers of [{}, { Authorization: `Bearer ${CONTROL}` }, { Authorization: `Bearer ${ACCESS}` }] as Array<Record<string, string>>) {
+          for (const headers of [{}, { Authorization: `Bearer ${CONTROL}` }, { Authorization: `Bearer ${ACCESS}` }] as Array<
+            Record<string, string>
+          >) {
             const response = await controlCall(spelling.target, route.body, headers);
             const expected = spelling.routes ? '404 WL_CONTROL_DISABLED' : '404 WL_NOT_FOUND';
             expect(describeAnswer(response), `POST ${spelling.target} (${spelling.name}) with ${JSON.stringify(headers)}`).toBe(expected);
@@ -148,7 +154,9 @@ describe('control routes are authorised on the matched route', () => {
       for (const route of CONTROL_ROUTES) {
         for (const spelling of spellings(route.path)) {
           const response = await controlCall(spelling.target, route.harmless, { Authorization: `Bearer ${CONTROL}` });
-          expect(describeAnswer(response).slice(0, 3), `POST ${spelling.target} (${spelling.name}) with the token`).toBe(spelling.routes ? '200' : '404');
+          expect(describeAnswer(response).slice(0, 3), `POST ${spelling.target} (${spelling.name}) with the token`).toBe(
+            spelling.routes ? '200' : '404',
+          );
         }
       }
       peer.ws.close();
@@ -170,8 +178,17 @@ const FEED_ROUTES: Array<{ path: string; method: string; headers?: Record<string
 ];
 
 /** Calls `route` at `target`; a refusal is read whole, a granted stream or upgrade only up to its head. */
-async function feedCall(route: (typeof FEED_ROUTES)[number], target: string, authorization?: string, read: Read = 'whole'): Promise<RawResponse> {
-  const headers = { ...route.headers, ...(authorization === undefined ? {} : { Authorization: authorization }), Connection: route.ok === 101 ? 'Upgrade' : 'close' };
+async function feedCall(
+  route: (typeof FEED_ROUTES)[number],
+  target: string,
+  authorization?: string,
+  read: Read = 'whole',
+): Promise<RawResponse> {
+  const headers = {
+    ...route.headers,
+    ...(authorization === undefined ? {} : { Authorization: authorization }),
+    Connection: route.ok === 101 ? 'Upgrade' : 'close',
+  };
   const responses = await exchange(server.url, rawRequest(route.method, target, headers, route.body), [read]);
   expect(responses, `no answer to ${route.method} ${target}`).toHaveLength(1);
   return responses[0]!;
@@ -189,7 +206,9 @@ describe('feed routes are authorised on the matched route', () => {
           // which has no such file, or refuses an upgrade), or the 401 of the protected route it
           // reaches instead (`/api/results/` is `/api/results/:id` with an empty id).
           const expected = spelling.routes ? ['401 WL_UNAUTHORIZED'] : ['404 WL_NOT_FOUND', '404 WL_NOT_WEBSOCKET', '401 WL_UNAUTHORIZED'];
-          expect(expected, `${label} with ${authorization ?? 'no token'} answered ${describeAnswer(refused)}`).toContain(describeAnswer(refused));
+          expect(expected, `${label} with ${authorization ?? 'no token'} answered ${describeAnswer(refused)}`).toContain(
+            describeAnswer(refused),
+          );
         }
         const allowed = await feedCall(route, spelling.target, `Bearer ${ACCESS}`, spelling.routes ? route.read : 'whole');
         if (spelling.routes) expect(allowed.status, `${label} with the token`).toBe(route.ok);
@@ -209,7 +228,14 @@ describe('feed routes are authorised on the matched route', () => {
 
   it('serve the dashboard page and its files without the token, however they are spelled', async () => {
     await start({ accessToken: ACCESS });
-    for (const target of ['/', '/index.html', '/%69ndex.html', 'http://127.0.0.1/index.html', '/assets/app-1234.js', '/%61ssets/app-1234.js']) {
+    for (const target of [
+      '/',
+      '/index.html',
+      '/%69ndex.html',
+      'http://127.0.0.1/index.html',
+      '/assets/app-1234.js',
+      '/%61ssets/app-1234.js',
+    ]) {
       const [response] = await exchange(server.url, rawRequest('GET', target, { Connection: 'close' }), ['whole']);
       expect(response?.status, `GET ${target}`).toBe(200);
     }

@@ -9,7 +9,9 @@ const MAIN = fileURLToPath(new URL('../../servers/main.ts', import.meta.url));
 
 describe('graceful shutdown on SIGTERM', () => {
   it('closes WebSockets with 1001, ends SSE streams, answers held long polls, and exits 0', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--port', '0', '--mode', 'idle', '--ready-json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--port', '0', '--mode', 'idle', '--ready-json'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = once(child, 'exit') as Promise<[number | null]>;
     const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
     const { url } = JSON.parse(line) as { url: string };
@@ -19,7 +21,8 @@ describe('graceful shutdown on SIGTERM', () => {
     await sse.inbox.until((m) => m.length >= 1);
     const poll = getJson(`${url}/long-poll?since=0&timeout=30000`);
     // The long poll is held once its request reached the server; the stats show it.
-    for (let held = 0, tries = 0; held === 0 && tries < 500; tries++) held = (await getJson<any>(`${url}/stats`)).body.transports['long-poll'].connections;
+    for (let held = 0, tries = 0; held === 0 && tries < 500; tries++)
+      held = (await getJson<any>(`${url}/stats`)).body.transports['long-poll'].connections;
     child.kill('SIGTERM');
     expect((await ws.closed).code).toBe(1001);
     await sse.ended;

@@ -48,7 +48,11 @@ describe('slow consumer on a WebSocket', () => {
     stalled.ws.pause();
     const readers = [await openWs(`${server.wsUrl}/ws`), await openWs(`${server.wsUrl}/ws`)];
     await Promise.all(readers.map((reader) => reader.inbox.until((m) => m.length >= 1)));
-    const published = await publishUntilCutOff(server, 'ws', readers.map((reader) => reader.inbox));
+    const published = await publishUntilCutOff(
+      server,
+      'ws',
+      readers.map((reader) => reader.inbox),
+    );
 
     // The unsent backlog was discarded: the close frame waits behind at most about one batch.
     const serverSide = closingServerSide(server);
@@ -111,7 +115,11 @@ describe('slow consumer on an SSE stream', () => {
 
     const last = stalled.events.at(-1)!;
     expect(last.id).toBeUndefined();
-    expect(JSON.parse(last.data)).toEqual({ type: 'error', code: 'WL_SLOW_CONSUMER', message: `client too slow: more than ${MAX_BUFFERED} bytes unread` });
+    expect(JSON.parse(last.data)).toEqual({
+      type: 'error',
+      code: 'WL_SLOW_CONSUMER',
+      message: `client too slow: more than ${MAX_BUFFERED} bytes unread`,
+    });
     const got = stalled.inbox.seqsOf();
     expect(got).toEqual(range(1, got.length));
     expect(got.length).toBeLessThan(published);
@@ -147,7 +155,10 @@ describe('slowConsumerGraceMs', () => {
   it('is refused beyond the 30 s the WebSocket library allows a closing handshake', () => {
     expect(resolveServerOptions({}).slowConsumerGraceMs).toBe(30_000);
     expect(() => resolveServerOptions({ slowConsumerGraceMs: 30_001 })).toThrow(
-      expect.objectContaining({ code: 'WL_BAD_OPTION', message: expect.stringContaining('slowConsumerGraceMs must be an integer from 0 to 30000') }),
+      expect.objectContaining({
+        code: 'WL_BAD_OPTION',
+        message: expect.stringContaining('slowConsumerGraceMs must be an integer from 0 to 30000'),
+      }),
     );
   });
 });

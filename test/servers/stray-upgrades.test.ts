@@ -43,7 +43,9 @@ describe('WebSocket upgrades', () => {
       expect(response.status, label).toBe(404);
       if (method !== 'HEAD') {
         expect(errorCode(response), label).toBe('WL_NOT_WEBSOCKET');
-        expect(JSON.parse(response.body).error.message, label).toBe(`no WebSocket endpoint at ${method} ${target.split('?')[0]}: upgrade at GET /ws`);
+        expect(JSON.parse(response.body).error.message, label).toBe(
+          `no WebSocket endpoint at ${method} ${target.split('?')[0]}: upgrade at GET /ws`,
+        );
       }
     }
     expect(server.server.context.stats.transports.ws.accepted).toBe(0);

@@ -79,8 +79,17 @@ describe('header and request timeouts', () => {
   it('answers 408 to a trickled body at the request timeout, not at the header timeout and not later', async () => {
     const options = { headersTimeoutMs: 300, requestTimeoutMs: 1000, timeoutCheckIntervalMs: 100 };
     server = await startServer(options);
-    const slow = await trickle(server.url, 'POST /ping HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{', ' ', 100);
-    const { afterMs, answer } = await within(slow.closed, options.requestTimeoutMs + options.timeoutCheckIntervalMs + SLACK_MS, 'trickled body closed');
+    const slow = await trickle(
+      server.url,
+      'POST /ping HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
+      ' ',
+      100,
+    );
+    const { afterMs, answer } = await within(
+      slow.closed,
+      options.requestTimeoutMs + options.timeoutCheckIntervalMs + SLACK_MS,
+      'trickled body closed',
+    );
     expect(afterMs).toBeGreaterThanOrEqual(options.requestTimeoutMs - 5);
     expectRequestTimeout(answer);
   });
@@ -103,8 +112,17 @@ describe('header and request timeouts', () => {
       5000,
       'long poll held',
     );
-    const slow = await trickle(server.url, 'POST /ping HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{', ' ', 50);
-    const { afterMs, answer } = await within(slow.closed, options.requestTimeoutMs + options.timeoutCheckIntervalMs + SLACK_MS, 'trickled body closed');
+    const slow = await trickle(
+      server.url,
+      'POST /ping HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
+      ' ',
+      50,
+    );
+    const { afterMs, answer } = await within(
+      slow.closed,
+      options.requestTimeoutMs + options.timeoutCheckIntervalMs + SLACK_MS,
+      'trickled body closed',
+    );
     expectRequestTimeout(answer);
     // That check ran after all three had been open longer than both timeouts.
     expect(afterMs).toBeGreaterThanOrEqual(options.requestTimeoutMs - 5);
@@ -124,11 +142,17 @@ describe('header and request timeouts', () => {
 describe('timeout options', () => {
   it('refuses a header timeout longer than the request timeout, and a check interval out of range', () => {
     expect(() => resolveServerOptions({ headersTimeoutMs: 2000, requestTimeoutMs: 1000 })).toThrow(
-      expect.objectContaining({ code: 'WL_BAD_OPTION', message: expect.stringContaining('headersTimeoutMs must not exceed requestTimeoutMs') }),
+      expect.objectContaining({
+        code: 'WL_BAD_OPTION',
+        message: expect.stringContaining('headersTimeoutMs must not exceed requestTimeoutMs'),
+      }),
     );
     for (const timeoutCheckIntervalMs of [0, 1.5, 60_001]) {
       expect(() => resolveServerOptions({ timeoutCheckIntervalMs })).toThrow(
-        expect.objectContaining({ code: 'WL_BAD_OPTION', message: expect.stringContaining('timeoutCheckIntervalMs must be an integer from 1 to 60000') }),
+        expect.objectContaining({
+          code: 'WL_BAD_OPTION',
+          message: expect.stringContaining('timeoutCheckIntervalMs must be an integer from 1 to 60000'),
+        }),
       );
     }
   });

@@ -107,7 +107,11 @@ describe('WebSocket transport', () => {
     bad.ws.send(JSON.stringify({ type: 'subscribe' }));
     bad.ws.send(JSON.stringify({ type: 'ping', id: 7, ts: 1 }));
     await bad.inbox.until((m) => m.filter((x) => x.type === 'error').length === 3);
-    expect(bad.inbox.messages.filter((m) => m.type === 'error').map((m) => m.code)).toEqual(['WL_BAD_MESSAGE', 'WL_UNKNOWN_TYPE', 'WL_BAD_MESSAGE']);
+    expect(bad.inbox.messages.filter((m) => m.type === 'error').map((m) => m.code)).toEqual([
+      'WL_BAD_MESSAGE',
+      'WL_UNKNOWN_TYPE',
+      'WL_BAD_MESSAGE',
+    ]);
     server.publish(3);
     await bad.inbox.until(() => bad.inbox.seqsOf().length === 3);
     await good.inbox.until(() => good.inbox.seqsOf().length === 3);

@@ -68,7 +68,8 @@ describe('WebSocket permessage-deflate on the server', () => {
     expect(frames.every((frame) => frame.rsv1 && frame.fin)).toBe(true);
     const expected = feedJson(server, range(1, 20));
     expect(await inflateInOrder(frames.map((frame) => frame.payload))).toEqual(expected);
-    for (let index = 0; index < frames.length; index++) expect(frames[index]!.payload.length).toBeLessThan(Buffer.byteLength(expected[index]!));
+    for (let index = 0; index < frames.length; index++)
+      expect(frames[index]!.payload.length).toBeLessThan(Buffer.byteLength(expected[index]!));
     // The context carried over: a later message refers to earlier ones and cannot be read alone.
     expect(() => inflateAlone(frames[10]!.payload)).toThrow();
     expect(frames[10]!.payload.length).toBeLessThan(frames[0]!.payload.length / 2);
@@ -82,7 +83,8 @@ describe('WebSocket permessage-deflate on the server', () => {
     const expected = feedJson(server, range(1, 20));
     expect(frames.every((frame) => frame.rsv1)).toBe(true);
     expect(frames.map((frame) => inflateAlone(frame.payload))).toEqual(expected);
-    for (let index = 0; index < frames.length; index++) expect(frames[index]!.payload.length).toBeLessThan(Buffer.byteLength(expected[index]!));
+    for (let index = 0; index < frames.length; index++)
+      expect(frames[index]!.payload.length).toBeLessThan(Buffer.byteLength(expected[index]!));
     peer.close();
   });
 
@@ -103,7 +105,9 @@ describe('WebSocket permessage-deflate on the server', () => {
     server.publish(1, { text: block + block });
     await peer.until((frames) => dataFrames(frames).length === 1);
     const [frame] = dataFrames(peer.frames);
-    const text = zlib.inflateRawSync(Buffer.concat([frame!.payload, TAIL]), { windowBits: 9, finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString('utf8');
+    const text = zlib
+      .inflateRawSync(Buffer.concat([frame!.payload, TAIL]), { windowBits: 9, finishFlush: zlib.constants.Z_SYNC_FLUSH })
+      .toString('utf8');
     expect(text).toBe(feedJson(server, [1])[0]);
     expect(frame!.payload.length).toBeGreaterThan(block.length);
     peer.close();
@@ -112,7 +116,9 @@ describe('WebSocket permessage-deflate on the server', () => {
   it('sends plain frames to a client that offers nothing, and answers no offer when deflate is off', async () => {
     const plain = await peerWithUpdates('on', undefined, 3);
     expect(plain.headers['sec-websocket-extensions']).toBeUndefined();
-    expect(dataFrames(plain.frames).map((frame) => [frame.rsv1, frame.payload.toString('utf8')])).toEqual(feedJson(server, [1, 2, 3]).map((json) => [false, json]));
+    expect(dataFrames(plain.frames).map((frame) => [frame.rsv1, frame.payload.toString('utf8')])).toEqual(
+      feedJson(server, [1, 2, 3]).map((json) => [false, json]),
+    );
     plain.close();
     await server.close();
     const off = await peerWithUpdates('off', OFFER, 3);
@@ -132,7 +138,9 @@ describe('WebSocket permessage-deflate on the server', () => {
     // The pong did not disturb the compression context: the next update still inflates in sequence.
     server.publish(1, DATA);
     await peer.until((frames) => dataFrames(frames).length === 4);
-    const compressed = dataFrames(peer.frames).filter((frame) => frame.rsv1).map((frame) => frame.payload);
+    const compressed = dataFrames(peer.frames)
+      .filter((frame) => frame.rsv1)
+      .map((frame) => frame.payload);
     expect(await inflateInOrder(compressed)).toEqual(feedJson(server, [1, 2, 3]));
     peer.close();
   });

@@ -22,7 +22,11 @@ let generic: RunningGeneric;
 let outDir: string;
 
 beforeAll(async () => {
-  [relay, generic, outDir] = await Promise.all([startSocketIoRelay({ event: 'tick' }), startGenericServer(), mkdtemp(join(tmpdir(), 'wirelab-foreign-'))]);
+  [relay, generic, outDir] = await Promise.all([
+    startSocketIoRelay({ event: 'tick' }),
+    startGenericServer(),
+    mkdtemp(join(tmpdir(), 'wirelab-foreign-')),
+  ]);
 });
 
 afterAll(async () => {
@@ -30,12 +34,28 @@ afterAll(async () => {
 });
 
 function options(extra: Partial<BenchOptions>): BenchOptions {
-  return { clients: CLIENTS, durationMs: 1500, warmupMs: 0, idleMs: 0, rate: 20, payload: 128, workers: 1, pollIntervalMs: 200, writeFiles: false, thresholds: [], ...extra };
+  return {
+    clients: CLIENTS,
+    durationMs: 1500,
+    warmupMs: 0,
+    idleMs: 0,
+    rate: 20,
+    payload: 128,
+    workers: 1,
+    pollIntervalMs: 200,
+    writeFiles: false,
+    thresholds: [],
+    ...extra,
+  };
 }
 
 function cli(args: string[], timeoutMs = 90_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -58,7 +78,13 @@ function expectExact(result: BenchResult, protocols: string[]): void {
     const published = p.foreign?.publish?.acked ?? 0;
     expect(published, p.protocol).toBeGreaterThan(10);
     expect(p.clients.connected, p.protocol).toBe(CLIENTS);
-    expect(p.delivery, p.protocol).toMatchObject({ expected: published * CLIENTS, delivered: published * CLIENTS, missed: 0, duplicated: 0, outOfOrder: 0 });
+    expect(p.delivery, p.protocol).toMatchObject({
+      expected: published * CLIENTS,
+      delivered: published * CLIENTS,
+      missed: 0,
+      duplicated: 0,
+      outOfOrder: 0,
+    });
     expect(p.latency.count, p.protocol).toBe(published * CLIENTS);
     expect(p.bandwidth.bytesPerEvent, p.protocol).toBeGreaterThan(0);
     // No --target-pid: the server rows are unknown, and say why.
@@ -79,12 +105,48 @@ describe('runBench against foreign servers', () => {
   it('the CLI against a generic server: every protocol given, exit 0, the header says what was measured, no secret in the output or the files', async () => {
     const secret = 'tok-9f8e7d6c';
     const run = await cli([
-      '--target', generic.url, '--preset', 'generic',
-      '--ws-url', '/stream/ws', '--sse-url', `/stream/sse?key=${secret}`, '--long-poll-url', '/events/wait', '--poll-url', '/events',
-      '--poll-cursor', 'query:after=json:next', '--publish', '/publish', '--publish-body', '{"text":"{{message}}"}',
-      '--publish-header', 'Content-Type: application/json', '--header', `Authorization: Bearer ${secret}`,
-      '--clients', String(CLIENTS), '--duration', '1.5s', '--idle', '0', '--rate', '20', '--payload', '128', '--poll-interval', '200ms',
-      '--workers', '1', '--threshold', 'none', '--no-live', '--no-progress', '-o', outDir,
+      '--target',
+      generic.url,
+      '--preset',
+      'generic',
+      '--ws-url',
+      '/stream/ws',
+      '--sse-url',
+      `/stream/sse?key=${secret}`,
+      '--long-poll-url',
+      '/events/wait',
+      '--poll-url',
+      '/events',
+      '--poll-cursor',
+      'query:after=json:next',
+      '--publish',
+      '/publish',
+      '--publish-body',
+      '{"text":"{{message}}"}',
+      '--publish-header',
+      'Content-Type: application/json',
+      '--header',
+      `Authorization: Bearer ${secret}`,
+      '--clients',
+      String(CLIENTS),
+      '--duration',
+      '1.5s',
+      '--idle',
+      '0',
+      '--rate',
+      '20',
+      '--payload',
+      '128',
+      '--poll-interval',
+      '200ms',
+      '--workers',
+      '1',
+      '--threshold',
+      'none',
+      '--no-live',
+      '--no-progress',
+      '-o',
+      outDir,
     ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/preset generic; ws \(resume: none\), sse \(resume: Last-Event-ID\)/);
@@ -108,7 +170,9 @@ describe('runBench against foreign servers', () => {
       void fetch(`${generic.url}/publish`, { method: 'POST', body: `server update ${sent}` });
     }, 25);
     try {
-      const result = await runBench(options({ target: generic.url, foreign: { preset: 'generic', urls: { ws: '/stream/ws', sse: '/stream/sse' } }, durationMs: 1000 }));
+      const result = await runBench(
+        options({ target: generic.url, foreign: { preset: 'generic', urls: { ws: '/stream/ws', sse: '/stream/sse' } }, durationMs: 1000 }),
+      );
       expect(result.failures).toEqual([]);
       for (const p of result.protocols) {
         expect(p.foreign?.publish, p.protocol).toBeNull();
@@ -124,11 +188,23 @@ describe('runBench against foreign servers', () => {
   }, 90_000);
 
   it('refuses what it cannot do against a foreign target with an option error naming the flag', async () => {
-    await expect(runBench(options({ target: generic.url, foreign: { preset: 'generic', urls: { ws: '/stream/ws' } }, scenario: 'reconnect' }))).rejects.toThrow(/--scenario.*reconnect is not available against a foreign target/);
-    await expect(runBench(options({ target: generic.url, foreign: { preset: 'generic', urls: { ws: '/stream/ws' } }, network: { latencyMs: 10 } }))).rejects.toThrow(/--net-\*/);
-    await expect(runBench(options({ target: generic.url, foreign: { preset: 'generic', urls: { ws: '/stream/ws' } }, protocols: ['sse'] }))).rejects.toThrow(/--protocols.*sse not offered/);
-    await expect(runBench(options({ target: generic.url, foreign: { preset: 'generic', urls: { ws: '/stream/ws' }, publish: '/publish' }, payload: 20 }))).rejects.toThrow(/--payload.*at least 32/);
-    await expect(runBench(options({ target: generic.url, foreign: { preset: 'nchan', channel: 'x' }, targetPids: [2 ** 30] }))).rejects.toThrow(/--target-pid.*not a running process/);
+    await expect(
+      runBench(options({ target: generic.url, foreign: { preset: 'generic', urls: { ws: '/stream/ws' } }, scenario: 'reconnect' })),
+    ).rejects.toThrow(/--scenario.*reconnect is not available against a foreign target/);
+    await expect(
+      runBench(options({ target: generic.url, foreign: { preset: 'generic', urls: { ws: '/stream/ws' } }, network: { latencyMs: 10 } })),
+    ).rejects.toThrow(/--net-\*/);
+    await expect(
+      runBench(options({ target: generic.url, foreign: { preset: 'generic', urls: { ws: '/stream/ws' } }, protocols: ['sse'] })),
+    ).rejects.toThrow(/--protocols.*sse not offered/);
+    await expect(
+      runBench(
+        options({ target: generic.url, foreign: { preset: 'generic', urls: { ws: '/stream/ws' }, publish: '/publish' }, payload: 20 }),
+      ),
+    ).rejects.toThrow(/--payload.*at least 32/);
+    await expect(
+      runBench(options({ target: generic.url, foreign: { preset: 'nchan', channel: 'x' }, targetPids: [2 ** 30] })),
+    ).rejects.toThrow(/--target-pid.*not a running process/);
     await expect(runBench(options({ targetPids: [process.pid] }))).rejects.toThrow(/--target-pid.*applies to a foreign target/);
     const run = await cli(['--target', generic.url, '--preset', 'nchan', '--channel', 'x', '--scenario', 'reconnect', '--no-live']);
     expect(run.code).toBe(2);
@@ -146,7 +222,17 @@ describe('runBench reports loss exactly when it happens', () => {
   });
 
   it('short polling slower than a 3-message nchan buffer: the evicted messages are missed, counted exactly, never duplicated', async () => {
-    const result = await runBench(options({ target: nchan.url, foreign: { preset: 'nchan', channel: 'lossy' }, protocols: ['short-poll'], pollIntervalMs: 1000, rate: 20, durationMs: 2000, clients: 20 }));
+    const result = await runBench(
+      options({
+        target: nchan.url,
+        foreign: { preset: 'nchan', channel: 'lossy' },
+        protocols: ['short-poll'],
+        pollIntervalMs: 1000,
+        rate: 20,
+        durationMs: 2000,
+        clients: 20,
+      }),
+    );
     const p = result.protocols[0]!;
     const published = p.foreign?.publish?.acked ?? 0;
     expect(published).toBeGreaterThan(20);

@@ -24,7 +24,19 @@ afterAll(async () => {
 });
 
 function options(extra: Partial<BenchOptions>): BenchOptions {
-  return { clients: CLIENTS, durationMs: 2000, warmupMs: 0, idleMs: 0, rate: 20, payload: 128, workers: 1, pollIntervalMs: 200, outDir, thresholds: [], ...extra };
+  return {
+    clients: CLIENTS,
+    durationMs: 2000,
+    warmupMs: 0,
+    idleMs: 0,
+    rate: 20,
+    payload: 128,
+    workers: 1,
+    pollIntervalMs: 200,
+    outDir,
+    thresholds: [],
+    ...extra,
+  };
 }
 
 describe('runBench against nginx + nchan', () => {
@@ -33,7 +45,11 @@ describe('runBench against nginx + nchan', () => {
     const events: string[] = [];
     let files: { json: string; csv: string } | undefined;
     const result = await runBench(
-      options({ target: nchan.url, foreign: { preset: 'nchan', channel: 'bench_e2e', headers: { Authorization: SECRET } }, targetPids: pids }),
+      options({
+        target: nchan.url,
+        foreign: { preset: 'nchan', channel: 'bench_e2e', headers: { Authorization: SECRET } },
+        targetPids: pids,
+      }),
       { onProgress: (event) => events.push(event.type), onFiles: (written) => (files = written) },
     );
     expect(result.failures).toEqual([]);
@@ -43,7 +59,13 @@ describe('runBench against nginx + nchan', () => {
       expect(p.foreign?.publish?.failed, p.protocol).toBe(0);
       const published = p.foreign?.publish?.acked ?? 0;
       expect(published, p.protocol).toBeGreaterThan(20);
-      expect(p.delivery, p.protocol).toMatchObject({ expected: published * CLIENTS, delivered: published * CLIENTS, missed: 0, duplicated: 0, outOfOrder: 0 });
+      expect(p.delivery, p.protocol).toMatchObject({
+        expected: published * CLIENTS,
+        delivered: published * CLIENTS,
+        missed: 0,
+        duplicated: 0,
+        outOfOrder: 0,
+      });
       expect(p.latency.count, p.protocol).toBe(published * CLIENTS);
       expect(p.latency.p99, p.protocol).toBeGreaterThan(0);
       expect(p.bandwidth.bytesPerEvent, p.protocol).toBeGreaterThan(128);
@@ -65,12 +87,26 @@ describe('runBench against nginx + nchan', () => {
   }, 120_000);
 
   it('a channel that still holds earlier messages: new subscribers start after its newest, so polls do not walk the backlog', async () => {
-    const backlog = await runBench(options({ target: nchan.url, foreign: { preset: 'nchan', channel: 'backlog_e2e' }, protocols: ['ws'], rate: 50 }));
+    const backlog = await runBench(
+      options({ target: nchan.url, foreign: { preset: 'nchan', channel: 'backlog_e2e' }, protocols: ['ws'], rate: 50 }),
+    );
     expect(backlog.protocols[0]?.foreign?.publish?.acked).toBeGreaterThan(80);
-    const result = await runBench(options({ target: nchan.url, foreign: { preset: 'nchan', channel: 'backlog_e2e' }, protocols: ['long-poll', 'short-poll'], rate: 10 }));
+    const result = await runBench(
+      options({
+        target: nchan.url,
+        foreign: { preset: 'nchan', channel: 'backlog_e2e' },
+        protocols: ['long-poll', 'short-poll'],
+        rate: 10,
+      }),
+    );
     for (const p of result.protocols) {
       const published = p.foreign?.publish?.acked ?? 0;
-      expect(p.delivery, p.protocol).toMatchObject({ expected: published * CLIENTS, delivered: published * CLIENTS, missed: 0, duplicated: 0 });
+      expect(p.delivery, p.protocol).toMatchObject({
+        expected: published * CLIENTS,
+        delivered: published * CLIENTS,
+        missed: 0,
+        duplicated: 0,
+      });
       // Walking the 100 buffered messages first would cost each client 100 requests more than its ~20 messages.
       expect(p.bandwidth.requestsPerEvent, p.protocol).toBeLessThan(3);
     }

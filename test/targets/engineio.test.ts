@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { connectPacket, engineIoTarget, eventPacket, forEachPacket, parseOpen, readSocketIoPacket, SIO, type SocketIoHead } from '../../clients/codecs/engineio.js';
+import {
+  connectPacket,
+  engineIoTarget,
+  eventPacket,
+  forEachPacket,
+  parseOpen,
+  readSocketIoPacket,
+  SIO,
+  type SocketIoHead,
+} from '../../clients/codecs/engineio.js';
 
 function packets(payload: string): string[] {
   const buf = Buffer.from(payload);
@@ -16,7 +25,12 @@ function head(packet: string): SocketIoHead | undefined {
 
 describe('Engine.IO v4 / Socket.IO v5 codec', () => {
   it('reads the open packet and names what a bad one lacks', () => {
-    expect(parseOpen('{"sid":"abc","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}')).toEqual({ sid: 'abc', pingInterval: 25000, pingTimeout: 20000, maxPayload: 1_000_000 });
+    expect(parseOpen('{"sid":"abc","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}')).toEqual({
+      sid: 'abc',
+      pingInterval: 25000,
+      pingTimeout: 20000,
+      maxPayload: 1_000_000,
+    });
     expect(() => parseOpen('nope')).toThrow(/not JSON/);
     expect(() => parseOpen('{"pingInterval":1,"pingTimeout":1}')).toThrow(/without a sid/);
     expect(() => parseOpen('{"sid":"a","pingInterval":0,"pingTimeout":1}')).toThrow(/pingInterval/);

@@ -59,7 +59,12 @@ describe('a generic server with its own envelope', () => {
 
   it('names the endpoint by its path only in errors: a query may hold a credential', async () => {
     const recorder = new Recorder();
-    const client = createClient({ url: `${server.url}/missing?token=s3cret`, protocol: 'short-poll', handlers: recorder, foreign: { decoder: new MarkerScanner('0000') } });
+    const client = createClient({
+      url: `${server.url}/missing?token=s3cret`,
+      protocol: 'short-poll',
+      handlers: recorder,
+      foreign: { decoder: new MarkerScanner('0000') },
+    });
     await expect(client.connect()).rejects.toThrow(/^GET \/missing: HTTP 404/);
     expect(recorder.errors.map((error) => error.message).join()).not.toContain('s3cret');
     await client.close();
@@ -71,7 +76,11 @@ describe('a generic server with its own envelope', () => {
     const transport = httpPublisher(`${server.url}/publish`, { headers: { 'content-type': 'application/json' } });
     try {
       const first = 1;
-      const result = await publish(transport, run, 10, { payload: 120, bodyTemplate: '{"text":"{{message}}","kind":"bench"}', firstSeq: first });
+      const result = await publish(transport, run, 10, {
+        payload: 120,
+        bodyTemplate: '{"text":"{{message}}","kind":"bench"}',
+        firstSeq: first,
+      });
       expect(result).toMatchObject({ acked: 10, bodyBytes: 120 });
       await untilAll(subscribers, first + 9);
       for (const { recorder } of subscribers) expect(recorder.seqs).toEqual(range(first, first + 9));
@@ -84,7 +93,13 @@ describe('a generic server with its own envelope', () => {
   for (const protocol of ['sse', 'short-poll', 'long-poll'] as const) {
     it(`${protocol} resumes after an outage (${protocol === 'sse' ? 'Last-Event-ID with the server ids' : 'the query cursor from the answer'})`, async () => {
       const run = newRunTag();
-      const subscribers = await subscribe({ protocol, url: endpoint(protocol, gate.url(server.url)), run, count: 10, foreign: { cursor: CURSOR } });
+      const subscribers = await subscribe({
+        protocol,
+        url: endpoint(protocol, gate.url(server.url)),
+        run,
+        count: 10,
+        foreign: { cursor: CURSOR },
+      });
       const transport = httpPublisher(`${server.url}/publish`);
       try {
         const first = 1;

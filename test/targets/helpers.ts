@@ -48,7 +48,12 @@ export async function closeAll(subscribers: readonly Subscriber[]): Promise<void
 }
 
 /** Publishes `count` marked messages through `transport` at `rate`; resolves once every one settled. */
-export function publish(transport: PublishTransport, run: string, count: number, options: { rate?: number; payload?: number; firstSeq?: number; bodyTemplate?: string } = {}): Promise<PublisherResult> {
+export function publish(
+  transport: PublishTransport,
+  run: string,
+  count: number,
+  options: { rate?: number; payload?: number; firstSeq?: number; bodyTemplate?: string } = {},
+): Promise<PublisherResult> {
   const publisher = new Publisher({
     transport,
     run,

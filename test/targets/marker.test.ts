@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { encodeMarker, MARKER_BYTES, MarkerScanner, markedMessage, newRunTag, TIMESTAMP_WRAP, unwrapTimestamp } from '../../clients/codecs/marker.js';
+import {
+  encodeMarker,
+  MARKER_BYTES,
+  MarkerScanner,
+  markedMessage,
+  newRunTag,
+  TIMESTAMP_WRAP,
+  unwrapTimestamp,
+} from '../../clients/codecs/marker.js';
 
 const RUN = '0a1f';
 const NOW = 5_000_000_000;
@@ -66,12 +74,20 @@ describe('marker scanning', () => {
 
   it('survives JSON escaping that rewrites < > & / and non-ASCII (Go, PHP)', () => {
     const message = markedMessage(RUN, 3, 77, 64);
-    const escaped = JSON.stringify({ body: `<a href="/x">&é</a> ${message}` }).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\//g, '\\/').replace(/é/g, '\\u00e9');
+    const escaped = JSON.stringify({ body: `<a href="/x">&é</a> ${message}` })
+      .replace(/</g, '\\u003c')
+      .replace(/>/g, '\\u003e')
+      .replace(/&/g, '\\u0026')
+      .replace(/\//g, '\\/')
+      .replace(/é/g, '\\u00e9');
     expect(scan(escaped)).toEqual([[3, 77]]);
   });
 
   it('finds every marker of a batched answer, in order, adjacent ones included', () => {
-    const body = JSON.stringify({ items: [1, 2, 3].map((seq) => ({ body: markedMessage(RUN, seq, seq * 10, 40) })) }) + encodeMarker(RUN, 4, 40) + encodeMarker(RUN, 5, 50);
+    const body =
+      JSON.stringify({ items: [1, 2, 3].map((seq) => ({ body: markedMessage(RUN, seq, seq * 10, 40) })) }) +
+      encodeMarker(RUN, 4, 40) +
+      encodeMarker(RUN, 5, 50);
     expect(scan(body)).toEqual([
       [1, 10],
       [2, 20],

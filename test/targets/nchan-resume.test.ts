@@ -24,7 +24,10 @@ const SHORT_BUFFER = 5;
 
 beforeAll(async () => {
   [roomy, short] = await Promise.all([startNchan(), startNchan({ bufferLength: SHORT_BUFFER })]);
-  [roomyGate, shortGate] = await Promise.all([startGate({ host: '127.0.0.1', port: roomy.port }), startGate({ host: '127.0.0.1', port: short.port })]);
+  [roomyGate, shortGate] = await Promise.all([
+    startGate({ host: '127.0.0.1', port: roomy.port }),
+    startGate({ host: '127.0.0.1', port: short.port }),
+  ]);
 });
 
 afterAll(async () => {
@@ -51,10 +54,20 @@ async function publishInStep(server: RunningNchan, channel: string, run: string,
 }
 
 /** Outage: hold and cut at the gate, publish `DURING` messages directly to nginx, release. */
-async function outage(gate: TcpGate, server: RunningNchan, channel: string, run: string, subscribers: Subscriber[], awaitDrop: boolean): Promise<void> {
+async function outage(
+  gate: TcpGate,
+  server: RunningNchan,
+  channel: string,
+  run: string,
+  subscribers: Subscriber[],
+  awaitDrop: boolean,
+): Promise<void> {
   gate.hold();
   expect(gate.cut()).toBeGreaterThan(0);
-  if (awaitDrop) await Promise.all(subscribers.map(({ recorder }) => recorder.until((r) => r.closes.some((close) => close.willReconnect), 5000, 'the drop')));
+  if (awaitDrop)
+    await Promise.all(
+      subscribers.map(({ recorder }) => recorder.until((r) => r.closes.some((close) => close.willReconnect), 5000, 'the drop')),
+    );
   const transport = httpPublisher(`${server.url}/pub/${channel}`);
   try {
     const result = await publish(transport, run, DURING, { firstSeq: BEFORE + 1 });
@@ -76,7 +89,13 @@ describe('nchan resume after a disconnect', () => {
     it(`${protocol} recovers every message published while it was away (${how})`, async () => {
       const channel = `resume_${protocol.replace('-', '_')}`;
       const run = newRunTag();
-      const subscribers = await subscribe({ protocol, url: endpoint(roomyGate, roomy, protocol, channel), run, count: CLIENTS, foreign: { cursor: NCHAN_CURSOR, drain: true } });
+      const subscribers = await subscribe({
+        protocol,
+        url: endpoint(roomyGate, roomy, protocol, channel),
+        run,
+        count: CLIENTS,
+        foreign: { cursor: NCHAN_CURSOR, drain: true },
+      });
       try {
         await publishInStep(roomy, channel, run, subscribers, BEFORE);
         await outage(roomyGate, roomy, channel, run, subscribers, protocol !== 'short-poll');
@@ -91,7 +110,13 @@ describe('nchan resume after a disconnect', () => {
     it(`${protocol} reports exactly the messages nchan's ${SHORT_BUFFER}-message buffer no longer had`, async () => {
       const channel = `loss_${protocol.replace('-', '_')}`;
       const run = newRunTag();
-      const subscribers = await subscribe({ protocol, url: endpoint(shortGate, short, protocol, channel), run, count: CLIENTS, foreign: { cursor: NCHAN_CURSOR, drain: true } });
+      const subscribers = await subscribe({
+        protocol,
+        url: endpoint(shortGate, short, protocol, channel),
+        run,
+        count: CLIENTS,
+        foreign: { cursor: NCHAN_CURSOR, drain: true },
+      });
       try {
         await publishInStep(short, channel, run, subscribers, BEFORE);
         await outage(shortGate, short, channel, run, subscribers, protocol !== 'short-poll');

@@ -28,7 +28,13 @@ function endpoint(protocol: ProtocolName, channel: string): string {
 describe('nginx + nchan over TLS with a self-signed certificate', () => {
   it('is refused without --insecure, naming the certificate problem', async () => {
     const recorder = new Recorder();
-    const client = createClient({ url: endpoint('sse', 'tls_refused'), protocol: 'sse', handlers: recorder, reconnect: { enabled: false }, foreign: { decoder: new MarkerScanner('0000') } });
+    const client = createClient({
+      url: endpoint('sse', 'tls_refused'),
+      protocol: 'sse',
+      handlers: recorder,
+      reconnect: { enabled: false },
+      foreign: { decoder: new MarkerScanner('0000') },
+    });
     await expect(client.connect()).rejects.toThrow(/self-signed certificate/);
     await client.close();
   });
@@ -37,7 +43,14 @@ describe('nginx + nchan over TLS with a self-signed certificate', () => {
     it(`${protocol} with --insecure receives every message published over https`, async () => {
       const channel = `tls_${protocol.replace('-', '_')}`;
       const run = newRunTag();
-      const subscribers = await subscribe({ protocol, url: endpoint(protocol, channel), run, count: 10, foreign: { cursor: NCHAN_CURSOR, drain: true }, extra: { insecure: true } });
+      const subscribers = await subscribe({
+        protocol,
+        url: endpoint(protocol, channel),
+        run,
+        count: 10,
+        foreign: { cursor: NCHAN_CURSOR, drain: true },
+        extra: { insecure: true },
+      });
       const transport = httpPublisher(`${nchan.url}/pub/${channel}`, { insecure: true });
       try {
         const result = await publish(transport, run, 50, { rate: 500 });
@@ -58,7 +71,13 @@ describe('nginx + nchan over TLS with a self-signed certificate', () => {
     const transport = httpPublisher(`${nchan.url}/pub/tls_publisher`);
     try {
       const result = await publish(transport, newRunTag(), 3);
-      expect(result).toMatchObject({ attempted: 3, acked: 0, failed: 3, failures: { DEPTH_ZERO_SELF_SIGNED_CERT: 3 }, failedSeqs: [1, 2, 3] });
+      expect(result).toMatchObject({
+        attempted: 3,
+        acked: 0,
+        failed: 3,
+        failures: { DEPTH_ZERO_SELF_SIGNED_CERT: 3 },
+        failedSeqs: [1, 2, 3],
+      });
     } finally {
       await transport.close();
     }

@@ -30,7 +30,13 @@ describe('nginx + nchan, the harness publishing', () => {
     it(`${protocol}: ${CLIENTS} clients receive every published message once, in order, with latency from the marker`, async () => {
       const channel = `feed_${protocol.replace('-', '_')}`;
       const run = newRunTag();
-      const subscribers = await subscribe({ protocol, url: endpoint(protocol, channel), run, count: CLIENTS, foreign: { cursor: NCHAN_CURSOR, drain: true } });
+      const subscribers = await subscribe({
+        protocol,
+        url: endpoint(protocol, channel),
+        run,
+        count: CLIENTS,
+        foreign: { cursor: NCHAN_CURSOR, drain: true },
+      });
       const transport = httpPublisher(`${nchan.url}/pub/${channel}`);
       const before = nowMicros();
       try {

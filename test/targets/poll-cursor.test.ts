@@ -13,8 +13,16 @@ describe('--poll-cursor', () => {
     expect(parsePollCursor('last-modified')).toEqual({ kind: 'validators', etag: false, lastModified: true });
     expect(parsePollCursor('etag+last-modified')).toEqual({ kind: 'validators', etag: true, lastModified: true });
     expect(parsePollCursor('query:since')).toEqual({ kind: 'query', param: 'since', from: { kind: 'json', path: ['since'] } });
-    expect(parsePollCursor('query:after=json:items.-1.id')).toEqual({ kind: 'query', param: 'after', from: { kind: 'json', path: ['items', -1, 'id'] } });
-    expect(parsePollCursor('query:cursor=header:X-Next-Cursor')).toEqual({ kind: 'query', param: 'cursor', from: { kind: 'header', name: 'x-next-cursor' } });
+    expect(parsePollCursor('query:after=json:items.-1.id')).toEqual({
+      kind: 'query',
+      param: 'after',
+      from: { kind: 'json', path: ['items', -1, 'id'] },
+    });
+    expect(parsePollCursor('query:cursor=header:X-Next-Cursor')).toEqual({
+      kind: 'query',
+      param: 'cursor',
+      from: { kind: 'header', name: 'x-next-cursor' },
+    });
   });
 
   it('names what is wrong with a bad one', () => {

@@ -39,7 +39,13 @@ async function runPlan(plan: TargetPlan): Promise<void> {
   for (const endpoint of plan.endpoints) {
     for (let i = 0; i < CLIENTS; i++) {
       const recorder = new Recorder();
-      const client = createClient({ ...targetClientOptions(plan, endpoint, scanner), handlers: recorder, id: `${endpoint.protocol}-${i}`, pollIntervalMs: 50, reconnect: { initialDelayMs: 50, jitter: 0 } });
+      const client = createClient({
+        ...targetClientOptions(plan, endpoint, scanner),
+        handlers: recorder,
+        id: `${endpoint.protocol}-${i}`,
+        pollIntervalMs: 50,
+        reconnect: { initialDelayMs: 50, jitter: 0 },
+      });
       subscribers.push({ client, recorder });
     }
   }

@@ -27,7 +27,13 @@ describe('presets', () => {
   });
 
   it('nchan: /sub for ws, sse and long-poll, /poll for interval-poll, /pub to publish, ETag + Last-Modified cursor', () => {
-    const nchan = plan({ preset: 'nchan', target: 'https://rt.example:8443', channel: 'feed', headers: { authorization: 'Bearer t0ken' }, insecure: true });
+    const nchan = plan({
+      preset: 'nchan',
+      target: 'https://rt.example:8443',
+      channel: 'feed',
+      headers: { authorization: 'Bearer t0ken' },
+      insecure: true,
+    });
     expect(nchan.endpoints.map((e) => [e.protocol, e.url])).toEqual([
       ['ws', 'wss://rt.example:8443/sub/feed'],
       ['sse', 'https://rt.example:8443/sub/feed'],
@@ -36,14 +42,24 @@ describe('presets', () => {
     ]);
     expect(nchan.endpoints[3]).toMatchObject({ cursor: { kind: 'validators', etag: true, lastModified: true }, drain: true });
     expect(nchan.endpoints[0]!.cursor).toBeUndefined();
-    expect(nchan.publisher).toEqual({ kind: 'http', url: 'https://rt.example:8443/pub/feed', method: 'POST', headers: { authorization: 'Bearer t0ken' } });
+    expect(nchan.publisher).toEqual({
+      kind: 'http',
+      url: 'https://rt.example:8443/pub/feed',
+      method: 'POST',
+      headers: { authorization: 'Bearer t0ken' },
+    });
     expect(nchan.insecure).toBe(true);
     // Secrets stay out of what is printed.
     expect(nchan.summary).not.toContain('t0ken');
   });
 
   it('nchan: every path can be moved; a URL with credentials or a query is printed without them', () => {
-    const moved = plan({ preset: 'nchan', channel: 'c', urls: { 'short-poll': '/ip/c', ws: 'ws://other:81/w?token=abc' }, publish: 'http://user:pw@127.0.0.1:8080/p?key=k' });
+    const moved = plan({
+      preset: 'nchan',
+      channel: 'c',
+      urls: { 'short-poll': '/ip/c', ws: 'ws://other:81/w?token=abc' },
+      publish: 'http://user:pw@127.0.0.1:8080/p?key=k',
+    });
     expect(moved.endpoints.find((e) => e.protocol === 'short-poll')!.url).toBe('http://127.0.0.1:8080/ip/c');
     expect(moved.endpoints.find((e) => e.protocol === 'ws')!.url).toBe('ws://other:81/w?token=abc');
     expect(moved.summary).not.toMatch(/abc|pw|key=k/);
@@ -59,7 +75,12 @@ describe('presets', () => {
   });
 
   it('generic: only the protocols given; the cursor and drain; receive-only without --publish', () => {
-    const generic = plan({ preset: 'generic', urls: { sse: '/s', 'short-poll': '/events' }, pollCursor: 'query:after=json:next', pollDrain: true });
+    const generic = plan({
+      preset: 'generic',
+      urls: { sse: '/s', 'short-poll': '/events' },
+      pollCursor: 'query:after=json:next',
+      pollDrain: true,
+    });
     expect(generic.endpoints.map((e) => [e.protocol, e.url, e.resume])).toEqual([
       ['sse', 'http://127.0.0.1:8080/s', 'Last-Event-ID'],
       ['short-poll', 'http://127.0.0.1:8080/events', 'query after'],
@@ -67,8 +88,21 @@ describe('presets', () => {
     expect(generic.endpoints[1]).toMatchObject({ cursor: { kind: 'query', param: 'after' }, drain: true });
     expect(generic.publisher).toEqual({ kind: 'none' });
     expect(generic.summary).toContain('receive-only');
-    const publishing = plan({ preset: 'generic', urls: { ws: '/ws' }, publish: '/in', publishMethod: 'put', publishBody: '{"m":"{{message}}"}', publishHeaders: { 'content-type': 'application/json' } });
-    expect(publishing.publisher).toEqual({ kind: 'http', url: 'http://127.0.0.1:8080/in', method: 'PUT', headers: { 'content-type': 'application/json' }, bodyTemplate: '{"m":"{{message}}"}' });
+    const publishing = plan({
+      preset: 'generic',
+      urls: { ws: '/ws' },
+      publish: '/in',
+      publishMethod: 'put',
+      publishBody: '{"m":"{{message}}"}',
+      publishHeaders: { 'content-type': 'application/json' },
+    });
+    expect(publishing.publisher).toEqual({
+      kind: 'http',
+      url: 'http://127.0.0.1:8080/in',
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      bodyTemplate: '{"m":"{{message}}"}',
+    });
   });
 
   it('names the flag of every bad or misplaced option', () => {
@@ -80,8 +114,14 @@ describe('presets', () => {
       [{ preset: 'generic' }, /give at least one with --preset generic/],
       [{ preset: 'generic', urls: { ws: 'ftp://x/' } }, /--ws-url must be http\(s\):\/\/ or ws\(s\):\/\//],
       [{ preset: 'generic', urls: { 'short-poll': '/p' }, pollCursor: 'etags' }, /--poll-cursor must be none, etag/],
-      [{ preset: 'generic', urls: { ws: '/w' }, publish: '/p', publishBody: '{}' }, /--publish-body must contain \{\{message\}\} exactly once/],
-      [{ preset: 'generic', urls: { ws: '/w' }, publish: '/p', publishMethod: 'GET' }, /--publish-method must be a method that carries a body/],
+      [
+        { preset: 'generic', urls: { ws: '/w' }, publish: '/p', publishBody: '{}' },
+        /--publish-body must contain \{\{message\}\} exactly once/,
+      ],
+      [
+        { preset: 'generic', urls: { ws: '/w' }, publish: '/p', publishMethod: 'GET' },
+        /--publish-method must be a method that carries a body/,
+      ],
       [{ preset: 'socketio', namespace: 'live' }, /--namespace must start with '\/'/],
       [{ preset: 'wirelab', target: 'ftp://x' }, /--target must be http\(s\):\/\/ or ws\(s\):\/\//],
       [{ preset: 'wirelab', target: 'nope' }, /--target must be an absolute URL/],

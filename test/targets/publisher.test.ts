@@ -65,7 +65,16 @@ describe('the harness as publisher', () => {
     const sink = await startSink();
     cleanups.push(() => new Promise((resolve) => sink.server.close(() => resolve())));
     const result = await publisher(sink.url, { maxMessages: 25, payload: 100 }).start();
-    expect(result).toMatchObject({ run: RUN, firstSeq: 1, lastSeq: 25, attempted: 25, acked: 25, failed: 0, stoppedBy: 'count', bodyBytes: 100 });
+    expect(result).toMatchObject({
+      run: RUN,
+      firstSeq: 1,
+      lastSeq: 25,
+      attempted: 25,
+      acked: 25,
+      failed: 0,
+      stoppedBy: 'count',
+      bodyBytes: 100,
+    });
     expect(result.ackLatency.count).toBeGreaterThanOrEqual(25);
     expect(seqsOf(sink.bodies)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     for (const body of sink.bodies) expect(Buffer.byteLength(body)).toBe(100);

@@ -85,7 +85,14 @@ describe('Socket.IO v4, the harness publishing by emit', () => {
 
   it('speaks Socket.IO over ws and long-poll only: other protocols are refused at creation', () => {
     for (const protocol of ['sse', 'short-poll'] as const) {
-      expect(() => createClient({ url: relay.url, protocol, handlers: { onUpdate() {} }, foreign: { decoder: new MarkerScanner('0000'), socketio: {} } })).toThrow(`Socket.IO speaks ws and long-poll only, not "${protocol}"`);
+      expect(() =>
+        createClient({
+          url: relay.url,
+          protocol,
+          handlers: { onUpdate() {} },
+          foreign: { decoder: new MarkerScanner('0000'), socketio: {} },
+        }),
+      ).toThrow(`Socket.IO speaks ws and long-poll only, not "${protocol}"`);
     }
   });
 });

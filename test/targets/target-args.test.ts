@@ -6,9 +6,32 @@ import { recordedOptions, resolveBenchOptions } from '../../bench/options.js';
 describe('foreign-target flags', () => {
   it('map onto the bench options: preset, channel, URLs, publish, headers, cursor, PIDs', () => {
     const { options } = parseCliArgs([
-      '--target', 'http://127.0.0.1:9000', '--preset', 'generic', '--ws-url', '/ws', '--poll-url', '/events', '--poll-cursor', 'query:after=json:next',
-      '--publish', '/publish', '--publish-method', 'put', '--publish-header', 'Content-Type: application/json', '--publish-body', '{"m":"{{message}}"}',
-      '--header', 'Authorization: Bearer abc', '--header', 'X-Team: lab', '--insecure', '--poll-drain', '--target-pid', '12, 34',
+      '--target',
+      'http://127.0.0.1:9000',
+      '--preset',
+      'generic',
+      '--ws-url',
+      '/ws',
+      '--poll-url',
+      '/events',
+      '--poll-cursor',
+      'query:after=json:next',
+      '--publish',
+      '/publish',
+      '--publish-method',
+      'put',
+      '--publish-header',
+      'Content-Type: application/json',
+      '--publish-body',
+      '{"m":"{{message}}"}',
+      '--header',
+      'Authorization: Bearer abc',
+      '--header',
+      'X-Team: lab',
+      '--insecure',
+      '--poll-drain',
+      '--target-pid',
+      '12, 34',
     ]);
     expect(options.foreign).toEqual({
       preset: 'generic',
@@ -27,12 +50,17 @@ describe('foreign-target flags', () => {
   });
 
   it('leave the environment control token to wirelab targets', () => {
-    expect(parseCliArgs(['--target', 'http://127.0.0.1:9000', '--preset', 'nchan', '--channel', 'c'], { WIRELAB_CONTROL_TOKEN: 't' }).options.controlToken).toBeUndefined();
+    expect(
+      parseCliArgs(['--target', 'http://127.0.0.1:9000', '--preset', 'nchan', '--channel', 'c'], { WIRELAB_CONTROL_TOKEN: 't' }).options
+        .controlToken,
+    ).toBeUndefined();
     expect(parseCliArgs(['--target', 'http://127.0.0.1:9000'], { WIRELAB_CONTROL_TOKEN: 't' }).options.controlToken).toBe('t');
   });
 
   it('refuse a malformed header without echoing its value', () => {
-    expect(() => parseCliArgs(['--target', 'http://127.0.0.1:9000', '--preset', 'nchan', '--channel', 'c', '--header', 'no colon s3cret'])).toThrow(/--header/);
+    expect(() =>
+      parseCliArgs(['--target', 'http://127.0.0.1:9000', '--preset', 'nchan', '--channel', 'c', '--header', 'no colon s3cret']),
+    ).toThrow(/--header/);
     try {
       parseCliArgs(['--header', 'bad name: s3cret']);
     } catch (error) {
@@ -40,8 +68,11 @@ describe('foreign-target flags', () => {
     }
   });
 
-  it('plan the target once: the protocols are the plan\'s, the recorded options name the preset and hold no header', () => {
-    const resolved = resolveBenchOptions({ target: 'http://user:pw@127.0.0.1:9000/?k=secret', foreign: { preset: 'nchan', channel: 'feed', headers: { Authorization: 'Bearer zzz' } } });
+  it("plan the target once: the protocols are the plan's, the recorded options name the preset and hold no header", () => {
+    const resolved = resolveBenchOptions({
+      target: 'http://user:pw@127.0.0.1:9000/?k=secret',
+      foreign: { preset: 'nchan', channel: 'feed', headers: { Authorization: 'Bearer zzz' } },
+    });
     expect(resolved.protocols).toEqual(['ws', 'sse', 'long-poll', 'short-poll']);
     expect(resolved.capacityDurationMs).toBe(0);
     expect(resolved.targetPlan?.preset).toBe('nchan');
@@ -50,7 +81,9 @@ describe('foreign-target flags', () => {
     expect(recorded).not.toMatch(/pw|secret|zzz|Authorization/);
     expect(() => resolveBenchOptions({ target: 'http://127.0.0.1:9000', foreign: { preset: 'nchan' } })).toThrow(/--channel/);
     expect(() => resolveBenchOptions({ foreign: { preset: 'nchan', channel: 'x' } })).toThrow(/--preset nchan needs --target/);
-    expect(() => resolveBenchOptions({ target: 'http://127.0.0.1:9000', foreign: { preset: 'nchan', channel: 'x', pollCursor: 'etag' } })).toThrow(/--poll-cursor does not apply to --preset nchan/);
+    expect(() =>
+      resolveBenchOptions({ target: 'http://127.0.0.1:9000', foreign: { preset: 'nchan', channel: 'x', pollCursor: 'etag' } }),
+    ).toThrow(/--poll-cursor does not apply to --preset nchan/);
   });
 });
 

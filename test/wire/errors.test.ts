@@ -29,6 +29,11 @@ describe('error codes', () => {
     expect(errorBody(error)).toEqual({ error: { code: 'WL_CURSOR_AHEAD', message: 'resume point 12 is beyond the feed head 7' } });
     const option = new OptionError('--clients', 'must be a count like 1000 or 1k, got "many"', 'many');
     expect(option).toBeInstanceOf(WirelabError);
-    expect(option).toMatchObject({ code: 'WL_BAD_OPTION', option: '--clients', value: 'many', message: 'bad option: --clients must be a count like 1000 or 1k, got "many"' });
+    expect(option).toMatchObject({
+      code: 'WL_BAD_OPTION',
+      option: '--clients',
+      value: 'many',
+      message: 'bad option: --clients must be a count like 1000 or 1k, got "many"',
+    });
   });
 });

@@ -72,7 +72,21 @@ function draw(spec: ReportChart, canvas: HTMLCanvasElement): Chart {
     tension: 0,
     yAxisID: d.axis ?? 'y',
   }));
-  if (spec.markers.length > 0) datasets.push({ label: 'drop', data: [], borderColor: '#dc2626', backgroundColor: '#dc2626', fill: false, borderDash: [4, 3], borderWidth: 1.5, pointRadius: 0, pointHitRadius: 0, spanGaps: true, tension: 0, yAxisID: 'y' });
+  if (spec.markers.length > 0)
+    datasets.push({
+      label: 'drop',
+      data: [],
+      borderColor: '#dc2626',
+      backgroundColor: '#dc2626',
+      fill: false,
+      borderDash: [4, 3],
+      borderWidth: 1.5,
+      pointRadius: 0,
+      pointHitRadius: 0,
+      spanGaps: true,
+      tension: 0,
+      yAxisID: 'y',
+    });
   return new Chart(canvas, {
     type: 'line',
     data: { datasets },
@@ -82,8 +96,19 @@ function draw(spec: ReportChart, canvas: HTMLCanvasElement): Chart {
       scales: {
         x:
           spec.kind === 'percentile'
-            ? { type: 'logarithmic', min: spec.x.min ?? 1, title: { display: true, text: spec.x.title }, ticks: { autoSkip: false, maxRotation: 0, callback: (value) => labels?.[String(Math.round(Number(value)))] ?? '' } }
-            : { type: 'linear', ...(spec.x.min === undefined ? {} : { min: spec.x.min }), ...(spec.x.max === undefined ? {} : { max: spec.x.max }), title: { display: true, text: spec.x.title }, ticks: { callback: (value) => `${value} s`, maxTicksLimit: 10 } },
+            ? {
+                type: 'logarithmic',
+                min: spec.x.min ?? 1,
+                title: { display: true, text: spec.x.title },
+                ticks: { autoSkip: false, maxRotation: 0, callback: (value) => labels?.[String(Math.round(Number(value)))] ?? '' },
+              }
+            : {
+                type: 'linear',
+                ...(spec.x.min === undefined ? {} : { min: spec.x.min }),
+                ...(spec.x.max === undefined ? {} : { max: spec.x.max }),
+                title: { display: true, text: spec.x.title },
+                ticks: { callback: (value) => `${value} s`, maxTicksLimit: 10 },
+              },
         y: axis(spec.y, 'left'),
         ...(spec.y1 === undefined ? {} : { y1: axis(spec.y1, 'right') }),
       },
@@ -99,7 +124,10 @@ function draw(spec: ReportChart, canvas: HTMLCanvasElement): Chart {
         },
       },
     },
-    plugins: [dropMarkerPlugin(() => spec.markers), { id: 'wirelabDrawn', afterRender: (chart) => void (chart.canvas.dataset.drawn = 'true') }],
+    plugins: [
+      dropMarkerPlugin(() => spec.markers),
+      { id: 'wirelabDrawn', afterRender: (chart) => void (chart.canvas.dataset.drawn = 'true') },
+    ],
   });
 }
 

@@ -1,7 +1,17 @@
 import { NO_CURSOR, parsePollCursor, type PollCursor } from '../../../clients/poll-cursor.js';
 import { PROTOCOL_NAMES, PROTOCOLS } from '../../../wire/protocols.js';
 import { OptionError } from '../../../wire/errors.js';
-import { checkApplies, COMMON_OPTIONS, endpointUrl, httpPublisherPlan, makePlan, targetUrl, URL_FLAGS, type EndpointPlan, type Preset } from '../preset.js';
+import {
+  checkApplies,
+  COMMON_OPTIONS,
+  endpointUrl,
+  httpPublisherPlan,
+  makePlan,
+  targetUrl,
+  URL_FLAGS,
+  type EndpointPlan,
+  type Preset,
+} from '../preset.js';
 
 /**
  * Any server: the protocols run are those whose URL is given (--ws-url, --sse-url,
@@ -29,7 +39,12 @@ export const genericPreset: Preset = {
         throw new OptionError('--poll-cursor', (error as Error).message);
       }
     }
-    const resume = cursor.kind === 'none' ? 'none' : cursor.kind === 'query' ? `query ${cursor.param}` : [cursor.etag ? 'If-None-Match' : '', cursor.lastModified ? 'If-Modified-Since' : ''].filter((part) => part !== '').join(' + ');
+    const resume =
+      cursor.kind === 'none'
+        ? 'none'
+        : cursor.kind === 'query'
+          ? `query ${cursor.param}`
+          : [cursor.etag ? 'If-None-Match' : '', cursor.lastModified ? 'If-Modified-Since' : ''].filter((part) => part !== '').join(' + ');
     const endpoints: EndpointPlan[] = [];
     for (const protocol of PROTOCOL_NAMES) {
       const given = input.urls?.[protocol];
@@ -37,9 +52,18 @@ export const genericPreset: Preset = {
       const url = endpointUrl(target, given, PROTOCOLS[protocol].upgrade ? 'ws' : 'http', URL_FLAGS[protocol]);
       if (protocol === 'ws') endpoints.push({ protocol, url, format: 'marker', resume: 'none' });
       else if (protocol === 'sse') endpoints.push({ protocol, url, format: 'marker', resume: 'Last-Event-ID' });
-      else endpoints.push({ protocol, url, format: 'marker', resume, cursor, ...(protocol === 'short-poll' && input.pollDrain === true ? { drain: true } : {}) });
+      else
+        endpoints.push({
+          protocol,
+          url,
+          format: 'marker',
+          resume,
+          cursor,
+          ...(protocol === 'short-poll' && input.pollDrain === true ? { drain: true } : {}),
+        });
     }
-    if (endpoints.length === 0) throw new OptionError('--ws-url/--sse-url/--long-poll-url/--poll-url', 'give at least one with --preset generic');
+    if (endpoints.length === 0)
+      throw new OptionError('--ws-url/--sse-url/--long-poll-url/--poll-url', 'give at least one with --preset generic');
     return makePlan('generic', input, target, endpoints, httpPublisherPlan(input, target));
   },
 };

@@ -1,7 +1,17 @@
 import { parsePollCursor } from '../../../clients/poll-cursor.js';
 import { PROTOCOL_NAMES, PROTOCOLS } from '../../../wire/protocols.js';
 import { OptionError } from '../../../wire/errors.js';
-import { checkApplies, COMMON_OPTIONS, endpointUrl, httpPublisherPlan, makePlan, targetUrl, URL_FLAGS, type EndpointPlan, type Preset } from '../preset.js';
+import {
+  checkApplies,
+  COMMON_OPTIONS,
+  endpointUrl,
+  httpPublisherPlan,
+  makePlan,
+  targetUrl,
+  URL_FLAGS,
+  type EndpointPlan,
+  type Preset,
+} from '../preset.js';
 
 const CHANNEL = /^[A-Za-z0-9_.~-]{1,128}$/;
 const NCHAN_CURSOR = parsePollCursor('etag+last-modified');
@@ -33,10 +43,21 @@ export const nchanPreset: Preset = {
     const target = targetUrl(input);
     const channel = input.channel;
     if (channel === undefined) throw new OptionError('--channel', 'is required with --preset nchan');
-    if (!CHANNEL.test(channel)) throw new OptionError('--channel', `must be 1 to 128 letters, digits, '_', '.', '~' or '-', got ${JSON.stringify(channel)}`);
-    const paths = { ws: `/sub/${channel}`, sse: `/sub/${channel}`, 'long-poll': `/sub/${channel}`, 'short-poll': `/poll/${channel}` } as const;
+    if (!CHANNEL.test(channel))
+      throw new OptionError('--channel', `must be 1 to 128 letters, digits, '_', '.', '~' or '-', got ${JSON.stringify(channel)}`);
+    const paths = {
+      ws: `/sub/${channel}`,
+      sse: `/sub/${channel}`,
+      'long-poll': `/sub/${channel}`,
+      'short-poll': `/poll/${channel}`,
+    } as const;
     const endpoints: EndpointPlan[] = PROTOCOL_NAMES.map((protocol) => {
-      const url = endpointUrl(target, input.urls?.[protocol] ?? paths[protocol], PROTOCOLS[protocol].upgrade ? 'ws' : 'http', URL_FLAGS[protocol]);
+      const url = endpointUrl(
+        target,
+        input.urls?.[protocol] ?? paths[protocol],
+        PROTOCOLS[protocol].upgrade ? 'ws' : 'http',
+        URL_FLAGS[protocol],
+      );
       switch (protocol) {
         case 'ws':
           return { protocol, url, format: 'marker', resume: "none (nchan's plain frames carry no message id)" };

@@ -22,6 +22,9 @@ export const wirelabPreset: Preset = {
       format: 'wirelab',
       resume: protocol === 'sse' ? 'Last-Event-ID EPOCH:SEQ' : 'since/epoch cursor',
     }));
-    return makePlan('wirelab', input, target, endpoints, { kind: 'feed', steered: input.controlToken !== undefined && input.controlToken !== '' });
+    return makePlan('wirelab', input, target, endpoints, {
+      kind: 'feed',
+      steered: input.controlToken !== undefined && input.controlToken !== '',
+    });
   },
 };

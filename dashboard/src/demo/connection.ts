@@ -133,7 +133,9 @@ export class DemoConnection {
   }
 
   get cursor(): Cursor {
-    return this.stats.lastSeq === undefined ? {} : { since: this.stats.lastSeq, ...(this.stats.epoch === undefined ? {} : { epoch: this.stats.epoch }) };
+    return this.stats.lastSeq === undefined
+      ? {}
+      : { since: this.stats.lastSeq, ...(this.stats.epoch === undefined ? {} : { epoch: this.stats.epoch }) };
   }
 
   connect(): void {
@@ -174,7 +176,9 @@ export class DemoConnection {
     this.hadConnection = false;
     this.stats.connectedAt = undefined;
     const since = this.stats.lastSeq;
-    this.log(`switching from ${protocolLabel(previous)} to ${protocolLabel(protocol)}${since === undefined ? '' : `, resuming after seq ${since}`}`);
+    this.log(
+      `switching from ${protocolLabel(previous)} to ${protocolLabel(protocol)}${since === undefined ? '' : `, resuming after seq ${since}`}`,
+    );
     this.setStatus({ state: 'connecting', protocol, attempt: 0 });
     this.openTransport();
   }
@@ -281,7 +285,10 @@ export class DemoConnection {
         this.stats.epoch = message.epoch;
         if (message.type === 'reset') {
           this.stats.resets += 1;
-          const why = message.reason === 'epoch' ? `the server restarted with a new feed (epoch ${wasEpoch ?? '?'} → ${message.epoch})` : 'our resume point is older than the server keeps';
+          const why =
+            message.reason === 'epoch'
+              ? `the server restarted with a new feed (epoch ${wasEpoch ?? '?'} → ${message.epoch})`
+              : 'our resume point is older than the server keeps';
           this.log(`reset: ${why}; fresh snapshot at seq ${message.seq}`, 'warn');
         } else {
           this.log(`initial snapshot: ${this.events.size} events, feed at seq ${message.seq} (epoch ${message.epoch})`);
@@ -348,14 +355,21 @@ export class DemoConnection {
     }
     if (info.nativeRetryMs !== undefined && this.nativeFailures < NATIVE_RETRIES_BEFORE_BACKOFF) {
       if (!wasConnected) this.nativeFailures += 1;
-      this.setStatus({ state: 'reconnecting', protocol: this.protocol, attempt: this.status.attempt + 1, retryAt: Date.now() + info.nativeRetryMs, native: true });
+      this.setStatus({
+        state: 'reconnecting',
+        protocol: this.protocol,
+        attempt: this.status.attempt + 1,
+        retryAt: Date.now() + info.nativeRetryMs,
+        native: true,
+      });
       this.emitStats();
       return;
     }
     // Our own reconnect, with backoff: stop what is left of the transport first.
     const neverOpened = info.neverOpened || !wasConnected;
     this.stopTransport();
-    if (info.nativeRetryMs !== undefined) this.log(`EventSource failed ${this.nativeFailures} times in a row; reconnecting with backoff instead`, 'warn');
+    if (info.nativeRetryMs !== undefined)
+      this.log(`EventSource failed ${this.nativeFailures} times in a row; reconnecting with backoff instead`, 'warn');
     this.nativeFailures = 0;
     const attempt = this.status.state === 'connected' ? 1 : this.status.attempt + 1;
     const delay = reconnectDelay(attempt);

@@ -15,7 +15,8 @@ const LOG_LIMIT = 200;
 const STAT_HELP = {
   messages: 'Every message received from the server: the snapshot, updates, resets and pongs.',
   connected: 'How long the current connection has been up (resets on every reconnect).',
-  lastSeq: 'Sequence number of the last update received. Updates are numbered 1, 2, 3 … per feed run; the epoch names the run. Reconnects resume from here.',
+  lastSeq:
+    'Sequence number of the last update received. Updates are numbered 1, 2, 3 … per feed run; the epoch names the run. Reconnects resume from here.',
   reconnects: 'Times the connection came back by itself after it was lost.',
   requests: 'HTTP requests this page made for the feed and PINGs (a WebSocket makes one, the upgrade; polling makes one per poll).',
   gaps: 'Updates that never arrived: the seq jumped by more than one. Resume should keep this at 0.',
@@ -85,13 +86,27 @@ export class DemoView implements View {
         'data-testid': 'poll-interval',
         onchange: (event: Event) => this.connection.setShortPollInterval(Number((event.target as HTMLSelectElement).value)),
       },
-      ...SHORT_POLL_INTERVALS_MS.map((ms) => h('option', { value: ms, selected: ms === TIMINGS.shortPollIntervalMs }, formatDurationMs(ms))),
+      ...SHORT_POLL_INTERVALS_MS.map((ms) =>
+        h('option', { value: ms, selected: ms === TIMINGS.shortPollIntervalMs }, formatDurationMs(ms)),
+      ),
     );
     this.intervalField = h('label', { class: 'interval-field', hidden: true }, 'poll every ', intervalSelect);
 
-    this.connectButton = h('button', { type: 'button', class: 'primary', 'data-testid': 'connect', onclick: () => this.connection.connect() }, 'Connect');
-    this.disconnectButton = h('button', { type: 'button', 'data-testid': 'disconnect', disabled: true, onclick: () => this.connection.disconnect() }, 'Disconnect');
-    this.pingButton = h('button', { type: 'button', 'data-testid': 'ping', disabled: true, onclick: () => this.connection.ping() }, 'Send PING');
+    this.connectButton = h(
+      'button',
+      { type: 'button', class: 'primary', 'data-testid': 'connect', onclick: () => this.connection.connect() },
+      'Connect',
+    );
+    this.disconnectButton = h(
+      'button',
+      { type: 'button', 'data-testid': 'disconnect', disabled: true, onclick: () => this.connection.disconnect() },
+      'Disconnect',
+    );
+    this.pingButton = h(
+      'button',
+      { type: 'button', 'data-testid': 'ping', disabled: true, onclick: () => this.connection.ping() },
+      'Send PING',
+    );
 
     this.statusText = h('span', { class: 'status-text' }, 'Disconnected');
     this.statusElement = h(
@@ -140,13 +155,29 @@ export class DemoView implements View {
         'header',
         { class: 'view-header' },
         h('h2', {}, 'Demo: live events'),
-        h('p', { class: 'lede' }, 'Five matches whose scores change at random, pushed by the server over the protocol you choose. Break the connection (stop the server) and watch it reconnect and resume without losing an update.'),
+        h(
+          'p',
+          { class: 'lede' },
+          'Five matches whose scores change at random, pushed by the server over the protocol you choose. Break the connection (stop the server) and watch it reconnect and resume without losing an update.',
+        ),
       ),
       this.notice,
-      h('div', { class: 'panel controls' }, protocolSwitch, this.intervalField, h('div', { class: 'buttons' }, this.connectButton, this.disconnectButton, this.pingButton), this.statusElement),
+      h(
+        'div',
+        { class: 'panel controls' },
+        protocolSwitch,
+        this.intervalField,
+        h('div', { class: 'buttons' }, this.connectButton, this.disconnectButton, this.pingButton),
+        this.statusElement,
+      ),
       this.protocolHelp,
       stats,
-      h('div', { class: 'demo-body' }, h('div', {}, h('h3', {}, 'Events'), this.staleNote, this.eventsGrid), h('div', {}, h('h3', {}, 'Log'), this.logList)),
+      h(
+        'div',
+        { class: 'demo-body' },
+        h('div', {}, h('h3', {}, 'Events'), this.staleNote, this.eventsGrid),
+        h('div', {}, h('h3', {}, 'Log'), this.logList),
+      ),
     );
     this.renderProtocolHelp('ws');
     this.renderStats(this.connection.stats);
@@ -213,7 +244,9 @@ export class DemoView implements View {
     if (stale) {
       const at = this.staleSince!.toLocaleTimeString('en-GB', { hour12: false });
       this.staleNote.textContent =
-        status.state === 'disconnected' ? `Disconnected at ${at}: these scores are as of then.` : `Connection lost at ${at}: these scores are as of then, not live. Reconnecting…`;
+        status.state === 'disconnected'
+          ? `Disconnected at ${at}: these scores are as of then.`
+          : `Connection lost at ${at}: these scores are as of then, not live. Reconnecting…`;
     }
   }
 
@@ -307,7 +340,13 @@ export class DemoView implements View {
 
   private addLog(entry: LogEntry): void {
     const time = entry.at.toLocaleTimeString('en-GB', { hour12: false }) + `.${String(entry.at.getMilliseconds()).padStart(3, '0')}`;
-    const item = h('li', { class: `log-entry ${entry.level}`, ...(entry.rttMs === undefined ? {} : { 'data-rtt': entry.rttMs.toFixed(3) }) }, h('time', {}, time), ' ', entry.text);
+    const item = h(
+      'li',
+      { class: `log-entry ${entry.level}`, ...(entry.rttMs === undefined ? {} : { 'data-rtt': entry.rttMs.toFixed(3) }) },
+      h('time', {}, time),
+      ' ',
+      entry.text,
+    );
     this.logList.prepend(item);
     while (this.logList.childElementCount > LOG_LIMIT) this.logList.lastElementChild?.remove();
   }

@@ -2,7 +2,16 @@ import type { BenchResult, Phase, ProgressEvent, ProtocolResult, TimeseriesPoint
 import { byteTicks, tickProbePlugin } from '../axis.js';
 import { Chart, chartBox, dropMarkerPlugin, isOneTwoFive, type DropMarker } from '../charts.js';
 import { clear, h, help } from '../dom.js';
-import { formatAxisMs, formatBytes, formatClock, formatCount, formatMicros, formatNumber, formatPercent, NOT_MEASURED } from '../../../bench/report/format.js';
+import {
+  formatAxisMs,
+  formatBytes,
+  formatClock,
+  formatCount,
+  formatMicros,
+  formatNumber,
+  formatPercent,
+  NOT_MEASURED,
+} from '../../../bench/report/format.js';
 import { httpUrl, type ServerInfo } from '../http.js';
 import { protocolColour, protocolLabel, type ProtocolName } from '../protocols.js';
 import { serverBack, serverGone } from '../server-note.js';
@@ -123,7 +132,7 @@ const SERIES: SeriesSpec[] = [
   {
     key: 'cpu',
     title: 'CPU (% of one core)',
-    help: 'Server process CPU solid; the load generator\'s own CPU dashed (if it nears 100 % per thread, results are suspect).',
+    help: "Server process CPU solid; the load generator's own CPU dashed (if it nears 100 % per thread, results are suspect).",
     axis: '% of one core',
     lines: [
       { name: 'server', value: (p) => p.serverCpuPercent },
@@ -169,7 +178,13 @@ export class LiveView implements View {
   private timer: ReturnType<typeof setInterval> | undefined;
   private info: ServerInfo | undefined;
   private streamState: 'idle' | 'open' | 'error' | 'unavailable' = 'idle';
-  private readonly probe = { ticks: 0, runId: undefined as string | undefined, phase: undefined as string | undefined, done: false, drops: 0 };
+  private readonly probe = {
+    ticks: 0,
+    runId: undefined as string | undefined,
+    phase: undefined as string | undefined,
+    done: false,
+    drops: 0,
+  };
 
   constructor() {
     window.__wirelabLive = this.probe;
@@ -186,7 +201,11 @@ export class LiveView implements View {
         'header',
         { class: 'view-header' },
         h('h2', {}, 'Live bench'),
-        h('p', { class: 'lede' }, 'The run in progress, one point per second per protocol. The protocols run one after another with the same feed and the same clients.'),
+        h(
+          'p',
+          { class: 'lede' },
+          'The run in progress, one point per second per protocol. The protocols run one after another with the same feed and the same clients.',
+        ),
       ),
       this.connectionNote,
       this.statusLine,
@@ -197,7 +216,9 @@ export class LiveView implements View {
     for (const spec of SERIES) {
       const { box, canvas } = chartBox(spec.title, spec.help, `live-chart-${spec.key}`);
       // Until the first second arrives an empty chart would show axes of nothing (0.2 B …).
-      box.querySelector('.chart-holder')?.append(h('p', { class: 'chart-waiting', 'data-testid': 'chart-waiting' }, 'Waiting for the first second…'));
+      box
+        .querySelector('.chart-holder')
+        ?.append(h('p', { class: 'chart-waiting', 'data-testid': 'chart-waiting' }, 'Waiting for the first second…'));
       box.dataset.state = 'waiting';
       this.chartsGrid.append(box);
       this.chartBoxes.set(spec.key, box);
@@ -305,7 +326,11 @@ export class LiveView implements View {
         break;
       case 'drop':
         if (this.run === undefined) return;
-        this.dropMarkers.push({ x: Math.round(event.drop.t / 100) / 10, label: `↯ ${event.drop.kind === 'net-reset' ? 'reset' : event.drop.kind}`, colour: DROP_COLOUR });
+        this.dropMarkers.push({
+          x: Math.round(event.drop.t / 100) / 10,
+          label: `↯ ${event.drop.kind === 'net-reset' ? 'reset' : event.drop.kind}`,
+          colour: DROP_COLOUR,
+        });
         this.probe.drops += 1;
         break;
       case 'protocol-done':
@@ -333,10 +358,13 @@ export class LiveView implements View {
     // Draw soon (at once after a quiet spell, such as the catch-up of a page opened mid-run),
     // but at most once a second.
     if (this.flushTimer === undefined && this.timer !== undefined) {
-      this.flushTimer = setTimeout(() => {
-        this.flushTimer = undefined;
-        this.flush();
-      }, Math.max(0, 1000 - (performance.now() - this.lastFlush)));
+      this.flushTimer = setTimeout(
+        () => {
+          this.flushTimer = undefined;
+          this.flush();
+        },
+        Math.max(0, 1000 - (performance.now() - this.lastFlush)),
+      );
     }
   }
 
@@ -408,7 +436,12 @@ export class LiveView implements View {
         normalized: true,
         interaction: { mode: 'nearest', axis: 'x', intersect: false },
         scales: {
-          x: { type: 'linear', min: 0, title: { display: true, text: 'time since the run started (s)' }, ticks: { callback: (v) => `${v} s` } },
+          x: {
+            type: 'linear',
+            min: 0,
+            title: { display: true, text: 'time since the run started (s)' },
+            ticks: { callback: (v) => `${v} s` },
+          },
           y: {
             type: spec.log === true ? 'logarithmic' : 'linear',
             beginAtZero: spec.log !== true,
@@ -442,12 +475,14 @@ export class LiveView implements View {
     note.hidden = true;
     if (this.streamState === 'unavailable') {
       note.hidden = false;
-      note.textContent = 'No bench is streaming to this server. Run "npm run bench -- --clients 100" and open the URL it prints ("live dashboard: http://127.0.0.1:…"): that page shows the run here as it happens.';
+      note.textContent =
+        'No bench is streaming to this server. Run "npm run bench -- --clients 100" and open the URL it prints ("live dashboard: http://127.0.0.1:…"): that page shows the run here as it happens.';
     } else if (this.streamState === 'error') {
       note.hidden = false;
-      note.textContent = this.run?.done !== undefined || this.run?.failed !== undefined
-        ? 'The bench has finished and its live server has closed. The result is in the Results view of "npm start".'
-        : 'Lost the live stream (is the bench still running?). Retrying every second…';
+      note.textContent =
+        this.run?.done !== undefined || this.run?.failed !== undefined
+          ? 'The bench has finished and its live server has closed. The result is in the Results view of "npm start".'
+          : 'Lost the live stream (is the bench still running?). Retrying every second…';
     }
     const run = this.run;
     const finished = run?.done !== undefined || run?.failed !== undefined;
@@ -458,7 +493,15 @@ export class LiveView implements View {
     if (finished && this.streamState === 'error') serverGone('live server closed');
     if (run === undefined) {
       this.statusLine.append(
-        h('span', { class: 'empty' }, this.streamState === 'open' ? 'Waiting for a bench run to start…' : this.streamState === 'unavailable' ? 'No live run.' : 'Connecting to the live stream…'),
+        h(
+          'span',
+          { class: 'empty' },
+          this.streamState === 'open'
+            ? 'Waiting for a bench run to start…'
+            : this.streamState === 'unavailable'
+              ? 'No live run.'
+              : 'Connecting to the live stream…',
+        ),
       );
       this.statusLine.dataset.state = 'waiting';
       return;
@@ -475,9 +518,21 @@ export class LiveView implements View {
       // The link reaches the live server's results API: only while that server is there.
       const where =
         this.streamState === 'error'
-          ? h('span', { class: 'muted', 'data-testid': 'result-saved' }, `result saved as ${run.done.id}.json in the results folder: open it in the Results view of "npm start"`)
+          ? h(
+              'span',
+              { class: 'muted', 'data-testid': 'result-saved' },
+              `result saved as ${run.done.id}.json in the results folder: open it in the Results view of "npm start"`,
+            )
           : h('a', { href: `#results/${encodeURIComponent(run.done.id)}`, 'data-testid': 'open-result' }, 'open the result');
-      parts.push(h('span', { class: `badge ${run.done.passed ? 'good' : 'bad'}` }, run.done.passed ? 'done: thresholds passed' : 'done: a threshold failed'), ' ', where);
+      parts.push(
+        h(
+          'span',
+          { class: `badge ${run.done.passed ? 'good' : 'bad'}` },
+          run.done.passed ? 'done: thresholds passed' : 'done: a threshold failed',
+        ),
+        ' ',
+        where,
+      );
     } else if (current !== undefined) {
       this.statusLine.dataset.state = 'running';
       parts.push(
@@ -501,11 +556,36 @@ export class LiveView implements View {
       h('div', { class: 'stat' }, h('dt', {}, label, ' ', help(helpText)), h('dd', { 'data-testid': testId }, value));
     this.nowStrip.append(
       item('Connected', point === undefined ? NOT_MEASURED : formatCount(point.connected), 'Clients connected right now.', 'now-connected'),
-      item('Messages/s', point === undefined ? NOT_MEASURED : formatCount(point.messagesPerSecond), 'Updates received per second, all clients together.', 'now-messages'),
-      item('Latency p50 / p99', point === undefined ? NOT_MEASURED : `${formatMicros(point.latencyP50)} / ${formatMicros(point.latencyP99)}`, 'One-way delivery latency over the last second.', 'now-latency'),
-      item('Reconnects/s', point?.reconnectsPerSecond === undefined ? NOT_MEASURED : formatCount(point.reconnectsPerSecond), 'Reconnect attempts the clients started in the last second.', 'now-reconnects'),
-      item('Bandwidth', point === undefined ? NOT_MEASURED : `${formatBytes(point.bytesPerSecond)}/s`, 'Bytes per second at the client sockets.', 'now-bytes'),
-      item('Server CPU', point === undefined ? NOT_MEASURED : formatPercent(point.serverCpuPercent), 'Server process CPU, % of one core.', 'now-cpu'),
+      item(
+        'Messages/s',
+        point === undefined ? NOT_MEASURED : formatCount(point.messagesPerSecond),
+        'Updates received per second, all clients together.',
+        'now-messages',
+      ),
+      item(
+        'Latency p50 / p99',
+        point === undefined ? NOT_MEASURED : `${formatMicros(point.latencyP50)} / ${formatMicros(point.latencyP99)}`,
+        'One-way delivery latency over the last second.',
+        'now-latency',
+      ),
+      item(
+        'Reconnects/s',
+        point?.reconnectsPerSecond === undefined ? NOT_MEASURED : formatCount(point.reconnectsPerSecond),
+        'Reconnect attempts the clients started in the last second.',
+        'now-reconnects',
+      ),
+      item(
+        'Bandwidth',
+        point === undefined ? NOT_MEASURED : `${formatBytes(point.bytesPerSecond)}/s`,
+        'Bytes per second at the client sockets.',
+        'now-bytes',
+      ),
+      item(
+        'Server CPU',
+        point === undefined ? NOT_MEASURED : formatPercent(point.serverCpuPercent),
+        'Server process CPU, % of one core.',
+        'now-cpu',
+      ),
       item('Server RSS', point === undefined ? NOT_MEASURED : formatBytes(point.serverRssBytes), 'Server resident memory.', 'now-rss'),
     );
   }
@@ -514,7 +594,7 @@ export class LiveView implements View {
     clear(this.doneTable);
     const run = this.run;
     if (run === undefined || (run.results.length === 0 && run.failures.length === 0)) {
-      this.doneTable.append(h('p', { class: 'empty' }, 'Each protocol\'s summary appears here when it finishes.'));
+      this.doneTable.append(h('p', { class: 'empty' }, "Each protocol's summary appears here when it finishes."));
       return;
     }
     const header = h(
@@ -532,7 +612,11 @@ export class LiveView implements View {
       h(
         'tr',
         {},
-        h('th', { scope: 'row' }, h('span', { class: 'protocol-chip', style: `--protocol:${protocolColour(result.protocol)}` }, protocolLabel(result.protocol))),
+        h(
+          'th',
+          { scope: 'row' },
+          h('span', { class: 'protocol-chip', style: `--protocol:${protocolColour(result.protocol)}` }, protocolLabel(result.protocol)),
+        ),
         h('td', {}, `${formatCount(result.clients.connected)} / ${formatCount(result.clients.requested)}`),
         h('td', {}, formatMicros(result.latency.count > 0 ? result.latency.p50 : null)),
         h('td', {}, formatMicros(result.latency.count > 0 ? result.latency.p99 : null)),
@@ -542,8 +626,19 @@ export class LiveView implements View {
       ),
     );
     const failures = run.failures.map((failure) =>
-      h('tr', { class: 'failed-row' }, h('th', { scope: 'row' }, protocolLabel(failure.protocol)), h('td', { colspan: 6 }, `failed: ${failure.message}`)),
+      h(
+        'tr',
+        { class: 'failed-row' },
+        h('th', { scope: 'row' }, protocolLabel(failure.protocol)),
+        h('td', { colspan: 6 }, `failed: ${failure.message}`),
+      ),
     );
-    this.doneTable.append(h('div', { class: 'table-scroll' }, h('table', { class: 'data-table' }, h('thead', {}, header), h('tbody', {}, ...rows, ...failures))));
+    this.doneTable.append(
+      h(
+        'div',
+        { class: 'table-scroll' },
+        h('table', { class: 'data-table' }, h('thead', {}, header), h('tbody', {}, ...rows, ...failures)),
+      ),
+    );
   }
 }

@@ -17,11 +17,15 @@ export interface AgentProcess {
 
 /** Starts an agent and resolves once it waits for work; `env` adds variables (the clock-skew test's). */
 export async function startAgentProcess(broker: string, id: string, env: Record<string, string> = {}): Promise<AgentProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/agent.ts', '--broker', broker, '--id', id, '--workers', '1'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/cli/agent.ts', '--broker', broker, '--id', id, '--workers', '1'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await new Promise<void>((resolve, reject) => {

@@ -59,11 +59,18 @@ describe('load agents through BullMQ', () => {
       }
     }
     const ids = result.protocols.flatMap((protocol) => (protocol.agents ?? []).map((shard) => [shard.firstClientIndex, shard.clients]));
-    expect(ids).toEqual([[0, 20], [20, 20], [40, 20], [60, 20]]);
+    expect(ids).toEqual([
+      [0, 20],
+      [20, 20],
+      [40, 20],
+      [60, 20],
+    ]);
   }, 60_000);
 
   it('times out naming how many agents came when one is missing', async () => {
-    await expect(runBench(options(redis.url, 3, { agents: { count: 3, broker: redis.url, timeoutMs: 800 } }))).rejects.toThrow(/waited 1 s for 3 agents on redis:\/\/127\.0\.0\.1:\d+, 2 came \(agent-a, agent-b\)/);
+    await expect(runBench(options(redis.url, 3, { agents: { count: 3, broker: redis.url, timeoutMs: 800 } }))).rejects.toThrow(
+      /waited 1 s for 3 agents on redis:\/\/127\.0\.0\.1:\d+, 2 came \(agent-a, agent-b\)/,
+    );
   });
 
   it('recovers a skewed agent clock within its stated uncertainty and corrects the latencies', async () => {
@@ -94,7 +101,9 @@ describe('load agents through BullMQ', () => {
     try {
       await events.waitUntilReady();
       const job = await queue.add('old', { version: '0.0.0-old', schema: RESULT_SCHEMA, shard: 0, shards: 1 }, { attempts: 1 });
-      await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow(/agent agent-[ab] refuses shard 0: agent runs wirelab \S+, the job was made by wirelab 0\.0\.0-old/);
+      await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow(
+        /agent agent-[ab] refuses shard 0: agent runs wirelab \S+, the job was made by wirelab 0\.0\.0-old/,
+      );
     } finally {
       await events.close();
       await queue.close();
@@ -113,7 +122,9 @@ describe('load agents through BullMQ', () => {
       },
     });
     const started = performance.now();
-    await expect(run).rejects.toThrow(/agent agent-b on .+ \(shard [12]\/2, clients \d+–\d+\) (was lost at .+ \(its heartbeat expired\)|failed at .+); by its last progress( at \S+)? it had \d+ clients connected and \d+ updates delivered/);
+    await expect(run).rejects.toThrow(
+      /agent agent-b on .+ \(shard [12]\/2, clients \d+–\d+\) (was lost at .+ \(its heartbeat expired\)|failed at .+); by its last progress( at \S+)? it had \d+ clients connected and \d+ updates delivered/,
+    );
     // Well before the 60 s window would have ended: the loss is noticed, not waited out.
     expect(performance.now() - started).toBeLessThan(30_000);
     expect(killed).toBe(true);

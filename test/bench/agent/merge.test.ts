@@ -19,6 +19,7 @@ describe('merging agents’ histograms from their encoded form', () => {
     expect(merged.totalCount).toBe(15_000);
     expect(summarize(merged)).toEqual(summarize(wholeAsSent));
     expect(encodeHistogram(merged)).toBe(encodeHistogram(wholeAsSent));
-    for (const percentile of [1, 25, 50, 75, 90, 99, 99.9]) expect(merged.getValueAtPercentile(percentile)).toBe(whole.getValueAtPercentile(percentile));
+    for (const percentile of [1, 25, 50, 75, 90, 99, 99.9])
+      expect(merged.getValueAtPercentile(percentile)).toBe(whole.getValueAtPercentile(percentile));
   });
 });

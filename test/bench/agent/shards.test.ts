@@ -3,7 +3,12 @@ import { splitShards } from '../../../bench/agent/shards.js';
 
 describe('splitShards', () => {
   it('gives every client index exactly once, in order, sizes differing by at most one', () => {
-    for (const [clients, shards] of [[2000, 2], [7, 3], [20_000, 7], [2, 5]] as const) {
+    for (const [clients, shards] of [
+      [2000, 2],
+      [7, 3],
+      [20_000, 7],
+      [2, 5],
+    ] as const) {
       const parts = splitShards(clients, shards, 100, 100);
       expect(parts).toHaveLength(shards);
       let next = 100;

@@ -12,8 +12,31 @@ const parse = (...argv: string[]) => parseCliArgs(argv, {}, quietProgram());
 
 describe('parseCliArgs', () => {
   it('turns human units into options', () => {
-    const request = parse('-c', '1k', '-d', '2m', '--warmup', '500ms', '-r', '100', '--payload', '4kb', '-p', 'ws,sse', '--poll-interval', '250');
-    expect(request.options).toMatchObject({ clients: 1000, durationMs: 120_000, warmupMs: 500, rate: 100, payload: 4000, protocols: ['ws', 'sse'], pollIntervalMs: 250 });
+    const request = parse(
+      '-c',
+      '1k',
+      '-d',
+      '2m',
+      '--warmup',
+      '500ms',
+      '-r',
+      '100',
+      '--payload',
+      '4kb',
+      '-p',
+      'ws,sse',
+      '--poll-interval',
+      '250',
+    );
+    expect(request.options).toMatchObject({
+      clients: 1000,
+      durationMs: 120_000,
+      warmupMs: 500,
+      rate: 100,
+      payload: 4000,
+      protocols: ['ws', 'sse'],
+      pollIntervalMs: 250,
+    });
     expect(request).toMatchObject({ json: false, progress: true, live: true });
   });
 
@@ -27,7 +50,10 @@ describe('parseCliArgs', () => {
   });
 
   it('collects repeated thresholds; "none" clears them', () => {
-    expect(parse('--threshold', 'ws.latency.p99<50ms', '--threshold', '*.delivery.missed=0').options.thresholds).toEqual(['ws.latency.p99<50ms', '*.delivery.missed=0']);
+    expect(parse('--threshold', 'ws.latency.p99<50ms', '--threshold', '*.delivery.missed=0').options.thresholds).toEqual([
+      'ws.latency.p99<50ms',
+      '*.delivery.missed=0',
+    ]);
     expect(parse('--threshold', 'none').options.thresholds).toEqual([]);
   });
 
@@ -38,7 +64,9 @@ describe('parseCliArgs', () => {
   });
 
   it('takes the control token from the environment only with --target', () => {
-    expect(parseCliArgs(['--target', 'http://127.0.0.1:3000'], { WIRELAB_CONTROL_TOKEN: 't' }, quietProgram()).options.controlToken).toBe('t');
+    expect(parseCliArgs(['--target', 'http://127.0.0.1:3000'], { WIRELAB_CONTROL_TOKEN: 't' }, quietProgram()).options.controlToken).toBe(
+      't',
+    );
     expect(parseCliArgs([], { WIRELAB_CONTROL_TOKEN: 't' }, quietProgram()).options.controlToken).toBeUndefined();
   });
 
@@ -59,7 +87,7 @@ describe('parseCliArgs', () => {
     expect((caught as Error).message).toContain(`"${value}"`);
   });
 
-  it('refuses unknown flags and missing values as usage errors of its own, not in commander\'s format', () => {
+  it("refuses unknown flags and missing values as usage errors of its own, not in commander's format", () => {
     const unknown = (() => {
       try {
         parse('--bogus');
@@ -82,13 +110,38 @@ describe('parseCliArgs', () => {
   });
 
   it('reads the reconnect scenario and the --net-* flags', () => {
-    const request = parse('-s', 'reconnect', '--drop-at', '5s, 12', '--restart', '--jitter', '0', '--net-latency', '50ms', '--net-jitter', '10ms', '--net-bandwidth', '1mbit', '--net-bandwidth-scope', 'shared', '--net-reset-every', '30s');
+    const request = parse(
+      '-s',
+      'reconnect',
+      '--drop-at',
+      '5s, 12',
+      '--restart',
+      '--jitter',
+      '0',
+      '--net-latency',
+      '50ms',
+      '--net-jitter',
+      '10ms',
+      '--net-bandwidth',
+      '1mbit',
+      '--net-bandwidth-scope',
+      'shared',
+      '--net-reset-every',
+      '30s',
+    );
     expect(request.options).toMatchObject({
       scenario: 'reconnect',
       dropAtMs: [5000, 12_000],
       restart: true,
       reconnect: { jitter: 0 },
-      network: { latencyMs: 50, jitterMs: 10, bandwidthBitsPerSecond: 1e6, bandwidthScope: 'shared', resetEveryMs: 30_000, lossPercent: null },
+      network: {
+        latencyMs: 50,
+        jitterMs: 10,
+        bandwidthBitsPerSecond: 1e6,
+        bandwidthScope: 'shared',
+        resetEveryMs: 30_000,
+        lossPercent: null,
+      },
     });
     expect(parse('--drop-every', '10').options.dropEveryMs).toBe(10_000);
     expect(parse('--net-loss', '1%').options.network?.lossPercent).toBe(1);
@@ -126,6 +179,10 @@ describe('parseCliArgs', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(OptionError);
-    expect(caught).toMatchObject({ option: '--net-latency', value: 'soon', message: 'bad option: --net-latency must be a duration with a unit like 50ms, 1s or 250us, got "soon"' });
+    expect(caught).toMatchObject({
+      option: '--net-latency',
+      value: 'soon',
+      message: 'bad option: --net-latency must be a duration with a unit like 50ms, 1s or 250us, got "soon"',
+    });
   });
 });

@@ -10,7 +10,11 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 function cli(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -57,7 +61,25 @@ describe('bench CLI', () => {
   it('runs, prints the table on stderr and the JSON on stdout with --json, and exits 99 on a failed threshold', async () => {
     const out = await mkdtemp(join(tmpdir(), 'wirelab-cli-'));
     dirs.push(out);
-    const { code, stdout, stderr } = await cli(['-p', 'ws', '-c', '5', '-d', '1', '--warmup', '0', '--idle', '0', '--json', '--out', out, '--threshold', 'ws.latency.p99<1us', '--threshold', '*.delivery.missed=0']);
+    const { code, stdout, stderr } = await cli([
+      '-p',
+      'ws',
+      '-c',
+      '5',
+      '-d',
+      '1',
+      '--warmup',
+      '0',
+      '--idle',
+      '0',
+      '--json',
+      '--out',
+      out,
+      '--threshold',
+      'ws.latency.p99<1us',
+      '--threshold',
+      '*.delivery.missed=0',
+    ]);
     expect(stderr).toMatch(/wirelab bench · http:\/\/127\.0\.0\.1:\d+ \(spawned\) · 5 clients × ws/);
     expect(stderr).toMatch(/latency p99/);
     expect(stderr).toMatch(/✗ threshold ws\.latency\.p99<1us failed for ws/);

@@ -16,9 +16,31 @@ describe('Ctrl+C after a protocol finished', () => {
 
   it('prints and writes the partial result, says so, and exits 130', async () => {
     outDir = await mkdtemp(join(tmpdir(), 'wirelab-partial-'));
-    const args = ['-p', 'ws,sse', '-c', '10', '-d', '1', '--warmup', '3', '--idle', '0', '--capacity-duration', '0', '--threshold', 'none', '--no-live', '-o', outDir];
+    const args = [
+      '-p',
+      'ws,sse',
+      '-c',
+      '10',
+      '-d',
+      '1',
+      '--warmup',
+      '3',
+      '--idle',
+      '0',
+      '--capacity-duration',
+      '0',
+      '--threshold',
+      'none',
+      '--no-live',
+      '-o',
+      outDir,
+    ];
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', ...args], {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       let err = '';
       let sent = false;

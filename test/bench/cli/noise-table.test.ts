@@ -14,7 +14,11 @@ function repeated(protocol: ProtocolName, p99s: number[]): ProtocolResult {
 const row = (table: string, label: string): string => table.split('\n').find((line) => line.startsWith(`  ${label} `)) ?? '';
 
 describe('the comparison table with repetitions', () => {
-  const run = benchResult([repeated('ws', [1000, 1200, 1100]), repeated('sse', [1150, 1300, 1250]), repeated('long-poll', [5000, 5200, 5100])]);
+  const run = benchResult([
+    repeated('ws', [1000, 1200, 1100]),
+    repeated('sse', [1150, 1300, 1250]),
+    repeated('long-poll', [5000, 5200, 5100]),
+  ]);
 
   // 1,000 latency samples per repetition: p99 rests on 10 beyond it, so it also carries †.
   it('shows each figure as the median with the min–max spread, and says so', () => {
@@ -63,7 +67,16 @@ describe('a zero below the resolution', () => {
     expect(line).toContain('<105kB below resolution');
     expect(line).not.toMatch(/\s0B/);
     // The WebSocket's 52 kB is also under 105 kB with 10 clients: below resolution too; the figure needs more clients.
-    expect(formatTable(benchResult([protocolResult('ws', { clients: { ...base.clients, connected: 1000 }, server: { ...base.server!, memoryPerConnectionBytes: 52_000 } })]))).toMatch(/memory\/connection\s+52\.0kB/);
+    expect(
+      formatTable(
+        benchResult([
+          protocolResult('ws', {
+            clients: { ...base.clients, connected: 1000 },
+            server: { ...base.server!, memoryPerConnectionBytes: 52_000 },
+          }),
+        ]),
+      ),
+    ).toMatch(/memory\/connection\s+52\.0kB/);
   });
 });
 
@@ -71,7 +84,9 @@ describe('the per-protocol line', () => {
   it('shows ✗ and names the threshold when one of the protocol failed', () => {
     const ws = protocolResult('ws');
     expect(formatProtocolLine(ws)).toMatch(/^✓ ws:/);
-    const failed = [{ expression: 'ws.latency.p99.9<1us', protocol: 'ws' as const, metric: 'latency.p99.9', actual: 3000, limit: 1, passed: false }];
+    const failed = [
+      { expression: 'ws.latency.p99.9<1us', protocol: 'ws' as const, metric: 'latency.p99.9', actual: 3000, limit: 1, passed: false },
+    ];
     const line = formatProtocolLine(ws, createPalette(false), failed);
     expect(line).toMatch(/^✗ ws:/);
     expect(line).toContain('threshold failed: ws.latency.p99.9<1us');

@@ -29,7 +29,9 @@ describe('printing', () => {
   });
 
   it('marks a saturated generator, failed thresholds and failures in footnotes', () => {
-    const saturated = protocolResult('ws', { generator: { ...protocolResult('ws').generator, saturated: true, reasons: ['a generator thread was busy 97% of a second'] } });
+    const saturated = protocolResult('ws', {
+      generator: { ...protocolResult('ws').generator, saturated: true, reasons: ['a generator thread was busy 97% of a second'] },
+    });
     const bad = benchResult([saturated], {
       suspect: true,
       passed: false,
@@ -61,11 +63,21 @@ describe('printing', () => {
   });
 
   it('prints the reconnect figures, the drop plan and the faults', () => {
-    const options = recordedOptions(resolveBenchOptions({ clients: 10, scenario: 'reconnect', reconnect: { jitter: 0 }, network: { latencyMs: 50, jitterMs: 10, bandwidthBitsPerSecond: 1e6, resetEveryMs: 4000 } }));
+    const options = recordedOptions(
+      resolveBenchOptions({
+        clients: 10,
+        scenario: 'reconnect',
+        reconnect: { jitter: 0 },
+        network: { latencyMs: 50, jitterMs: 10, bandwidthBitsPerSecond: 1e6, resetEveryMs: 4000 },
+      }),
+    );
     const run = benchResult(
       [
         protocolResult('ws', { scenario: 'reconnect', reconnect: reconnectFigures() }),
-        protocolResult('short-poll', { scenario: 'reconnect', reconnect: reconnectFigures({ attempts: 0, recovered: 9, notRecovered: 1, missedInOutage: 3 }, 400_000) }),
+        protocolResult('short-poll', {
+          scenario: 'reconnect',
+          reconnect: reconnectFigures({ attempts: 0, recovered: 9, notRecovered: 1, missedInOutage: 3 }, 400_000),
+        }),
       ],
       { options },
     );
@@ -84,7 +96,11 @@ describe('printing', () => {
     expect(table).toMatch(/storm peak \(client attempts\/s\)\s+60\/s/);
     const coloured = formatTable(run, createPalette(true));
     expect(coloured).toContain('\u001b[31m3\u001b[39m');
-    expect(formatProtocolLine(run.protocols[1]!)).toMatch(/1 drop, recovery p50 400ms p99 800ms, 1 not back, outage 90\/90 resumed, 3 missed/);
-    expect(formatDropLine('ws', { kind: 'restart', atMs: 5000, connections: 1000, tookMs: 1250 })).toBe('↯ ws: server restarted (back in 1.25s) at 5s of the window, 1,000 connections cut');
+    expect(formatProtocolLine(run.protocols[1]!)).toMatch(
+      /1 drop, recovery p50 400ms p99 800ms, 1 not back, outage 90\/90 resumed, 3 missed/,
+    );
+    expect(formatDropLine('ws', { kind: 'restart', atMs: 5000, connections: 1000, tookMs: 1250 })).toBe(
+      '↯ ws: server restarted (back in 1.25s) at 5s of the window, 1,000 connections cut',
+    );
   });
 });

@@ -16,8 +16,20 @@ function tty(): { isTTY: boolean; text: string; write(text: string): void } {
 
 function point(t: number, connected: number): TimeseriesPoint {
   return {
-    t, protocol: 'short-poll', phase: 'warmup', connected, messagesPerSecond: 0, bytesPerSecond: 0, latencyP50: null, latencyP99: null, reconnects: 0,
-    serverCpuPercent: null, serverRssBytes: null, serverAcceptedPerSecond: null, generatorCpuPercent: 1, generatorLoopDelayMs: 0,
+    t,
+    protocol: 'short-poll',
+    phase: 'warmup',
+    connected,
+    messagesPerSecond: 0,
+    bytesPerSecond: 0,
+    latencyP50: null,
+    latencyP99: null,
+    reconnects: 0,
+    serverCpuPercent: null,
+    serverRssBytes: null,
+    serverAcceptedPerSecond: null,
+    generatorCpuPercent: 1,
+    generatorLoopDelayMs: 0,
   };
 }
 
@@ -53,7 +65,10 @@ describe('the progress line', () => {
 
   it('marks a protocol ✗ when one of its thresholds failed', () => {
     const stream = tty();
-    const reporter = new ProgressReporter(stream, createPalette(false), { ...settings, thresholds: ['ws.latency.p99.9<1us', 'sse.latency.p99<1us'] });
+    const reporter = new ProgressReporter(stream, createPalette(false), {
+      ...settings,
+      thresholds: ['ws.latency.p99.9<1us', 'sse.latency.p99<1us'],
+    });
     reporter.handle({ type: 'protocol-done', result: protocolResult('ws') });
     expect(stream.text).toMatch(/^✗ ws: .*threshold failed: ws\.latency\.p99\.9<1us\n$/);
     stream.text = '';

@@ -23,7 +23,7 @@ describe('the window counted in updates', () => {
     expect(windowUpdates(3, 1500)).toBe(5);
   });
 
-  it('closes half an update interval after the last update is due, less the control call\'s way there', () => {
+  it("closes half an update interval after the last update is due, less the control call's way there", () => {
     // 10/s from t=1000: update 100 is due at 1000 + 10,000; the fence goes at +10,050 − 1.
     expect(closingFenceAt(1000, 1, 10, 10_000)).toBe(1000 + 10_050 - 1);
     expect(closingFenceAt(1000, 1, 0, 10_000)).toBe(11_000);

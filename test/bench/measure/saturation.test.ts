@@ -14,7 +14,9 @@ describe('the saturation rule', () => {
   it('marks sustained event-loop delay, with how long and how bad', () => {
     const judge = new SaturationJudge(LIMITS);
     for (let second = 0; second < 10; second++) judge.addLoopSecond(1, 0.5, [2, 3, 4, 7, 8].includes(second) ? 120 : 8);
-    expect(judge.verdict([0.01, 0.02], null).reasons).toEqual(["worker thread 2's event-loop delay p99 was over 50.0ms in 5 of 10 s (worst 120ms)"]);
+    expect(judge.verdict([0.01, 0.02], null).reasons).toEqual([
+      "worker thread 2's event-loop delay p99 was over 50.0ms in 5 of 10 s (worst 120ms)",
+    ]);
   });
 
   it('judges a window shorter than the sustained seconds by all its seconds', () => {
@@ -46,11 +48,15 @@ describe('the saturation rule', () => {
   it('marks a starved stretch the window’s average hides', () => {
     const judge = new SaturationJudge(LIMITS);
     for (let second = 0; second < 30; second++) judge.addWaitSecond(0, second >= 10 && second < 14 ? 0.6 : 0.02);
-    expect(judge.verdict([0.1], null).reasons).toEqual(['worker thread 1 waited for a CPU (run queue) over 20% of the second in 4 of 30 s (worst 60%)']);
+    expect(judge.verdict([0.1], null).reasons).toEqual([
+      'worker thread 1 waited for a CPU (run queue) over 20% of the second in 4 of 30 s (worst 60%)',
+    ]);
   });
 
   it('falls back on the machine’s busy share only where run-queue waits cannot be read', () => {
-    expect(new SaturationJudge(LIMITS).verdict(null, 0.97).reasons).toEqual(["the machine's CPUs were 97% busy over the window (limit 95%; server and generator share them)"]);
+    expect(new SaturationJudge(LIMITS).verdict(null, 0.97).reasons).toEqual([
+      "the machine's CPUs were 97% busy over the window (limit 95%; server and generator share them)",
+    ]);
     expect(new SaturationJudge(LIMITS).verdict([0.05], 0.97).reasons).toEqual([]);
   });
 });
@@ -63,8 +69,14 @@ describe('schedstat', () => {
   });
 
   it('turns two readings into each thread’s share of the time spent waiting', () => {
-    const before = [{ runNs: 0, waitNs: 1e9 }, { runNs: 0, waitNs: 0 }];
-    const after = [{ runNs: 5e8, waitNs: 1.41e9 }, { runNs: 1e8, waitNs: 2e7 }];
+    const before = [
+      { runNs: 0, waitNs: 1e9 },
+      { runNs: 0, waitNs: 0 },
+    ];
+    const after = [
+      { runNs: 5e8, waitNs: 1.41e9 },
+      { runNs: 1e8, waitNs: 2e7 },
+    ];
     expect(waitShares(before, after, 1000)).toEqual([0.41, 0.02]);
     expect(waitShares([undefined], [{ runNs: 1, waitNs: 1 }], 1000)).toBeNull();
   });
@@ -74,7 +86,7 @@ describe('schedstat', () => {
     expect(tid).toBeGreaterThan(0);
     const before = readThreadTimes(tid!)!;
     let spin = 0;
-    for (const end = performance.now() + 30; performance.now() < end; ) spin += 1;
+    for (const end = performance.now() + 30; performance.now() < end;) spin += 1;
     const after = readThreadTimes(tid!)!;
     expect(spin).toBeGreaterThan(0);
     expect(after.runNs).toBeGreaterThan(before.runNs);

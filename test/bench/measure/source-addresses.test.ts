@@ -14,7 +14,9 @@ describe('sourceAddresses', () => {
     expect(sourceAddresses(30_000, 'http://10.0.0.5:8080', 28_000)).toEqual([]);
   });
   it('says so in words for the header', () => {
-    expect(describeSourceAddresses(['127.0.0.1', '127.0.0.2'], 28_000, (n) => n.toLocaleString('en-US'))).toBe('clients from 2 loopback source addresses (127.0.0.1–127.0.0.2, ≤ 28,000 each)');
+    expect(describeSourceAddresses(['127.0.0.1', '127.0.0.2'], 28_000, (n) => n.toLocaleString('en-US'))).toBe(
+      'clients from 2 loopback source addresses (127.0.0.1–127.0.0.2, ≤ 28,000 each)',
+    );
     expect(describeSourceAddresses([], 28_000, String)).toBeUndefined();
   });
 });

@@ -26,7 +26,11 @@ describe('npm run compare on real runs', () => {
     a = await repeatedRun({ ...options, protocols: [...options.protocols] }, 2);
     b = await repeatedRun({ ...options, protocols: [...options.protocols] }, 2);
     slow = await repeatedRun({ ...options, protocols: [...options.protocols], network: { latencyMs: 20 } }, 2);
-    const single = (run: BenchResult): BenchResult => ({ ...run, id: `${run.id}-single`, protocols: run.protocols.map((p) => ({ ...p.repetitions![0]! })) });
+    const single = (run: BenchResult): BenchResult => ({
+      ...run,
+      id: `${run.id}-single`,
+      protocols: run.protocols.map((p) => ({ ...p.repetitions![0]! })),
+    });
     files = {
       a: await saveResult(dir, a, 'a'),
       b: await saveResult(dir, b, 'b'),
@@ -100,19 +104,27 @@ describe('npm run compare on real runs', () => {
   it('single repetitions: the spread is unknown, the regression still gates', async () => {
     const result = await runCli(COMPARE, [files.singleA, files.singleSlow, '--fail-on', '50', '--json']);
     expect(result.code).toBe(1);
-    const json = JSON.parse(result.stdout) as { rows: Array<{ metric: string; protocol: string; verdict: string; spreadKnown: boolean }>; gate: { passed: boolean } };
+    const json = JSON.parse(result.stdout) as {
+      rows: Array<{ metric: string; protocol: string; verdict: string; spreadKnown: boolean }>;
+      gate: { passed: boolean };
+    };
     expect(json.gate.passed).toBe(false);
-    expect(json.rows.find((r) => r.metric === 'latency.p50' && r.protocol === 'ws')).toMatchObject({ verdict: 'worse', spreadKnown: false });
+    expect(json.rows.find((r) => r.metric === 'latency.p50' && r.protocol === 'ws')).toMatchObject({
+      verdict: 'worse',
+      spreadKnown: false,
+    });
     const text = await runCli(COMPARE, [files.singleA, files.singleSlow]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/latency p50 +ws +[^\n]+ worse, spread unknown\n/);
     expect(text.stdout).toContain('one repetition in a run: its spread is unknown');
   }, 60_000);
 
-  it('identical runs through the CLI: the exit code is the gate\'s verdict; a run against itself passes', async () => {
+  it("identical runs through the CLI: the exit code is the gate's verdict; a run against itself passes", async () => {
     const self = await runCli(COMPARE, [files.a, files.a, '--fail-on', '0', '--json']);
     expect(self.code).toBe(0);
-    expect(new Set((JSON.parse(self.stdout) as { rows: Array<{ verdict: string }> }).rows.map((r) => r.verdict))).toEqual(new Set(['same']));
+    expect(new Set((JSON.parse(self.stdout) as { rows: Array<{ verdict: string }> }).rows.map((r) => r.verdict))).toEqual(
+      new Set(['same']),
+    );
     const twin = await runCli(COMPARE, [files.a, files.b, '--fail-on', '25', '--json']);
     const expected = regressions(compareResults(a, b), 25, defaultGateMetrics()).length > 0 ? 1 : 0;
     expect(twin.code).toBe(expected);
@@ -147,6 +159,8 @@ describe('npm run compare on real runs', () => {
     expect(broken.stderr).toContain(`${notJson} is not JSON`);
     const foreign = await runCli(COMPARE, [other, files.a]);
     expect(foreign.code).toBe(2);
-    expect(foreign.stderr).toContain(`${other} is not a wirelab result: expected "schema": "wirelab.result/1" (its schema is "something/2")`);
+    expect(foreign.stderr).toContain(
+      `${other} is not a wirelab result: expected "schema": "wirelab.result/1" (its schema is "something/2")`,
+    );
   });
 });

@@ -8,11 +8,18 @@ import { combineRepetitions } from '../../../bench/report/repetitions.js';
 import type { BenchResult } from '../../../bench/report/types.js';
 import { benchResult, protocolResult } from '../fixture.js';
 
-const row = (comparison: ReturnType<typeof compareResults>, key: string, protocol = 'ws') => comparison.rows.find((r) => r.metric.key === key && r.protocol === protocol)!;
+const row = (comparison: ReturnType<typeof compareResults>, key: string, protocol = 'ws') =>
+  comparison.rows.find((r) => r.metric.key === key && r.protocol === protocol)!;
 
 describe('comparing two runs', () => {
-  const older = benchResult([protocolResult('ws', {}, 1000), protocolResult('sse', {}, 1000)], { id: 'older', startedAt: '2025-11-25T10:00:00.000Z' });
-  const newer = benchResult([protocolResult('sse', {}, 3000), protocolResult('ws', {}, 1000), protocolResult('long-poll')], { id: 'newer', startedAt: '2025-11-25T11:00:00.000Z' });
+  const older = benchResult([protocolResult('ws', {}, 1000), protocolResult('sse', {}, 1000)], {
+    id: 'older',
+    startedAt: '2025-11-25T10:00:00.000Z',
+  });
+  const newer = benchResult([protocolResult('sse', {}, 3000), protocolResult('ws', {}, 1000), protocolResult('long-poll')], {
+    id: 'newer',
+    startedAt: '2025-11-25T11:00:00.000Z',
+  });
 
   it('pairs the protocols both runs measured and names the rest', () => {
     const comparison = compareResults(older, newer);
@@ -22,7 +29,7 @@ describe('comparing two runs', () => {
     expect(comparison.base).toEqual({ id: 'older', startedAt: older.startedAt, repetitions: 1 });
   });
 
-  it('says worse by the metric\'s sense, spread unknown with one repetition', () => {
+  it("says worse by the metric's sense, spread unknown with one repetition", () => {
     const comparison = compareResults(older, newer);
     expect(row(comparison, 'latency.p50', 'sse').judgement).toMatchObject({ verdict: 'worse', spreadKnown: false });
     expect(row(comparison, 'latency.p50', 'sse').judgement.changePercent).toBeCloseTo(200, 0);
@@ -43,7 +50,9 @@ describe('comparing two runs', () => {
     const comparison = compareResults(older, newer);
     expect(regressions(comparison, 10).map((r) => `${r.protocol} ${r.metric.key}`)).toContain('sse latency.p50');
     expect(regressions(comparison, 500)).toEqual([]);
-    expect(regressions(comparison, 10, [findMetric('latency.p50')!]).map((r) => `${r.protocol} ${r.metric.key}`)).toEqual(['sse latency.p50']);
+    expect(regressions(comparison, 10, [findMetric('latency.p50')!]).map((r) => `${r.protocol} ${r.metric.key}`)).toEqual([
+      'sse latency.p50',
+    ]);
     expect(regressions(comparison, 10, [findMetric('bandwidth.bytesPerEvent')!])).toEqual([]);
     expect(defaultGateMetrics().every((m) => m.inTable && m.better !== 'neutral')).toBe(true);
   });
@@ -76,7 +85,7 @@ describe('comparing two runs', () => {
     expect(compareResults(older, older).settingsDiffer).toEqual([]);
   });
 
-  it('selects metrics by key, by the table\'s short names and by family', () => {
+  it("selects metrics by key, by the table's short names and by family", () => {
     expect(selectMetrics(['latency.p99.9']).metrics.map((m) => m.key)).toEqual(['latency.p999']);
     expect(selectMetrics(['bandwidth']).metrics.length).toBeGreaterThan(5);
     expect(selectMetrics(['latency.p99', 'nonsense', 'lat']).unknown).toEqual(['nonsense', 'lat']);
@@ -88,7 +97,9 @@ describe('comparison as text and JSON', () => {
     const a = benchResult([combineRepetitions([1000, 1200].map((us) => protocolResult('ws', {}, us)))], { id: 'run-a' });
     const b = benchResult([protocolResult('ws', {}, 5000)], { id: 'run-b' });
     const comparison = compareResults(a, b);
-    const text = formatComparison(comparison, { gate: { failOnPercent: 10, metricKeys: ['latency.p50'], regressions: regressions(comparison, 10, [findMetric('latency.p50')!]) } });
+    const text = formatComparison(comparison, {
+      gate: { failOnPercent: 10, metricKeys: ['latency.p50'], regressions: regressions(comparison, 10, [findMetric('latency.p50')!]) },
+    });
     expect(text).toContain('A run-a');
     expect(text).toContain('2 repetitions per protocol');
     expect(text).toMatch(/one repetition in a run: its spread is unknown/);
@@ -107,7 +118,9 @@ describe('comparison as text and JSON', () => {
     expect(formatChange(4417.2)).toBe('+4,417%');
     expect(formatChange(Number.POSITIVE_INFINITY)).toBe('from 0');
     expect(formatChange(null)).toBe('–');
-    expect(formatFigure({ value: 1500, spread: { min: 1200, max: 1900, repetitions: 3 }, samplesBeyond: 5, fewSamples: true }, 'us')).toBe('1.50ms [1.20ms–1.90ms]†');
+    expect(formatFigure({ value: 1500, spread: { min: 1200, max: 1900, repetitions: 3 }, samplesBeyond: 5, fewSamples: true }, 'us')).toBe(
+      '1.50ms [1.20ms–1.90ms]†',
+    );
     expect(formatFigure({ value: null, spread: null, samplesBeyond: null, fewSamples: false }, 'bytes')).toBe('–');
   });
 });

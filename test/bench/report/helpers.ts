@@ -10,7 +10,17 @@ import type { BenchResult } from '../../../bench/report/types.js';
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** A short real run: a few clients, about a second of measuring, no files. */
-export const SHORT: BenchOptions = { clients: 8, durationMs: 1200, warmupMs: 300, idleMs: 300, longPollTimeoutMs: 1000, capacityDurationMs: 0, rate: 25, workers: 1, writeFiles: false };
+export const SHORT: BenchOptions = {
+  clients: 8,
+  durationMs: 1200,
+  warmupMs: 300,
+  idleMs: 300,
+  longPollTimeoutMs: 1000,
+  capacityDurationMs: 0,
+  rate: 25,
+  workers: 1,
+  writeFiles: false,
+};
 
 /**
  * The same run measured `times` times, combined as a repeated result is: every protocol's
@@ -41,7 +51,14 @@ function shiftClock(run: BenchResult, offsetMs: number): BenchResult {
     protocols: run.protocols.map((p) =>
       p.reconnect === null
         ? p
-        : { ...p, reconnect: { ...p.reconnect, events: p.reconnect.events.map((e) => ({ ...e, t: e.t + offsetMs })), storm: p.reconnect.storm.map((s) => ({ ...s, t: s.t + offsetMs })) } },
+        : {
+            ...p,
+            reconnect: {
+              ...p.reconnect,
+              events: p.reconnect.events.map((e) => ({ ...e, t: e.t + offsetMs })),
+              storm: p.reconnect.storm.map((s) => ({ ...s, t: s.t + offsetMs })),
+            },
+          },
     ),
   };
 }
@@ -53,9 +70,17 @@ export async function saveResult(dir: string, result: BenchResult, name = result
 }
 
 /** Runs one of the CLI files (`bench/cli/compare.ts` …) as the npm script does; gives up after `timeoutMs`. */
-export function runCli(script: string, args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  script: string,
+  args: string[],
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

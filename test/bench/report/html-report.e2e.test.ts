@@ -12,7 +12,14 @@ import { repeatedRun, runCli, saveResult, SHORT } from './helpers.js';
 const REPORT = 'bench/cli/report.ts';
 
 /** A real reconnect run (two drops) of WebSocket and long polling, measured twice. */
-const RECONNECT = { ...SHORT, scenario: 'reconnect', protocols: ['ws', 'long-poll'], durationMs: 2400, dropAtMs: [700, 1600], reconnect: { initialDelayMs: 200, maxDelayMs: 800 } } as const;
+const RECONNECT = {
+  ...SHORT,
+  scenario: 'reconnect',
+  protocols: ['ws', 'long-poll'],
+  durationMs: 2400,
+  dropAtMs: [700, 1600],
+  reconnect: { initialDelayMs: 200, maxDelayMs: 800 },
+} as const;
 
 /**
  * Opens a report from disk in a context with the network off, and records every request the
@@ -79,7 +86,17 @@ describe('npm run report: one self-contained HTML file', () => {
     try {
       const drawn = await page.evaluate(() => window.__wirelabReport!);
       expect(drawn.errors).toEqual([]);
-      expect(drawn.charts).toEqual(['chart-percentiles', 'series-latency', 'series-messages', 'series-bytes', 'series-connected', 'series-cpu', 'series-rss', 'timeline-ws', 'timeline-long-poll']);
+      expect(drawn.charts).toEqual([
+        'chart-percentiles',
+        'series-latency',
+        'series-messages',
+        'series-bytes',
+        'series-connected',
+        'series-cpu',
+        'series-rss',
+        'timeline-ws',
+        'timeline-long-poll',
+      ]);
       for (const id of drawn.charts) {
         expect(await page.getAttribute(`canvas[data-chart="${id}"]`, 'data-drawn'), id).toBe('true');
         expect(await paintedPixels(page, id), id).toBeGreaterThan(2000);
@@ -90,12 +107,19 @@ describe('npm run report: one self-contained HTML file', () => {
         expect(await page.getAttribute(`canvas[data-chart="timeline-${protocol}"]`, 'data-drop-markers')).toBe('4');
       }
       // Repetitions: each figure with its [min–max]; the best protocol of a row marked.
-      const p50 = await page.$$eval('[data-testid="report-table"] tr[data-metric="latency.p50"] td', (tds) => tds.map((td) => ({ standing: td.getAttribute('data-standing'), range: td.querySelector('.range')?.textContent ?? null })));
+      const p50 = await page.$$eval('[data-testid="report-table"] tr[data-metric="latency.p50"] td', (tds) =>
+        tds.map((td) => ({ standing: td.getAttribute('data-standing'), range: td.querySelector('.range')?.textContent ?? null })),
+      );
       expect(p50).toHaveLength(2);
       for (const cell of p50) expect(cell.range).toMatch(/^\S+–\S+$/);
       expect(p50.map((c) => c.standing)).toContain('best');
       // p99.9 of a few hundred updates rests on less than one: marked.
-      expect(await page.$$eval('[data-testid="report-table"] tr[data-metric="latency.p999"] td[data-few-samples="true"] sup.few', (marks) => marks.length)).toBe(2);
+      expect(
+        await page.$$eval(
+          '[data-testid="report-table"] tr[data-metric="latency.p999"] td[data-few-samples="true"] sup.few',
+          (marks) => marks.length,
+        ),
+      ).toBe(2);
       expect(await page.textContent('.report-notes')).toContain('median of 2 repetitions');
       await screenshot(page, 'report-1280');
       expect(requests).toEqual([pathToFileURL(html).href]);

@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { findMetric, METRICS, metricByKey } from '../../../bench/report/metrics.js';
-import { changePercent, FEW_TAIL_SAMPLES, figureOf, judge, samplesBeyond, spreadsOverlap, standings, type Figure } from '../../../bench/report/noise.js';
+import {
+  changePercent,
+  FEW_TAIL_SAMPLES,
+  figureOf,
+  judge,
+  samplesBeyond,
+  spreadsOverlap,
+  standings,
+  type Figure,
+} from '../../../bench/report/noise.js';
 import { combineRepetitions } from '../../../bench/report/repetitions.js';
 import type { ProtocolResult } from '../../../bench/report/types.js';
 import { protocolResult } from '../fixture.js';
@@ -13,21 +22,35 @@ const metric = (key: string) => {
 };
 
 /** A figure with a known spread, as a repeated result gives it. */
-const spread = (value: number, min: number, max: number): Figure => ({ value, spread: { min, max, repetitions: 3 }, samplesBeyond: null, fewSamples: false });
+const spread = (value: number, min: number, max: number): Figure => ({
+  value,
+  spread: { min, max, repetitions: 3 },
+  samplesBeyond: null,
+  fewSamples: false,
+});
 const single = (value: number | null): Figure => ({ value, spread: null, samplesBeyond: null, fewSamples: false });
 
 /** The same protocol measured three times, latencies around each of `latenciesUs`. */
-const repeated = (latenciesUs: number[], overrides: Partial<ProtocolResult> = {}): ProtocolResult => combineRepetitions(latenciesUs.map((us) => protocolResult('ws', overrides, us)));
+const repeated = (latenciesUs: number[], overrides: Partial<ProtocolResult> = {}): ProtocolResult =>
+  combineRepetitions(latenciesUs.map((us) => protocolResult('ws', overrides, us)));
 
 describe('metric senses', () => {
-  it('every metric says which way is better, and the dashboard\'s old tables agree', () => {
+  it("every metric says which way is better, and the dashboard's old tables agree", () => {
     for (const m of METRICS) expect(['lower', 'higher', 'neutral', 'mustBeZero']).toContain(m.better);
     expect(metric('latency.p99').better).toBe('lower');
     expect(metric('bandwidth.efficiency').better).toBe('higher');
     expect(metric('capacity.requestsPerSecond').better).toBe('higher');
     expect(metric('delivery.expected').better).toBe('neutral');
     expect(metric('bandwidth.bytesDown').better).toBe('neutral');
-    for (const key of ['delivery.missed', 'delivery.duplicated', 'delivery.outOfOrder', 'reconnect.notRecovered', 'reconnect.missedInOutage', 'clients.failed']) expect(metric(key).better).toBe('mustBeZero');
+    for (const key of [
+      'delivery.missed',
+      'delivery.duplicated',
+      'delivery.outOfOrder',
+      'reconnect.notRecovered',
+      'reconnect.missedInOutage',
+      'clients.failed',
+    ])
+      expect(metric(key).better).toBe('mustBeZero');
   });
 
   it('docs/metrics-harness.md lists every metric whose better direction is not "lower"', () => {
@@ -37,7 +60,11 @@ describe('metric senses', () => {
       if (m.better === 'lower') continue;
       expect(section, m.key).toContain(`\`${m.key}\``);
     }
-    for (const [sense, word] of [['higher', '**higher**'], ['mustBeZero', '**must be zero**'], ['neutral', '**neutral**']] as const) {
+    for (const [sense, word] of [
+      ['higher', '**higher**'],
+      ['mustBeZero', '**must be zero**'],
+      ['neutral', '**neutral**'],
+    ] as const) {
       const keys = METRICS.filter((m) => m.better === sense).map((m) => m.key);
       const paragraph = section.slice(section.indexOf(word));
       for (const key of keys) expect(paragraph.indexOf(`\`${key}\``), `${key} under ${word}`).toBeGreaterThan(0);
@@ -89,15 +116,22 @@ describe('judging a change', () => {
   it('overlapping spreads are within noise, whatever the change', () => {
     expect(spreadsOverlap({ min: 1, max: 5, repetitions: 3 }, { min: 5, max: 9, repetitions: 3 })).toBe(true);
     expect(spreadsOverlap({ min: 1, max: 4.9, repetitions: 3 }, { min: 5, max: 9, repetitions: 3 })).toBe(false);
-    expect(judge(spread(100, 80, 400), spread(300, 150, 900), 'lower')).toMatchObject({ verdict: 'within-noise', changePercent: 200, spreadKnown: true });
+    expect(judge(spread(100, 80, 400), spread(300, 150, 900), 'lower')).toMatchObject({
+      verdict: 'within-noise',
+      changePercent: 200,
+      spreadKnown: true,
+    });
   });
 
-  it('apart spreads are better or worse by the metric\'s own sense', () => {
+  it("apart spreads are better or worse by the metric's own sense", () => {
     expect(judge(spread(100, 90, 110), spread(200, 180, 220), 'lower').verdict).toBe('worse');
     expect(judge(spread(200, 180, 220), spread(100, 90, 110), 'lower').verdict).toBe('better');
     expect(judge(spread(100, 90, 110), spread(200, 180, 220), 'higher').verdict).toBe('better');
     expect(judge(spread(100, 90, 110), spread(200, 180, 220), 'neutral').verdict).toBe('changed');
-    expect(judge(spread(0, 0, 0), spread(3, 2, 4), 'mustBeZero')).toMatchObject({ verdict: 'worse', changePercent: Number.POSITIVE_INFINITY });
+    expect(judge(spread(0, 0, 0), spread(3, 2, 4), 'mustBeZero')).toMatchObject({
+      verdict: 'worse',
+      changePercent: Number.POSITIVE_INFINITY,
+    });
   });
 
   it('with one repetition the direction is given but the spread is unknown', () => {
@@ -114,7 +148,12 @@ describe('judging a change', () => {
   });
 
   it('between the protocols of one run: the best, those within its noise, and those behind', () => {
-    expect(standings([spread(100, 90, 120), spread(110, 100, 130), spread(300, 250, 350), single(null)], 'lower')).toEqual(['best', 'within-noise', 'behind', 'none']);
+    expect(standings([spread(100, 90, 120), spread(110, 100, 130), spread(300, 250, 350), single(null)], 'lower')).toEqual([
+      'best',
+      'within-noise',
+      'behind',
+      'none',
+    ]);
     expect(standings([single(100), single(110)], 'lower')).toEqual(['best', 'behind']);
     expect(standings([single(100), single(110)], 'higher')).toEqual(['behind', 'best']);
     expect(standings([single(100), single(110)], 'neutral')).toEqual(['none', 'none']);
@@ -126,7 +165,13 @@ describe('judging a change', () => {
 describe('figures below their resolution', () => {
   it('are within noise of each other whatever their spreads, and a figure above it is judged as usual', async () => {
     const { judge, belowResolution } = await import('../../../bench/report/noise.js');
-    const figure = (value: number, min: number, max: number) => ({ value, spread: { min, max, repetitions: 3 }, samplesBeyond: null, fewSamples: false, resolution: 5000 });
+    const figure = (value: number, min: number, max: number) => ({
+      value,
+      spread: { min, max, repetitions: 3 },
+      samplesBeyond: null,
+      fewSamples: false,
+      resolution: 5000,
+    });
     expect(belowResolution(figure(1310, 0, 1310))).toBe(true);
     expect(judge(figure(0, 0, 0), figure(1310, 1000, 1500), 'lower').verdict).toBe('within-noise');
     expect(judge(figure(0, 0, 0), figure(9000, 8000, 9500), 'lower').verdict).toBe('worse');

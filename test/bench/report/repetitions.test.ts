@@ -26,8 +26,18 @@ describe('combining repetitions', () => {
   });
 
   it('keeps the drops and the storm of every repetition, in time order', () => {
-    const first = protocolResult('ws', { reconnect: reconnectFigures({ events: [{ kind: 'drop', t: 8000, atMs: 5000, connections: 10, tookMs: 2 }], storm: [{ t: 8200, acceptedPerSecond: 50, attemptsPerSecond: 40 }] }) });
-    const second = protocolResult('ws', { reconnect: reconnectFigures({ events: [{ kind: 'drop', t: 20_000, atMs: 5000, connections: 10, tookMs: 3 }], storm: [{ t: 20_200, acceptedPerSecond: 45, attemptsPerSecond: 35 }] }) });
+    const first = protocolResult('ws', {
+      reconnect: reconnectFigures({
+        events: [{ kind: 'drop', t: 8000, atMs: 5000, connections: 10, tookMs: 2 }],
+        storm: [{ t: 8200, acceptedPerSecond: 50, attemptsPerSecond: 40 }],
+      }),
+    });
+    const second = protocolResult('ws', {
+      reconnect: reconnectFigures({
+        events: [{ kind: 'drop', t: 20_000, atMs: 5000, connections: 10, tookMs: 3 }],
+        storm: [{ t: 20_200, acceptedPerSecond: 45, attemptsPerSecond: 35 }],
+      }),
+    });
     const combined = combineRepetitions([second, first]);
     expect(combined.reconnect!.events.map((e) => e.t)).toEqual([8000, 20_000]);
     expect(combined.reconnect!.storm.map((s) => s.t)).toEqual([8200, 20_200]);

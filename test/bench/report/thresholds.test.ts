@@ -21,13 +21,17 @@ describe('parseThreshold', () => {
     expect(parseThreshold('ws.latency.p99.9<80ms').metric.key).toBe('latency.p999');
   });
 
-  it.each(['ws.latency.p99', 'ws latency<5', 'udp.latency.p99<5ms', 'ws.latncy.p99<5ms', 'ws.latency.p99<5kb', 'ws.delivery.missed<5ms'])('refuses %s with --threshold named', (expression) => {
-    expect(() => parseThreshold(expression)).toThrow(OptionError);
-    expect(() => parseThreshold(expression)).toThrow(/--threshold/);
-  });
+  it.each(['ws.latency.p99', 'ws latency<5', 'udp.latency.p99<5ms', 'ws.latncy.p99<5ms', 'ws.latency.p99<5kb', 'ws.delivery.missed<5ms'])(
+    'refuses %s with --threshold named',
+    (expression) => {
+      expect(() => parseThreshold(expression)).toThrow(OptionError);
+      expect(() => parseThreshold(expression)).toThrow(/--threshold/);
+    },
+  );
 
   it('accepts every default threshold', () => {
-    for (const scenario of Object.values(SCENARIOS)) for (const expression of scenario.thresholds(1000)) expect(() => parseThreshold(expression)).not.toThrow();
+    for (const scenario of Object.values(SCENARIOS))
+      for (const expression of scenario.thresholds(1000)) expect(() => parseThreshold(expression)).not.toThrow();
   });
 });
 

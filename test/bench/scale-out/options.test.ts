@@ -13,7 +13,7 @@ function refusal(input: BenchOptions): OptionError {
 }
 
 describe('scale-out options', () => {
-  it('keeps today\'s run when neither --servers nor --broker is given, and with --servers 1', () => {
+  it("keeps today's run when neither --servers nor --broker is given, and with --servers 1", () => {
     expect(resolveBenchOptions({}).scaleOut).toBeNull();
     expect(resolveBenchOptions({ servers: 1 }).scaleOut).toBeNull();
   });
@@ -37,7 +37,11 @@ describe('scale-out options', () => {
     [{ broker: 'redis', network: { latencyMs: 10 } }, '--broker', /--net-\*/],
     [{ broker: 'redis', scenario: 'reconnect', restart: true }, '--restart', /--scenario failover/],
     [{ brokerRestart: true, scenario: 'failover' }, '--broker-restart', /needs --broker redis/],
-    [{ broker: 'redis://127.0.0.1:6379', servers: 2, scenario: 'failover', brokerRestart: true }, '--broker-restart', /restarts the Redis the harness starts/],
+    [
+      { broker: 'redis://127.0.0.1:6379', servers: 2, scenario: 'failover', brokerRestart: true },
+      '--broker-restart',
+      /restarts the Redis the harness starts/,
+    ],
     [{ servers: 2, broker: 'redis', brokerRestart: true }, '--broker-restart', /only applies to --scenario failover/],
     [{ scenario: 'failover' }, '--scenario', /needs --servers 2 or more with --broker, got 1 server/],
     [{ scenario: 'failover', broker: 'redis' }, '--scenario', /needs --servers 2 or more/],

@@ -16,7 +16,7 @@ const SMALL: BenchOptions = {
 };
 
 describe('--servers N --broker redis', () => {
-  it('spreads each protocol\'s clients round-robin over both instances and delivers every update once', async () => {
+  it("spreads each protocol's clients round-robin over both instances and delivers every update once", async () => {
     const result = await runBench({ ...SMALL, servers: 2, broker: 'redis', protocols: ['ws', 'long-poll'] });
     expect(result.failures).toEqual([]);
     expect(result.options.scaleOut).toEqual({ servers: 2, broker: 'redis' });
@@ -33,7 +33,7 @@ describe('--servers N --broker redis', () => {
     }
   }, 120_000);
 
-  it('scenario failover: the killed instance\'s clients resume on the other one, every client back, none missed or duplicated, on all four protocols', async () => {
+  it("scenario failover: the killed instance's clients resume on the other one, every client back, none missed or duplicated, on all four protocols", async () => {
     const result = await runBench({ ...SMALL, servers: 2, broker: 'redis', scenario: 'failover', durationMs: 3000 });
     expect(result.failures).toEqual([]);
     expect(result.protocols.map((p) => p.protocol)).toEqual(['ws', 'sse', 'long-poll', 'short-poll']);
@@ -57,7 +57,14 @@ describe('--servers N --broker redis', () => {
   }, 240_000);
 
   it('--broker-restart: Redis restarted mid-window (with its AOF) loses and duplicates nothing, and no client is reset', async () => {
-    const result = await runBench({ ...SMALL, servers: 2, broker: 'redis', scenario: 'failover', brokerRestart: true, protocols: ['ws', 'short-poll'] });
+    const result = await runBench({
+      ...SMALL,
+      servers: 2,
+      broker: 'redis',
+      scenario: 'failover',
+      brokerRestart: true,
+      protocols: ['ws', 'short-poll'],
+    });
     expect(result.failures).toEqual([]);
     for (const protocol of result.protocols) {
       expect(protocol.reconnect?.events.map((event) => event.kind)).toEqual(['broker-restart']);

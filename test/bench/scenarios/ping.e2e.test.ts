@@ -25,6 +25,8 @@ describe('scenario ping', () => {
       expect(p.histograms.ping).toBeDefined();
       expect(p.delivery.missed).toBe(0);
     }
-    expect(result.protocols.find((p) => p.protocol === 'long-poll')!.bandwidth.bytesUp).toBeGreaterThan(result.protocols.find((p) => p.protocol === 'ws')!.bandwidth.bytesUp);
+    expect(result.protocols.find((p) => p.protocol === 'long-poll')!.bandwidth.bytesUp).toBeGreaterThan(
+      result.protocols.find((p) => p.protocol === 'ws')!.bandwidth.bytesUp,
+    );
   }, 60_000);
 });

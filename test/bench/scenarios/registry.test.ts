@@ -18,7 +18,9 @@ describe('the scenario registry', () => {
   });
 
   it('gives every scenario thresholds the parser accepts', () => {
-    for (const name of SCENARIO_NAMES) for (const expression of SCENARIOS[name].thresholds(1000)) expect(() => parseThreshold(expression), `${name}: ${expression}`).not.toThrow();
+    for (const name of SCENARIO_NAMES)
+      for (const expression of SCENARIOS[name].thresholds(1000))
+        expect(() => parseThreshold(expression), `${name}: ${expression}`).not.toThrow();
   });
 
   it('lets each scenario say what it adds: drops, PINGs, header text, its result section', () => {
@@ -29,7 +31,9 @@ describe('the scenario registry', () => {
     ]);
     expect(SCENARIOS.reconnect.header(recordedOptions(reconnect))).toEqual(['restart at 5s, 12s · backoff 1s…16s, jitter 0.5']);
     expect(SCENARIOS.broadcast.dropPlan(resolveBenchOptions())).toEqual([]);
-    expect(SCENARIOS.ping.header(recordedOptions(resolveBenchOptions({ scenario: 'ping', pingIntervalMs: 250 })))).toEqual(['PING every 250ms']);
+    expect(SCENARIOS.ping.header(recordedOptions(resolveBenchOptions({ scenario: 'ping', pingIntervalMs: 250 })))).toEqual([
+      'PING every 250ms',
+    ]);
     expect(SCENARIO_NAMES.filter((name) => SCENARIOS[name].clientsPing)).toEqual(['ping']);
     const pingRaw = createHistogram();
     const pingCorrected = createHistogram();

@@ -23,7 +23,8 @@ describe('BinnedRecorder', () => {
     expect(bins.count).toBe(0);
     expect(batched.totalCount).toBe(direct.totalCount);
     expect(summarize(batched)).toEqual(summarize(direct));
-    for (const p of [1, 10, 25, 50, 75, 90, 99, 99.9, 99.99, 100]) expect(batched.getValueAtPercentile(p)).toBe(direct.getValueAtPercentile(p));
+    for (const p of [1, 10, 25, 50, 75, 90, 99, 99.9, 99.99, 100])
+      expect(batched.getValueAtPercentile(p)).toBe(direct.getValueAtPercentile(p));
     expect(encodeHistogram(batched)).toBe(encodeHistogram(direct));
   });
 

@@ -13,7 +13,13 @@ async function connectTo(url: string, count: number, settings: { concurrency: nu
   const outcome = await connectClients(
     count,
     (index) => {
-      const client = createClient({ url, protocol: 'ws', id: `c${index}`, requestTimeoutMs: 60_000, handlers: { onUpdate: () => undefined } });
+      const client = createClient({
+        url,
+        protocol: 'ws',
+        id: `c${index}`,
+        requestTimeoutMs: 60_000,
+        handlers: { onUpdate: () => undefined },
+      });
       clients.push(client);
       return { connect: () => client.connect(), abandon: () => client.close(), watchFailure: () => undefined };
     },
@@ -55,7 +61,10 @@ describe('connectClients', () => {
     expect(outcome.failed).toBe(40);
     // The first four time out; the other 36 are not tried: 10 rounds of timeouts would take 4 s.
     expect(outcome.failedBy).toEqual({ timeout: 4, 'not tried': 36 });
-    expect(outcome.errors).toEqual([`no first message within ${timeoutMs} ms`, `36 clients not tried: none connected in the last ${timeoutMs} ms`]);
+    expect(outcome.errors).toEqual([
+      `no first message within ${timeoutMs} ms`,
+      `36 clients not tried: none connected in the last ${timeoutMs} ms`,
+    ]);
     expect(tookMs).toBeLessThan(3 * timeoutMs);
   });
 

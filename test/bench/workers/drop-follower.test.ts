@@ -32,7 +32,14 @@ describe('ClientFollower and DropLog', () => {
     deliver(client, 31, 40);
     const { delivery, reconnect } = log.settle([client], { aaaa1111: 40 });
     expect(delivery).toEqual({ expected: 30, delivered: 30, duplicated: 0, outOfOrder: 0 });
-    expect(reconnect).toMatchObject({ clientDrops: 1, recovered: 1, publishedDuringOutage: 10, recoveredByResume: 10, missedInOutage: 0, coveredByReset: 0 });
+    expect(reconnect).toMatchObject({
+      clientDrops: 1,
+      recovered: 1,
+      publishedDuringOutage: 10,
+      recoveredByResume: 10,
+      missedInOutage: 0,
+      coveredByReset: 0,
+    });
     const recovery = decodeHistogram(reconnect.recovery);
     expect(recovery.totalCount).toBe(1);
     expect(Math.abs(recovery.maxValue - (back - (ts(20) + 50_000)))).toBeLessThan(1000);
@@ -101,7 +108,13 @@ describe('ClientFollower and DropLog', () => {
     const { delivery, reconnect } = log.settle([client], { aaaa1111: 20, bbbb2222: 12 });
     // Epoch a: 10 expected, 8 delivered, 2 lost with the server (covered). Epoch b: 9 after the snapshot.
     expect(delivery).toEqual({ expected: 8 + 9, delivered: 17, duplicated: 0, outOfOrder: 0 });
-    expect(reconnect).toMatchObject({ recovered: 1, publishedDuringOutage: 2 + 3, coveredByReset: 5, recoveredByResume: 0, missedInOutage: 0 });
+    expect(reconnect).toMatchObject({
+      recovered: 1,
+      publishedDuringOutage: 2 + 3,
+      coveredByReset: 5,
+      recoveredByResume: 0,
+      missedInOutage: 0,
+    });
   });
 
   it('a client still away at the next drop closes its record as not recovered', () => {

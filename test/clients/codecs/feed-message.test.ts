@@ -71,13 +71,26 @@ describe('readUpdateBytes / readUpdateString', () => {
 describe('parseMessage', () => {
   it('parses the rare messages', () => {
     expect(parseMessage('{"seq":41,"ts":5,"type":"initial","epoch":"k3v9x2q1","data":{"events":[]}}')).toEqual({
-      kind: 'snapshot', type: 'initial', seq: 41, ts: 5, epoch: 'k3v9x2q1',
+      kind: 'snapshot',
+      type: 'initial',
+      seq: 41,
+      ts: 5,
+      epoch: 'k3v9x2q1',
     });
     expect(parseMessage('{"seq":9,"ts":5,"type":"reset","epoch":"p0c7m3za","reason":"too-old","data":{}}')).toEqual({
-      kind: 'snapshot', type: 'reset', seq: 9, ts: 5, epoch: 'p0c7m3za', reason: 'too-old',
+      kind: 'snapshot',
+      type: 'reset',
+      seq: 9,
+      ts: 5,
+      epoch: 'p0c7m3za',
+      reason: 'too-old',
     });
     expect(parseMessage('{"type":"pong","id":"c17-4","ts":10,"serverTs":12}')).toEqual({ kind: 'pong', id: 'c17-4', ts: 10, serverTs: 12 });
-    expect(parseMessage('{"type":"error","code":"WL_BAD_MESSAGE","message":"bad"}')).toEqual({ kind: 'error', code: 'WL_BAD_MESSAGE', message: 'bad' });
+    expect(parseMessage('{"type":"error","code":"WL_BAD_MESSAGE","message":"bad"}')).toEqual({
+      kind: 'error',
+      code: 'WL_BAD_MESSAGE',
+      message: 'bad',
+    });
     expect(parseMessage('{"ts":3, "seq":2, "type":"update"}')).toEqual({ kind: 'update', seq: 2, ts: 3 });
   });
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { BodyCollector, BodyDecoder, HttpParseError, MAX_HEAD_BYTES, ResponseHeadReader, type ResponseHead } from '../../../clients/codecs/http-response.js';
+import {
+  BodyCollector,
+  BodyDecoder,
+  HttpParseError,
+  MAX_HEAD_BYTES,
+  ResponseHeadReader,
+  type ResponseHead,
+} from '../../../clients/codecs/http-response.js';
 import { SseStreamParser } from '../../../clients/codecs/sse-stream.js';
 import { bytewise, chunked, feedReused, randomSplits, splitAt } from '../wire.js';
 
@@ -42,7 +49,8 @@ function readResponse(pieces: Buffer[], closed = false): Read {
   return read;
 }
 
-const HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nTransfer-Encoding: chunked\r\nX-Folded: one\r\n  two\r\nSet-Thing: a\r\nset-thing: b\r\n\r\n';
+const HEAD =
+  'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nTransfer-Encoding: chunked\r\nX-Folded: one\r\n  two\r\nSet-Thing: a\r\nset-thing: b\r\n\r\n';
 const BODY_PIECES = ['retry: 1000\n\n', 'id: e:1\ndata: {"seq":1}\n\n', 'x'.repeat(300), ': hb\n\n', '\r\n\r\n0\r\n'];
 const BODY = BODY_PIECES.join('');
 
@@ -53,7 +61,12 @@ describe('ResponseHeadReader', () => {
       status: 200,
       statusText: 'OK',
       version: 'HTTP/1.1',
-      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'transfer-encoding': 'chunked', 'x-folded': 'one two', 'set-thing': 'a, b' },
+      headers: {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'transfer-encoding': 'chunked',
+        'x-folded': 'one two',
+        'set-thing': 'a, b',
+      },
     });
   });
 
@@ -93,7 +106,10 @@ describe('ResponseHeadReader', () => {
 });
 
 describe('BodyDecoder', () => {
-  const response = Buffer.concat([Buffer.from(HEAD), chunked(BODY_PIECES, { extension: ';name=value;q="x"', trailers: ['X-Trailer: 1', 'X-Other: 2'], upper: true })]);
+  const response = Buffer.concat([
+    Buffer.from(HEAD),
+    chunked(BODY_PIECES, { extension: ';name=value;q="x"', trailers: ['X-Trailer: 1', 'X-Other: 2'], upper: true }),
+  ]);
 
   it('decodes a chunked body with extensions and trailers', () => {
     const read = readResponse([response]);
@@ -103,22 +119,33 @@ describe('BodyDecoder', () => {
   it('decodes it split in two at every byte', () => {
     for (let at = 0; at <= response.length; at++) {
       const read = readResponse(splitAt(response, [at]));
-      if (read.body !== BODY || read.ends !== 1 || read.errors.length > 0) expect({ at, read }).toEqual({ at, read: { ...read, body: BODY, ends: 1, errors: [] } });
+      if (read.body !== BODY || read.ends !== 1 || read.errors.length > 0)
+        expect({ at, read }).toEqual({ at, read: { ...read, body: BODY, ends: 1, errors: [] } });
     }
   });
 
   it('decodes it byte by byte and in random pieces', () => {
     expect(readResponse(bytewise(response))).toMatchObject({ body: BODY, ends: 1, errors: [] });
-    for (let seed = 1; seed <= 100; seed++) expect(readResponse(randomSplits(response, seed, 40)), `seed ${seed}`).toMatchObject({ body: BODY, ends: 1 });
+    for (let seed = 1; seed <= 100; seed++)
+      expect(readResponse(randomSplits(response, seed, 40)), `seed ${seed}`).toMatchObject({ body: BODY, ends: 1 });
   });
 
   it('ignores what follows the last chunk', () => {
-    const read = readResponse([Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'), chunked(['abc']), Buffer.from('5\r\nextra\r\n')])]);
+    const read = readResponse([
+      Buffer.concat([
+        Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'),
+        chunked(['abc']),
+        Buffer.from('5\r\nextra\r\n'),
+      ]),
+    ]);
     expect(read).toMatchObject({ body: 'abc', ends: 1 });
   });
 
   it('reports a chunked body cut off by the close as not finished', () => {
-    const decoder = new BodyDecoder({ status: 200, statusText: '', version: 'HTTP/1.1', headers: { 'transfer-encoding': 'chunked' } }, { data() {}, end() {}, error() {} });
+    const decoder = new BodyDecoder(
+      { status: 200, statusText: '', version: 'HTTP/1.1', headers: { 'transfer-encoding': 'chunked' } },
+      { data() {}, end() {}, error() {} },
+    );
     decoder.push(Buffer.from('5\r\nab'));
     expect(decoder.finish()).toBe(false);
   });
@@ -138,7 +165,14 @@ describe('BodyDecoder', () => {
   });
 
   it('prefers chunked over Content-Length, and refuses conflicting lengths', () => {
-    expect(readResponse([Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n'), chunked(['chunked wins'])])])).toMatchObject({ body: 'chunked wins', ends: 1 });
+    expect(
+      readResponse([
+        Buffer.concat([
+          Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n'),
+          chunked(['chunked wins']),
+        ]),
+      ]),
+    ).toMatchObject({ body: 'chunked wins', ends: 1 });
     expect(() => readResponse([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\nx')])).toThrow(/content-length/);
     expect(() => readResponse([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nx')])).toThrow(/content-length/);
   });
@@ -172,18 +206,34 @@ describe('SSE through chunked encoding', () => {
   const M3 = '{"seq":43,"ts":183920441124,"type":"update","data":{}}';
   // One chunk per server write, as the SSE transport sends them, with a split event and a
   // multi-line one thrown in.
-  const writes = ['retry: 1000\n\n', `id: k3v9x2q1:41\ndata: ${M1}\n\n`, `id: k3v9x2q1:42\nda`, `ta: ${M2}\n\n: hb\n\n`, `id: k3v9x2q1:43\ndata: ${M3}\ndata: second line\n\n`];
-  const response = Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n'), chunked(writes)]);
+  const writes = [
+    'retry: 1000\n\n',
+    `id: k3v9x2q1:41\ndata: ${M1}\n\n`,
+    `id: k3v9x2q1:42\nda`,
+    `ta: ${M2}\n\n: hb\n\n`,
+    `id: k3v9x2q1:43\ndata: ${M3}\ndata: second line\n\n`,
+  ];
+  const response = Buffer.concat([
+    Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n'),
+    chunked(writes),
+  ]);
   const expected = [M1, M2, `${M3}\nsecond line`];
 
   function sse(pieces: Buffer[]): { events: string[]; retries: number[]; lastEventId: string; ends: number } {
     const events: string[] = [];
     const retries: number[] = [];
     let ends = 0;
-    const parser = new SseStreamParser((data, start, end) => events.push(data.toString('utf8', start, end)), (ms) => retries.push(ms));
+    const parser = new SseStreamParser(
+      (data, start, end) => events.push(data.toString('utf8', start, end)),
+      (ms) => retries.push(ms),
+    );
     const heads = new ResponseHeadReader();
     let decoder: BodyDecoder | undefined;
-    const sink = { data: (buf: Buffer, start: number, end: number) => parser.push(buf, start, end), end: () => (ends += 1), error: () => {} };
+    const sink = {
+      data: (buf: Buffer, start: number, end: number) => parser.push(buf, start, end),
+      end: () => (ends += 1),
+      error: () => {},
+    };
     feedReused(pieces, (buf, start, end) => {
       if (decoder !== undefined) return decoder.push(buf, start, end);
       const got = heads.push(buf, start, end);

@@ -30,7 +30,9 @@ describe('PollAnswerReader', () => {
 
   it('does not care about member order, white space or unknown members', () => {
     const reader = new PollAnswerReader();
-    const buf = Buffer.from(`\n{ "events" : [ ${E1} ,\n ${E2} ] , "extra": {"a":[1,2,"]"]}, "n": -1.5e3, "t": true,\n "next" : 44 , "epoch" : "abc" }\n`);
+    const buf = Buffer.from(
+      `\n{ "events" : [ ${E1} ,\n ${E2} ] , "extra": {"a":[1,2,"]"]}, "n": -1.5e3, "t": true,\n "next" : 44 , "epoch" : "abc" }\n`,
+    );
     expect(reader.read(buf)).toBe(true);
     expect(reader.epoch).toBe('abc');
     expect(reader.next).toBe(44);

@@ -50,14 +50,24 @@ const M3 = '{"seq":43,"ts":183920441124,"type":"update","data":{}}';
 
 function stream(eol: string): string {
   return [
-    'retry: 1000', '',
-    ': hb', '',
-    'id: k3v9x2q1:41', `data: ${M1}`, '',
-    'id: k3v9x2q1:42', `data:${M2}`, '',
-    ': comment between events',
-    'event: ignored', 'id: k3v9x2q1:43', `data: ${M3}`, '',
+    'retry: 1000',
     '',
-    ': hb', '',
+    ': hb',
+    '',
+    'id: k3v9x2q1:41',
+    `data: ${M1}`,
+    '',
+    'id: k3v9x2q1:42',
+    `data:${M2}`,
+    '',
+    ': comment between events',
+    'event: ignored',
+    'id: k3v9x2q1:43',
+    `data: ${M3}`,
+    '',
+    '',
+    ': hb',
+    '',
   ].join(eol);
 }
 
@@ -69,7 +79,11 @@ describe('SseStreamParser (input in a reused buffer)', () => {
     expect(parsed.parser.lastEventId).toBe('k3v9x2q1:43');
   });
 
-  for (const [name, eol] of [['LF', '\n'], ['CRLF', '\r\n'], ['CR', '\r']] as const) {
+  for (const [name, eol] of [
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+    ['CR', '\r'],
+  ] as const) {
     it(`gives the same events for every split into two chunks (${name})`, () => {
       const buf = Buffer.from(stream(eol));
       for (let i = 0; i <= buf.length; i++) {

@@ -61,7 +61,9 @@ function sampleStream(withBig: boolean): { stream: Buffer; expected: Event[] } {
     serverFrame(OPCODE.text, ''),
     serverFrame(OPCODE.binary, Buffer.alloc(0), { fin: false }),
     serverFrame(OPCODE.continuation, 'C'),
-    ...(withBig ? [serverFrame(OPCODE.text, big.slice(0, 40_000), { fin: false }), serverFrame(OPCODE.continuation, big.slice(40_000))] : []),
+    ...(withBig
+      ? [serverFrame(OPCODE.text, big.slice(0, 40_000), { fin: false }), serverFrame(OPCODE.continuation, big.slice(40_000))]
+      : []),
     ...(withBig ? [serverFrame(OPCODE.text, big)] : []),
     serverFrame(OPCODE.close, closePayload(4000, 'dropped by control')),
     serverFrame(OPCODE.text, 'after close: ignored'),
@@ -128,7 +130,11 @@ describe('WsFrameParser', () => {
     ['a masked server frame', serverFrame(OPCODE.text, 'x', { mask: true }), 1002],
     ['RSV bits', serverFrame(OPCODE.text, 'x', { rsv: 0x40 }), 1002],
     ['a continuation without a message', serverFrame(OPCODE.continuation, 'x'), 1002],
-    ['a new message inside a fragmented one', Buffer.concat([serverFrame(OPCODE.text, 'a', { fin: false }), serverFrame(OPCODE.text, 'b')]), 1002],
+    [
+      'a new message inside a fragmented one',
+      Buffer.concat([serverFrame(OPCODE.text, 'a', { fin: false }), serverFrame(OPCODE.text, 'b')]),
+      1002,
+    ],
     ['a control frame over 125 bytes', serverFrame(OPCODE.ping, 'p'.repeat(126)), 1002],
     ['a fragmented control frame', serverFrame(OPCODE.ping, 'p', { fin: false }), 1002],
     ['an unknown opcode', serverFrame(0x3, 'x'), 1002],
@@ -137,7 +143,11 @@ describe('WsFrameParser', () => {
     ['close code 2999', serverFrame(OPCODE.close, closePayload(2999)), 1002],
     ['a 64-bit length with the top bit set', Buffer.from([0x81, 127, 0x80, 0, 0, 0, 0, 0, 0, 1]), 1002],
     ['a message over the size limit', serverFrame(OPCODE.text, 'x'.repeat(2000)), 1009],
-    ['fragments over the size limit', Buffer.concat([serverFrame(OPCODE.text, 'x'.repeat(600), { fin: false }), serverFrame(OPCODE.continuation, 'x'.repeat(600))]), 1009],
+    [
+      'fragments over the size limit',
+      Buffer.concat([serverFrame(OPCODE.text, 'x'.repeat(600), { fin: false }), serverFrame(OPCODE.continuation, 'x'.repeat(600))]),
+      1009,
+    ],
   ])('closes with a protocol error on %s, split or whole, and reads nothing after it', (_what, bad, code) => {
     const stream = Buffer.concat([serverFrame(OPCODE.text, 'ok'), bad, serverFrame(OPCODE.text, 'never')]);
     for (let at = 0; at <= stream.length; at++) {
@@ -149,10 +159,13 @@ describe('WsFrameParser', () => {
 
   it('stops when told to, even in the middle of a chunk', () => {
     const { handler, events } = recorder();
-    const parser = new WsFrameParser({ ...handler, message: (buf, start, end, binary) => {
-      handler.message(buf, start, end, binary, false);
-      parser.stop();
-    } });
+    const parser = new WsFrameParser({
+      ...handler,
+      message: (buf, start, end, binary) => {
+        handler.message(buf, start, end, binary, false);
+        parser.stop();
+      },
+    });
     parser.push(Buffer.concat([serverFrame(OPCODE.text, 'a'), serverFrame(OPCODE.text, 'b')]));
     expect(events).toEqual([{ kind: 'message', text: 'a', binary: false }]);
   });

@@ -46,7 +46,17 @@ describe('BrokerFeed', () => {
   /** Appends updates `from..to` as a publisher would, and returns them as read back. */
   async function append(from: number, to: number, epoch = feed.epoch) {
     for (let seq = from; seq <= to; seq++) {
-      await admin.sendCommand(['XADD', keys.stream, `${seq}-0`, 'e', epoch, 't', String(1000 + seq), 'm', `{"seq":${seq},"ts":${1000 + seq},"type":"update","data":{}}`]);
+      await admin.sendCommand([
+        'XADD',
+        keys.stream,
+        `${seq}-0`,
+        'e',
+        epoch,
+        't',
+        String(1000 + seq),
+        'm',
+        `{"seq":${seq},"ts":${1000 + seq},"type":"update","data":{}}`,
+      ]);
     }
     return parseEntries(await admin.sendCommand(['XRANGE', keys.stream, `${from}-0`, `${to}-0`]));
   }

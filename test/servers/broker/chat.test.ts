@@ -41,7 +41,9 @@ describe('broker: chat', () => {
     await member.inbox.until((m) => m.length >= 1);
     expect((await post({ from: 'a', n: 1, ts: 1, text: 'hi', room: 'r1' })).status).toBe(204);
     await member.inbox.until(() => member.inbox.seqsOf().length === 1);
-    expect(member.inbox.messages.find((m) => m.type === 'update')!.data).toEqual({ chat: { from: 'a', n: 1, ts: 1, room: 'r1', text: 'hi' } });
+    expect(member.inbox.messages.find((m) => m.type === 'update')!.data).toEqual({
+      chat: { from: 'a', n: 1, ts: 1, room: 'r1', text: 'hi' },
+    });
     member.close();
   });
 });

@@ -1,6 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from './redis-server.js';
-import { collect, controlFeed, eventually, Log, PROTOCOLS, range, spawnInstance, startInstance, stats, type ChildInstance, type Collector, type Instance } from './helpers.js';
+import {
+  collect,
+  controlFeed,
+  eventually,
+  Log,
+  PROTOCOLS,
+  range,
+  spawnInstance,
+  startInstance,
+  stats,
+  type ChildInstance,
+  type Collector,
+  type Instance,
+} from './helpers.js';
 
 /**
  * The publishing instance dies (SIGKILL, its own process): its clients resume on the other
@@ -42,7 +55,11 @@ describe('broker: a publishing instance killed', () => {
     for (const [index, protocol] of PROTOCOLS.entries()) onB.push(await collect(protocol, b.url, logs[index]!));
 
     // B takes the lock once A's lapses and goes on with the stored settings (bench, 100/s).
-    await eventually(() => b.server.context.broker!.status().publisher && b.server.context.feed.head >= killedAt + 20, 'B to take over publishing', 15_000);
+    await eventually(
+      () => b.server.context.broker!.status().publisher && b.server.context.feed.head >= killedAt + 20,
+      'B to take over publishing',
+      15_000,
+    );
     const fence = await controlFeed(b.url, { mode: 'idle' });
     expect(fence.status).toBe(200);
     const last = fence.body.feed!.head;

@@ -19,7 +19,15 @@ export interface Instance {
 
 /** One in-process server instance on the test's Redis, idle, on 127.0.0.1 port 0. */
 export async function startInstance(redisUrl: string, feedName: string, options: ServerOptions = {}): Promise<Instance> {
-  const server = await buildServer({ port: 0, mode: 'idle', broker: redisUrl, brokerFeed: feedName, brokerLockMs: 1000, controlToken: CONTROL_TOKEN, ...options });
+  const server = await buildServer({
+    port: 0,
+    mode: 'idle',
+    broker: redisUrl,
+    brokerFeed: feedName,
+    brokerLockMs: 1000,
+    controlToken: CONTROL_TOKEN,
+    ...options,
+  });
   const url = await server.listen();
   return { server, url, close: () => server.close() };
 }
@@ -36,7 +44,9 @@ export function publish(instance: Instance, count: number): void {
 export async function publisherOf(instances: readonly Instance[]): Promise<Instance> {
   let found: Instance | undefined;
   await eventually(() => {
-    found = instances.find((instance) => instance.server.context.broker!.feed.writer.publishing && instance.server.context.broker!.status().publisher);
+    found = instances.find(
+      (instance) => instance.server.context.broker!.feed.writer.publishing && instance.server.context.broker!.status().publisher,
+    );
     return found !== undefined;
   }, 'a publisher');
   return found!;
@@ -56,7 +66,10 @@ export async function eventually(test: () => boolean | Promise<boolean>, what: s
   }
 }
 
-export async function controlFeed(url: string, body: object): Promise<{ status: number; body: { feed?: { head: number; epoch: string; mode: string }; error?: { code: string } } }> {
+export async function controlFeed(
+  url: string,
+  body: object,
+): Promise<{ status: number; body: { feed?: { head: number; epoch: string; mode: string }; error?: { code: string } } }> {
   const response = await fetch(`${url}/control/feed`, {
     method: 'POST',
     headers: { authorization: `Bearer ${CONTROL_TOKEN}`, 'content-type': 'application/json' },
@@ -65,7 +78,12 @@ export async function controlFeed(url: string, body: object): Promise<{ status: 
   return { status: response.status, body: (await response.json()) as never };
 }
 
-export async function stats(url: string): Promise<{ feed: { head: number }; broker?: { up: boolean; publisher: boolean; published: number; publishRefused: number; resets: number; outages: number } }> {
+export async function stats(
+  url: string,
+): Promise<{
+  feed: { head: number };
+  broker?: { up: boolean; publisher: boolean; published: number; publishRefused: number; resets: number; outages: number };
+}> {
   return (await fetch(`${url}/stats`)).json() as never;
 }
 
@@ -182,7 +200,25 @@ export interface ChildInstance {
 export async function spawnInstance(redisUrl: string, feedName: string, extra: string[] = []): Promise<ChildInstance> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'servers/main.ts', '--port', '0', '--mode', 'idle', '--broker', redisUrl, '--broker-feed', feedName, '--broker-lock-ms', '1000', '--control-token', CONTROL_TOKEN, '--ready-json', ...extra],
+    [
+      '--import',
+      'tsx',
+      'servers/main.ts',
+      '--port',
+      '0',
+      '--mode',
+      'idle',
+      '--broker',
+      redisUrl,
+      '--broker-feed',
+      feedName,
+      '--broker-lock-ms',
+      '1000',
+      '--control-token',
+      CONTROL_TOKEN,
+      '--ready-json',
+      ...extra,
+    ],
     { cwd: new URL('../../../', import.meta.url), stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from './redis-server.js';
-import { brokerKeys, collect, eventually, Log, PROTOCOLS, publishOnAny, range, redisClient, startInstance, type Instance } from './helpers.js';
+import {
+  brokerKeys,
+  collect,
+  eventually,
+  Log,
+  PROTOCOLS,
+  publishOnAny,
+  range,
+  redisClient,
+  startInstance,
+  type Instance,
+} from './helpers.js';
 
 const HISTORY = 5;
 
@@ -39,19 +50,22 @@ describe('broker: history bound and reset', () => {
     expect(b.server.context.feed.oldest).toBe(16);
   });
 
-  it.each(PROTOCOLS)('%s: a cursor older than the history gets reset too-old on the other instance, then every update', async (protocol) => {
-    const epoch = a.server.context.feed.epoch;
-    const head = b.server.context.feed.head;
-    const log = new Log({ epoch, seq: 3 });
-    const collector = await collect(protocol, b.url, log);
-    await eventually(() => log.resets.length === 1, `${protocol}: the reset`);
-    expect(log.resets[0]).toMatchObject({ type: 'reset', reason: 'too-old', seq: head, epoch });
-    await publishOnAny([a, b], 3);
-    await eventually(() => log.seq === head + 3, `${protocol}: updates after the reset`);
-    collector.stop();
-    await collector.ended;
-    expect(log.seqs).toEqual(range(head + 1, head + 3));
-  });
+  it.each(PROTOCOLS)(
+    '%s: a cursor older than the history gets reset too-old on the other instance, then every update',
+    async (protocol) => {
+      const epoch = a.server.context.feed.epoch;
+      const head = b.server.context.feed.head;
+      const log = new Log({ epoch, seq: 3 });
+      const collector = await collect(protocol, b.url, log);
+      await eventually(() => log.resets.length === 1, `${protocol}: the reset`);
+      expect(log.resets[0]).toMatchObject({ type: 'reset', reason: 'too-old', seq: head, epoch });
+      await publishOnAny([a, b], 3);
+      await eventually(() => log.seq === head + 3, `${protocol}: updates after the reset`);
+      collector.stop();
+      await collector.ended;
+      expect(log.seqs).toEqual(range(head + 1, head + 3));
+    },
+  );
 
   it.each(PROTOCOLS)('%s: the oldest resume point still held is honoured, one before it is not', async (protocol) => {
     const epoch = a.server.context.feed.epoch;

@@ -27,11 +27,16 @@ describe('broker: a new epoch while serving', () => {
     for (let n = 1; n <= 5; n++) (await publisherOf([a])).server.context.feed.publish({ run: 1, n });
     await eventually(() => a.server.context.feed.head === 5, 'the first run to reach 5');
     const first = await getJson(`${a.url}/poll?since=3&epoch=${old}`);
-    expect(first.body.events.map((event) => event.data)).toEqual([{ run: 1, n: 4 }, { run: 1, n: 5 }]);
+    expect(first.body.events.map((event) => event.data)).toEqual([
+      { run: 1, n: 4 },
+      { run: 1, n: 5 },
+    ]);
 
     // Another instance (here the test) starts a new run, as after Redis lost its data.
     const admin = await redisClient(redis.url);
-    const fresh = String(await runScript(admin as never, NEW_EPOCH, [keys.epoch, keys.stream, keys.snapshot, keys.control], [old, 'secondrun']));
+    const fresh = String(
+      await runScript(admin as never, NEW_EPOCH, [keys.epoch, keys.stream, keys.snapshot, keys.control], [old, 'secondrun']),
+    );
     await admin.close();
     expect(fresh).toBe('secondrun');
     await eventually(() => a.server.context.feed.epoch === fresh, 'the instance to take the new epoch');
@@ -41,7 +46,10 @@ describe('broker: a new epoch while serving', () => {
 
     const second = await getJson<PollAnswer>(`${a.url}/poll?since=3&epoch=${fresh}`);
     expect(second.body.epoch).toBe(fresh);
-    expect(second.body.events.map((event) => event.data)).toEqual([{ run: 2, n: 4 }, { run: 2, n: 5 }]);
+    expect(second.body.events.map((event) => event.data)).toEqual([
+      { run: 2, n: 4 },
+      { run: 2, n: 5 },
+    ]);
     // The old run's cursor gets its reset.
     const stale = await getJson<PollAnswer>(`${a.url}/poll?since=3&epoch=${old}`);
     expect(stale.body.events[0]).toMatchObject({ type: 'reset', reason: 'epoch', epoch: fresh, seq: 5 });

@@ -22,7 +22,9 @@ describe('broker options', () => {
 
   it('accepts redis:// and rediss:// with credentials and a database, and never shows the password', () => {
     expect(resolveServerOptions({ broker: 'redis://127.0.0.1:6379' }).broker).toBe('redis://127.0.0.1:6379');
-    expect(resolveServerOptions({ broker: 'rediss://user:secret@cache.internal:6380/2' }).broker).toBe('rediss://user:secret@cache.internal:6380/2');
+    expect(resolveServerOptions({ broker: 'rediss://user:secret@cache.internal:6380/2' }).broker).toBe(
+      'rediss://user:secret@cache.internal:6380/2',
+    );
     expect(redactedBrokerUrl('redis://user:secret@127.0.0.1:6379/2')).toBe('redis://user:***@127.0.0.1:6379/2');
   });
 
@@ -40,7 +42,9 @@ describe('broker options', () => {
     const { port } = probe.address() as { port: number };
     probe.close();
     await once(probe, 'close');
-    await expect(buildServer({ port: 0, broker: `redis://127.0.0.1:${port}` })).rejects.toThrowError(new RegExp(`cannot use the broker at redis://127.0.0.1:${port}.*ECONNREFUSED`));
+    await expect(buildServer({ port: 0, broker: `redis://127.0.0.1:${port}` })).rejects.toThrowError(
+      new RegExp(`cannot use the broker at redis://127.0.0.1:${port}.*ECONNREFUSED`),
+    );
   });
 
   it('without a broker: the embedded feed, and no broker figures in /stats or /metrics', async () => {
@@ -63,6 +67,8 @@ describe('broker options', () => {
       timeout: 20_000,
     });
     expect(run.status).toBe(2);
-    expect(run.stderr).toMatch(/WL_BAD_OPTION: bad option: broker must be a redis:\/\/ or rediss:\/\/ URL, got "memcached:\/\/127.0.0.1:11211"/);
+    expect(run.stderr).toMatch(
+      /WL_BAD_OPTION: bad option: broker must be a redis:\/\/ or rediss:\/\/ URL, got "memcached:\/\/127.0.0.1:11211"/,
+    );
   });
 });

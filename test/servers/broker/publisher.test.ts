@@ -86,13 +86,20 @@ describe('broker: one publisher', () => {
     const epoch = holder.server.context.feed.epoch;
     const last = (await streamSeqs(redis.url)).at(-1)!;
     const write = (asOwner: string, inEpoch: string, seq: number) =>
-      runScript(client as never, PUBLISH, [keys.stream, keys.epoch, keys.publisher, keys.snapshot], [inEpoch, asOwner, '100', '1', String(seq), '1', '{}', '']);
+      runScript(
+        client as never,
+        PUBLISH,
+        [keys.stream, keys.epoch, keys.publisher, keys.snapshot],
+        [inEpoch, asOwner, '100', '1', String(seq), '1', '{}', ''],
+      );
     await expect(write('intruder', epoch, last + 1)).rejects.toThrow(/^WLLOCK/);
     await expect(write(owner, 'oldrun', last + 1)).rejects.toThrow(/^WLEPOCH/);
     await expect(write(owner, epoch, last + 2)).rejects.toThrow(/^WLSEQ/);
     await expect(write(owner, epoch, last)).rejects.toThrow(/^WLSEQ/);
     // And Redis by itself: an explicit id not above the last one is refused.
-    await expect(client.sendCommand(['XADD', keys.stream, `${last}-0`, 'e', epoch, 't', '0', 'm', '{}'])).rejects.toThrow(/equal or smaller/);
+    await expect(client.sendCommand(['XADD', keys.stream, `${last}-0`, 'e', epoch, 't', '0', 'm', '{}'])).rejects.toThrow(
+      /equal or smaller/,
+    );
     expect(await streamSeqs(redis.url)).not.toContain(last + 1);
     await client.close();
   });
@@ -101,7 +108,11 @@ describe('broker: one publisher', () => {
     // No instance can take the lock while someone else holds it.
     const client = await redisClient(redis.url);
     await client.sendCommand(['SET', keys.publisher, 'someone-else', 'PX', '60000']);
-    await eventually(() => !a.server.context.broker!.status().publisher && !b.server.context.broker!.status().publisher, 'both to lose the lock', 5000);
+    await eventually(
+      () => !a.server.context.broker!.status().publisher && !b.server.context.broker!.status().publisher,
+      'both to lose the lock',
+      5000,
+    );
     const answer = await controlFeed(a.url, { mode: 'idle' });
     expect(answer.status).toBe(503);
     expect(answer.body.error?.code).toBe('WL_NO_PUBLISHER');

@@ -1,6 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from './redis-server.js';
-import { collect, controlFeed, eventually, Log, PROTOCOLS, publisherOf, range, redisClient, startInstance, stats, type Collector, type Instance } from './helpers.js';
+import {
+  collect,
+  controlFeed,
+  eventually,
+  Log,
+  PROTOCOLS,
+  publisherOf,
+  range,
+  redisClient,
+  startInstance,
+  stats,
+  type Collector,
+  type Instance,
+} from './helpers.js';
 
 interface Client {
   readonly protocol: (typeof PROTOCOLS)[number];
@@ -53,7 +66,8 @@ describe('broker: Redis restarts', () => {
       expect(await metricsUp(instance.url)).toBe('0');
     }
     await target.restart();
-    for (const instance of instances) await eventually(async () => (await stats(instance.url)).broker?.up === true, 'the broker reported up again', 15_000);
+    for (const instance of instances)
+      await eventually(async () => (await stats(instance.url)).broker?.up === true, 'the broker reported up again', 15_000);
     expect(await metricsUp(instances[0]!.url)).toBe('1');
   }
 
@@ -72,7 +86,11 @@ describe('broker: Redis restarts', () => {
 
     // Publishing goes on from the stream's last id (the stored settings still say bench).
     const back = (await publisherOf(instances)).server.context.feed.head;
-    await eventually(() => a.server.context.feed.head >= back + 20 && b.server.context.feed.head >= back + 20, 'publishing to go on', 15_000);
+    await eventually(
+      () => a.server.context.feed.head >= back + 20 && b.server.context.feed.head >= back + 20,
+      'publishing to go on',
+      15_000,
+    );
     const fence = await controlFeed(a.url, { mode: 'idle' });
     expect(fence.status).toBe(200);
     expect(fence.body.feed!.epoch).toBe(epoch);
@@ -137,7 +155,10 @@ describe('broker: Redis restarts', () => {
     await eventually(() => b.server.context.feed.head >= 20, 'the new epoch to publish');
     const fence = await controlFeed(b.url, { mode: 'idle' });
     const last = fence.body.feed!.head;
-    await eventually(() => clients.every((client) => client.log.epoch === fresh && client.log.seq === last), 'every client to reach the last update');
+    await eventually(
+      () => clients.every((client) => client.log.epoch === fresh && client.log.seq === last),
+      'every client to reach the last update',
+    );
     for (const client of clients) {
       expect(client.ended, client.protocol).toBe(false);
       const [reset] = client.log.resets;

@@ -4,7 +4,6 @@ import { postPing } from './http-ping.js';
 import { PollLoop } from './poll-loop.js';
 import type { BrowserTransport, Cursor, TransportSink } from './types.js';
 
-
 /**
  * The feed by long polling with `fetch`: `GET /long-poll?since=S&epoch=E&timeout=MS` is held
  * until an update after S exists, then answered; the next request goes out at once.

@@ -47,12 +47,19 @@ export class PollLoop {
       response = await fetch(httpUrl(this.path, query), { signal: this.abort.signal, cache: 'no-store' });
       if (!response.ok) {
         const error = await wireError(response);
-        this.finish({ reason: `${this.path} answered ${error.status} ${error.code}: ${error.message}`, error, neverOpened: !this.openedOnce });
+        this.finish({
+          reason: `${this.path} answered ${error.status} ${error.code}: ${error.message}`,
+          error,
+          neverOpened: !this.openedOnce,
+        });
         return;
       }
       text = await response.text();
     } catch (error) {
-      this.finish({ reason: `${this.path} request failed: the server cannot be reached (${String(error)})`, neverOpened: !this.openedOnce });
+      this.finish({
+        reason: `${this.path} request failed: the server cannot be reached (${String(error)})`,
+        neverOpened: !this.openedOnce,
+      });
       return;
     }
     if (this.closed) return;

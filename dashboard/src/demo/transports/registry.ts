@@ -12,9 +12,10 @@ export interface TransportSettings {
 }
 
 /** The browser transport of each protocol: a new protocol's transport is registered here. */
-export const BROWSER_TRANSPORTS: Readonly<Record<ProtocolName, (sink: TransportSink, settings: TransportSettings) => BrowserTransport>> = Object.freeze({
-  ws: (sink) => new WebSocketTransport(sink),
-  sse: (sink) => new SseTransport(sink),
-  'long-poll': (sink) => new LongPollTransport(sink),
-  'short-poll': (sink, settings) => new ShortPollTransport(sink, settings.shortPollMs),
-});
+export const BROWSER_TRANSPORTS: Readonly<Record<ProtocolName, (sink: TransportSink, settings: TransportSettings) => BrowserTransport>> =
+  Object.freeze({
+    ws: (sink) => new WebSocketTransport(sink),
+    sse: (sink) => new SseTransport(sink),
+    'long-poll': (sink) => new LongPollTransport(sink),
+    'short-poll': (sink, settings) => new ShortPollTransport(sink, settings.shortPollMs),
+  });

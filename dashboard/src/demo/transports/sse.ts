@@ -5,7 +5,6 @@ import { postPing } from './http-ping.js';
 import type { BrowserTransport, Cursor, TransportSink } from './types.js';
 import { parseMessage, utf8Length } from './types.js';
 
-
 /**
  * The feed over the browser's own `EventSource`: `GET /sse?since=S&epoch=E`. Every event has
  * `id: EPOCH:SEQ`, so when the stream breaks EventSource reconnects by itself and sends
@@ -41,7 +40,9 @@ export class SseTransport implements BrowserTransport {
         // EventSource reconnects by itself after `retry` ms, sending Last-Event-ID.
         this.sink.request();
         this.sink.dropped({
-          reason: this.openedOnce ? 'SSE stream interrupted; EventSource reconnects by itself with Last-Event-ID' : 'SSE could not connect; EventSource retries by itself',
+          reason: this.openedOnce
+            ? 'SSE stream interrupted; EventSource reconnects by itself with Last-Event-ID'
+            : 'SSE could not connect; EventSource retries by itself',
           nativeRetryMs: TIMINGS.sseRetryMs,
           neverOpened: !this.openedOnce,
         });

@@ -63,7 +63,8 @@ export interface BrowserTransport {
 export function parseMessage(text: string, sink: TransportSink): ServerMessage | undefined {
   try {
     const message = JSON.parse(text) as ServerMessage;
-    if (message === null || typeof message !== 'object' || typeof (message as { type?: unknown }).type !== 'string') throw new Error('no type');
+    if (message === null || typeof message !== 'object' || typeof (message as { type?: unknown }).type !== 'string')
+      throw new Error('no type');
     return message;
   } catch {
     sink.log(`ignored a message that is not a wirelab message: ${text.slice(0, 80)}`, 'warn');
