@@ -144,6 +144,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
           proxy: current.proxy,
           restartServer: current.kind === 'spawned' ? () => restartServer(current) : undefined,
           fleet: current.kind === 'fleet' ? current.fleet : undefined,
+          countedFeed: current.kind === 'spawned',
           lossCounters: lossCounters(current),
           runStartedAt,
           emit: (event: ProgressEvent): void => {

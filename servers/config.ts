@@ -151,7 +151,8 @@ export const SERVER_DEFAULTS = Object.freeze({
 });
 
 /** Largest bench-mode rate and payload the feed accepts. */
-export const FEED_LIMITS = Object.freeze({ maxRate: 100_000, maxPayload: 1024 * 1024 });
+// maxCount: a day's window at the largest rate.
+export const FEED_LIMITS = Object.freeze({ maxRate: 100_000, maxPayload: 1024 * 1024, maxCount: 100_000 * 86_400 });
 
 const INTEGER_RANGES: Record<string, [number, number]> = {
   port: [0, 65535],

@@ -33,6 +33,7 @@ export const ERRORS = {
   WL_SLOW_CONSUMER: { code: 'WL_SLOW_CONSUMER', status: 503, message: 'client too slow: more than %s bytes unread' },
   WL_CHAT_CAPACITY: { code: 'WL_CHAT_CAPACITY', status: 503, message: 'chat capacity reached: %s' },
   WL_CHAT_UNAVAILABLE: { code: 'WL_CHAT_UNAVAILABLE', status: 503, message: 'no chat in the lobby here: %s' },
+  WL_FEED_BEHIND: { code: 'WL_FEED_BEHIND', status: 503, message: 'the counted bench feed did not publish its count within %s ms' },
   WL_INTERNAL: { code: 'WL_INTERNAL', status: 500, message: 'internal error: %s' },
   WL_BROKER_DOWN: { code: 'WL_BROKER_DOWN', status: 503, message: 'the feed broker %s is unreachable: %s' },
   WL_NO_PUBLISHER: {

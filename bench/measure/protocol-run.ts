@@ -26,7 +26,7 @@ import type { ProtocolName } from '../../wire/protocols.js';
 import type { Fleet } from '../target/fleet.js';
 import { FleetControl } from '../target/fleet-control.js';
 import { instanceFigures } from './instances.js';
-import { closingFenceAt } from './window-length.js';
+import { closingFenceAt, countedWindow, windowUpdates } from './window-length.js';
 import { idlePhaseMs } from './idle-phase.js';
 import { WorkerPool, type ClientPool } from '../workers/worker-pool.js';
 import type { WorkerTick } from '../workers/worker-protocol.js';
@@ -44,6 +44,8 @@ export interface ProtocolRunContext {
   readonly restartServer: (() => Promise<{ killedAt: number; ready: Promise<void> }>) | undefined;
   /** `--servers N --broker …`: the instances (clients spread round-robin over them; scenario `failover` kills one). */
   readonly fleet?: Fleet | undefined;
+  /** The server counts the window's updates (`count` on /control/feed): one this harness spawned, with the embedded feed. */
+  readonly countedFeed?: boolean;
   /** The lossy namespace link's packet and TCP counters so far (`--net-loss`), if any. */
   readonly lossCounters: (() => Promise<LinkSnapshot>) | undefined;
   /** performance.now() when the whole run started; time series are relative to it. */
@@ -171,7 +173,9 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     sampler.measuring = true;
     storm?.start();
     const feedCallAt = performance.now();
-    await control.setFeed(feedOn);
+    // A window without drops on one server with the embedded feed is counted by the server itself (window-length.ts).
+    const counted = countedWindow(context, plan.length);
+    await control.setFeed(counted ? { ...feedOn, count: windowUpdates(options.rate, options.durationMs) } : feedOn);
     const feedCallMs = performance.now() - feedCallAt;
     // The window ends after rate × duration updates, the same count for every protocol (window-length.ts).
     const windowEndAt = closingFenceAt(feedCallAt + feedCallMs / 2, feedCallMs / 2, options.rate, options.durationMs);
@@ -189,7 +193,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     const rest = windowEndAt - performance.now();
     if (rest > 0) await wait(rest);
     // Second fence: the last update of the window.
-    const secondFence = (await control.setFeed({ mode: 'idle' })).feed;
+    const secondFence = (await control.setFeed(counted ? { mode: 'idle', finish: true } : { mode: 'idle' })).feed;
     const seqEnd = secondFence.head;
     window.epochEnds[secondFence.epoch] = seqEnd;
     window.epochStarts[secondFence.epoch] ??= 0;

@@ -5,7 +5,9 @@
  * schedule (update k at start + k/rate, servers/sources/bench.ts), so the harness sends the
  * closing fence half an update interval after the last update of the window is due: the fence
  * then lands between update N and N+1 as long as the control round trip stays well under an
- * update interval (at 10/s: 100 ms against about 1 ms on loopback).
+ * update interval (at 10/s: 100 ms against about 1 ms on loopback). On a server the harness
+ * spawned with the embedded feed, the server counts instead (`count` and `finish` of
+ * /control/feed, docs/control.md): exact however late a busy machine's timers fire.
  */
 
 /** Updates a window of `durationMs` at `rate` per second holds. */
@@ -23,4 +25,16 @@ export function closingFenceAt(feedStartedAt: number, oneWayMs: number, rate: nu
   if (rate <= 0) return feedStartedAt + durationMs;
   const intervalMs = 1000 / rate;
   return feedStartedAt + (windowUpdates(rate, durationMs) + 0.5) * intervalMs - oneWayMs;
+}
+
+/**
+ * Whether the server counts the window's updates itself: a server this harness spawned (so its
+ * feed is the embedded one and understands `count`), a feed that runs, and no drop in the window
+ * (a restart starts a new epoch, whose updates are counted as they come).
+ */
+export function countedWindow(
+  context: { readonly countedFeed?: boolean | undefined; readonly options: { readonly rate: number } },
+  drops: number,
+): boolean {
+  return context.countedFeed === true && context.options.rate > 0 && drops === 0;
 }

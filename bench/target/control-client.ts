@@ -31,6 +31,10 @@ export interface FeedSettings {
   mode: 'demo' | 'bench' | 'idle';
   rate?: number;
   payload?: number;
+  /** Bench mode: exactly this many updates, then the feed stops (docs/control.md). */
+  count?: number;
+  /** Wait until a counted feed has published its count before applying this call. */
+  finish?: boolean;
 }
 
 /** The harness cannot start, reach or use the feed server (WL_TARGET): the CLI prints it and exits 1. */

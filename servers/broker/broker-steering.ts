@@ -73,6 +73,9 @@ export class BrokerSteering implements FeedSteering {
 
   async apply(settings: FeedSettings): Promise<void> {
     const { keys, brokerUrl, timeoutMs } = this.options;
+    // A counted feed would have to survive a change of publisher: not offered through a broker.
+    if (settings.count !== undefined)
+      throw new WirelabError('WL_BAD_BODY', 'count needs the embedded feed; this server shares its feed through a broker');
     if (!this.health.up) throw new WirelabError('WL_BROKER_DOWN', brokerUrl, this.health.lastError ?? 'not connected');
     let version: number;
     try {
@@ -128,6 +131,11 @@ export class BrokerSteering implements FeedSteering {
       );
       if (stored !== undefined && this.publisher) await this.applyAsPublisher(stored[1], stored[0]);
     });
+  }
+
+  /** Counted feeds are refused here (see apply), so nothing is ever left to finish. */
+  finished(): Promise<boolean> {
+    return Promise.resolve(true);
   }
 
   /** Stops the source and waits until what it published is written. */

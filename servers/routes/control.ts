@@ -12,8 +12,13 @@ const feedSchema = {
     mode: { enum: ['demo', 'bench', 'idle'] },
     rate: { type: 'integer', minimum: 0, maximum: FEED_LIMITS.maxRate },
     payload: { type: 'integer', minimum: 0, maximum: FEED_LIMITS.maxPayload },
+    count: { type: 'integer', minimum: 0, maximum: FEED_LIMITS.maxCount },
+    finish: { type: 'boolean' },
   },
 } as const;
+
+/** How long `finish` waits for a counted feed: the harness's drain is bounded the same way. */
+const FINISH_TIMEOUT_MS = 30_000;
 
 const dropSchema = {
   type: 'object',
@@ -52,9 +57,20 @@ export default async function controlRoutes(app: FastifyInstance): Promise<void>
   });
 
   app.post('/control/feed', { ...controlRoute, schema: { body: feedSchema } }, async (request) => {
-    const body = request.body as { mode: FeedMode; rate?: number; payload?: number };
+    const body = request.body as { mode: FeedMode; rate?: number; payload?: number; count?: number; finish?: boolean };
+    if (body.count !== undefined && body.mode !== 'bench')
+      throw new WirelabError('WL_BAD_BODY', `count applies to mode bench, not ${body.mode}`);
+    // `finish`: a counted bench feed publishes the rest of its count before the change, so a fence lands after exactly `count` updates.
+    if (body.finish === true && !(await context.driver.finished(FINISH_TIMEOUT_MS))) {
+      throw new WirelabError('WL_FEED_BEHIND', FINISH_TIMEOUT_MS);
+    }
     const current = context.driver.settings;
-    await context.driver.apply({ mode: body.mode, rate: body.rate ?? current.rate, payload: body.payload ?? current.payload });
+    await context.driver.apply({
+      mode: body.mode,
+      rate: body.rate ?? current.rate,
+      payload: body.payload ?? current.payload,
+      ...(body.count === undefined ? {} : { count: body.count }),
+    });
     const { mode, rate, payload } = context.driver.settings;
     return { feed: { head: context.feed.head, epoch: context.feed.epoch, mode, rate, payload } };
   });
