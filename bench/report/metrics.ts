@@ -387,14 +387,18 @@ export const METRICS: readonly MetricDefinition[] = Object.freeze([
     'Load generator CPU time (all threads) per delivered update',
     (r) => r.generator.cpuMicrosPerMessage,
   ),
-  metric(
-    'generator.rssPerThousandClients',
-    'generator RSS/1k clients',
-    'bytes',
-    true,
-    'Load generator RSS growth per 1,000 clients',
-    (r) => r.generator.rssPerThousandClientsBytes,
-  ),
+  {
+    ...metric(
+      'generator.rssPerThousandClients',
+      'generator RSS/1k clients',
+      'bytes',
+      true,
+      'Load generator RSS growth per 1,000 clients',
+      (r) => r.generator.rssPerThousandClientsBytes,
+    ),
+    // The same coarse RSS as the server's: growth under RSS_RESOLUTION_BYTES, per 1,000 clients, is not told from none.
+    resolution: (r) => (r.clients.connected > 0 ? Math.ceil((RSS_RESOLUTION_BYTES * 1000) / r.clients.connected) : null),
+  },
   metric(
     'generator.eventLoopDelayP99',
     'generator loop delay p99',

@@ -92,3 +92,13 @@ describe('the per-protocol line', () => {
     expect(line).toContain('threshold failed: ws.latency.p99.9<1us');
   });
 });
+
+describe("the generator's RSS per 1,000 clients", () => {
+  it('reads "below resolution" too when its growth is under what RSS tells apart', () => {
+    const base = protocolResult('ws');
+    const none = protocolResult('ws', { generator: { ...base.generator, rssPerThousandClientsBytes: 0 } });
+    // 10 clients: 1 MiB ÷ 10 × 1,000 = 105 MB per 1,000 clients is the smallest growth that shows.
+    const line = row(formatTable(benchResult([none])), 'generator RSS/1k clients');
+    expect(line).toContain('<105MB below resolution');
+  });
+});
