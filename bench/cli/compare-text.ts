@@ -48,6 +48,12 @@ export function formatComparison(comparison: Comparison, options: ComparisonText
   out.push(c.bold('wirelab compare'), runLine('A', comparison.base), runLine('B', comparison.other));
   if (comparison.settingsDiffer.length > 0)
     out.push(c.yellow(`  settings differ: ${comparison.settingsDiffer.join('; ')}: a change may come from the settings, not the protocol`));
+  if (comparison.machineDiffers.length > 0)
+    out.push(
+      c.yellow(
+        `  machine differs: ${comparison.machineDiffers.join('; ')}: a latency or connect-time change there may be the machine's, not the server's`,
+      ),
+    );
   if (comparison.onlyInBase.length > 0) out.push(c.dim(`  only in A: ${comparison.onlyInBase.join(', ')}`));
   if (comparison.onlyInOther.length > 0) out.push(c.dim(`  only in B: ${comparison.onlyInOther.join(', ')}`));
   if (comparison.base.repetitions < 2 || comparison.other.repetitions < 2) {
@@ -169,6 +175,7 @@ export function comparisonToJson(comparison: Comparison, gate?: ComparisonTextOp
     onlyInBase: comparison.onlyInBase,
     onlyInOther: comparison.onlyInOther,
     settingsDiffer: comparison.settingsDiffer,
+    machineDiffers: comparison.machineDiffers,
     rows: comparison.rows.map(row),
     ...(gate === undefined
       ? {}

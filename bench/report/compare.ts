@@ -5,6 +5,7 @@
  */
 import { findMetric, METRICS, type MetricDefinition } from './metrics.js';
 import type { RecordedOptions } from '../options.js';
+import { formatMetric } from './format.js';
 import { describeNetwork } from './network-text.js';
 import type { BenchResult, ProtocolResult } from './types.js';
 import type { ProtocolName } from '../../wire/protocols.js';
@@ -39,6 +40,12 @@ export interface Comparison {
   rows: ComparisonRow[];
   /** Settings that change what the figures mean, where the runs differ: `clients 10 → 20`. */
   settingsDiffer: string[];
+  /**
+   * Protocols whose load generator was busier or starved in one run and not the other (its
+   * run-queue wait changed beyond the noise, or it was saturated in one run only): latency and
+   * connect-time changes there may be the machine's, not the server's.
+   */
+  machineDiffers: string[];
 }
 
 /** Settings that change what the figures mean: a comparison names those that differ. */
@@ -86,7 +93,27 @@ export function compareResults(base: BenchResult, other: BenchResult, options: C
     onlyInOther: other.protocols.map((p) => p.protocol).filter((p) => !inBase.has(p)),
     rows,
     settingsDiffer: settingsDiffer(base, other),
+    machineDiffers: machineDiffers(pairs),
   };
+}
+
+const RUN_QUEUE = findMetric('generator.runQueueWait');
+
+function machineDiffers(pairs: ReadonlyArray<readonly [ProtocolResult, ProtocolResult]>): string[] {
+  return pairs.flatMap(([a, b]) => {
+    if (a.generator.saturated !== b.generator.saturated) {
+      return [`${a.protocol}: the load generator was saturated in ${a.generator.saturated ? 'A' : 'B'} only`];
+    }
+    if (RUN_QUEUE === undefined) return [];
+    const waitA = figureOf(RUN_QUEUE, a);
+    const waitB = figureOf(RUN_QUEUE, b);
+    if (waitA.value === null || waitB.value === null) return [];
+    const { verdict } = judge(waitA, waitB, RUN_QUEUE.better);
+    if (verdict !== 'worse' && verdict !== 'better') return [];
+    return [
+      `${a.protocol}: the load generator waited for a CPU ${formatMetric(waitA.value, RUN_QUEUE.unit)} → ${formatMetric(waitB.value, RUN_QUEUE.unit)} of the window (the machine was busier in ${verdict === 'worse' ? 'B' : 'A'})`,
+    ];
+  });
 }
 
 /** The two runs, older first (by `startedAt`, then id): a change is always read older → newer. */

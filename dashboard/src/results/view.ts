@@ -576,6 +576,15 @@ export class ResultsView implements View {
       comparison.settingsDiffer.length === 0
         ? null
         : h('div', { class: 'notice', 'data-testid': 'settings-differ' }, h('strong', {}, 'The runs used different settings: '), comparison.settingsDiffer.join('; '), '. A change may come from the settings, not the protocol.'),
+      comparison.machineDiffers.length === 0
+        ? null
+        : h(
+            'div',
+            { class: 'notice', 'data-testid': 'machine-differs' },
+            h('strong', {}, 'The machine differed between the runs: '),
+            comparison.machineDiffers.join('; '),
+            ". A latency or connect-time change there may be the machine's, not the server's.",
+          ),
       h('div', { class: 'table-scroll' }, h('table', { class: 'data-table metrics-table compact' }, h('thead', {}, head), body)),
     );
   }

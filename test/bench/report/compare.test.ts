@@ -85,6 +85,25 @@ describe('comparing two runs', () => {
     expect(compareResults(older, older).settingsDiffer).toEqual([]);
   });
 
+  it("says when the load generator was busier in one run: a change there may be the machine's", () => {
+    const waiting = (protocol: 'ws' | 'sse', runQueue: number[], saturated = false) =>
+      combineRepetitions(
+        runQueue.map((wait) => {
+          const result = protocolResult(protocol);
+          return { ...result, generator: { ...result.generator, runQueueWaitPercent: wait, saturated } };
+        }),
+      );
+    const quiet = benchResult([waiting('ws', [4, 4.4, 5]), waiting('sse', [5, 6, 7])]);
+    const busy = benchResult([waiting('ws', [7.6, 7.9, 9.9]), waiting('sse', [5.5, 6, 8], true)]);
+    const comparison = compareResults(quiet, busy);
+    expect(comparison.machineDiffers).toEqual([
+      'ws: the load generator waited for a CPU 4.4% → 7.9% of the window (the machine was busier in B)',
+      'sse: the load generator was saturated in B only',
+    ]);
+    expect(compareResults(quiet, quiet).machineDiffers).toEqual([]);
+    expect(formatComparison(comparison)).toContain('machine differs: ws: the load generator waited for a CPU 4.4% → 7.9%');
+  });
+
   it("selects metrics by key, by the table's short names and by family", () => {
     expect(selectMetrics(['latency.p99.9']).metrics.map((m) => m.key)).toEqual(['latency.p999']);
     expect(selectMetrics(['bandwidth']).metrics.length).toBeGreaterThan(5);
