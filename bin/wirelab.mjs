@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `wirelab bench|serve|compare|report …`: the installed package's command. It loads the
+// `wirelab bench|agent|serve|compare|report …`: the installed package's command. It loads the
 // TypeScript entry points through tsx (a dependency) in this same process, so Ctrl+C and the
 // exit codes are the entry point's own; the npm scripts run the same files.
 import { readFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const COMMANDS = {
   bench: ['../bench/cli/cli.ts', 'measure the four protocols side by side (npm run bench)'],
+  agent: ['../bench/cli/agent.ts', 'a load agent: runs its share of a `bench --agents N` run (npm run agent)'],
   serve: ['../servers/main.ts', 'serve the demo page, the dashboard and the feed (npm run serve)'],
   compare: ['../bench/cli/compare.ts', 'compare two result files, exit 1 on a regression (npm run compare)'],
   report: ['../bench/cli/report.ts', 'write the one-file HTML report of a result (npm run report)'],

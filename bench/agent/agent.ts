@@ -17,6 +17,7 @@ import {
   type StepCommand,
 } from './contract.js';
 import { redisOptions } from './redis-url.js';
+import { checkSourceAddresses } from './source-address.js';
 import { mismatch, WIRELAB_VERSION } from './version.js';
 import { WorkerPool } from '../workers/worker-pool.js';
 import type { WorkerMessage, WorkerTick } from '../workers/worker-protocol.js';
@@ -28,6 +29,12 @@ export interface AgentOptions {
   id?: string;
   /** Worker threads holding the clients, at most. @default the job's */
   workers?: number;
+  /**
+   * Local addresses the shard's connections and clock PINGs leave from (`--source-address`),
+   * round robin by client index; they replace the coordinator's loopback spread. Checked to be
+   * this host's when the agent starts. @default the system's choice
+   */
+  sourceAddresses?: readonly string[];
   /** Told what the agent does (taken a job, finished it, refused it); the CLI prints it. */
   onLog?: (line: string) => void;
 }
@@ -44,6 +51,9 @@ export interface RunningAgent {
  * loop that renews BullMQ's lock and the heartbeat never waits behind the clients.
  */
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const sourceAddresses =
+    options.sourceAddresses === undefined || options.sourceAddresses.length === 0 ? undefined : [...options.sourceAddresses];
+  if (sourceAddresses !== undefined) await checkSourceAddresses(sourceAddresses);
   const connection = redisOptions(options.broker);
   const registration: AgentRegistration = {
     id: options.id ?? `${hostname()}-${randomUUID().slice(0, 8)}`,
@@ -52,6 +62,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     version: WIRELAB_VERSION,
     schema: RESULT_SCHEMA,
     workers: options.workers ?? 0,
+    ...(sourceAddresses === undefined ? {} : { sourceAddresses }),
     startedAt: new Date().toISOString(),
   };
   const log = options.onLog ?? (() => undefined);
@@ -77,7 +88,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   );
   worker.on('failed', (job, error) => log(`shard ${job?.data.shard ?? '?'} failed: ${error.message}`));
   await worker.waitUntilReady();
-  log(`agent ${registration.id} (wirelab ${WIRELAB_VERSION}) waiting for work on ${options.broker}`);
+  const from = sourceAddresses === undefined ? '' : `, connecting from ${sourceAddresses.join(', ')}`;
+  log(`agent ${registration.id} (wirelab ${WIRELAB_VERSION}${from}) waiting for work on ${options.broker}`);
 
   return {
     registration,
@@ -109,7 +121,9 @@ async function runShard(
     `shard ${data.shard + 1}/${data.shards}: ${data.plan.protocol}, clients ${data.plan.firstClientIndex}–${data.plan.firstClientIndex + data.plan.clients - 1}`,
   );
   const progress = (value: ShardProgress): Promise<void> => job.updateProgress(value as unknown as object);
-  const estimate = await measureClockOffset(data.baseUrl, data.clockPings);
+  // The agent's own source addresses replace the coordinator's loopback spread, for the PINGs too.
+  const sourceAddresses = registration.sourceAddresses ?? data.plan.sourceAddresses;
+  const estimate = await measureClockOffset(data.baseUrl, data.clockPings, sourceAddresses?.[0]);
   const clock = { ...estimate, appliedMicros: appliedOffset(estimate) };
   const cpuStart = process.cpuUsage();
   let rssPeak = process.memoryUsage().rss;
@@ -136,11 +150,18 @@ async function runShard(
   }, 1000);
   const commands = new Redis({ ...connection });
   let saturated = false;
+  // The agent's CPU from the window's start to its drain's end, as the one-machine run measures its generator.
+  let windowCpuStart: NodeJS.CpuUsage | undefined;
+  let window: { cpuMicros: number; messages: number } | undefined;
   let connectedClients = 0;
   try {
     await pool.ready();
     await progress({ kind: 'hello', agent: registration, clock, threadCount: threads });
-    const connectedReplies = await pool.connect({ ...data.plan, clockOffsetMicros: clock.appliedMicros });
+    const connectedReplies = await pool.connect({
+      ...data.plan,
+      ...(sourceAddresses === undefined ? {} : { sourceAddresses }),
+      clockOffsetMicros: clock.appliedMicros,
+    });
     connectedClients = connectedReplies.reduce((sum, reply) => sum + reply.connected, 0);
     await progress({ kind: 'reply', type: 'connected', replies: connectedReplies });
     let lastStepAt = performance.now();
@@ -155,10 +176,15 @@ async function runShard(
       }
       lastStepAt = performance.now();
       const command = JSON.parse(popped[1]) as StepCommand;
+      if (command.type === 'measure') windowCpuStart = process.cpuUsage();
       const replies = await step(pool, command);
       if (replies === undefined) continue;
-      if (command.type === 'finish')
+      if (command.type === 'finish') {
         saturated = replies.some((reply) => reply.type === 'final' && reply.loopDelayP99Ms > AGENT_DEFAULTS.suspectLoopDelayMs);
+        const used = process.cpuUsage(windowCpuStart);
+        const messages = replies.reduce((sum, reply) => sum + (reply.type === 'final' ? reply.messages : 0), 0);
+        window = { cpuMicros: used.user + used.system, messages };
+      }
       await progress({ kind: 'reply', type: replies[0]?.type ?? 'closed', replies });
       if (command.type === 'close') break;
     }
@@ -172,6 +198,7 @@ async function runShard(
   return {
     agent: registration.id,
     host: registration.host,
+    ...(registration.sourceAddresses === undefined ? {} : { sourceAddresses: registration.sourceAddresses }),
     shard: data.shard,
     shards: data.shards,
     firstClientIndex: data.plan.firstClientIndex,
@@ -181,6 +208,7 @@ async function runShard(
     cpuMicros: cpu.user + cpu.system,
     rssPeakBytes: rssPeak,
     suspect: saturated,
+    ...(window === undefined ? {} : { windowCpuMicros: window.cpuMicros, windowMessages: window.messages }),
     clock,
   };
 }

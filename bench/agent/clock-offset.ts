@@ -37,8 +37,8 @@ export function appliedOffset(estimate: ClockEstimate): number {
   return Math.abs(estimate.offsetMicros) <= estimate.uncertaintyMicros ? 0 : estimate.offsetMicros;
 }
 
-/** `count` PINGs to `POST /ping` of the feed server, one after another on one kept-alive connection. */
-export async function measureClockOffset(baseUrl: string, count: number): Promise<ClockEstimate> {
+/** `count` PINGs to `POST /ping` of the feed server, one after another on one kept-alive connection (from `localAddress` when given). */
+export async function measureClockOffset(baseUrl: string, count: number, localAddress?: string): Promise<ClockEstimate> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const url = new URL('/ping', baseUrl);
   const exchanges: PingExchange[] = [];
@@ -52,6 +52,7 @@ export async function measureClockOffset(baseUrl: string, count: number): Promis
           {
             method: 'POST',
             agent,
+            ...(localAddress === undefined ? {} : { localAddress }),
             headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
             timeout: 5000,
           },

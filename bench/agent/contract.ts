@@ -24,6 +24,8 @@ export interface AgentRegistration {
   version: string;
   schema: string;
   workers: number;
+  /** `--source-address`: where its connections leave from; absent for the system's choice. */
+  sourceAddresses?: string[];
   startedAt: string;
 }
 

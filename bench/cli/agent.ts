@@ -1,11 +1,12 @@
 /**
- * `npm run agent -- --broker redis://host:port [--id NAME] [--workers N]`: a load agent that
+ * `npm run agent -- --broker redis://host:port [--id NAME] [--workers N] [--source-address ADDR]`: a load agent that
  * waits for shards of a `bench --agents N` run, runs them, and reports back (docs/distributed.md).
  * Exits 0 on Ctrl+C once the current shard is given up, 2 on bad usage, 1 when the broker is unreachable.
  */
 import { Command, CommanderError } from 'commander';
 import { startAgent } from '../agent/agent.js';
 import { redisOptions } from '../agent/redis-url.js';
+import { checkSourceAddresses, parseSourceAddresses } from '../agent/source-address.js';
 
 const EXIT = Object.freeze({ ok: 0, runtime: 1, usage: 2 });
 
@@ -15,14 +16,23 @@ async function main(argv: readonly string[]): Promise<number> {
     .requiredOption('--broker <url>', 'the Redis the coordinator uses, redis://host:port')
     .option('--id <name>', "this agent's name in results (default: host name and a random suffix)")
     .option('-w, --workers <n>', "worker threads holding the clients, at most (default: the coordinator's --workers)")
+    .option(
+      '--source-address <addr,...>',
+      "local address(es) the clients connect from, round robin (e.g. 127.0.0.2, so agents on one machine look like separate hosts); must be this host's (default: the system's choice)",
+    )
     .exitOverride();
-  let flags: { broker: string; id?: string; workers?: string };
+  let flags: { broker: string; id?: string; workers?: string; sourceAddress?: string };
+  let sourceAddresses: string[] | undefined;
   try {
     program.parse([...argv], { from: 'user' });
     flags = program.opts();
     redisOptions(flags.broker);
     if (flags.workers !== undefined && !/^[1-9]\d*$/.test(flags.workers))
       throw new Error(`--workers must be a whole number of at least 1, got "${flags.workers}"`);
+    if (flags.sourceAddress !== undefined) {
+      sourceAddresses = parseSourceAddresses(flags.sourceAddress);
+      await checkSourceAddresses(sourceAddresses);
+    }
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     process.stderr.write(`wirelab-agent: ${(error as Error).message}\n`);
@@ -35,6 +45,7 @@ async function main(argv: readonly string[]): Promise<number> {
       broker: flags.broker,
       ...(flags.id === undefined ? {} : { id: flags.id }),
       ...(flags.workers === undefined ? {} : { workers: Number(flags.workers) }),
+      ...(sourceAddresses === undefined ? {} : { sourceAddresses }),
       onLog: log,
     });
   } catch (error) {

@@ -400,6 +400,8 @@ export interface ProtocolResult {
 export interface AgentFigures {
   agent: string;
   host: string;
+  /** The agent's `--source-address`es, where its clients connected from; absent for the system's choice. */
+  sourceAddresses?: string[];
   shard: number;
   shards: number;
   firstClientIndex: number;
@@ -407,6 +409,9 @@ export interface AgentFigures {
   connected: number;
   threads: number;
   cpuMicros: number;
+  /** Its CPU from the window's start to the end of its drain, and the messages its clients read then (as `generator.cpuMicrosPerMessage` counts). */
+  windowCpuMicros?: number;
+  windowMessages?: number;
   rssPeakBytes: number;
   /** The agent's threads lagged (event-loop delay p99 over the limit): its figures may understate the protocol. */
   suspect: boolean;

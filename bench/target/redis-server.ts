@@ -12,6 +12,8 @@ import { join } from 'node:path';
 export interface RedisOptions {
   /** Keep the data across a restart (an append-only file synced on every write). Off by default. */
   persistent?: boolean;
+  /** More addresses to listen on besides 127.0.0.1 (a namespace link's host end, for agents inside it). */
+  alsoBind?: readonly string[];
 }
 
 /** A running `redis-server`, on a free loopback port, in a temporary folder. */
@@ -41,11 +43,26 @@ async function freePort(): Promise<number> {
 }
 
 /** Spawns redis-server and resolves once it accepts connections; rejects with its output if it exits first. */
-async function launch(port: number, dir: string, persistent: boolean): Promise<ChildProcess> {
+async function launch(port: number, dir: string, persistent: boolean, alsoBind: readonly string[] = []): Promise<ChildProcess> {
   const persistence = persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   const child = spawn(
     REDIS_COMMAND,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, '--loglevel', 'notice'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      ...alsoBind,
+      // Protected mode refuses every peer not on loopback; the extra addresses are there to be reached.
+      ...(alsoBind.length > 0 ? ['--protected-mode', 'no'] : []),
+      '--save',
+      '',
+      ...persistence,
+      '--dir',
+      dir,
+      '--loglevel',
+      'notice',
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -90,11 +107,11 @@ export async function startRedis(options: RedisOptions = {}): Promise<LocalRedis
   let port = await freePort();
   let child: ChildProcess;
   try {
-    child = await launch(port, dir, persistent);
+    child = await launch(port, dir, persistent, options.alsoBind);
   } catch {
     // The free port was taken in between: once more on another.
     port = await freePort();
-    child = await launch(port, dir, persistent);
+    child = await launch(port, dir, persistent, options.alsoBind);
   }
   // Never leave Redis behind, whatever way the process ends.
   const killOnExit = (): void => {
@@ -110,7 +127,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<LocalRedis
     kill: () => killChild(child),
     async restart() {
       await killChild(child);
-      child = await launch(port, dir, persistent);
+      child = await launch(port, dir, persistent, options.alsoBind);
     },
     async stop() {
       process.off('exit', killOnExit);

@@ -44,13 +44,13 @@ describe('the wirelab command (package.json bin)', () => {
     expect(await wirelab(['--version'], cwd)).toMatchObject({ code: 0, stdout: `${manifest.version}\n` });
     const help = await wirelab(['--help'], cwd);
     expect(help.code).toBe(0);
-    for (const command of ['bench', 'serve', 'compare', 'report']) expect(help.stdout).toContain(`  ${command} `);
+    for (const command of ['bench', 'agent', 'serve', 'compare', 'report']) expect(help.stdout).toContain(`  ${command} `);
   });
 
   it('refuses an unknown command with exit 2', async () => {
     const run = await wirelab(['benchmark'], cwd);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('wirelab: bad option: unknown command "benchmark"; choose from bench, serve, compare, report');
+    expect(run.stderr).toContain('wirelab: bad option: unknown command "benchmark"; choose from bench, agent, serve, compare, report');
   });
 
   it('passes the options on to each command: bench and compare speak their own usage errors', async () => {
@@ -60,6 +60,12 @@ describe('the wirelab command (package.json bin)', () => {
     const compare = await wirelab(['compare'], cwd);
     expect(compare.code).toBe(2);
     expect(compare.stderr).toContain('wirelab-compare: ');
+    const agent = await wirelab(['agent', '--broker', 'redis://127.0.0.1:6379', '--source-address', '127.0.0.2,nowhere'], cwd);
+    expect(agent.code).toBe(2);
+    expect(agent.stderr).toContain('wirelab-agent: bad option: --source-address must be IP addresses separated by commas, got "nowhere"');
+    const agentHelp = await wirelab(['agent', '--help'], cwd);
+    expect(agentHelp.code).toBe(0);
+    expect(agentHelp.stdout).toContain('--source-address <addr,...>');
   });
 
   it('runs a bench from another folder, writes its result there, and --report html writes the report beside it', async () => {

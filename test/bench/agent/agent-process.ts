@@ -15,17 +15,25 @@ export interface AgentProcess {
   stop(): Promise<void>;
 }
 
-/** Starts an agent and resolves once it waits for work; `env` adds variables (the clock-skew test's). */
-export async function startAgentProcess(broker: string, id: string, env: Record<string, string> = {}): Promise<AgentProcess> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'bench/cli/agent.ts', '--broker', broker, '--id', id, '--workers', '1'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+export interface AgentProcessOptions {
+  /** Variables to add (the clock-skew test's). */
+  env?: Record<string, string>;
+  /** Extra agent options (`--source-address 127.0.0.2`). */
+  args?: readonly string[];
+  /** Wraps the command line, e.g. `ip netns exec NAME …` to run the agent inside a namespace (netem/netns.ts). */
+  wrap?: (command: string, args: readonly string[]) => { command: string; args: string[] };
+}
+
+/** Starts an agent and resolves once it waits for work. */
+export async function startAgentProcess(broker: string, id: string, options: AgentProcessOptions = {}): Promise<AgentProcess> {
+  const agentArgs = ['--import', 'tsx', 'bench/cli/agent.ts', '--broker', broker, '--id', id, '--workers', '1', ...(options.args ?? [])];
+  // `ip netns exec` execs the command in place, so the PID is still the agent's own.
+  const { command, args } = options.wrap?.(process.execPath, agentArgs) ?? { command: process.execPath, args: agentArgs };
+  const child: ChildProcess = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await new Promise<void>((resolve, reject) => {

@@ -75,7 +75,7 @@ describe('load agents through BullMQ', () => {
 
   it('recovers a skewed agent clock within its stated uncertainty and corrects the latencies', async () => {
     const skewMicros = 7_000_000;
-    const skewed = await startAgentProcess(redis.url, 'agent-skewed', { WIRELAB_TEST_CLOCK_SKEW_US: String(skewMicros) });
+    const skewed = await startAgentProcess(redis.url, 'agent-skewed', { env: { WIRELAB_TEST_CLOCK_SKEW_US: String(skewMicros) } });
     // The two others are busy with nothing: give the one job to the skewed agent by stopping them first.
     await Promise.all(agents.map((agent) => agent.stop()));
     try {
