@@ -1,16 +1,13 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { LossyLink } from '../../netem/netns.js';
 import { runCommand } from '../../netem/run-command.js';
+import { runProcess } from '../helpers/run-cli.js';
 import { connectTo } from './helpers.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The `wirelab-…` namespaces that exist now. */
 export async function wirelabNamespaces(): Promise<string[]> {
@@ -103,14 +100,9 @@ export async function echoIntact(link: LossyLink, port: number, size: number): P
 
 /**
  * Runs an ES module `script` in a child process at the repository root (through tsx, so it can
- * import the .ts sources) and resolves with the first line it printed and its exit code.
+ * import the .ts sources) and resolves with the first line it printed, its exit code and its stderr.
  */
-export async function runScript(script: string): Promise<{ line: string; code: number | null }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { line, code };
+export async function runInlineModule(script: string): Promise<{ line: string; code: number | null; stderr: string }> {
+  const { code, stdout, stderr } = await runProcess(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
+  return { line: stdout.split('\n')[0] ?? '', code, stderr };
 }

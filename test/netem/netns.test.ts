@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLossyLink, NetnsError, probeNetem, type LossyLink } from '../../netem/netns.js';
 import { parseQdiscCounters } from '../../netem/qdisc-stats.js';
-import { echoInside, echoIntact, runScript, wirelabInterfaces, wirelabNamespaces } from './loss-helpers.js';
+import { echoInside, echoIntact, runInlineModule, wirelabInterfaces, wirelabNamespaces } from './loss-helpers.js';
 
 const probe = await probeNetem();
 const namespacesWork = probe.available || probe.failedCheck === 'netem';
@@ -95,8 +95,8 @@ describe('network namespace link', { timeout: 30_000 }, () => {
     }
     const script =
       "const { createLossyLink } = await import('./netem/netns.ts'); const link = await createLossyLink({ lossPercent: 0 }); console.log(link.nsName); process.exit(0);";
-    const { line, code } = await runScript(script);
-    expect(code).toBe(0);
+    const { line, code, stderr } = await runInlineModule(script);
+    expect(code, stderr).toBe(0);
     expect(line).toMatch(/^wirelab-10-213-/);
     expect(await wirelabNamespaces()).not.toContain(line);
     expect(await wirelabInterfaces()).not.toContain(`wl${blockOf(line)}h`);

@@ -11,7 +11,15 @@ import { probeLoss, probeNftables } from '../../netem/loss-probe.js';
 import { createLossyLink, NetnsError, type LossyLink } from '../../netem/netns.js';
 import { lossThreshold, nftLossScript, nftLossTable, nftSetLossScript, parseNftLossCounters } from '../../netem/nft-loss.js';
 import { runCommand } from '../../netem/run-command.js';
-import { echoInside, echoIntact, hostLossTables, runScript, wirelabInterfaces, wirelabNamespaces, withinBinomial } from './loss-helpers.js';
+import {
+  echoInside,
+  echoIntact,
+  hostLossTables,
+  runInlineModule,
+  wirelabInterfaces,
+  wirelabNamespaces,
+  withinBinomial,
+} from './loss-helpers.js';
 
 const probe = await probeNftables();
 console.info(`probeNftables: ${JSON.stringify(probe)}; probeLoss: ${JSON.stringify(await probeLoss())}`);
@@ -126,8 +134,8 @@ describe('nftables loss on a namespace link', { timeout: 60_000 }, () => {
     }
     const script =
       "const { createLossyLink } = await import('./netem/netns.ts'); const link = await createLossyLink({ lossPercent: 5, mechanism: 'nftables' }); const { execFileSync } = await import('node:child_process'); console.log(link.nsName + ' ' + link.hostInterface + ' ' + execFileSync('nft', ['list', 'tables']).toString().includes('wirelab_loss_' + link.hostInterface)); process.exit(0);";
-    const { line, code } = await runScript(script);
-    expect(code).toBe(0);
+    const { line, code, stderr } = await runInlineModule(script);
+    expect(code, stderr).toBe(0);
     const [nsName = '', hostInterface = '', hadTable] = line.split(' ');
     expect(hadTable).toBe('true');
     expect(await wirelabNamespaces()).not.toContain(nsName);

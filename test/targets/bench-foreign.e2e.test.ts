@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTable } from '../../bench/cli/print.js';
 import type { BenchOptions } from '../../bench/options.js';
@@ -10,11 +8,11 @@ import type { BenchResult } from '../../bench/report/types.js';
 import { runBench } from '../../bench/run.js';
 import { startGenericServer, type RunningGeneric } from '../helpers/generic-server.js';
 import { startNchan, type RunningNchan } from '../helpers/nchan-server.js';
+import { runCli, type CommandRun } from '../helpers/run-cli.js';
 import { startSocketIoRelay, type RunningRelay } from '../helpers/socketio-relay.js';
 
 /** runBench and the CLI against foreign servers: Socket.IO, a generic server, receive-only, injected loss, refusals. */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLIENTS = 60;
 
 let relay: RunningRelay;
@@ -49,26 +47,9 @@ function options(extra: Partial<BenchOptions>): BenchOptions {
   };
 }
 
-function cli(args: string[], timeoutMs = 90_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`bench/cli/cli.ts did not finish within ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** The bench command, with time for a whole run against a foreign server. */
+function cli(args: string[]): Promise<CommandRun> {
+  return runCli(args, { timeoutMs: 90_000 });
 }
 
 function expectExact(result: BenchResult, protocols: string[]): void {
