@@ -10,6 +10,7 @@ import { startGenericServer, type RunningGeneric } from '../helpers/generic-serv
 import { startNchan, type RunningNchan } from '../helpers/nchan-server.js';
 import { runCli, type CommandRun } from '../helpers/run-cli.js';
 import { startSocketIoRelay, type RunningRelay } from '../helpers/socketio-relay.js';
+import { expectExactDelivery, foreignRunOptions } from './foreign-bench.js';
 
 /** runBench and the CLI against foreign servers: Socket.IO, a generic server, receive-only, injected loss, refusals. */
 
@@ -32,19 +33,7 @@ afterAll(async () => {
 });
 
 function options(extra: Partial<BenchOptions>): BenchOptions {
-  return {
-    clients: CLIENTS,
-    durationMs: 1500,
-    warmupMs: 0,
-    idleMs: 0,
-    rate: 20,
-    payload: 128,
-    workers: 1,
-    pollIntervalMs: 200,
-    writeFiles: false,
-    thresholds: [],
-    ...extra,
-  };
+  return foreignRunOptions(CLIENTS, { durationMs: 1500, writeFiles: false, ...extra });
 }
 
 /** The bench command, with time for a whole run against a foreign server. */
@@ -56,17 +45,7 @@ function expectExact(result: BenchResult, protocols: string[]): void {
   expect(result.failures).toEqual([]);
   expect(result.protocols.map((p) => p.protocol)).toEqual(protocols);
   for (const p of result.protocols) {
-    const published = p.foreign?.publish?.acked ?? 0;
-    expect(published, p.protocol).toBeGreaterThan(10);
-    expect(p.clients.connected, p.protocol).toBe(CLIENTS);
-    expect(p.delivery, p.protocol).toMatchObject({
-      expected: published * CLIENTS,
-      delivered: published * CLIENTS,
-      missed: 0,
-      duplicated: 0,
-      outOfOrder: 0,
-    });
-    expect(p.latency.count, p.protocol).toBe(published * CLIENTS);
+    expect(expectExactDelivery(p, CLIENTS), p.protocol).toBeGreaterThan(10);
     expect(p.bandwidth.bytesPerEvent, p.protocol).toBeGreaterThan(0);
     // No --target-pid: the server rows are unknown, and say why.
     expect(p.foreign?.server, p.protocol).toBeNull();
