@@ -1,7 +1,6 @@
 import type { ClientHttp2Session, ClientHttp2Stream } from 'node:http2';
-import type { OutgoingChat } from './codecs/chat-message.js';
 import { MAX_ANSWER_BYTES } from './http.js';
-import { h2Parts, type H2Parts } from './h2-parts.js';
+import { overHttp2 } from './h2-client.js';
 import { cancel, h2Headers, h2Request } from './h2-requests.js';
 import { LongPollClient } from './long-poll.js';
 import type { PollingClient } from './polling.js';
@@ -12,21 +11,13 @@ import type { FeedClientOptions } from './types.js';
 type PollingClass = abstract new (...args: any[]) => PollingClient;
 
 /**
- * `Polling` (long or short) over HTTP/2: each poll a stream on the connection (its own, or one
- * shared with other clients), with the same request target, answer, decoding and failure rules
- * as a poll over HTTP/1.1 ({@link PollingClient}); only the exchange differs, so the schedule
- * stays the subclass's. PING and chat go as streams on the same connection.
+ * `Polling` (long or short) over HTTP/2: each poll a stream on the connection, with the same
+ * request target, answer, decoding and failure rules as a poll over HTTP/1.1
+ * ({@link PollingClient}); only the exchange differs, so the schedule stays the subclass's.
  */
-function overHttp2<Polling extends PollingClass>(Base: Polling) {
-  abstract class H2Polling extends Base {
-    private readonly h2: H2Parts;
+function pollingOverHttp2<Polling extends PollingClass>(Base: Polling) {
+  abstract class H2Polling extends overHttp2(Base) {
     private inflight: ClientHttp2Stream | undefined;
-
-    constructor(...args: any[]) {
-      super(...args);
-      const options = args[0] as FeedClientOptions;
-      this.h2 = h2Parts(options, this.meter, this.sideRequestHandlers());
-    }
 
     protected override poll(
       generation: number,
@@ -72,43 +63,28 @@ function overHttp2<Polling extends PollingClass>(Base: Polling) {
     }
 
     /** Abandons the poll in flight (the attempt ended). */
-    private cancelPoll(): void {
+    protected override abandonExchange(): void {
       if (this.inflight !== undefined) cancel(this.inflight);
       this.inflight = undefined;
     }
 
     protected override teardown(): void {
-      this.cancelPoll();
+      this.abandonExchange();
       super.teardown();
-    }
-
-    protected override async shutdown(): Promise<void> {
-      this.h2.side.cancelAll();
-      this.cancelPoll();
-      await this.h2.owned?.close();
-      await super.shutdown();
-    }
-
-    protected override transmitPing(id: string, sentAt: number): void {
-      this.h2.side.ping(id, sentAt);
-    }
-
-    protected override transmitChat(message: OutgoingChat): void {
-      this.h2.side.chat(this.chatText(message, false));
     }
   }
   return H2Polling;
 }
 
 /** Long polling over HTTP/2: each poll a stream on the connection, re-sent at once after every answer. */
-export class H2LongPollClient extends overHttp2(LongPollClient) {
+export class H2LongPollClient extends pollingOverHttp2(LongPollClient) {
   constructor(options: FeedClientOptions) {
     super(options);
   }
 }
 
 /** Short polling over HTTP/2: each poll a stream on the connection, on the same fixed schedule as over HTTP/1.1. */
-export class H2ShortPollClient extends overHttp2(ShortPollClient) {
+export class H2ShortPollClient extends pollingOverHttp2(ShortPollClient) {
   constructor(options: FeedClientOptions) {
     super(options);
   }
