@@ -7,19 +7,11 @@ import { startLiveServer, type LiveServer } from '../../bench/live/live-server.j
 import { runBench } from '../../bench/run.js';
 import type { BenchResult, ProgressEvent } from '../../bench/report/types.js';
 import type { WirelabServer } from '../../servers/app.js';
+import { SHORT } from '../bench/report/helpers.js';
 import { builtDashboard, launchBrowser, newPage, REPO, screenshot, startFeedServer } from './helpers.js';
 
-/** Every protocol, a few clients, about a second each, no autocannon. */
-const SHORT = {
-  clients: 8,
-  durationMs: 1200,
-  warmupMs: 300,
-  idleMs: 300,
-  longPollTimeoutMs: 1000,
-  capacityDurationMs: 0,
-  rate: 25,
-  workers: 1,
-} as const;
+/** Every protocol, a short run each (no autocannon), its files written to the results folder. */
+const RUN = { ...SHORT, writeFiles: true };
 
 const scrollWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth);
 
@@ -53,8 +45,8 @@ describe('results and live views as a newcomer meets them', () => {
     [dashboardDir, browser] = await Promise.all([builtDashboard(), launchBrowser()]);
     resultsDir = await mkdtemp(path.join(tmpdir(), 'wirelab-dash-layout-'));
     olderEvents = [];
-    older = await runBench({ ...SHORT, outDir: resultsDir }, { onProgress: (event) => olderEvents.push(event) });
-    newer = await runBench({ ...SHORT, outDir: resultsDir, network: { latencyMs: 20 } });
+    older = await runBench({ ...RUN, outDir: resultsDir }, { onProgress: (event) => olderEvents.push(event) });
+    newer = await runBench({ ...RUN, outDir: resultsDir, network: { latencyMs: 20 } });
     feed = await startFeedServer({ dashboardDir, resultsDir });
   }, 150_000);
 
