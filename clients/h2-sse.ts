@@ -1,10 +1,9 @@
 import type { ClientHttp2Session, ClientHttp2Stream } from 'node:http2';
 import { nowMicros } from '../wire/clock.js';
 import { FeedClientError } from './base.js';
-import type { OutgoingChat } from './codecs/chat-message.js';
 import { answerCoding } from './codecs/content-encoding.js';
 import { StreamDecoder } from './content-decoder.js';
-import { h2Parts, type H2Parts } from './h2-parts.js';
+import { overHttp2 } from './h2-client.js';
 import { cancel, h2Headers } from './h2-requests.js';
 import { SseClient } from './sse.js';
 import type { FeedClientOptions } from './types.js';
@@ -24,13 +23,11 @@ interface Attempt {
  * one shared with other clients), with the same events, resume by `Last-Event-ID`, reconnect
  * rules and errors as {@link SseClient}. PING and chat go as streams on the same connection.
  */
-export class H2SseClient extends SseClient {
-  private readonly h2: H2Parts;
+export class H2SseClient extends overHttp2(SseClient) {
   private attempt: Attempt | undefined;
 
   constructor(options: FeedClientOptions) {
     super(options);
-    this.h2 = h2Parts(options, this.meter, this.sideRequestHandlers());
   }
 
   protected override open(generation: number): void {
@@ -147,18 +144,7 @@ export class H2SseClient extends SseClient {
     super.teardown();
   }
 
-  protected override async shutdown(): Promise<void> {
-    this.h2.side.cancelAll();
+  protected override abandonExchange(): void {
     this.teardown();
-    await this.h2.owned?.close();
-    await super.shutdown();
-  }
-
-  protected override transmitPing(id: string, sentAt: number): void {
-    this.h2.side.ping(id, sentAt);
-  }
-
-  protected override transmitChat(message: OutgoingChat): void {
-    this.h2.side.chat(this.chatText(message, false));
   }
 }

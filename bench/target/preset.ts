@@ -1,5 +1,5 @@
 import type { PollCursor } from '../../clients/poll-cursor.js';
-import type { ProtocolName } from '../../wire/protocols.js';
+import { PROTOCOLS, type ProtocolName } from '../../wire/protocols.js';
 import { OptionError } from '../../wire/errors.js';
 import { printableUrl } from './publish-transport.js';
 
@@ -125,7 +125,7 @@ export const FLAGS: Readonly<Record<keyof TargetInput, string>> = Object.freeze(
   controlToken: '--control-token',
 });
 
-export const URL_FLAGS: Readonly<Record<ProtocolName, string>> = Object.freeze({
+const URL_FLAGS: Readonly<Record<ProtocolName, string>> = Object.freeze({
   ws: '--ws-url',
   sse: '--sse-url',
   'long-poll': '--long-poll-url',
@@ -172,6 +172,11 @@ export function endpointUrl(target: URL, value: string, scheme: 'ws' | 'http', f
     throw new OptionError(flag, `must be http(s):// or ws(s)://, got ${JSON.stringify(value)}`);
   url.protocol = scheme === 'ws' ? (secure ? 'wss:' : 'ws:') : secure ? 'https:' : 'http:';
   return url.toString();
+}
+
+/** `protocol`'s endpoint at `value` (a full URL, or a path on the target), refused naming its `--*-url` flag. */
+export function protocolEndpointUrl(target: URL, protocol: ProtocolName, value: string): string {
+  return endpointUrl(target, value, PROTOCOLS[protocol].upgrade ? 'ws' : 'http', URL_FLAGS[protocol]);
 }
 
 /** A printable form of a plan's endpoints and publisher, for the header line. */

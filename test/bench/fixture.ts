@@ -3,6 +3,13 @@ import { recordedOptions, resolveBenchOptions } from '../../bench/options.js';
 import { RESULT_SCHEMA, type BenchResult, type ProtocolResult, type ReconnectFigures } from '../../bench/report/types.js';
 import type { ProtocolName } from '../../wire/protocols.js';
 
+/** The result of `protocol` in `result`; throws, naming the run's failures, when it has none. */
+export function resultOf(result: BenchResult, protocol: ProtocolName): ProtocolResult {
+  const found = result.protocols.find((p) => p.protocol === protocol);
+  if (found === undefined) throw new Error(`no result for ${protocol}: ${JSON.stringify(result.failures)}`);
+  return found;
+}
+
 /** Reconnect figures of one drop of 10 clients, recovered in about `recoveryUs`. */
 export function reconnectFigures(overrides: Partial<ReconnectFigures> = {}, recoveryUs = 800_000): ReconnectFigures {
   const recovery = createHistogram();

@@ -1,35 +1,8 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { WorkerMessage } from '../../bench/workers/worker-protocol.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `command` (no shell of ours: bash only where the test needs `ulimit`), bounded in time. */
-function run(command: string, args: string[], timeoutMs = 60_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${command} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { BENCH_CLI, ROOT, runProcess } from '../helpers/run-cli.js';
 
 /**
  * Starts the CLI, waits for its header (which names the spawned server), lets `ready` decide
@@ -40,7 +13,7 @@ function interrupt(
   ready: (serverUrl: string) => Promise<void>,
 ): Promise<{ code: number | null; exitMs: number; serverUrl: string; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', '--no-live', '--no-files', '--no-progress', ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', BENCH_CLI, '--no-live', '--no-files', '--no-progress', ...args], {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -87,7 +60,7 @@ async function gone(url: string): Promise<boolean> {
 
 describe('file-descriptor limit', () => {
   it('refuses, with exit 2 and the ulimit to run, more clients than the open-files limit allows', async () => {
-    const { code, stdout, stderr } = await run('bash', [
+    const { code, stdout, stderr } = await runProcess('bash', [
       '-c',
       `ulimit -n 256; exec "${process.execPath}" --import tsx bench/cli/cli.ts -c 1000 -p ws --no-live --no-files`,
     ]);
@@ -102,7 +75,7 @@ describe('file-descriptor limit', () => {
   });
 
   it('runs what fits under the same limit', async () => {
-    const { code, stderr } = await run('bash', [
+    const { code, stderr } = await runProcess('bash', [
       '-c',
       `ulimit -n 256; exec "${process.execPath}" --import tsx bench/cli/cli.ts -c 20 -p ws -d 1 --warmup 0 --idle 0 --threshold none --no-live --no-files --json`,
     ]);
@@ -111,7 +84,7 @@ describe('file-descriptor limit', () => {
   });
 
   it('counts a connect that runs out of descriptors as a failed client, under its code, at once', async () => {
-    const { code, stdout, stderr } = await run('bash', [
+    const { code, stdout, stderr } = await runProcess('bash', [
       '-c',
       `ulimit -n 512; exec "${process.execPath}" --import tsx test/bench/fixtures/emfile-connect.ts 60 20`,
     ]);

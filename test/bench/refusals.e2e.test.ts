@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_PING_INTERVAL_MS } from '../../bench/defaults.js';
 import { resolveBenchOptions } from '../../bench/options.js';
@@ -8,32 +6,10 @@ import { formatTable, formatTotal } from '../../bench/cli/print.js';
 import { runBench } from '../../bench/run.js';
 import type { BenchResult } from '../../bench/report/types.js';
 import { SERVER_DEFAULTS } from '../../servers/config.js';
+import { runCli } from '../helpers/run-cli.js';
 import { startServer, type TestServer } from '../servers/helpers.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TOKEN = 'refusals-test-token';
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`bench/cli/cli.ts ${args.join(' ')} did not finish within 60 s\n${stderr}`));
-    }, 60_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 describe('--ping-interval and the server rate limit', () => {
   it('refuses an interval that would trip the server’s limit, naming the limit', () => {
@@ -54,7 +30,7 @@ describe('--ping-interval and the server rate limit', () => {
   });
 
   it('exits 2 on --ping-interval 100ms with the limit in the message', async () => {
-    const { code, stdout, stderr } = await cli(['--scenario', 'ping', '--ping-interval', '100ms', '--no-live']);
+    const { code, stdout, stderr } = await runCli(['--scenario', 'ping', '--ping-interval', '100ms', '--no-live']);
     expect(code).toBe(2);
     expect(stderr).toContain('--ping-interval must be at least 112ms, got 100ms');
     expect(stderr).toContain('10 messages per second per client');
@@ -114,7 +90,7 @@ describe('a run whose server refuses the harness’s messages', () => {
   });
 
   it('makes the CLI exit 99 (not passed) although no threshold failed', async () => {
-    const { code, stdout } = await cli([
+    const { code, stdout } = await runCli([
       '--target',
       server.url,
       '--control-token',

@@ -7,6 +7,7 @@ import type { ResultFiles } from '../../bench/result-files.js';
 import { runBench } from '../../bench/run.js';
 import type { BenchResult, ProgressEvent, ProtocolResult } from '../../bench/report/types.js';
 import type { ProtocolName } from '../../wire/protocols.js';
+import { resultOf } from './fixture.js';
 
 /**
  * One real run: a spawned server, 20 clients per protocol, a 3 s window. Everything else in
@@ -17,11 +18,7 @@ describe('runBench end to end', () => {
   let result: BenchResult;
   let files: ResultFiles | undefined;
   const events: ProgressEvent[] = [];
-  const of = (protocol: ProtocolName): ProtocolResult => {
-    const found = result.protocols.find((p) => p.protocol === protocol);
-    if (found === undefined) throw new Error(`no result for ${protocol}: ${JSON.stringify(result.failures)}`);
-    return found;
-  };
+  const of = (protocol: ProtocolName): ProtocolResult => resultOf(result, protocol);
 
   beforeAll(async () => {
     outDir = await mkdtemp(join(tmpdir(), 'wirelab-bench-'));

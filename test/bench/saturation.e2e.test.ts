@@ -1,38 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../bench/report/types.js';
+import { BENCH_CLI, runProcess } from '../helpers/run-cli.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Busy loops end by themselves after this, should the test die before killing them. */
 const BUSY_LOOP_LIMIT_MS = 90_000;
 
 /** Runs the CLI with `--json`, its command line prefixed by `wrap` (taskset, nice); resolves with the result and the text it printed. */
-function bench(wrap: string[], args: string[]): Promise<{ code: number | null; result: BenchResult; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const command = [...wrap, process.execPath, '--import', 'tsx', 'bench/cli/cli.ts', '--json', '--no-live', '--no-files', ...args];
-    const child = spawn(command[0]!, command.slice(1), {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`bench did not finish within 90 s\n${stderr}`));
-    }, 90_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      try {
-        resolve({ code, result: JSON.parse(stdout) as BenchResult, stderr });
-      } catch {
-        reject(new Error(`bench exited ${code} without a result\n${stderr}`));
-      }
-    });
-  });
+async function bench(wrap: string[], args: string[]): Promise<{ code: number | null; result: BenchResult; stderr: string }> {
+  const command = [...wrap, process.execPath, '--import', 'tsx', BENCH_CLI, '--json', '--no-live', '--no-files', ...args];
+  const { code, stdout, stderr } = await runProcess(command[0]!, command.slice(1), { timeoutMs: 90_000 });
+  try {
+    return { code, result: JSON.parse(stdout) as BenchResult, stderr };
+  } catch {
+    throw new Error(`bench exited ${code} without a result\n${stderr}`);
+  }
 }
 
 describe('the saturation flag', () => {

@@ -1,16 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS } from '../../bench/report/csv.js';
 import type { ResultFiles } from '../../bench/result-files.js';
 import { runBench } from '../../bench/run.js';
 import { evaluateThresholds } from '../../bench/report/thresholds.js';
 import type { BenchResult, ProtocolResult } from '../../bench/report/types.js';
+import { runCli } from '../helpers/run-cli.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const COLUMNS = ['ws', 'ws+deflate', 'sse+gzip', 'sse/h2'];
 
 /** One real run with variant columns: each on a spawned server started with the options it needs. */
@@ -89,25 +87,7 @@ describe('variant columns end to end', () => {
 
 describe('variant columns on the command line', () => {
   it('exits 2 on a bad variant, naming it', async () => {
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', '--protocols', 'ws,ws+gzip'], {
-        cwd: ROOT,
-        env: { ...process.env, NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      let err = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`the CLI did not exit: ${err}`));
-      }, 30_000);
-      child.on('exit', (exitCode) => {
-        clearTimeout(timer);
-        resolve({ code: exitCode, stdout: out, stderr: err });
-      });
-    });
+    const { code, stdout, stderr } = await runCli(['--protocols', 'ws,ws+gzip'], { timeoutMs: 30_000 });
     expect(code).toBe(2);
     expect(stderr).toContain('--protocols');
     expect(stderr).toContain('ws+gzip');

@@ -1,27 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createClient } from '../../clients/index.js';
-import type { FeedClient, FeedClientOptions } from '../../clients/types.js';
-import type { ServerOptions } from '../../servers/config.js';
-import { fastOptions, range, Recorder, startServer, type TestServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { closedAfterEach, fastOptions, range, Recorder } from './helpers.js';
 
-const clients: FeedClient[] = [];
-const servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function server(options: Omit<Partial<ServerOptions>, 'port'> = {}): Promise<TestServer> {
-  const started = await startServer(options);
-  servers.push(started);
-  return started;
-}
-
-function client(options: FeedClientOptions): FeedClient {
-  const created = createClient(options);
-  clients.push(created);
-  return created;
-}
+const { server, client } = closedAfterEach();
 
 /** What one receiver saw of the chat: each sender's sequence numbers in arrival order, and the latencies. */
 class ChatLog extends Recorder {

@@ -1,32 +1,14 @@
 import { createServer, type Socket } from 'node:net';
 import zlib from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createClient } from '../../clients/index.js';
-import type { FeedClient, FeedClientOptions } from '../../clients/types.js';
+import { describe, expect, it } from 'vitest';
+import type { FeedClientOptions } from '../../clients/types.js';
 import type { ProtocolName as Protocol } from '../../wire/protocols.js';
 import { acceptFor } from '../../clients/codecs/ws-frames.js';
 import type { ServerOptions } from '../../servers/config.js';
-import { fastOptions, range, Recorder, startServer, type TestServer } from './helpers.js';
+import { closedAfterEach, fastOptions, range, Recorder, type TestServer } from './helpers.js';
 import { readClientFrames, serverFrame } from './wire.js';
 
-const clients: FeedClient[] = [];
-const servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function server(options: Omit<Partial<ServerOptions>, 'port'>): Promise<TestServer> {
-  const started = await startServer(options);
-  servers.push(started);
-  return started;
-}
-
-function client(options: FeedClientOptions): FeedClient {
-  const created = createClient(options);
-  clients.push(created);
-  return created;
-}
+const { server, client } = closedAfterEach();
 
 /** Repetitive data, as real feeds are. */
 const DATA = { home: 'Falcons', away: 'Wolves', score: { home: 2, away: 1 }, note: 'goal goal goal goal goal goal' };

@@ -1,8 +1,10 @@
 import { createServer } from 'node:net';
+import { afterEach } from 'vitest';
+import { createClient } from '../../clients/index.js';
 import { buildServer, type WirelabServer } from '../../servers/app.js';
 import type { ServerOptions } from '../../servers/config.js';
 import type { EmbeddedFeed } from '../../servers/feed.js';
-import type { CloseInfo, FeedClientHandlers, FeedClientOptions } from '../../clients/types.js';
+import type { CloseInfo, FeedClient, FeedClientHandlers, FeedClientOptions } from '../../clients/types.js';
 import type { ProtocolName } from '../../wire/protocols.js';
 
 export interface TestServer {
@@ -11,6 +13,34 @@ export interface TestServer {
   /** Publishes `count` updates now; returns their seqs, ts and byte lengths. */
   publish(count: number): Array<{ seq: number; ts: number; bytes: number }>;
   close(): Promise<void>;
+}
+
+/**
+ * `server()` and `client()` for a test file: what each test makes with them is closed after it,
+ * the clients first, then the servers.
+ */
+export function closedAfterEach(): {
+  server: (options?: Omit<Partial<ServerOptions>, 'port'>) => Promise<TestServer>;
+  client: (options: FeedClientOptions) => FeedClient;
+} {
+  const clients: FeedClient[] = [];
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.close()));
+    await Promise.all(servers.splice(0).map((server) => server.close()));
+  });
+  return {
+    async server(options = {}) {
+      const started = await startServer(options);
+      servers.push(started);
+      return started;
+    },
+    client(options) {
+      const created = createClient(options);
+      clients.push(created);
+      return created;
+    },
+  };
 }
 
 /** A real feed server on 127.0.0.1, port 0, idle unless told otherwise. */

@@ -1,30 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createClient } from '../../clients/index.js';
+import { describe, expect, it } from 'vitest';
 import { FeedClientError } from '../../clients/base.js';
-import type { FeedClient, FeedClientOptions } from '../../clients/types.js';
 import { PROTOCOL_NAMES, type ProtocolName } from '../../wire/protocols.js';
-import { closedPort, eventually, fastOptions, range, Recorder, startServer, type TestServer } from './helpers.js';
+import { closedAfterEach, closedPort, eventually, fastOptions, range, Recorder, startServer } from './helpers.js';
 
 /** Every client and server a test opens, closed after it whatever happened. */
-const clients: FeedClient[] = [];
-const servers: TestServer[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function server(options: Parameters<typeof startServer>[0] = {}): Promise<TestServer> {
-  const started = await startServer(options);
-  servers.push(started);
-  return started;
-}
-
-function client(options: FeedClientOptions): FeedClient {
-  const created = createClient(options);
-  clients.push(created);
-  return created;
-}
+const { server, client } = closedAfterEach();
 
 describe.each(PROTOCOL_NAMES)('%s client against the real server', (protocol: ProtocolName) => {
   it('gets the snapshot, then every update in order with its seq, ts and size', async () => {

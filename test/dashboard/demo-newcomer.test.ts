@@ -1,43 +1,20 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { startLiveServer } from '../../bench/live/live-server.js';
 import { NOT_MEASURED } from '../../bench/report/format.js';
-import { builtDashboard, launchBrowser, REPO, screenshot, startFeedServer } from './helpers.js';
-
-async function pageAt(browser: Browser, width: number): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-  return { page, errors };
-}
+import { chooseProtocol, dashboardInBrowser, newPage, REPO, screenshot, startFeedServer } from './helpers.js';
 
 const stat = async (page: Page, key: string) => (await page.textContent(`[data-testid="stat-${key}"]`)) ?? '';
 
-async function choose(page: Page, protocol: string): Promise<void> {
-  await page.locator(`label:has([data-testid="protocol-${protocol}"])`).click();
-  await page.waitForFunction((p) => (document.querySelector(`[data-testid="protocol-${p}"]`) as HTMLInputElement).checked, protocol);
-}
-
 describe('the demo page and the docs, as a newcomer meets them', () => {
-  let browser: Browser;
-  let dashboardDir: string;
-
-  beforeAll(async () => {
-    [dashboardDir, browser] = await Promise.all([builtDashboard(), launchBrowser()]);
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const ui = dashboardInBrowser();
 
   it('a protocol switch starts the counters again; the resume point carries over with no gap', async () => {
-    const { server, url } = await startFeedServer({ dashboardDir });
-    const { page, errors } = await pageAt(browser, 1280);
+    const { server, url } = await startFeedServer({ dashboardDir: ui.dashboardDir });
+    const { page, errors } = await newPage(ui.browser, { width: 1280, height: 900 });
     try {
       await page.goto(`${url}/#demo`);
       await page.waitForSelector('body[data-ready="true"]');
@@ -50,7 +27,7 @@ describe('the demo page and the docs, as a newcomer meets them', () => {
       );
       const before = Number(await stat(page, 'messages'));
       const seqBefore = Number(await stat(page, 'lastSeq'));
-      await choose(page, 'long-poll');
+      await chooseProtocol(page, 'long-poll');
       await page.waitForSelector('[data-testid="status"][data-state="connected"]');
       // The new protocol's own count: well under what the WebSocket had received.
       const after = Number(await stat(page, 'messages'));
@@ -68,7 +45,7 @@ describe('the demo page and the docs, as a newcomer meets them', () => {
       // Switching while disconnected resets them too.
       await page.click('[data-testid="disconnect"]');
       await page.waitForSelector('[data-testid="status"][data-state="disconnected"]');
-      await choose(page, 'sse');
+      await chooseProtocol(page, 'sse');
       expect(await stat(page, 'messages')).toBe('0');
       expect(await stat(page, 'requests')).toBe('0');
       expect(errors).toEqual([]);
@@ -79,9 +56,9 @@ describe('the demo page and the docs, as a newcomer meets them', () => {
   }, 45_000);
 
   it('fits 390 px, and when the server is gone the scores are marked stale and the header says so', async () => {
-    let { server, url } = await startFeedServer({ dashboardDir, epoch: 'stalescores' });
+    let { server, url } = await startFeedServer({ dashboardDir: ui.dashboardDir, epoch: 'stalescores' });
     const port = Number(new URL(url).port);
-    const { page, errors } = await pageAt(browser, 390);
+    const { page, errors } = await newPage(ui.browser, { width: 390, height: 900 });
     try {
       await page.goto(`${url}/#demo`);
       await page.waitForSelector('body[data-ready="true"]');
@@ -103,7 +80,7 @@ describe('the demo page and the docs, as a newcomer meets them', () => {
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       await screenshot(page, 'demo-server-gone-390');
 
-      ({ server, url } = await startFeedServer({ dashboardDir, epoch: 'stalescores', port }));
+      ({ server, url } = await startFeedServer({ dashboardDir: ui.dashboardDir, epoch: 'stalescores', port }));
       await page.waitForSelector('[data-testid="status"][data-state="connected"]', { timeout: 25_000 });
       await page.waitForSelector('[data-testid="events"][data-stale="false"]');
       expect(await page.isHidden('[data-testid="stale-note"]')).toBe(true);
@@ -119,8 +96,8 @@ describe('the demo page and the docs, as a newcomer meets them', () => {
     const docs = await readFile(path.join(REPO, 'docs', 'dashboard.md'), 'utf8');
     const row = docs.split('\n').find((line) => line.startsWith('| `GET /api/info` |'));
     expect(row).toBeDefined();
-    const feed = await startFeedServer({ dashboardDir, accessToken: 'sesame-sesame-1234' });
-    const live = await startLiveServer({ resultsDir: path.join(REPO, 'results'), dashboardDir });
+    const feed = await startFeedServer({ dashboardDir: ui.dashboardDir, accessToken: 'sesame-sesame-1234' });
+    const live = await startLiveServer({ resultsDir: path.join(REPO, 'results'), dashboardDir: ui.dashboardDir });
     try {
       const feedInfo = (await (await fetch(`${feed.url}/api/info?token=sesame-sesame-1234`)).json()) as Record<string, unknown>;
       const liveInfo = (await (await fetch(`${live.url}api/info`)).json()) as Record<string, unknown>;

@@ -1,37 +1,23 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoProbe } from '../../dashboard/src/demo/connection.js';
 import type { WirelabServer } from '../../servers/app.js';
 import type { EmbeddedFeed } from '../../servers/feed.js';
-import { builtDashboard, launchBrowser, newPage, screenshot, startFeedServer } from './helpers.js';
+import { chooseProtocol, dashboardInBrowser, newPage, screenshot, startFeedServer } from './helpers.js';
 
 const PROTOCOLS = ['ws', 'sse', 'long-poll', 'short-poll'] as const;
 
 const probe = (page: Page): Promise<DemoProbe> => page.evaluate(() => window.__wirelabDemo!);
 
-async function choose(page: Page, protocol: string): Promise<void> {
-  await page.locator(`label:has([data-testid="protocol-${protocol}"])`).click();
-  await page.waitForFunction((p) => (document.querySelector(`[data-testid="protocol-${p}"]`) as HTMLInputElement).checked, protocol);
-}
-
 describe('demo page in headless Chromium', () => {
-  let browser: Browser;
-  let dashboardDir: string;
-
-  beforeAll(async () => {
-    [dashboardDir, browser] = await Promise.all([builtDashboard(), launchBrowser()]);
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const ui = dashboardInBrowser();
 
   describe('each protocol', () => {
     let server: WirelabServer;
     let url: string;
 
     beforeAll(async () => {
-      ({ server, url } = await startFeedServer({ dashboardDir }));
+      ({ server, url } = await startFeedServer({ dashboardDir: ui.dashboardDir }));
     });
     afterAll(async () => {
       await server?.close();
@@ -39,12 +25,12 @@ describe('demo page in headless Chromium', () => {
 
     for (const protocol of PROTOCOLS) {
       it(`${protocol}: receives live updates and Send PING shows an RTT`, async () => {
-        const { page, errors } = await newPage(browser);
+        const { page, errors } = await newPage(ui.browser);
         try {
           await page.goto(`${url}/`);
           // Served by the feed server: the default view is the demo.
           await page.waitForSelector('body[data-ready="true"][data-view="demo"]');
-          await choose(page, protocol);
+          await chooseProtocol(page, protocol);
           if (protocol === 'short-poll') await page.selectOption('[data-testid="poll-interval"]', '250');
           await page.click('[data-testid="connect"]');
           await page.waitForSelector('[data-testid="status"][data-state="connected"]');
@@ -80,8 +66,8 @@ describe('demo page in headless Chromium', () => {
   });
 
   it('the live view on the feed server explains where live runs are shown', async () => {
-    const { server, url } = await startFeedServer({ dashboardDir });
-    const { page, errors } = await newPage(browser);
+    const { server, url } = await startFeedServer({ dashboardDir: ui.dashboardDir });
+    const { page, errors } = await newPage(ui.browser);
     try {
       await page.goto(`${url}/#live`);
       await page.waitForSelector('[data-testid="live-note"]:not([hidden])');
@@ -98,13 +84,13 @@ describe('demo page in headless Chromium', () => {
     for (const protocol of PROTOCOLS) {
       it(`${protocol}: reconnects to a restarted server on the same port and resumes with no gap in seq`, async () => {
         const epoch = `restart${protocol.replace('-', '')}`.slice(0, 16);
-        let { server, url } = await startFeedServer({ dashboardDir, epoch });
+        let { server, url } = await startFeedServer({ dashboardDir: ui.dashboardDir, epoch });
         const port = Number(new URL(url).port);
-        const { page, errors } = await newPage(browser);
+        const { page, errors } = await newPage(ui.browser);
         try {
           await page.goto(`${url}/#demo`);
           await page.waitForSelector('body[data-ready="true"]');
-          await choose(page, protocol);
+          await chooseProtocol(page, protocol);
           if (protocol === 'short-poll') await page.selectOption('[data-testid="poll-interval"]', '250');
           await page.click('[data-testid="connect"]');
           await page.waitForSelector('[data-testid="status"][data-state="connected"]');
@@ -124,7 +110,7 @@ describe('demo page in headless Chromium', () => {
           expect(await page.getAttribute('[data-testid="status"]', 'data-colour')).toBe('connecting');
           await screenshot(page, `restart-${protocol}-reconnecting`);
 
-          ({ server, url } = await startFeedServer({ dashboardDir, epoch, port }));
+          ({ server, url } = await startFeedServer({ dashboardDir: ui.dashboardDir, epoch, port }));
           for (const data of history) server.context.feed.publish(data);
           expect(server.context.feed.head).toBe(headBefore);
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { buildServer, type WirelabServer } from '../../servers/app.js';
 import type { ServerOptions } from '../../servers/config.js';
 
@@ -73,9 +74,27 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/**
+ * The built dashboard and one Chromium for the `describe` this is called in: ready before its
+ * tests, the browser closed after them. Read the members inside hooks and tests.
+ */
+export function dashboardInBrowser(): { readonly dashboardDir: string; readonly browser: Browser } {
+  const suite = {} as { dashboardDir: string; browser: Browser };
+  beforeAll(async () => {
+    [suite.dashboardDir, suite.browser] = await Promise.all([builtDashboard(), launchBrowser()]);
+  }, 120_000);
+  afterAll(async () => {
+    await suite.browser?.close();
+  });
+  return suite;
+}
+
 /** A page with a console/page-error collector, so a test can assert the page threw nothing. */
-export async function newPage(browser: Browser): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+export async function newPage(
+  browser: Browser,
+  viewport: { width: number; height: number } = { width: 1400, height: 1000 },
+): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const errors: string[] = [];
@@ -96,6 +115,12 @@ export async function elementShot(page: Page, selector: string, name: string): P
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.locator(selector).first().screenshot({ path: file });
   return file;
+}
+
+/** Picks `protocol` on the demo page and waits until its radio button is checked. */
+export async function chooseProtocol(page: Page, protocol: string): Promise<void> {
+  await page.locator(`label:has([data-testid="protocol-${protocol}"])`).click();
+  await page.waitForFunction((p) => (document.querySelector(`[data-testid="protocol-${p}"]`) as HTMLInputElement).checked, protocol);
 }
 
 /** A real feed server on 127.0.0.1, demo mode with fast updates unless told otherwise. */

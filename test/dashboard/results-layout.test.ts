@@ -7,28 +7,11 @@ import { startLiveServer, type LiveServer } from '../../bench/live/live-server.j
 import { runBench } from '../../bench/run.js';
 import type { BenchResult, ProgressEvent } from '../../bench/report/types.js';
 import type { WirelabServer } from '../../servers/app.js';
-import { builtDashboard, launchBrowser, REPO, screenshot, startFeedServer } from './helpers.js';
+import { SHORT } from '../bench/report/helpers.js';
+import { builtDashboard, launchBrowser, newPage, REPO, screenshot, startFeedServer } from './helpers.js';
 
-/** Every protocol, a few clients, about a second each, no autocannon. */
-const SHORT = {
-  clients: 8,
-  durationMs: 1200,
-  warmupMs: 300,
-  idleMs: 300,
-  longPollTimeoutMs: 1000,
-  capacityDurationMs: 0,
-  rate: 25,
-  workers: 1,
-} as const;
-
-async function pageAt(browser: Browser, width: number): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width, height: 900 }, acceptDownloads: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-  return { page, errors };
-}
+/** Every protocol, a short run each (no autocannon), its files written to the results folder. */
+const RUN = { ...SHORT, writeFiles: true };
 
 const scrollWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth);
 
@@ -62,8 +45,8 @@ describe('results and live views as a newcomer meets them', () => {
     [dashboardDir, browser] = await Promise.all([builtDashboard(), launchBrowser()]);
     resultsDir = await mkdtemp(path.join(tmpdir(), 'wirelab-dash-layout-'));
     olderEvents = [];
-    older = await runBench({ ...SHORT, outDir: resultsDir }, { onProgress: (event) => olderEvents.push(event) });
-    newer = await runBench({ ...SHORT, outDir: resultsDir, network: { latencyMs: 20 } });
+    older = await runBench({ ...RUN, outDir: resultsDir }, { onProgress: (event) => olderEvents.push(event) });
+    newer = await runBench({ ...RUN, outDir: resultsDir, network: { latencyMs: 20 } });
     feed = await startFeedServer({ dashboardDir, resultsDir });
   }, 150_000);
 
@@ -75,7 +58,7 @@ describe('results and live views as a newcomer meets them', () => {
 
   it('reads a change from the older run to the newer, whatever order the runs are opened in', async () => {
     for (const order of [`${newer.id},${older.id}`, `${older.id},${newer.id}`]) {
-      const { page, errors } = await pageAt(browser, 1400);
+      const { page, errors } = await newPage(browser, { width: 1400, height: 900 });
       try {
         await page.goto(`${feed.url}/#results/${order}`);
         const delta = await page.waitForSelector('[data-testid="delta-panel"]');
@@ -103,7 +86,7 @@ describe('results and live views as a newcomer meets them', () => {
   }, 60_000);
 
   it('at 1280 px the compare view shows every protocol column of every table', async () => {
-    const { page, errors } = await pageAt(browser, 1280);
+    const { page, errors } = await newPage(browser, { width: 1280, height: 900 });
     try {
       await page.goto(`${feed.url}/#results/${older.id},${newer.id}`);
       await page.waitForSelector('[data-testid="delta-panel"]');
@@ -137,7 +120,7 @@ describe('results and live views as a newcomer meets them', () => {
   }, 60_000);
 
   it('no results view overflows at 390 px', async () => {
-    const { page, errors } = await pageAt(browser, 390);
+    const { page, errors } = await newPage(browser, { width: 390, height: 900 });
     try {
       await page.goto(`${feed.url}/#results`);
       await page.waitForSelector(`tr[data-run-id="${older.id}"]`);
@@ -161,7 +144,7 @@ describe('results and live views as a newcomer meets them', () => {
   }, 60_000);
 
   it('byte axes tick at round kB/MB, and the requests-per-event help says why a WebSocket shows 0', async () => {
-    const { page, errors } = await pageAt(browser, 1400);
+    const { page, errors } = await newPage(browser, { width: 1400, height: 900 });
     try {
       await page.goto(`${feed.url}/#results/${older.id}`);
       for (const chart of ['bytes-per-event', 'server-rss']) {
@@ -186,7 +169,7 @@ describe('results and live views as a newcomer meets them', () => {
 
   it('docs/dashboard.md names the buttons the page shows', async () => {
     const docs = await readFile(path.join(REPO, 'docs', 'dashboard.md'), 'utf8');
-    const { page } = await pageAt(browser, 1400);
+    const { page } = await newPage(browser, { width: 1400, height: 900 });
     try {
       await page.goto(`${feed.url}/#results`);
       await page.waitForSelector(`tr[data-run-id="${older.id}"]`);
@@ -215,7 +198,7 @@ describe('results and live views as a newcomer meets them', () => {
     });
 
     it('waits for the first second, ticks round, fits 390 px, and after the run clears the strip, drops the dead link and draws no storm', async () => {
-      const { page, errors } = await pageAt(browser, 390);
+      const { page, errors } = await newPage(browser, { width: 390, height: 900 });
       try {
         await page.goto(`${live.url}#live`);
         await page.waitForSelector('body[data-ready="true"][data-view="live"]');

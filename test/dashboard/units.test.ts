@@ -1,5 +1,5 @@
-import * as hdr from 'hdr-histogram-js';
 import { describe, expect, it } from 'vitest';
+import { createHistogram, encodeHistogram } from '../../bench/report/histogram.js';
 import { reconnectDelay } from '../../dashboard/src/demo/connection.js';
 import { backoffDelay, TIMINGS } from '../../wire/timings.js';
 import { isOneTwoFive } from '../../dashboard/src/charts.js';
@@ -23,16 +23,9 @@ describe('dashboard helpers', () => {
   });
 
   it('draws the percentile distribution from a stored histogram, like HdrHistogram plots', () => {
-    const histogram = hdr.build({
-      bitBucketSize: 32,
-      autoResize: true,
-      lowestDiscernibleValue: 1,
-      highestTrackableValue: 3_600_000_000,
-      numberOfSignificantValueDigits: 3,
-      useWebAssembly: false,
-    });
+    const histogram = createHistogram();
     for (let v = 1; v <= 10_000; v++) histogram.recordValue(v * 100); // 0.1 ms … 1000 ms, uniform
-    const encoded = hdr.encodeIntoCompressedBase64(histogram);
+    const encoded = encodeHistogram(histogram);
     const curve = percentileCurve(encoded, null)!;
     expect(curve.source).toBe('histogram');
     expect(curve.count).toBe(10_000);

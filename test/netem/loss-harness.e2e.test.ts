@@ -8,16 +8,15 @@
 import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OptionError } from '../../wire/errors.js';
 import { runBench } from '../../bench/run.js';
 import type { LossFigures, ProtocolResult } from '../../bench/report/types.js';
 import { LOSS_MECHANISM_LABELS } from '../../netem/loss-mechanism.js';
 import { probeLoss } from '../../netem/loss-probe.js';
+import { ROOT, runCli } from '../helpers/run-cli.js';
 import { hostLossTables, pathWithOnly, wirelabInterfaces, wirelabNamespaces, withinBinomial } from './loss-helpers.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const probe = await probeLoss();
 const isRoot = process.getuid?.() === 0;
 
@@ -179,18 +178,7 @@ describe('--net-loss under the harness', () => {
   });
 
   it('the CLI exits 2 there, naming both, and prints nothing on stdout', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', '--net-loss', '1%', '--no-live', '-c', '1'], {
-      cwd: ROOT,
-      env: { ...process.env, PATH: onlyIp, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    clearTimeout(killer);
+    const { code, stdout, stderr } = await runCli(['--net-loss', '1%', '--no-live', '-c', '1'], { env: { PATH: onlyIp } });
     expect(code, stderr).toBe(2);
     expect(stderr).toMatch(
       isRoot

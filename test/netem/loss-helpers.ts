@@ -1,8 +1,13 @@
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { LossyLink } from '../../netem/netns.js';
 import { runCommand } from '../../netem/run-command.js';
+import { runProcess } from '../helpers/run-cli.js';
+import { connectTo } from './helpers.js';
 
 /** The `wirelab-…` namespaces that exist now. */
 export async function wirelabNamespaces(): Promise<string[]> {
@@ -51,4 +56,53 @@ export async function pathWithOnly(tools: readonly string[]): Promise<string> {
     if (found !== undefined) await symlink(found, join(dir, tool));
   }
   return dir;
+}
+
+/** An echo server inside the namespace, listening on its address; resolves with its port. */
+export async function echoInside(link: LossyLink): Promise<{ port: number; stop: () => Promise<void> }> {
+  const script =
+    "const s=require('net').createServer(c=>{c.on('error',()=>{});c.pipe(c)});s.listen(0,process.argv[1],()=>console.log(s.address().port))";
+  const child = link.spawn(process.execPath, ['-e', script, link.nsAddress], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+  return {
+    port: Number(line),
+    stop: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/**
+ * Sends `size` patterned bytes through the echo in the namespace, closes (waiting for the close,
+ * so the link is quiet after it), and answers whether all came back in order.
+ */
+export async function echoIntact(link: LossyLink, port: number, size: number): Promise<boolean> {
+  const socket = await connectTo(port, link.nsAddress);
+  const sent = Buffer.from(Array.from({ length: size }, (_, i) => (i * 7919 + (i >> 8)) & 0xff));
+  const chunks: Buffer[] = [];
+  let received = 0;
+  const back = new Promise<void>((resolve, reject) => {
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+      if (received >= size) resolve();
+    });
+    socket.once('error', reject);
+  });
+  socket.write(sent);
+  await back;
+  socket.end();
+  await once(socket, 'close');
+  return Buffer.concat(chunks).equals(sent);
+}
+
+/**
+ * Runs an ES module `script` in a child process at the repository root (through tsx, so it can
+ * import the .ts sources) and resolves with the first line it printed, its exit code and its stderr.
+ */
+export async function runInlineModule(script: string): Promise<{ line: string; code: number | null; stderr: string }> {
+  const { code, stdout, stderr } = await runProcess(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
+  return { line: stdout.split('\n')[0] ?? '', code, stderr };
 }

@@ -6,33 +6,14 @@
  * A namespace link with 0% loss needs no netem, so the veth plumbing is tested for real on
  * any machine where namespaces can be made at all.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createLossyLink, NetnsError, probeNetem, type LossyLink } from '../../netem/netns.js';
 import { parseQdiscCounters } from '../../netem/qdisc-stats.js';
-import { runCommand } from '../../netem/run-command.js';
-import { connectTo } from './helpers.js';
+import { echoInside, echoIntact, runInlineModule, wirelabInterfaces, wirelabNamespaces } from './loss-helpers.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const probe = await probeNetem();
 const namespacesWork = probe.available || probe.failedCheck === 'netem';
 console.info(`probeNetem: ${JSON.stringify(probe)}`);
-
-async function namespaces(): Promise<string[]> {
-  const { stdout } = await runCommand('ip', ['netns', 'list']).catch(() => ({ stdout: '' }));
-  return stdout
-    .split('\n')
-    .map((line) => line.split(' ')[0] ?? '')
-    .filter((name) => name.startsWith('wirelab-'));
-}
-
-async function wirelabInterfaces(): Promise<string[]> {
-  const { stdout } = await runCommand('ip', ['-o', 'link', 'show']).catch(() => ({ stdout: '' }));
-  return [...stdout.matchAll(/^\d+: (wl\d+[hn])[@:]/gm)].map((match) => match[1] ?? '');
-}
 
 /** `wirelab-10-213-7-0` → 448, the block number its interfaces are named after. */
 function blockOf(nsName: string): number {
@@ -40,49 +21,13 @@ function blockOf(nsName: string): number {
   return third * 64 + fourth / 4;
 }
 
-/** An echo server inside the namespace, listening on its address; resolves with its port. */
-async function echoInside(link: LossyLink): Promise<{ port: number; stop: () => Promise<void> }> {
-  const script =
-    "const s=require('net').createServer(c=>{c.on('error',()=>{});c.pipe(c)});s.listen(0,process.argv[1],()=>console.log(s.address().port))";
-  const child = link.spawn(process.execPath, ['-e', script, link.nsAddress], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = once(child, 'exit');
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  return {
-    port: Number(line),
-    stop: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
-
-/** Sends `size` random bytes through an echo and resolves with whether they all came back, in order. */
-async function echoesIntact(host: string, port: number, size: number): Promise<boolean> {
-  const socket = await connectTo(port, host);
-  const sent = Buffer.from(Array.from({ length: size }, (_, i) => (i * 7919 + (i >> 8)) & 0xff));
-  const chunks: Buffer[] = [];
-  let received = 0;
-  const back = new Promise<void>((resolve, reject) => {
-    socket.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      received += chunk.length;
-      if (received >= size) resolve();
-    });
-    socket.once('error', reject);
-  });
-  socket.write(sent);
-  await back;
-  socket.destroy();
-  return Buffer.concat(chunks).equals(sent);
-}
-
 async function carriesTcpAndRemovesCleanly(lossPercent: number): Promise<void> {
   const link = await createLossyLink({ lossPercent });
   try {
-    expect(await namespaces()).toContain(link.nsName);
+    expect(await wirelabNamespaces()).toContain(link.nsName);
     const echo = await echoInside(link);
     try {
-      expect(await echoesIntact(link.nsAddress, echo.port, 1_000_000)).toBe(true);
+      expect(await echoIntact(link, echo.port, 1_000_000)).toBe(true);
       if (lossPercent > 0) {
         const { hostToNs, nsToHost } = await link.counters();
         console.info(
@@ -98,7 +43,7 @@ async function carriesTcpAndRemovesCleanly(lossPercent: number): Promise<void> {
     await link.remove();
   }
   await link.remove(); // idempotent
-  expect(await namespaces()).not.toContain(link.nsName);
+  expect(await wirelabNamespaces()).not.toContain(link.nsName);
   expect(await wirelabInterfaces()).not.toContain(link.hostInterface);
 }
 
@@ -129,7 +74,7 @@ describe('network namespace link', { timeout: 30_000 }, () => {
       const { nsName } = error as NetnsError;
       expect(nsName).toMatch(/^wirelab-10-213-/);
       expect((error as NetnsError).message).toMatch(/add netem/);
-      expect(await namespaces()).not.toContain(nsName);
+      expect(await wirelabNamespaces()).not.toContain(nsName);
       expect(await wirelabInterfaces()).not.toContain(`wl${blockOf(nsName ?? '')}h`);
     }
   });
@@ -150,15 +95,10 @@ describe('network namespace link', { timeout: 30_000 }, () => {
     }
     const script =
       "const { createLossyLink } = await import('./netem/netns.ts'); const link = await createLossyLink({ lossPercent: 0 }); console.log(link.nsName); process.exit(0);";
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(0);
+    const { line, code, stderr } = await runInlineModule(script);
+    expect(code, stderr).toBe(0);
     expect(line).toMatch(/^wirelab-10-213-/);
-    expect(await namespaces()).not.toContain(line);
+    expect(await wirelabNamespaces()).not.toContain(line);
     expect(await wirelabInterfaces()).not.toContain(`wl${blockOf(line)}h`);
   });
 

@@ -5,59 +5,24 @@
  * segment the namespace's stack counted, and the drops follow a binomial law. Where it does
  * not, the probe must say why and the link must fail to build, leaving nothing behind.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { linkWindow, snapshotLink, type LinkSnapshot, type LinkWindow } from '../../netem/link-snapshot.js';
 import { probeLoss, probeNftables } from '../../netem/loss-probe.js';
 import { createLossyLink, NetnsError, type LossyLink } from '../../netem/netns.js';
 import { lossThreshold, nftLossScript, nftLossTable, nftSetLossScript, parseNftLossCounters } from '../../netem/nft-loss.js';
 import { runCommand } from '../../netem/run-command.js';
-import { connectTo } from './helpers.js';
-import { hostLossTables, wirelabInterfaces, wirelabNamespaces, withinBinomial } from './loss-helpers.js';
+import {
+  echoInside,
+  echoIntact,
+  hostLossTables,
+  runInlineModule,
+  wirelabInterfaces,
+  wirelabNamespaces,
+  withinBinomial,
+} from './loss-helpers.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const probe = await probeNftables();
 console.info(`probeNftables: ${JSON.stringify(probe)}; probeLoss: ${JSON.stringify(await probeLoss())}`);
-
-/** An echo server inside the namespace, listening on its address. */
-async function echoInside(link: LossyLink): Promise<{ port: number; stop: () => Promise<void> }> {
-  const script =
-    "const s=require('net').createServer(c=>{c.on('error',()=>{});c.pipe(c)});s.listen(0,process.argv[1],()=>console.log(s.address().port))";
-  const child = link.spawn(process.execPath, ['-e', script, link.nsAddress], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = once(child, 'exit');
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  return {
-    port: Number(line),
-    stop: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
-
-/** Sends `size` patterned bytes through the echo, closes, and answers whether all came back in order. */
-async function echoIntact(link: LossyLink, port: number, size: number): Promise<boolean> {
-  const socket = await connectTo(port, link.nsAddress);
-  const sent = Buffer.from(Array.from({ length: size }, (_, i) => (i * 7919 + (i >> 8)) & 0xff));
-  const chunks: Buffer[] = [];
-  let received = 0;
-  const back = new Promise<void>((resolve, reject) => {
-    socket.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      received += chunk.length;
-      if (received >= size) resolve();
-    });
-    socket.once('error', reject);
-  });
-  socket.write(sent);
-  await back;
-  socket.end();
-  await once(socket, 'close');
-  return Buffer.concat(chunks).equals(sent);
-}
 
 /**
  * A reading once the link is quiet: the last ACKs of a closed connection may still be on
@@ -169,13 +134,8 @@ describe('nftables loss on a namespace link', { timeout: 60_000 }, () => {
     }
     const script =
       "const { createLossyLink } = await import('./netem/netns.ts'); const link = await createLossyLink({ lossPercent: 5, mechanism: 'nftables' }); const { execFileSync } = await import('node:child_process'); console.log(link.nsName + ' ' + link.hostInterface + ' ' + execFileSync('nft', ['list', 'tables']).toString().includes('wirelab_loss_' + link.hostInterface)); process.exit(0);";
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(0);
+    const { line, code, stderr } = await runInlineModule(script);
+    expect(code, stderr).toBe(0);
     const [nsName = '', hostInterface = '', hadTable] = line.split(' ');
     expect(hadTable).toBe('true');
     expect(await wirelabNamespaces()).not.toContain(nsName);

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTable } from '../../bench/cli/print.js';
 import type { BenchOptions } from '../../bench/options.js';
@@ -10,11 +8,12 @@ import type { BenchResult } from '../../bench/report/types.js';
 import { runBench } from '../../bench/run.js';
 import { startGenericServer, type RunningGeneric } from '../helpers/generic-server.js';
 import { startNchan, type RunningNchan } from '../helpers/nchan-server.js';
+import { runCli, type CommandRun } from '../helpers/run-cli.js';
 import { startSocketIoRelay, type RunningRelay } from '../helpers/socketio-relay.js';
+import { expectExactDelivery, foreignRunOptions } from './foreign-bench.js';
 
 /** runBench and the CLI against foreign servers: Socket.IO, a generic server, receive-only, injected loss, refusals. */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLIENTS = 60;
 
 let relay: RunningRelay;
@@ -34,58 +33,19 @@ afterAll(async () => {
 });
 
 function options(extra: Partial<BenchOptions>): BenchOptions {
-  return {
-    clients: CLIENTS,
-    durationMs: 1500,
-    warmupMs: 0,
-    idleMs: 0,
-    rate: 20,
-    payload: 128,
-    workers: 1,
-    pollIntervalMs: 200,
-    writeFiles: false,
-    thresholds: [],
-    ...extra,
-  };
+  return foreignRunOptions(CLIENTS, { durationMs: 1500, writeFiles: false, ...extra });
 }
 
-function cli(args: string[], timeoutMs = 90_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`bench/cli/cli.ts did not finish within ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** The bench command, with time for a whole run against a foreign server. */
+function cli(args: string[]): Promise<CommandRun> {
+  return runCli(args, { timeoutMs: 90_000 });
 }
 
 function expectExact(result: BenchResult, protocols: string[]): void {
   expect(result.failures).toEqual([]);
   expect(result.protocols.map((p) => p.protocol)).toEqual(protocols);
   for (const p of result.protocols) {
-    const published = p.foreign?.publish?.acked ?? 0;
-    expect(published, p.protocol).toBeGreaterThan(10);
-    expect(p.clients.connected, p.protocol).toBe(CLIENTS);
-    expect(p.delivery, p.protocol).toMatchObject({
-      expected: published * CLIENTS,
-      delivered: published * CLIENTS,
-      missed: 0,
-      duplicated: 0,
-      outOfOrder: 0,
-    });
-    expect(p.latency.count, p.protocol).toBe(published * CLIENTS);
+    expect(expectExactDelivery(p, CLIENTS), p.protocol).toBeGreaterThan(10);
     expect(p.bandwidth.bytesPerEvent, p.protocol).toBeGreaterThan(0);
     // No --target-pid: the server rows are unknown, and say why.
     expect(p.foreign?.server, p.protocol).toBeNull();

@@ -78,6 +78,35 @@ async function outage(
   }
 }
 
+/**
+ * `CLIENTS` subscribers of `protocol` on `channel` through `gate`: `BEFORE` messages in step, the
+ * outage with `DURING` more, and once every subscriber has seen the last, `check` on them.
+ */
+async function acrossOutage(
+  gate: TcpGate,
+  server: RunningNchan,
+  protocol: ProtocolName,
+  channel: string,
+  check: (subscribers: Subscriber[]) => void,
+): Promise<void> {
+  const run = newRunTag();
+  const subscribers = await subscribe({
+    protocol,
+    url: endpoint(gate, server, protocol, channel),
+    run,
+    count: CLIENTS,
+    ...(protocol === 'ws' ? {} : { foreign: { cursor: NCHAN_CURSOR, drain: true } }),
+  });
+  try {
+    await publishInStep(server, channel, run, subscribers, BEFORE);
+    await outage(gate, server, channel, run, subscribers, protocol !== 'short-poll');
+    await untilAll(subscribers, BEFORE + DURING);
+    check(subscribers);
+  } finally {
+    await closeAll(subscribers);
+  }
+}
+
 describe('nchan resume after a disconnect', () => {
   const resumable: Array<[ProtocolName, string]> = [
     ['sse', 'Last-Event-ID'],
@@ -87,65 +116,29 @@ describe('nchan resume after a disconnect', () => {
 
   for (const [protocol, how] of resumable) {
     it(`${protocol} recovers every message published while it was away (${how})`, async () => {
-      const channel = `resume_${protocol.replace('-', '_')}`;
-      const run = newRunTag();
-      const subscribers = await subscribe({
-        protocol,
-        url: endpoint(roomyGate, roomy, protocol, channel),
-        run,
-        count: CLIENTS,
-        foreign: { cursor: NCHAN_CURSOR, drain: true },
-      });
-      try {
-        await publishInStep(roomy, channel, run, subscribers, BEFORE);
-        await outage(roomyGate, roomy, channel, run, subscribers, protocol !== 'short-poll');
-        await untilAll(subscribers, BEFORE + DURING);
+      await acrossOutage(roomyGate, roomy, protocol, `resume_${protocol.replace('-', '_')}`, (subscribers) => {
         for (const { recorder } of subscribers) expect(recorder.seqs).toEqual(range(1, BEFORE + DURING));
         if (protocol !== 'short-poll') for (const { client } of subscribers) expect(client.counters.reconnects).toBeGreaterThanOrEqual(1);
-      } finally {
-        await closeAll(subscribers);
-      }
+      });
     });
 
     it(`${protocol} reports exactly the messages nchan's ${SHORT_BUFFER}-message buffer no longer had`, async () => {
-      const channel = `loss_${protocol.replace('-', '_')}`;
-      const run = newRunTag();
-      const subscribers = await subscribe({
-        protocol,
-        url: endpoint(shortGate, short, protocol, channel),
-        run,
-        count: CLIENTS,
-        foreign: { cursor: NCHAN_CURSOR, drain: true },
-      });
-      try {
-        await publishInStep(short, channel, run, subscribers, BEFORE);
-        await outage(shortGate, short, channel, run, subscribers, protocol !== 'short-poll');
-        await untilAll(subscribers, BEFORE + DURING);
+      await acrossOutage(shortGate, short, protocol, `loss_${protocol.replace('-', '_')}`, (subscribers) => {
         // nchan kept the last 5 of the 20: it resumes from its oldest, 26; 11 … 25 are gone.
         const kept = range(BEFORE + DURING - SHORT_BUFFER + 1, BEFORE + DURING);
         for (const { recorder } of subscribers) expect(recorder.seqs).toEqual([...range(1, BEFORE), ...kept]);
-      } finally {
-        await closeAll(subscribers);
-      }
+      });
     });
   }
 
   it('ws cannot resume on nchan (plain frames carry no message id): a reconnect starts over at the oldest buffered message', async () => {
-    const channel = 'resume_ws';
-    const run = newRunTag();
-    const subscribers = await subscribe({ protocol: 'ws', url: endpoint(roomyGate, roomy, 'ws', channel), run, count: CLIENTS });
-    try {
-      await publishInStep(roomy, channel, run, subscribers, BEFORE);
-      await outage(roomyGate, roomy, channel, run, subscribers, true);
-      await untilAll(subscribers, BEFORE + DURING);
+    await acrossOutage(roomyGate, roomy, 'ws', 'resume_ws', (subscribers) => {
       // The reconnect is a new subscriber: nchan sends its whole buffer again, and the
       // duplicates are there for the delivery count to report.
       for (const { recorder, client } of subscribers) {
         expect(recorder.seqs).toEqual([...range(1, BEFORE), ...range(1, BEFORE + DURING)]);
         expect(client.counters.reconnects).toBe(1);
       }
-    } finally {
-      await closeAll(subscribers);
-    }
+    });
   });
 });

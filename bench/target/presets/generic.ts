@@ -1,14 +1,13 @@
 import { NO_CURSOR, parsePollCursor, type PollCursor } from '../../../clients/poll-cursor.js';
-import { PROTOCOL_NAMES, PROTOCOLS } from '../../../wire/protocols.js';
+import { PROTOCOL_NAMES } from '../../../wire/protocols.js';
 import { OptionError } from '../../../wire/errors.js';
 import {
   checkApplies,
   COMMON_OPTIONS,
-  endpointUrl,
   httpPublisherPlan,
   makePlan,
+  protocolEndpointUrl,
   targetUrl,
-  URL_FLAGS,
   type EndpointPlan,
   type Preset,
 } from '../preset.js';
@@ -49,7 +48,7 @@ export const genericPreset: Preset = {
     for (const protocol of PROTOCOL_NAMES) {
       const given = input.urls?.[protocol];
       if (given === undefined) continue;
-      const url = endpointUrl(target, given, PROTOCOLS[protocol].upgrade ? 'ws' : 'http', URL_FLAGS[protocol]);
+      const url = protocolEndpointUrl(target, protocol, given);
       if (protocol === 'ws') endpoints.push({ protocol, url, format: 'marker', resume: 'none' });
       else if (protocol === 'sse') endpoints.push({ protocol, url, format: 'marker', resume: 'Last-Event-ID' });
       else

@@ -1,14 +1,13 @@
 import { parsePollCursor } from '../../../clients/poll-cursor.js';
-import { PROTOCOL_NAMES, PROTOCOLS } from '../../../wire/protocols.js';
+import { PROTOCOL_NAMES } from '../../../wire/protocols.js';
 import { OptionError } from '../../../wire/errors.js';
 import {
   checkApplies,
   COMMON_OPTIONS,
-  endpointUrl,
   httpPublisherPlan,
   makePlan,
+  protocolEndpointUrl,
   targetUrl,
-  URL_FLAGS,
   type EndpointPlan,
   type Preset,
 } from '../preset.js';
@@ -52,12 +51,7 @@ export const nchanPreset: Preset = {
       'short-poll': `/poll/${channel}`,
     } as const;
     const endpoints: EndpointPlan[] = PROTOCOL_NAMES.map((protocol) => {
-      const url = endpointUrl(
-        target,
-        input.urls?.[protocol] ?? paths[protocol],
-        PROTOCOLS[protocol].upgrade ? 'ws' : 'http',
-        URL_FLAGS[protocol],
-      );
+      const url = protocolEndpointUrl(target, protocol, input.urls?.[protocol] ?? paths[protocol]);
       switch (protocol) {
         case 'ws':
           return { protocol, url, format: 'marker', resume: "none (nchan's plain frames carry no message id)" };

@@ -10,6 +10,17 @@ function quietProgram() {
 
 const parse = (...argv: string[]) => parseCliArgs(argv, {}, quietProgram());
 
+/** The OptionError that parsing `argv` throws; the test fails when it throws another kind, or nothing. */
+function refusal(...argv: string[]): OptionError {
+  try {
+    parse(...argv);
+  } catch (error) {
+    expect(error).toBeInstanceOf(OptionError);
+    return error as OptionError;
+  }
+  throw new Error(`${argv.join(' ')} was accepted`);
+}
+
 describe('parseCliArgs', () => {
   it('turns human units into options', () => {
     const request = parse(
@@ -76,28 +87,13 @@ describe('parseCliArgs', () => {
     [['--payload', '1.5'], '--payload', '1.5'],
     [['--jitter', 'lots'], '--jitter', 'lots'],
   ])('refuses %j naming %s and its value', (argv, flag, value) => {
-    let caught: unknown;
-    try {
-      parse(...argv);
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(OptionError);
-    expect((caught as OptionError).option).toBe(flag);
-    expect((caught as Error).message).toContain(`"${value}"`);
+    const error = refusal(...argv);
+    expect(error.option).toBe(flag);
+    expect(error.message).toContain(`"${value}"`);
   });
 
   it("refuses unknown flags and missing values as usage errors of its own, not in commander's format", () => {
-    const unknown = (() => {
-      try {
-        parse('--bogus');
-      } catch (error) {
-        return error;
-      }
-      return undefined;
-    })();
-    expect(unknown).toBeInstanceOf(OptionError);
-    expect((unknown as OptionError).message).toBe('bad option: --bogus is not an option of wirelab-bench');
+    expect(refusal('--bogus').message).toBe('bad option: --bogus is not an option of wirelab-bench');
     expect(() => parse('--clients')).toThrow('bad option: --clients needs a value');
     expect(() => parse('--help')).toThrow(CommanderError);
   });
@@ -155,14 +151,7 @@ describe('parseCliArgs', () => {
     [['--net-bandwidth-scope', 'everyone'], '--net-bandwidth-scope', 'everyone'],
     [['--drop-at', '5s,soon'], '--drop-at', 'soon'],
   ])('refuses %j as an OptionError (WL_BAD_OPTION) naming %s and the value', (argv, flag, value) => {
-    let caught: unknown;
-    try {
-      parse(...argv);
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(OptionError);
-    const error = caught as OptionError;
+    const error = refusal(...argv);
     expect(error.option).toBe(flag);
     expect(error.code).toBe('WL_BAD_OPTION');
     expect(error.message).toContain(flag);
@@ -172,14 +161,7 @@ describe('parseCliArgs', () => {
   });
 
   it('passes on the error the flag parser threw, with the text it refused, unconverted', () => {
-    let caught: unknown;
-    try {
-      parse('--net-latency', 'soon');
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(OptionError);
-    expect(caught).toMatchObject({
+    expect(refusal('--net-latency', 'soon')).toMatchObject({
       option: '--net-latency',
       value: 'soon',
       message: 'bad option: --net-latency must be a duration with a unit like 50ms, 1s or 250us, got "soon"',

@@ -1,34 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../../bench/report/types.js';
-
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-
-function cli(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/cli/cli.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`bench/cli/cli.ts ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { runCli } from '../../helpers/run-cli.js';
 
 describe('bench CLI', () => {
   const dirs: string[] = [];
@@ -45,7 +20,7 @@ describe('bench CLI', () => {
     [['--net-latency', '50'], '--net-latency', '50'],
     [['--scenario', 'reconnect', '--drop-at', '30s'], '--drop-at', '30000'],
   ])('exits 2 on bad usage %j, naming the flag and the value', async (args, flag, value) => {
-    const { code, stdout, stderr } = await cli(args);
+    const { code, stdout, stderr } = await runCli(args);
     expect(code).toBe(2);
     expect(stderr).toContain(flag);
     expect(stderr).toContain(value);
@@ -53,7 +28,7 @@ describe('bench CLI', () => {
   });
 
   it('exits 1 with the reason when the target cannot be reached', async () => {
-    const { code, stderr } = await cli(['--target', 'http://127.0.0.1:9', '--control-token', 't', '--no-live']);
+    const { code, stderr } = await runCli(['--target', 'http://127.0.0.1:9', '--control-token', 't', '--no-live']);
     expect(code).toBe(1);
     expect(stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9\/stats/);
   });
@@ -61,7 +36,7 @@ describe('bench CLI', () => {
   it('runs, prints the table on stderr and the JSON on stdout with --json, and exits 99 on a failed threshold', async () => {
     const out = await mkdtemp(join(tmpdir(), 'wirelab-cli-'));
     dirs.push(out);
-    const { code, stdout, stderr } = await cli([
+    const { code, stdout, stderr } = await runCli([
       '-p',
       'ws',
       '-c',

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareResults, defaultGateMetrics, regressions } from '../../../bench/report/compare.js';
 import { belowResolution, readMetric, repetitionsOf } from '../../../bench/report/noise.js';
 import type { BenchResult } from '../../../bench/report/types.js';
-import { repeatedRun, runCli, saveResult, SHORT } from './helpers.js';
+import { runScript } from '../../helpers/run-cli.js';
+import { repeatedRun, saveResult, SHORT } from './helpers.js';
 
 const COMPARE = 'bench/cli/compare.ts';
 
@@ -86,7 +87,7 @@ describe('npm run compare on real runs', () => {
     }
     expect(comparison.settingsDiffer).toContain('network none → +20ms one-way');
 
-    const gated = await runCli(COMPARE, [files.a, files.slow, '--fail-on', '10', '--metric', 'latency.p50']);
+    const gated = await runScript(COMPARE, [files.a, files.slow, '--fail-on', '10', '--metric', 'latency.p50']);
     expect(gated.stderr).toBe('');
     expect(gated.code).toBe(1);
     expect(gated.stdout).toMatch(/latency p50 +ws +\S+ \[\S+–\S+\] +\S+ \[\S+–\S+\] +\+[\d,.]+% +worse\n/);
@@ -95,14 +96,14 @@ describe('npm run compare on real runs', () => {
     expect(gated.stdout).toContain('settings differ: network none → +20ms one-way');
 
     // Better, the other way round: no regression on latency.
-    const reverse = await runCli(COMPARE, [files.slow, files.a, '--fail-on', '10', '--metric', 'latency.p50']);
+    const reverse = await runScript(COMPARE, [files.slow, files.a, '--fail-on', '10', '--metric', 'latency.p50']);
     expect(reverse.code).toBe(0);
     expect(reverse.stdout).toMatch(/latency p50 +ws +[^\n]+ better\n/);
     expect(reverse.stdout).toMatch(/PASS no regression beyond 10%/);
   }, 60_000);
 
   it('single repetitions: the spread is unknown, the regression still gates', async () => {
-    const result = await runCli(COMPARE, [files.singleA, files.singleSlow, '--fail-on', '50', '--json']);
+    const result = await runScript(COMPARE, [files.singleA, files.singleSlow, '--fail-on', '50', '--json']);
     expect(result.code).toBe(1);
     const json = JSON.parse(result.stdout) as {
       rows: Array<{ metric: string; protocol: string; verdict: string; spreadKnown: boolean }>;
@@ -113,19 +114,19 @@ describe('npm run compare on real runs', () => {
       verdict: 'worse',
       spreadKnown: false,
     });
-    const text = await runCli(COMPARE, [files.singleA, files.singleSlow]);
+    const text = await runScript(COMPARE, [files.singleA, files.singleSlow]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/latency p50 +ws +[^\n]+ worse, spread unknown\n/);
     expect(text.stdout).toContain('one repetition in a run: its spread is unknown');
   }, 60_000);
 
   it("identical runs through the CLI: the exit code is the gate's verdict; a run against itself passes", async () => {
-    const self = await runCli(COMPARE, [files.a, files.a, '--fail-on', '0', '--json']);
+    const self = await runScript(COMPARE, [files.a, files.a, '--fail-on', '0', '--json']);
     expect(self.code).toBe(0);
     expect(new Set((JSON.parse(self.stdout) as { rows: Array<{ verdict: string }> }).rows.map((r) => r.verdict))).toEqual(
       new Set(['same']),
     );
-    const twin = await runCli(COMPARE, [files.a, files.b, '--fail-on', '25', '--json']);
+    const twin = await runScript(COMPARE, [files.a, files.b, '--fail-on', '25', '--json']);
     const expected = regressions(compareResults(a, b), 25, defaultGateMetrics()).length > 0 ? 1 : 0;
     expect(twin.code).toBe(expected);
     const json = JSON.parse(twin.stdout) as { rows: Array<{ verdict: string }> };
@@ -139,7 +140,7 @@ describe('npm run compare on real runs', () => {
     [['A', 'B', '--frobnicate'], /bad option: --frobnicate is not an option of wirelab-compare/],
     [['A', 'B', '--fail-on'], /bad option: --fail-on needs a value/],
   ])('exits 2 on bad usage %j', async (args, message) => {
-    const { code, stdout, stderr } = await runCli(COMPARE, args);
+    const { code, stdout, stderr } = await runScript(COMPARE, args);
     expect(code).toBe(2);
     expect(stderr).toMatch(/^wirelab-compare: bad option: /);
     expect(stderr).toMatch(message);
@@ -151,13 +152,13 @@ describe('npm run compare on real runs', () => {
     const other = path.join(dir, 'other.json');
     await writeFile(notJson, '{"schema": ');
     await writeFile(other, JSON.stringify({ schema: 'something/2' }));
-    const missing = await runCli(COMPARE, [path.join(dir, 'nope.json'), files.a]);
+    const missing = await runScript(COMPARE, [path.join(dir, 'nope.json'), files.a]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(`wirelab-compare: bad option: ${path.join(dir, 'nope.json')} cannot be read: no such file`);
-    const broken = await runCli(COMPARE, [files.a, notJson]);
+    const broken = await runScript(COMPARE, [files.a, notJson]);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toContain(`${notJson} is not JSON`);
-    const foreign = await runCli(COMPARE, [other, files.a]);
+    const foreign = await runScript(COMPARE, [other, files.a]);
     expect(foreign.code).toBe(2);
     expect(foreign.stderr).toContain(
       `${other} is not a wirelab result: expected "schema": "wirelab.result/1" (its schema is "something/2")`,

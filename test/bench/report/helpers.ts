@@ -1,13 +1,9 @@
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { combineRepetitions } from '../../../bench/report/repetitions.js';
 import { runBench } from '../../../bench/run.js';
 import type { BenchOptions } from '../../../bench/options.js';
 import type { BenchResult } from '../../../bench/report/types.js';
-
-export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** A short real run: a few clients, about a second of measuring, no files. */
 export const SHORT: BenchOptions = {
@@ -67,31 +63,4 @@ export async function saveResult(dir: string, result: BenchResult, name = result
   const file = path.join(dir, `${name}.json`);
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
   return file;
-}
-
-/** Runs one of the CLI files (`bench/cli/compare.ts` …) as the npm script does; gives up after `timeoutMs`. */
-export function runCli(
-  script: string,
-  args: string[],
-  timeoutMs = 60_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${script} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBench } from '../../../bench/run.js';
 import type { BenchResult } from '../../../bench/report/types.js';
 import { launchBrowser, screenshot } from '../../dashboard/helpers.js';
-import { repeatedRun, runCli, saveResult, SHORT } from './helpers.js';
+import { runScript } from '../../helpers/run-cli.js';
+import { repeatedRun, saveResult, SHORT } from './helpers.js';
 
 const REPORT = 'bench/cli/report.ts';
 
@@ -72,7 +73,7 @@ describe('npm run report: one self-contained HTML file', () => {
   });
 
   it('writes RUN.html next to RUN.json, readable offline from file:// with every chart drawn and no request leaving the page', async () => {
-    const { code, stdout, stderr } = await runCli(REPORT, [files.repeated]);
+    const { code, stdout, stderr } = await runScript(REPORT, [files.repeated]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const html = path.join(dir, `${repeated.id}.html`);
@@ -130,7 +131,7 @@ describe('npm run report: one self-contained HTML file', () => {
   }, 60_000);
 
   it('fits a 390 px screen', async () => {
-    await runCli(REPORT, [files.repeated]);
+    await runScript(REPORT, [files.repeated]);
     const { page, requests, errors } = await openReport(browser, path.join(dir, `${repeated.id}.html`), 390);
     try {
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
@@ -144,7 +145,7 @@ describe('npm run report: one self-contained HTML file', () => {
 
   it('a broadcast run measured once: spread unknown, no reconnect timeline, the rest drawn; --out chooses the file', async () => {
     const out = path.join(dir, 'chosen-name.html');
-    const { code, stdout } = await runCli(REPORT, [files.broadcast, '--out', out]);
+    const { code, stdout } = await runScript(REPORT, [files.broadcast, '--out', out]);
     expect(code).toBe(0);
     expect(stdout).toBe(`report ${out}\n`);
     const { page, requests, errors } = await openReport(browser, out, 1280);
@@ -169,7 +170,7 @@ describe('npm run report: one self-contained HTML file', () => {
     [['--frobnicate', 'a.json'], /wirelab-report: bad option: --frobnicate is not an option of wirelab-report/],
     [['does-not-exist.json'], /wirelab-report: bad option: does-not-exist\.json cannot be read: no such file/],
   ])('exits 2 on bad usage %j', async (args, message) => {
-    const { code, stdout, stderr } = await runCli(REPORT, args);
+    const { code, stdout, stderr } = await runScript(REPORT, args);
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
     expect(stdout).toBe('');

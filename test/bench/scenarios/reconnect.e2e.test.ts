@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runBench } from '../../../bench/run.js';
 import type { BenchResult, ProgressEvent, ProtocolResult } from '../../../bench/report/types.js';
 import type { ProtocolName } from '../../../wire/protocols.js';
+import { resultOf } from '../fixture.js';
 
 /**
  * Scenario `reconnect` for real: a spawned server, 10 clients per protocol, one control drop
@@ -11,11 +12,7 @@ import type { ProtocolName } from '../../../wire/protocols.js';
 describe('scenario reconnect: one drop per protocol', () => {
   let result: BenchResult;
   const events: ProgressEvent[] = [];
-  const of = (protocol: ProtocolName): ProtocolResult => {
-    const found = result.protocols.find((p) => p.protocol === protocol);
-    if (found === undefined) throw new Error(`no result for ${protocol}: ${JSON.stringify(result.failures)}`);
-    return found;
-  };
+  const of = (protocol: ProtocolName): ProtocolResult => resultOf(result, protocol);
 
   beforeAll(async () => {
     result = await runBench(

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runBench } from '../../../bench/run.js';
 import type { BenchResult, ProtocolResult } from '../../../bench/report/types.js';
 import type { ProtocolName } from '../../../wire/protocols.js';
+import { resultOf } from '../fixture.js';
 
 /**
  * `--restart`: the server is killed and started again on the same port with a new epoch, so
@@ -10,11 +11,7 @@ import type { ProtocolName } from '../../../wire/protocols.js';
  */
 describe('scenario reconnect --restart', () => {
   let result: BenchResult;
-  const of = (protocol: ProtocolName): ProtocolResult => {
-    const found = result.protocols.find((p) => p.protocol === protocol);
-    if (found === undefined) throw new Error(`no result for ${protocol}: ${JSON.stringify(result.failures)}`);
-    return found;
-  };
+  const of = (protocol: ProtocolName): ProtocolResult => resultOf(result, protocol);
 
   beforeAll(async () => {
     result = await runBench(

@@ -1,6 +1,6 @@
 import { httpUrl, wireError, type Query } from '../../http.js';
 import type { Cursor, ServerMessage, TransportSink } from './types.js';
-import { utf8Length } from './types.js';
+import { cursorQuery, utf8Length } from './types.js';
 
 /** The answer of `GET /long-poll` and `GET /poll` (docs/protocol.md section 3). */
 interface PollAnswer {
@@ -39,7 +39,7 @@ export class PollLoop {
 
   private async poll(cursor: Cursor): Promise<void> {
     if (this.closed) return;
-    const query: Query = { ...this.extraQuery, ...(cursor.since === undefined ? {} : { since: cursor.since, epoch: cursor.epoch }) };
+    const query: Query = { ...this.extraQuery, ...cursorQuery(cursor) };
     this.sink.request();
     let response: Response;
     let text: string;

@@ -2,8 +2,9 @@ import { PROTOCOLS } from '../../../../wire/protocols.js';
 import { TIMINGS } from '../../../../wire/timings.js';
 import { httpUrl } from '../../http.js';
 import { postPing } from './http-ping.js';
-import type { BrowserTransport, Cursor, TransportSink } from './types.js';
-import { parseMessage, utf8Length } from './types.js';
+import { NativeTransport } from './native-transport.js';
+import type { BrowserTransport, Cursor } from './types.js';
+import { cursorQuery } from './types.js';
 
 /**
  * The feed over the browser's own `EventSource`: `GET /sse?since=S&epoch=E`. Every event has
@@ -11,29 +12,16 @@ import { parseMessage, utf8Length } from './types.js';
  * `Last-Event-ID`: resume needs no code here. Only when EventSource gives up (the server
  * answered with an error status) does the owner make a new one, passing `?since=&epoch=`.
  */
-export class SseTransport implements BrowserTransport {
+export class SseTransport extends NativeTransport implements BrowserTransport {
   readonly protocol = 'sse' as const;
   private source: EventSource | undefined;
-  private openedOnce = false;
-  private closed = false;
-
-  constructor(private readonly sink: TransportSink) {}
 
   open(cursor: Cursor): void {
-    const query = cursor.since === undefined ? {} : { since: cursor.since, epoch: cursor.epoch };
     this.sink.request();
-    const source = new EventSource(httpUrl(PROTOCOLS.sse.path, query));
+    const source = new EventSource(httpUrl(PROTOCOLS.sse.path, cursorQuery(cursor)));
     this.source = source;
-    source.onopen = () => {
-      if (this.closed) return;
-      this.openedOnce = true;
-      this.sink.opened();
-    };
-    source.onmessage = (event: MessageEvent<string>) => {
-      if (this.closed) return;
-      const message = parseMessage(event.data, this.sink);
-      if (message !== undefined) this.sink.message(message, utf8Length(event.data));
-    };
+    source.onopen = () => this.onOpen();
+    source.onmessage = (event: MessageEvent<string>) => this.onText(event.data);
     source.onerror = () => {
       if (this.closed) return;
       if (source.readyState === EventSource.CONNECTING) {

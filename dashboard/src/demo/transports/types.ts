@@ -1,4 +1,4 @@
-import type { WireError } from '../../http.js';
+import type { Query, WireError } from '../../http.js';
 import type { ProtocolName } from '../../protocols.js';
 
 /** One live event of the demo feed (docs/protocol.md, demo mode). */
@@ -57,6 +57,11 @@ export interface BrowserTransport {
   ping(id: string, ts: number): void;
   /** Closes for good, silently (no `dropped`). */
   close(): void;
+}
+
+/** The query that resumes from `cursor` (`since` and `epoch`); none asks for a fresh snapshot. */
+export function cursorQuery(cursor: Cursor): Query {
+  return cursor.since === undefined ? {} : { since: cursor.since, epoch: cursor.epoch };
 }
 
 /** Parses one JSON message; undefined (and a log line) when it is not one. */

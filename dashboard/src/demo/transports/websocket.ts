@@ -1,7 +1,8 @@
 import { PROTOCOLS } from '../../../../wire/protocols.js';
 import { wsUrl } from '../../http.js';
-import type { BrowserTransport, Cursor, TransportSink } from './types.js';
-import { parseMessage, utf8Length } from './types.js';
+import { NativeTransport } from './native-transport.js';
+import type { BrowserTransport, Cursor } from './types.js';
+import { cursorQuery } from './types.js';
 
 /** Close codes with a meaning of their own (docs/protocol.md, "Close codes"). */
 const CLOSE_REASONS: Record<number, string> = {
@@ -18,28 +19,18 @@ const CLOSE_REASONS: Record<number, string> = {
  * The feed over the browser's own `WebSocket`: `GET /ws?since=S&epoch=E`, one JSON message per
  * text frame; PING is a `{"type":"ping"}` message on the same socket.
  */
-export class WebSocketTransport implements BrowserTransport {
+export class WebSocketTransport extends NativeTransport implements BrowserTransport {
   readonly protocol = 'ws' as const;
   private socket: WebSocket | undefined;
-  private openedOnce = false;
-  private closed = false;
-
-  constructor(private readonly sink: TransportSink) {}
 
   open(cursor: Cursor): void {
-    const query = cursor.since === undefined ? {} : { since: cursor.since, epoch: cursor.epoch };
     this.sink.request();
-    const socket = new WebSocket(wsUrl(PROTOCOLS.ws.path, query));
+    const socket = new WebSocket(wsUrl(PROTOCOLS.ws.path, cursorQuery(cursor)));
     this.socket = socket;
-    socket.onopen = () => {
-      if (this.closed) return;
-      this.openedOnce = true;
-      this.sink.opened();
-    };
+    socket.onopen = () => this.onOpen();
+    // Only text frames carry feed messages.
     socket.onmessage = (event: MessageEvent) => {
-      if (this.closed || typeof event.data !== 'string') return;
-      const message = parseMessage(event.data, this.sink);
-      if (message !== undefined) this.sink.message(message, utf8Length(event.data));
+      if (typeof event.data === 'string') this.onText(event.data);
     };
     socket.onclose = (event: CloseEvent) => {
       if (this.closed) return;
