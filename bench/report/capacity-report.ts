@@ -32,7 +32,7 @@ export function capacityReportSection(curves: CapacityCurves): string {
       CAPACITY_CHART_TEXT.latencyHelp(formatMillis(curves.sloP99Ms)),
       true,
     ),
-    chartBox(CAPACITY_CHART_IDS.cpu, CAPACITY_CHART_TEXT.cpuTitle, CAPACITY_CHART_TEXT.cpuHelp, false),
+    chartBox(CAPACITY_CHART_IDS.cpu, CAPACITY_CHART_TEXT.cpuTitle, CAPACITY_CHART_TEXT.cpuHelp, true),
     '</div></section>',
   ].join('');
 }

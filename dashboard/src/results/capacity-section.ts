@@ -31,7 +31,9 @@ export function capacitySection(curves: CapacityCurves): { element: HTMLElement;
   });
   const latency = chartBox(CAPACITY_CHART_TEXT.latencyTitle, CAPACITY_CHART_TEXT.latencyHelp(formatMillis(curves.sloP99Ms)), 'chart-capacity-latency');
   const cpu = chartBox(CAPACITY_CHART_TEXT.cpuTitle, CAPACITY_CHART_TEXT.cpuHelp, 'chart-capacity-cpu');
+  // Both across the panel: the client axis needs the width, and a lone half-width box leaves a hole.
   latency.box.classList.add('wide');
+  cpu.box.classList.add('wide');
   const element = h(
     'section',
     { class: 'capacity-section', 'data-testid': 'capacity-section' },
