@@ -312,7 +312,7 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   }
   if (repeat > 1 && input.compareEmbedded === true)
     throw new OptionError('--repeat', 'is not taken with --compare-embedded yet: the embedded baseline runs once per protocol');
-  if (scaleOut !== null && (scenario.name === 'capacity' || scenario.name === 'hold')) {
+  if (scaleOut !== null && scenario.name === 'hold') {
     throw new OptionError('--scenario', `${scenario.name} measures one server's limits; it does not take --servers or --broker yet`);
   }
   const variant = columns.find((column) => !isPlainVariant(column));

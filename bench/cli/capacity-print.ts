@@ -1,29 +1,14 @@
 /** Scenario `capacity` as text: per protocol, the capacity, what failed first above it, and the curve of its steps. */
 import { formatBytes, formatCount, formatMicros, formatMillis, formatNumber, formatPercent } from '../report/format.js';
 import type { BenchResult, CapacitySearchFigures } from '../report/types.js';
+import { CAPACITY_LOWER_BOUND_TEXT, CAPACITY_STOP_TEXT, capacityFailureText } from '../report/capacity-curve.js';
 import { createPalette, visibleLength, type Palette } from './palette.js';
-
-const FAILURE_TEXT: Record<string, string> = {
-  generator: 'the load generator saturated',
-  connect: 'not every client connected',
-  loss: 'updates were missed',
-  latency: 'latency p99 passed the SLO',
-};
-
-const STOP_TEXT: Record<string, string> = {
-  resolved: 'resolved',
-  'max-clients': 'reached --max-clients',
-  'time-budget': 'time budget spent',
-  'failed-at-start': 'the first step failed',
-};
 
 /** The verdict line of one protocol: `ws: 7,400 clients (8,000 failed: latency p99 passed the SLO; resolved)`. */
 export function formatCapacityVerdict(protocol: string, search: CapacitySearchFigures, c: Palette = createPalette(false)): string {
-  const failure = search.firstFailure;
-  const failed =
-    failure === null ? 'no step failed' : `${formatCount(failure.clients)} failed: ${FAILURE_TEXT[failure.failedBy] ?? failure.failedBy}`;
-  const bound = search.lowerBound ? c.yellow(' — a lower bound: the generator, not the server, was the limit') : '';
-  return `${c.bold(protocol)}: ${c.bold(formatCount(search.capacity))} clients (${failed}; ${STOP_TEXT[search.stoppedBy] ?? search.stoppedBy})${bound}`;
+  const failed = capacityFailureText(search, formatCount);
+  const bound = search.lowerBound ? c.yellow(` — ${CAPACITY_LOWER_BOUND_TEXT}`) : '';
+  return `${c.bold(protocol)}: ${c.bold(formatCount(search.capacity))} clients (${failed}; ${CAPACITY_STOP_TEXT[search.stoppedBy] ?? search.stoppedBy})${bound}`;
 }
 
 /** Every protocol's verdict and curve; empty when the run has no capacity search. */

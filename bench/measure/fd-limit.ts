@@ -84,7 +84,9 @@ export function checkFileLimit(
   if (need <= limit.soft) return;
   const server = needs.server === null ? '' : `, the feed server as many`;
   const hard =
-    limit.hard < need ? ` (the hard limit is ${formatCount(limit.hard)}: raising it needs root, e.g. /etc/security/limits.conf)` : '';
+    limit.hard < need
+      ? ` (the hard limit is ${formatCount(limit.hard)}: raising it needs root or CAP_SYS_RESOURCE, e.g. /etc/security/limits.conf for a login, LimitNOFILE= for a systemd service, --ulimit nofile=${need}:${need} for a container)`
+      : '';
   throw new OptionError(
     '--clients',
     `${formatCount(options.clients)} needs about ${formatCount(need)} open files per process (the harness holds ${formatCount(needs.sockets)} client sockets${server}, besides Node's own), but the open-files limit is ${formatCount(limit.soft)}. Run \`ulimit -n ${need}\`${hard} and start again, or use fewer --clients`,

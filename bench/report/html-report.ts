@@ -14,6 +14,9 @@ import type { RecordedOptions } from '../options.js';
 import type { BenchResult, ProtocolResult, TimeseriesPoint } from './types.js';
 import { FEW_TAIL_SAMPLES, figureOf, standings, type Figure, type Standing } from './noise.js';
 import { sectionOf } from './sections.js';
+import { capacityCurves, type CapacityCurves } from './capacity-curve.js';
+import { capacityReportSection } from './capacity-report.js';
+import { esc } from './html-escape.js';
 
 /** How the page labels an axis (bench/format.ts does the formatting there too). */
 export type AxisUnit = 'ms' | 'bytes' | 'bytes-per-second' | 'per-second' | 'count' | 'percent';
@@ -51,6 +54,8 @@ export interface ReportChart {
 export interface ReportData {
   runId: string;
   charts: ReportChart[];
+  /** Scenario `capacity`: the curves its two charts draw (dashboard/src/capacity-charts.ts); null for other scenarios. */
+  capacity: CapacityCurves | null;
 }
 
 /** The status red: a drop is a disconnection, not a protocol. */
@@ -70,7 +75,7 @@ export function reportData(result: BenchResult): ReportData {
   if (percentiles !== undefined) charts.push(percentiles);
   charts.push(...timeseriesCharts(result));
   charts.push(...result.protocols.flatMap((p) => timelineChart(result, p)));
-  return { runId: result.id, charts };
+  return { runId: result.id, charts, capacity: capacityCurves(result) };
 }
 
 interface ChartBox {
@@ -106,6 +111,7 @@ export function renderHtmlReport(result: BenchResult, page: { script: string; st
     )}</details>`,
     notes(result),
     '</section>',
+    data.capacity === null ? '' : capacityReportSection(data.capacity),
     '<section class="panel"><h2>Latency by percentile</h2>',
     drawn.has('chart-percentiles')
       ? box({
@@ -419,8 +425,4 @@ export function breakGaps(points: ReadonlyArray<[number, number | null]>, maxGap
     out.push(point);
   }
   return out;
-}
-
-function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }

@@ -79,10 +79,10 @@ export interface DropMarker {
 /**
  * Draws each marker of `markers()` as a dashed vertical line with a small label at the top
  * (Chart.js has no annotation plugin bundled; this is all the timelines need); with more than
- * ten markers, lines only. After each draw the canvas carries `data-drop-markers`, the number
- * of markers that fell inside the plot area, so tests can see they were drawn.
+ * ten markers, lines only. After each draw the canvas carries `data-drop-markers` (or the
+ * `probe` given), the number of markers that fell inside the plot area, so tests can see they were drawn.
  */
-export function dropMarkerPlugin(markers: () => readonly DropMarker[]): Plugin<'line'> {
+export function dropMarkerPlugin(markers: () => readonly DropMarker[], probe = 'dropMarkers'): Plugin<'line'> {
   return {
     id: 'wirelabDropMarkers',
     afterDatasetsDraw(chart) {
@@ -124,7 +124,7 @@ export function dropMarkerPlugin(markers: () => readonly DropMarker[]): Plugin<'
         ctx.fillText(marker.label, left, area.top + 2 + row * 13);
       }
       ctx.restore();
-      chart.canvas.dataset.dropMarkers = String(drawn);
+      chart.canvas.dataset[probe] = String(drawn);
     },
   };
 }

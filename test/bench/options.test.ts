@@ -207,7 +207,7 @@ describe('resolveBenchOptions', () => {
       [{ ...nchan, repeat: 3 }, '--repeat', /foreign --target/],
       [{ ...nchan, agents: { count: 2, broker: 'redis://127.0.0.1:6379' } }, '--agents', /foreign --target/],
       [{ ...nchan, protocols: ['ws+deflate'] }, '--protocols', /ws\+deflate.*foreign target/],
-      [{ scenario: 'capacity', servers: 2, broker: 'redis' }, '--scenario', /capacity.*--servers/],
+      [{ scenario: 'hold', servers: 2, broker: 'redis' }, '--scenario', /hold.*--servers/],
       [{ scenario: 'hold', repeat: 2 }, '--repeat', /hold/],
       [{ servers: 2, broker: 'redis', compareEmbedded: true, repeat: 2 }, '--repeat', /--compare-embedded/],
       [{ scenario: 'capacity', agents: { count: 2, broker: 'redis://127.0.0.1:6379' } }, '--agents', /capacity/],

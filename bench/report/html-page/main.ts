@@ -8,6 +8,8 @@ import './report.css';
 import { Chart, dropMarkerPlugin, isOneTwoFive } from '../../../dashboard/src/charts.js';
 import { formatBytes, formatCount, formatMetric, formatMillis } from '../format.js';
 import type { AxisUnit, ReportAxis, ReportChart, ReportData } from '../html-report.js';
+import { capacityCpuConfig, capacityLatencyConfig } from '../../../dashboard/src/capacity-charts.js';
+import { CAPACITY_CHART_IDS } from '../capacity-report.js';
 
 declare global {
   interface Window {
@@ -143,6 +145,23 @@ for (const spec of data.charts) {
     probe.charts.push(spec.id);
   } catch (error) {
     probe.errors.push(`${spec.id}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+// Scenario capacity: the same two charts as the results view.
+const capacity = data.capacity ?? null;
+if (capacity !== null) {
+  for (const [id, config] of [
+    [CAPACITY_CHART_IDS.latency, capacityLatencyConfig(capacity)],
+    [CAPACITY_CHART_IDS.cpu, capacityCpuConfig(capacity)],
+  ] as const) {
+    const canvas = document.querySelector<HTMLCanvasElement>(`canvas[data-chart="${id}"]`);
+    if (canvas === null) continue;
+    try {
+      new Chart(canvas, config);
+      probe.charts.push(id);
+    } catch (error) {
+      probe.errors.push(`${id}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 }
 document.body.dataset.ready = 'true';

@@ -8,6 +8,8 @@ import { formatAxisMs, formatBytes, formatChange, formatCount, formatDate, forma
 import { fetchJson, HttpError, type ServerInfo } from '../http.js';
 import { protocolColour, protocolLabel, withAlpha } from '../protocols.js';
 import { downloadCsv } from './export.js';
+import { capacityCurves } from '../../../bench/report/capacity-curve.js';
+import { capacitySection } from './capacity-section.js';
 import { percentileCurve, percentileLabel } from './percentiles.js';
 import type { RunListing } from '../../../wire/result-schema.js';
 import type { View } from '../view.js';
@@ -300,6 +302,12 @@ export class ResultsView implements View {
       const timelines = h('div', { class: 'charts-grid reconnect-charts' });
       panel.append(this.reconnectSection(run, timelines));
       queueMicrotask(() => this.drawReconnectTimelines(run, timelines));
+    }
+    const curves = capacityCurves(run);
+    if (curves !== null) {
+      const section = capacitySection(curves);
+      panel.append(section.element);
+      queueMicrotask(() => this.charts.push(...section.draw()));
     }
     const charts = h('div', { class: 'charts-grid results-charts' });
     panel.append(charts);
