@@ -3,11 +3,7 @@
  * first above it, then the curve (clients → latency p50/p99, the SLO, the capacities) and the
  * server's CPU per client per update (dashboard/src/capacity-charts.ts).
  */
-import {
-  CAPACITY_CHART_TEXT,
-  capacityVerdictParts,
-  type CapacityCurves,
-} from '../../../bench/report/capacity-curve.js';
+import { CAPACITY_CHART_TEXT, capacityVerdictParts, type CapacityCurves } from '../../../bench/report/capacity-curve.js';
 import { formatCount, formatMicros, formatMillis } from '../../../bench/report/format.js';
 import { capacityCpuConfig, capacityLatencyConfig } from '../capacity-charts.js';
 import { Chart, chartBox } from '../charts.js';
@@ -29,7 +25,11 @@ export function capacitySection(curves: CapacityCurves): { element: HTMLElement;
       ` · ${words.cpu}`,
     );
   });
-  const latency = chartBox(CAPACITY_CHART_TEXT.latencyTitle, CAPACITY_CHART_TEXT.latencyHelp(formatMillis(curves.sloP99Ms)), 'chart-capacity-latency');
+  const latency = chartBox(
+    CAPACITY_CHART_TEXT.latencyTitle,
+    CAPACITY_CHART_TEXT.latencyHelp(formatMillis(curves.sloP99Ms)),
+    'chart-capacity-latency',
+  );
   const cpu = chartBox(CAPACITY_CHART_TEXT.cpuTitle, CAPACITY_CHART_TEXT.cpuHelp, 'chart-capacity-cpu');
   // Both across the panel: the client axis needs the width, and a lone half-width box leaves a hole.
   latency.box.classList.add('wide');

@@ -4,7 +4,18 @@ import type { BenchResult, ProtocolResult } from '../../../bench/report/types.js
 import { byteTicks, tickProbePlugin } from '../axis.js';
 import { Chart, chartBox, dropMarkerPlugin, isOneTwoFive, type DropMarker } from '../charts.js';
 import { clear, h, help } from '../dom.js';
-import { formatAxisMs, formatBytes, formatChange, formatCount, formatDate, formatDurationMs, formatMetric, formatMillis, formatNumber, NOT_MEASURED } from '../../../bench/report/format.js';
+import {
+  formatAxisMs,
+  formatBytes,
+  formatChange,
+  formatCount,
+  formatDate,
+  formatDurationMs,
+  formatMetric,
+  formatMillis,
+  formatNumber,
+  NOT_MEASURED,
+} from '../../../bench/report/format.js';
 import { fetchJson, HttpError, type ServerInfo } from '../http.js';
 import { protocolColour, protocolLabel, withAlpha } from '../protocols.js';
 import { downloadCsv } from './export.js';
@@ -13,7 +24,6 @@ import { capacitySection } from './capacity-section.js';
 import { percentileCurve, percentileLabel } from './percentiles.js';
 import type { RunListing } from '../../../wire/result-schema.js';
 import type { View } from '../view.js';
-
 
 /** The figures of the reconnect table, in order; labels and help texts come from bench/report/metrics.ts. */
 const RECONNECT_FIGURES = [
@@ -70,7 +80,11 @@ export class ResultsView implements View {
   constructor() {
     this.listBox = h('div', { class: 'run-list', 'data-testid': 'run-list' });
     this.detail = h('div', { class: 'run-detail', 'data-testid': 'run-detail' });
-    this.openButton = h('button', { type: 'button', class: 'primary', disabled: true, 'data-testid': 'open-selected', onclick: () => this.openSelected() }, 'Open selected');
+    this.openButton = h(
+      'button',
+      { type: 'button', class: 'primary', disabled: true, 'data-testid': 'open-selected', onclick: () => this.openSelected() },
+      'Open selected',
+    );
     this.allMetricsToggle = h('input', { type: 'checkbox', 'data-testid': 'all-metrics', onchange: () => this.renderDetail() });
     this.element = h(
       'section',
@@ -79,12 +93,22 @@ export class ResultsView implements View {
         'header',
         { class: 'view-header' },
         h('h2', {}, 'Results'),
-        h('p', { class: 'lede' }, 'Every run the bench wrote to results/. Tick several and open them to see them oldest first, with the change (Δ %) of each figure from the older run to the newer one.'),
+        h(
+          'p',
+          { class: 'lede' },
+          'Every run the bench wrote to results/. Tick several and open them to see them oldest first, with the change (Δ %) of each figure from the older run to the newer one.',
+        ),
       ),
       h(
         'div',
         { class: 'panel list-panel' },
-        h('div', { class: 'list-actions' }, this.openButton, h('button', { type: 'button', 'data-testid': 'refresh', onclick: () => void this.loadList() }, 'Refresh'), h('label', { class: 'toggle' }, this.allMetricsToggle, ' show every metric')),
+        h(
+          'div',
+          { class: 'list-actions' },
+          this.openButton,
+          h('button', { type: 'button', 'data-testid': 'refresh', onclick: () => void this.loadList() }, 'Refresh'),
+          h('label', { class: 'toggle' }, this.allMetricsToggle, ' show every metric'),
+        ),
         this.listBox,
       ),
       this.detail,
@@ -115,7 +139,9 @@ export class ResultsView implements View {
           'div',
           { class: 'error-state', 'data-testid': 'results-error' },
           h('strong', {}, 'Cannot load the list of runs. '),
-          error instanceof HttpError ? `${error.wire.code}: ${error.wire.message}` : 'The server does not answer: is it running? (npm start)',
+          error instanceof HttpError
+            ? `${error.wire.code}: ${error.wire.message}`
+            : 'The server does not answer: is it running? (npm start)',
           ' ',
           h('button', { type: 'button', onclick: () => void this.loadList() }, 'Retry'),
         ),
@@ -157,15 +183,39 @@ export class ResultsView implements View {
         },
       });
       const outcome: Array<Node | string> = [];
-      if (run.passed !== undefined) outcome.push(h('span', { class: `badge ${run.passed ? 'good' : 'bad'}`, title: run.passed ? 'every threshold held' : 'a threshold failed or a protocol could not be measured' }, run.passed ? 'passed' : 'failed'));
-      if (run.suspect === true) outcome.push(' ', h('span', { class: 'badge warn', title: 'the load generator was saturated: some figures may understate the protocol' }, 'suspect'));
+      if (run.passed !== undefined)
+        outcome.push(
+          h(
+            'span',
+            {
+              class: `badge ${run.passed ? 'good' : 'bad'}`,
+              title: run.passed ? 'every threshold held' : 'a threshold failed or a protocol could not be measured',
+            },
+            run.passed ? 'passed' : 'failed',
+          ),
+        );
+      if (run.suspect === true)
+        outcome.push(
+          ' ',
+          h(
+            'span',
+            { class: 'badge warn', title: 'the load generator was saturated: some figures may understate the protocol' },
+            'suspect',
+          ),
+        );
       return h(
         'tr',
         { 'data-run-id': run.id, class: this.openIds.includes(run.id) ? 'open' : '' },
         h('td', {}, box),
         h('td', {}, h('a', { href: `#results/${encodeURIComponent(run.id)}`, 'data-testid': 'run-link' }, run.id)),
         h('td', {}, formatDate(run.startedAt)),
-        h('td', {}, ...(run.protocols ?? []).map((p) => h('span', { class: 'protocol-chip small', style: `--protocol:${protocolColour(p)}` }, protocolLabel(p)))),
+        h(
+          'td',
+          {},
+          ...(run.protocols ?? []).map((p) =>
+            h('span', { class: 'protocol-chip small', style: `--protocol:${protocolColour(p)}` }, protocolLabel(p)),
+          ),
+        ),
         h('td', { class: 'num' }, run.clients === null || run.clients === undefined ? NOT_MEASURED : formatCount(run.clients)),
         h('td', { class: 'num' }, formatDurationMs(run.durationMs)),
         h('td', {}, ...outcome),
@@ -178,7 +228,21 @@ export class ResultsView implements View {
         h(
           'table',
           { class: 'data-table runs-table' },
-          h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'Run'), h('th', {}, 'Started'), h('th', {}, 'Protocols'), h('th', {}, 'Clients per protocol'), h('th', {}, 'Duration'), h('th', {}, 'Outcome'))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', {}, ''),
+              h('th', {}, 'Run'),
+              h('th', {}, 'Started'),
+              h('th', {}, 'Protocols'),
+              h('th', {}, 'Clients per protocol'),
+              h('th', {}, 'Duration'),
+              h('th', {}, 'Outcome'),
+            ),
+          ),
           h('tbody', {}, ...rows),
         ),
       ),
@@ -197,7 +261,8 @@ export class ResultsView implements View {
 
   private async openRuns(ids: string[]): Promise<void> {
     this.openIds = ids;
-    for (const row of this.listBox.querySelectorAll('tr[data-run-id]')) row.classList.toggle('open', ids.includes((row as HTMLElement).dataset.runId ?? ''));
+    for (const row of this.listBox.querySelectorAll('tr[data-run-id]'))
+      row.classList.toggle('open', ids.includes((row as HTMLElement).dataset.runId ?? ''));
     if (ids.length === 0) {
       this.loaded = [];
       this.renderDetail();
@@ -214,7 +279,11 @@ export class ResultsView implements View {
           this.cache.set(id, result);
           return { id, result };
         } catch (error) {
-          return { id, error: error instanceof HttpError ? `${error.wire.code}: ${error.wire.message}` : `the server does not answer (${String(error)})` };
+          return {
+            id,
+            error:
+              error instanceof HttpError ? `${error.wire.code}: ${error.wire.message}` : `the server does not answer (${String(error)})`,
+          };
         }
       }),
     );
@@ -232,7 +301,8 @@ export class ResultsView implements View {
     }
     const runs = this.loaded;
     if (runs.length === 0) {
-      if (errors.length === 0) this.detail.append(h('p', { class: 'empty' }, 'Pick a run above to see its figures, or tick several to compare them.'));
+      if (errors.length === 0)
+        this.detail.append(h('p', { class: 'empty' }, 'Pick a run above to see its figures, or tick several to compare them.'));
       return;
     }
     const panels = h('div', { class: 'run-panels', style: `--runs:${Math.min(runs.length, 3)}` });
@@ -244,7 +314,9 @@ export class ResultsView implements View {
 
   private visibleMetrics(runs: BenchResult[]): MetricDefinition[] {
     const all = this.allMetricsToggle.checked;
-    return METRICS.filter((metric) => (all || metric.inTable) && runs.some((run) => run.protocols.some((p) => safeGet(metric, p) !== null)));
+    return METRICS.filter(
+      (metric) => (all || metric.inTable) && runs.some((run) => run.protocols.some((p) => safeGet(metric, p) !== null)),
+    );
   }
 
   private runPanel(run: BenchResult): HTMLElement {
@@ -253,13 +325,23 @@ export class ResultsView implements View {
       ['started', formatDate(run.startedAt)],
       ['duration', formatDurationMs(run.durationMs)],
       ['clients', typeof options.clients === 'number' ? formatCount(options.clients) : NOT_MEASURED],
-      ['feed', typeof options.rate === 'number' ? `${formatCount(options.rate)} updates/s × ${formatBytes(typeof options.payload === 'number' ? options.payload : null)}` : NOT_MEASURED],
+      [
+        'feed',
+        typeof options.rate === 'number'
+          ? `${formatCount(options.rate)} updates/s × ${formatBytes(typeof options.payload === 'number' ? options.payload : null)}`
+          : NOT_MEASURED,
+      ],
       ['scenario', String(options.scenario ?? run.protocols[0]?.scenario ?? NOT_MEASURED)],
       ['target', `${run.target.url}${run.target.spawned ? ' (spawned)' : ''}`],
       ['machine', `${run.environment.cpuModel} × ${run.environment.cores}, ${run.environment.node}`],
     ];
-    const badges: Node[] = [h('span', { class: `badge ${run.passed ? 'good' : 'bad'}` }, run.passed ? 'thresholds passed' : 'a threshold failed')];
-    if (run.suspect) badges.push(h('span', { class: 'badge warn', title: 'the load generator was saturated: some figures may understate the protocol' }, 'suspect'));
+    const badges: Node[] = [
+      h('span', { class: `badge ${run.passed ? 'good' : 'bad'}` }, run.passed ? 'thresholds passed' : 'a threshold failed'),
+    ];
+    if (run.suspect)
+      badges.push(
+        h('span', { class: 'badge warn', title: 'the load generator was saturated: some figures may understate the protocol' }, 'suspect'),
+      );
     const panel = h(
       'article',
       { class: 'run-panel panel', 'data-testid': 'run-panel', 'data-run-id': run.id },
@@ -268,7 +350,17 @@ export class ResultsView implements View {
         { class: 'run-header' },
         h('h3', {}, run.id),
         h('div', { class: 'badges' }, ...badges),
-        h('button', { type: 'button', class: 'primary', 'data-testid': 'export-csv', onclick: () => downloadCsv(run), title: 'The same CSV the CLI writes to results/<run>.csv: one row per protocol, units in the column names.' }, 'Export CSV'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'primary',
+            'data-testid': 'export-csv',
+            onclick: () => downloadCsv(run),
+            title: 'The same CSV the CLI writes to results/<run>.csv: one row per protocol, units in the column names.',
+          },
+          'Export CSV',
+        ),
       ),
       h('dl', { class: 'facts' }, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
     );
@@ -286,7 +378,12 @@ export class ResultsView implements View {
             ...failed.map((t) => {
               const unit = findMetric(t.metric)?.unit ?? 'count';
               const who = t.protocol === '*' ? '' : ` (${protocolLabel(t.protocol)})`;
-              return h('li', {}, h('code', {}, t.expression), `${who}: was ${formatMetric(t.actual, unit)}, limit ${formatMetric(t.limit, unit)}`);
+              return h(
+                'li',
+                {},
+                h('code', {}, t.expression),
+                `${who}: was ${formatMetric(t.actual, unit)}, limit ${formatMetric(t.limit, unit)}`,
+              );
             }),
           ),
         ),
@@ -294,10 +391,25 @@ export class ResultsView implements View {
     }
     const failures = (run as BenchResult & { failures?: Array<{ protocol: string; message: string }> }).failures ?? [];
     if (failures.length > 0) {
-      panel.append(h('div', { class: 'error-state' }, h('strong', {}, 'Protocols that could not be measured: '), failures.map((f) => `${protocolLabel(f.protocol)}: ${f.message}`).join('; ')));
+      panel.append(
+        h(
+          'div',
+          { class: 'error-state' },
+          h('strong', {}, 'Protocols that could not be measured: '),
+          failures.map((f) => `${protocolLabel(f.protocol)}: ${f.message}`).join('; '),
+        ),
+      );
     }
     const errors = run.protocols.flatMap((p) => p.errors.map((e) => `${protocolLabel(p.protocol)}: ${e}`));
-    if (errors.length > 0) panel.append(h('details', { class: 'errors' }, h('summary', {}, `${errors.length} client error(s)`), h('ul', {}, ...errors.slice(0, 50).map((e) => h('li', {}, e)))));
+    if (errors.length > 0)
+      panel.append(
+        h(
+          'details',
+          { class: 'errors' },
+          h('summary', {}, `${errors.length} client error(s)`),
+          h('ul', {}, ...errors.slice(0, 50).map((e) => h('li', {}, e))),
+        ),
+      );
     if (run.protocols.some((p) => p.reconnect !== null && p.reconnect !== undefined)) {
       const timelines = h('div', { class: 'charts-grid reconnect-charts' });
       panel.append(this.reconnectSection(run, timelines));
@@ -320,25 +432,46 @@ export class ResultsView implements View {
     // A run with drops has its own Reconnect section: its figures are not repeated here.
     const hasReconnect = run.protocols.some((p) => p.reconnect !== null && p.reconnect !== undefined);
     const metrics = this.visibleMetrics([run]).filter((metric) => !(hasReconnect && RECONNECT_FIGURES.includes(metric.key)));
-    const head = h('tr', {}, h('th', {}, 'Metric'), ...run.protocols.map((p) => h('th', { class: 'num' }, h('span', { class: 'protocol-chip', style: `--protocol:${protocolColour(p.protocol)}` }, protocolLabel(p.protocol)))));
+    const head = h(
+      'tr',
+      {},
+      h('th', {}, 'Metric'),
+      ...run.protocols.map((p) =>
+        h(
+          'th',
+          { class: 'num' },
+          h('span', { class: 'protocol-chip', style: `--protocol:${protocolColour(p.protocol)}` }, protocolLabel(p.protocol)),
+        ),
+      ),
+    );
     const body = h('tbody', {});
     let group = '';
     for (const metric of metrics) {
       const prefix = metric.key.split('.')[0] ?? '';
       if (prefix !== group) {
         group = prefix;
-        body.append(h('tr', { class: 'group-row' }, h('th', { colspan: run.protocols.length + 1 }, GROUPS.find(([k]) => k === prefix)?.[1] ?? prefix)));
+        body.append(
+          h(
+            'tr',
+            { class: 'group-row' },
+            h('th', { colspan: run.protocols.length + 1 }, GROUPS.find(([k]) => k === prefix)?.[1] ?? prefix),
+          ),
+        );
       }
       body.append(
         h(
           'tr',
           { 'data-metric': metric.key },
-          h('th', { scope: 'row' }, `${metric.label} `,  help(metric.description)),
+          h('th', { scope: 'row' }, `${metric.label} `, help(metric.description)),
           ...run.protocols.map((p) => h('td', { class: 'num' }, formatMetric(safeGet(metric, p), metric.unit))),
         ),
       );
     }
-    return h('div', { class: 'table-scroll' }, h('table', { class: 'data-table metrics-table', 'data-testid': 'metrics-table' }, h('thead', {}, head), body));
+    return h(
+      'div',
+      { class: 'table-scroll' },
+      h('table', { class: 'data-table metrics-table', 'data-testid': 'metrics-table' }, h('thead', {}, head), body),
+    );
   }
 
   /** The reconnect figures of every protocol (one column each) above the timelines. */
@@ -347,21 +480,38 @@ export class ResultsView implements View {
       const metric = findMetric(key);
       return metric !== undefined && run.protocols.some((p) => safeGet(metric, p) !== null) ? [metric] : [];
     });
-    const head = h('tr', {}, h('th', {}, 'Figure'), ...run.protocols.map((p) => h('th', { class: 'num' }, h('span', { class: 'protocol-chip', style: `--protocol:${protocolColour(p.protocol)}` }, protocolLabel(p.protocol)))));
+    const head = h(
+      'tr',
+      {},
+      h('th', {}, 'Figure'),
+      ...run.protocols.map((p) =>
+        h(
+          'th',
+          { class: 'num' },
+          h('span', { class: 'protocol-chip', style: `--protocol:${protocolColour(p.protocol)}` }, protocolLabel(p.protocol)),
+        ),
+      ),
+    );
     const rows = metrics.map((metric) =>
       h(
         'tr',
         { 'data-metric': metric.key },
-        h('th', { scope: 'row' }, `${metric.label} `,  help(metric.description)),
+        h('th', { scope: 'row' }, `${metric.label} `, help(metric.description)),
         ...run.protocols.map((p) => {
           const value = safeGet(metric, p);
           const alarm = metric.better === 'mustBeZero' && value !== null && value > 0;
-          return h('td', { class: `num${alarm ? ' alarm' : ''}`, 'data-protocol': p.protocol, title: alarm ? 'should be 0' : null }, formatMetric(value, metric.unit));
+          return h(
+            'td',
+            { class: `num${alarm ? ' alarm' : ''}`, 'data-protocol': p.protocol, title: alarm ? 'should be 0' : null },
+            formatMetric(value, metric.unit),
+          );
         }),
       ),
     );
     const drops = run.protocols.flatMap((p) => p.reconnect?.events ?? []);
-    const kinds = [...new Set(drops.map((d) => d.kind))].map((k) => (k === 'net-reset' ? 'proxy resets (--net-reset-every)' : k === 'restart' ? 'server restarts (--restart)' : 'control drops'));
+    const kinds = [...new Set(drops.map((d) => d.kind))].map((k) =>
+      k === 'net-reset' ? 'proxy resets (--net-reset-every)' : k === 'restart' ? 'server restarts (--restart)' : 'control drops',
+    );
     return h(
       'section',
       { class: 'reconnect-section', 'data-testid': 'reconnect-section' },
@@ -371,7 +521,16 @@ export class ResultsView implements View {
         { class: 'chart-help' },
         `The harness cut every connection ${drops.length === 0 ? 'during the window' : `${drops.length} time(s) in all (${kinds.join(', ')})`}; these figures say how the clients came back: recovery is drop → first feed message again, per client-drop; resume must bring back every update published in the outage (missed in outage = 0).`,
       ),
-      h('div', { class: 'table-scroll' }, h('table', { class: 'data-table metrics-table compact', 'data-testid': 'reconnect-table' }, h('thead', {}, head), h('tbody', {}, ...rows))),
+      h(
+        'div',
+        { class: 'table-scroll' },
+        h(
+          'table',
+          { class: 'data-table metrics-table compact', 'data-testid': 'reconnect-table' },
+          h('thead', {}, head),
+          h('tbody', {}, ...rows),
+        ),
+      ),
       timelines,
     );
   }
@@ -400,8 +559,12 @@ export class ResultsView implements View {
       box.dataset.drops = String(figures.events.length);
       grid.append(box);
       const connected = points.map((pt) => ({ x: pt.t / 1000, y: pt.connected }));
-      const attempts = fine ? storm.map((s) => ({ x: s.t / 1000, y: s.attemptsPerSecond })) : points.map((pt) => ({ x: pt.t / 1000, y: pt.reconnectsPerSecond ?? null }));
-      const accepts = fine ? storm.map((s) => ({ x: s.t / 1000, y: s.acceptedPerSecond })) : points.map((pt) => ({ x: pt.t / 1000, y: pt.serverAcceptedPerSecond }));
+      const attempts = fine
+        ? storm.map((s) => ({ x: s.t / 1000, y: s.attemptsPerSecond }))
+        : points.map((pt) => ({ x: pt.t / 1000, y: pt.reconnectsPerSecond ?? null }));
+      const accepts = fine
+        ? storm.map((s) => ({ x: s.t / 1000, y: s.acceptedPerSecond }))
+        : points.map((pt) => ({ x: pt.t / 1000, y: pt.serverAcceptedPerSecond }));
       if (connected.length === 0 && attempts.length === 0) {
         box.append(h('p', { class: 'empty' }, 'No time series was recorded for this protocol.'));
         continue;
@@ -419,9 +582,44 @@ export class ResultsView implements View {
           type: 'line',
           data: {
             datasets: [
-              { label: 'connected clients', data: connected, yAxisID: 'y', borderColor: colour, backgroundColor: withAlpha(colour, 0.12), fill: 'origin', borderWidth: 2, pointRadius: 0, pointHitRadius: 6, tension: 0 },
-              { label: 'reconnect attempts/s (clients)', data: attempts, yAxisID: 'y1', borderColor: colour, backgroundColor: colour, borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0, pointHitRadius: 6, spanGaps: true, tension: 0 },
-              { label: 'accepts/s (server)', data: accepts, yAxisID: 'y1', borderColor: withAlpha(colour, 0.6), backgroundColor: withAlpha(colour, 0.6), borderDash: [2, 3], borderWidth: 1.5, pointRadius: 0, pointHitRadius: 6, spanGaps: true, tension: 0 },
+              {
+                label: 'connected clients',
+                data: connected,
+                yAxisID: 'y',
+                borderColor: colour,
+                backgroundColor: withAlpha(colour, 0.12),
+                fill: 'origin',
+                borderWidth: 2,
+                pointRadius: 0,
+                pointHitRadius: 6,
+                tension: 0,
+              },
+              {
+                label: 'reconnect attempts/s (clients)',
+                data: attempts,
+                yAxisID: 'y1',
+                borderColor: colour,
+                backgroundColor: colour,
+                borderDash: [6, 4],
+                borderWidth: 1.5,
+                pointRadius: 0,
+                pointHitRadius: 6,
+                spanGaps: true,
+                tension: 0,
+              },
+              {
+                label: 'accepts/s (server)',
+                data: accepts,
+                yAxisID: 'y1',
+                borderColor: withAlpha(colour, 0.6),
+                backgroundColor: withAlpha(colour, 0.6),
+                borderDash: [2, 3],
+                borderWidth: 1.5,
+                pointRadius: 0,
+                pointHitRadius: 6,
+                spanGaps: true,
+                tension: 0,
+              },
               // Only for the legend: the drop markers are drawn by the plugin.
               { label: 'drop', data: [], borderColor: DROP_COLOUR, backgroundColor: DROP_COLOUR, borderDash: [4, 3], borderWidth: 1.5 },
             ],
@@ -430,17 +628,39 @@ export class ResultsView implements View {
             parsing: false,
             interaction: { mode: 'nearest', axis: 'x', intersect: false },
             scales: {
-              x: { type: 'linear', min: Math.floor(Math.min(...xs)), max: Math.ceil(Math.max(...xs)), title: { display: true, text: 'time since the run started (s)' }, ticks: { callback: (v) => `${v} s`, maxTicksLimit: 12 } },
+              x: {
+                type: 'linear',
+                min: Math.floor(Math.min(...xs)),
+                max: Math.ceil(Math.max(...xs)),
+                title: { display: true, text: 'time since the run started (s)' },
+                ticks: { callback: (v) => `${v} s`, maxTicksLimit: 12 },
+              },
               // Headroom above the clients requested, so the drop labels do not sit on the line.
-              y: { type: 'linear', beginAtZero: true, suggestedMax: requested, grace: '12%', title: { display: true, text: 'connected clients' }, ticks: { precision: 0, maxTicksLimit: 6 } },
-              y1: { type: 'linear', position: 'right', beginAtZero: true, suggestedMax: 1, grid: { drawOnChartArea: false }, title: { display: true, text: 'per second' }, ticks: { callback: (v) => perSecond(Number(v)), maxTicksLimit: 6, precision: 0 } },
+              y: {
+                type: 'linear',
+                beginAtZero: true,
+                suggestedMax: requested,
+                grace: '12%',
+                title: { display: true, text: 'connected clients' },
+                ticks: { precision: 0, maxTicksLimit: 6 },
+              },
+              y1: {
+                type: 'linear',
+                position: 'right',
+                beginAtZero: true,
+                suggestedMax: 1,
+                grid: { drawOnChartArea: false },
+                title: { display: true, text: 'per second' },
+                ticks: { callback: (v) => perSecond(Number(v)), maxTicksLimit: 6, precision: 0 },
+              },
             },
             plugins: {
               legend: { position: 'bottom', labels: { boxWidth: 14, boxHeight: 2 } },
               tooltip: {
                 callbacks: {
                   title: (items) => `${formatNumber(items[0]?.parsed.x ?? 0, 1)} s`,
-                  label: (item) => `${item.dataset.label ?? ''}: ${item.parsed.y === null ? NOT_MEASURED : item.dataset.yAxisID === 'y' ? formatCount(item.parsed.y) : perSecond(item.parsed.y)}`,
+                  label: (item) =>
+                    `${item.dataset.label ?? ''}: ${item.parsed.y === null ? NOT_MEASURED : item.dataset.yAxisID === 'y' ? formatCount(item.parsed.y) : perSecond(item.parsed.y)}`,
                 },
               },
             },
@@ -466,13 +686,27 @@ export class ResultsView implements View {
       if (curve === undefined) return [];
       if (curve.source === 'summary') fromSummary = true;
       const colour = protocolColour(p.protocol);
-      return [{ label: protocolLabel(p.protocol), data: curve.points.map((pt) => ({ x: pt.x, y: Math.max(pt.y, 0.001) })), borderColor: colour, backgroundColor: colour, borderWidth: 2, pointRadius: 0, pointHitRadius: 6, stepped: false as const }];
+      return [
+        {
+          label: protocolLabel(p.protocol),
+          data: curve.points.map((pt) => ({ x: pt.x, y: Math.max(pt.y, 0.001) })),
+          borderColor: colour,
+          backgroundColor: colour,
+          borderWidth: 2,
+          pointRadius: 0,
+          pointHitRadius: 6,
+          stepped: false as const,
+        },
+      ];
     });
     if (datasets.length === 0) {
       box.append(h('p', { class: 'empty' }, 'No latency was recorded in this run.'));
     } else {
       box.dataset.source = fromSummary ? 'summary' : 'histogram';
-      if (fromSummary) box.querySelector('.chart-help')?.append(' (Some lines use only the stored p50/p90/p99/p99.9/max: their histogram could not be read.)');
+      if (fromSummary)
+        box
+          .querySelector('.chart-help')
+          ?.append(' (Some lines use only the stored p50/p90/p99/p99.9/max: their histogram could not be read.)');
       this.charts.push(
         new Chart(canvas, {
           type: 'line',
@@ -484,23 +718,75 @@ export class ResultsView implements View {
                 type: 'logarithmic',
                 min: 1,
                 title: { display: true, text: 'percentile (log scale of 1/(1−p))' },
-                ticks: { callback: (value) => (isDecadeOrTwo(Number(value)) ? percentileLabel(Number(value)) : ''), autoSkip: false, maxRotation: 0 },
+                ticks: {
+                  callback: (value) => (isDecadeOrTwo(Number(value)) ? percentileLabel(Number(value)) : ''),
+                  autoSkip: false,
+                  maxRotation: 0,
+                },
               },
-              y: { type: 'logarithmic', title: { display: true, text: 'latency (ms, log scale)' }, ticks: { callback: (v) => (isOneTwoFive(Number(v)) ? formatAxisMs(Number(v)) : ''), autoSkip: false } },
+              y: {
+                type: 'logarithmic',
+                title: { display: true, text: 'latency (ms, log scale)' },
+                ticks: { callback: (v) => (isOneTwoFive(Number(v)) ? formatAxisMs(Number(v)) : ''), autoSkip: false },
+              },
             },
             plugins: {
               legend: { position: 'bottom' },
-              tooltip: { callbacks: { title: (items) => `${percentileLabel(items[0]?.parsed.x ?? 1)} of updates`, label: (item) => `${item.dataset.label ?? ''}: ≤ ${formatMillis(item.parsed.y ?? 0)}` } },
+              tooltip: {
+                callbacks: {
+                  title: (items) => `${percentileLabel(items[0]?.parsed.x ?? 1)} of updates`,
+                  label: (item) => `${item.dataset.label ?? ''}: ≤ ${formatMillis(item.parsed.y ?? 0)}`,
+                },
+              },
             },
           },
         }),
       );
     }
-    const bars: Array<{ key: string; title: string; helpText: string; axis: string; value: (p: ProtocolResult) => number | null; tick: (v: number) => string; bytes?: boolean }> = [
-      { key: 'bytes-per-event', title: 'Bytes per event', helpText: 'Bytes on the wire, both directions, headers and framing included, per delivered update.', axis: 'bytes / event', value: (p) => p.bandwidth.bytesPerEvent, tick: (v) => formatBytes(v), bytes: true },
-      { key: 'requests-per-event', title: 'HTTP requests per event', helpText: 'HTTP requests per delivered update in the measured window. A WebSocket makes its one request (the upgrade), and SSE its one stream request, before the window, so they show 0.', axis: 'requests / event', value: (p) => p.bandwidth.requestsPerEvent, tick: (v) => formatMetric(v, 'ratio') },
-      { key: 'server-cpu', title: 'Server CPU (% of one core)', helpText: 'CPU of the server process over the measured window.', axis: '% of one core', value: (p) => p.server?.cpuPercent ?? null, tick: (v) => `${formatNumber(v, 1)}%` },
-      { key: 'server-rss', title: 'Server memory (RSS)', helpText: 'Resident memory of the server with every client connected.', axis: 'RSS', value: (p) => p.server?.rssBytes ?? null, tick: (v) => formatBytes(v), bytes: true },
+    const bars: Array<{
+      key: string;
+      title: string;
+      helpText: string;
+      axis: string;
+      value: (p: ProtocolResult) => number | null;
+      tick: (v: number) => string;
+      bytes?: boolean;
+    }> = [
+      {
+        key: 'bytes-per-event',
+        title: 'Bytes per event',
+        helpText: 'Bytes on the wire, both directions, headers and framing included, per delivered update.',
+        axis: 'bytes / event',
+        value: (p) => p.bandwidth.bytesPerEvent,
+        tick: (v) => formatBytes(v),
+        bytes: true,
+      },
+      {
+        key: 'requests-per-event',
+        title: 'HTTP requests per event',
+        helpText:
+          'HTTP requests per delivered update in the measured window. A WebSocket makes its one request (the upgrade), and SSE its one stream request, before the window, so they show 0.',
+        axis: 'requests / event',
+        value: (p) => p.bandwidth.requestsPerEvent,
+        tick: (v) => formatMetric(v, 'ratio'),
+      },
+      {
+        key: 'server-cpu',
+        title: 'Server CPU (% of one core)',
+        helpText: 'CPU of the server process over the measured window.',
+        axis: '% of one core',
+        value: (p) => p.server?.cpuPercent ?? null,
+        tick: (v) => `${formatNumber(v, 1)}%`,
+      },
+      {
+        key: 'server-rss',
+        title: 'Server memory (RSS)',
+        helpText: 'Resident memory of the server with every client connected.',
+        axis: 'RSS',
+        value: (p) => p.server?.rssBytes ?? null,
+        tick: (v) => formatBytes(v),
+        bytes: true,
+      },
     ];
     for (const spec of bars) {
       const { box: barBox, canvas: barCanvas } = chartBox(spec.title, spec.helpText, `chart-${spec.key}`);
@@ -529,7 +815,12 @@ export class ResultsView implements View {
           options: {
             scales: {
               x: { ticks: { autoSkip: false, maxRotation: 0, font: { size: 11 } } },
-              y: { beginAtZero: true, title: { display: true, text: spec.axis }, ticks: { callback: (v) => spec.tick(Number(v)), maxTicksLimit: 6 }, ...(spec.bytes === true ? byteTicks() : {}) },
+              y: {
+                beginAtZero: true,
+                title: { display: true, text: spec.axis },
+                ticks: { callback: (v) => spec.tick(Number(v)), maxTicksLimit: 6 },
+                ...(spec.bytes === true ? byteTicks() : {}),
+              },
             },
             plugins: { legend: { display: false }, tooltip: { callbacks: { label: (item) => `${spec.tick(Number(item.parsed.y))}` } } },
           },
@@ -544,18 +835,27 @@ export class ResultsView implements View {
     const protocols = comparison.protocols;
     const byMetric = new Map<string, ComparisonRow[]>();
     for (const row of comparison.rows) byMetric.set(row.metric.key, [...(byMetric.get(row.metric.key) ?? []), row]);
-    const head = h('tr', {}, h('th', {}, 'Metric'), ...protocols.map((p) => h('th', { class: 'num' }, h('span', { class: 'protocol-chip', style: `--protocol:${protocolColour(p)}` }, protocolLabel(p)))));
+    const head = h(
+      'tr',
+      {},
+      h('th', {}, 'Metric'),
+      ...protocols.map((p) =>
+        h('th', { class: 'num' }, h('span', { class: 'protocol-chip', style: `--protocol:${protocolColour(p)}` }, protocolLabel(p))),
+      ),
+    );
     const body = h('tbody', {});
     for (const [key, rows] of byMetric) {
       const metric = rows[0]!.metric;
       const cells = protocols.map((protocol) => {
         const row = rows.find((r) => r.protocol === protocol);
-        if (row === undefined) return h('td', { class: 'num delta missing' }, h('span', { class: 'delta-value', 'data-testid': 'delta' }, NOT_MEASURED));
+        if (row === undefined)
+          return h('td', { class: 'num delta missing' }, h('span', { class: 'delta-value', 'data-testid': 'delta' }, NOT_MEASURED));
         const { verdict, spreadKnown } = row.judgement;
         const unknown = !spreadKnown && (verdict === 'better' || verdict === 'worse');
         const a = formatMetric(row.a.value, metric.unit);
         const b = formatMetric(row.b.value, metric.unit);
-        const spread = (f: ComparisonRow['a']) => (f.spread === null ? '' : ` [${formatMetric(f.spread.min, metric.unit)}–${formatMetric(f.spread.max, metric.unit)}]`);
+        const spread = (f: ComparisonRow['a']) =>
+          f.spread === null ? '' : ` [${formatMetric(f.spread.min, metric.unit)}–${formatMetric(f.spread.max, metric.unit)}]`;
         return h(
           'td',
           {
@@ -564,11 +864,16 @@ export class ResultsView implements View {
             'data-protocol': protocol,
             title: `${base.id}: ${a}${spread(row.a)} → ${other.id}: ${b}${spread(row.b)} · ${VERDICT_TEXT[verdict]}${unknown ? ' (spread unknown: one repetition)' : ''}`,
           },
-          h('span', { class: 'delta-value', 'data-testid': 'delta' }, formatChange(row.judgement.changePercent), unknown ? h('span', { class: 'unknown-mark', 'aria-label': 'spread unknown' }, '?') : null),
+          h(
+            'span',
+            { class: 'delta-value', 'data-testid': 'delta' },
+            formatChange(row.judgement.changePercent),
+            unknown ? h('span', { class: 'unknown-mark', 'aria-label': 'spread unknown' }, '?') : null,
+          ),
           h('span', { class: 'delta-detail' }, `${a} → ${b}`),
         );
       });
-      body.append(h('tr', { 'data-metric': key }, h('th', { scope: 'row' }, `${metric.label} `,  help(metric.description)), ...cells));
+      body.append(h('tr', { 'data-metric': key }, h('th', { scope: 'row' }, `${metric.label} `, help(metric.description)), ...cells));
     }
     const singleRepetition = comparison.base.repetitions < 2 || comparison.other.repetitions < 2;
     return h(
@@ -578,12 +883,20 @@ export class ResultsView implements View {
       h(
         'p',
         { class: 'chart-help' },
-        'Read from the older run to the newer one. Green: better in the newer run; red: worse (each figure by its own sense: lower is better for latency, bytes and CPU, higher for payload share and capacity); grey: within the noise (the repetitions\' spreads overlap) or no change; black: totals that grow with the size of the run. Hover a cell for both values.',
-        singleRepetition ? ' Each protocol was measured once in a run, so the spread is unknown: a coloured change marked ? may still be noise.' : '',
+        "Read from the older run to the newer one. Green: better in the newer run; red: worse (each figure by its own sense: lower is better for latency, bytes and CPU, higher for payload share and capacity); grey: within the noise (the repetitions' spreads overlap) or no change; black: totals that grow with the size of the run. Hover a cell for both values.",
+        singleRepetition
+          ? ' Each protocol was measured once in a run, so the spread is unknown: a coloured change marked ? may still be noise.'
+          : '',
       ),
       comparison.settingsDiffer.length === 0
         ? null
-        : h('div', { class: 'notice', 'data-testid': 'settings-differ' }, h('strong', {}, 'The runs used different settings: '), comparison.settingsDiffer.join('; '), '. A change may come from the settings, not the protocol.'),
+        : h(
+            'div',
+            { class: 'notice', 'data-testid': 'settings-differ' },
+            h('strong', {}, 'The runs used different settings: '),
+            comparison.settingsDiffer.join('; '),
+            '. A change may come from the settings, not the protocol.',
+          ),
       comparison.machineDiffers.length === 0
         ? null
         : h(
