@@ -128,6 +128,11 @@ export abstract class BaseClient implements FeedClient {
   /** Every instance the client may use (`url`, then `urls`), in rotation order. */
   private readonly targets: readonly Target[];
   private targetIndex = 0;
+  /**
+   * Instances tried since the last backoff wait (or the last open connection): a refused
+   * connection moves on to the next instance at once until each has had its try.
+   */
+  private triedInRound = 0;
   protected readonly handlers: FeedClientHandlers;
   /** Headers of every request: the user's, plus the Bearer token. */
   protected readonly headers: Readonly<Record<string, string>>;
@@ -412,6 +417,7 @@ export abstract class BaseClient implements FeedClient {
     if (this.opened || this.currentState === 'closed') return;
     this.opened = true;
     this.failures = 0;
+    this.triedInRound = 0;
     this.backoff.reset();
     this.currentState = 'open';
     this.handlers.onOpen?.(receivedAt - this.attemptStartedAt);
@@ -446,7 +452,13 @@ export abstract class BaseClient implements FeedClient {
     // Several instances: the next attempt goes to the next one, so a dead instance is left at once.
     this.targetIndex = (this.targetIndex + 1) % this.targets.length;
     this.target = this.targets[this.targetIndex]!;
-    const delayMs = this.backoff.next();
+    // An instance that refuses the connection (nothing listens: it died) was never reached, so
+    // waiting protects nobody: the next instance is tried at once. The backoff advances once per
+    // round over the list, so a dead instance in the rotation does not double every wait.
+    this.triedInRound += 1;
+    const moveOn = isRefused(loss.error) && this.triedInRound < this.targets.length;
+    if (!moveOn) this.triedInRound = 0;
+    const delayMs = moveOn ? 0 : this.backoff.next();
     this.currentState = 'reconnecting';
     this.handlers.onClose?.({
       ...closeCode(loss),
@@ -534,6 +546,14 @@ export abstract class BaseClient implements FeedClient {
 
 function closeCode(loss: Loss): { code?: number } {
   return loss.code === undefined ? {} : { code: loss.code };
+}
+
+/** The connection was refused (ECONNREFUSED: nothing listens on the port), by the error or its cause. */
+function isRefused(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 4; cause = cause.cause, depth++) {
+    if ((cause as NodeJS.ErrnoException).code === 'ECONNREFUSED') return true;
+  }
+  return false;
 }
 
 export function asError(error: unknown): Error {

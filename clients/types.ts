@@ -98,7 +98,9 @@ export interface FeedClientOptions {
   /**
    * Other instances of the same feed (servers sharing one broker, docs/scale-out.md): after a
    * lost connection each reconnect goes to the next URL in turn (`url` first, then these),
-   * resuming with the cursor it holds. @default none: every reconnect goes to `url`
+   * resuming with the cursor it holds. An instance that refuses the connection is left for the
+   * next at once; the backoff advances once per round over the list (docs/clients.md).
+   * @default none: every reconnect goes to `url`
    */
   urls?: readonly string[];
   protocol: ProtocolName;

@@ -200,6 +200,8 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
   };
 }
 
+const PHASES = ['noticed', 'waited', 'reopened'] as const;
+
 function reconnectFigures(
   data: ReconnectRunData,
   finals: readonly WorkerFinal[],
@@ -207,11 +209,13 @@ function reconnectFigures(
   duplicated: number,
 ): { figures: ReconnectFigures; encoded: string } {
   const recovery = createHistogram();
+  const phases = { noticed: createHistogram(), waited: createHistogram(), reopened: createHistogram() };
   const sums = { clientDrops: 0, recovered: 0, publishedDuringOutage: 0, recoveredByResume: 0, missedInOutage: 0, coveredByReset: 0 };
   for (const final of finals) {
     const part = final.reconnect;
     if (part === null) continue;
     addEncoded(recovery, part.recovery);
+    for (const phase of PHASES) addEncoded(phases[phase], part.phases[phase]);
     sums.clientDrops += part.clientDrops;
     sums.recovered += part.recovered;
     sums.publishedDuringOutage += part.publishedDuringOutage;
@@ -226,6 +230,7 @@ function reconnectFigures(
     recovered: sums.recovered,
     notRecovered: sums.clientDrops - sums.recovered,
     recovery: summarize(recovery),
+    phases: { noticed: summarize(phases.noticed), waited: summarize(phases.waited), reopened: summarize(phases.reopened) },
     publishedDuringOutage: sums.publishedDuringOutage,
     recoveredByResume: sums.recoveredByResume,
     missedInOutage: sums.missedInOutage,
@@ -240,6 +245,7 @@ function reconnectFigures(
   };
   const encoded = encodeHistogram(recovery);
   recovery.destroy();
+  for (const phase of PHASES) phases[phase].destroy();
   return { figures, encoded };
 }
 

@@ -537,6 +537,27 @@ export const METRICS: readonly MetricDefinition[] = Object.freeze([
     'Time from a drop to the first feed message received again (update or reset)',
     ['p50', 'p99', 'max'],
   ),
+  ...latency(
+    'reconnect.noticed',
+    'recovery: noticed',
+    (r) => r.reconnect?.phases?.noticed,
+    'Recovery, first part: from the drop until the client saw its connection end',
+    ['p50', 'p99'],
+  ),
+  ...latency(
+    'reconnect.waited',
+    'recovery: waited',
+    (r) => r.reconnect?.phases?.waited,
+    'Recovery, second part: from the loss to the start of the attempt that worked (backoff, failed attempts)',
+    ['p50', 'p99'],
+  ),
+  ...latency(
+    'reconnect.reopened',
+    'recovery: reopened',
+    (r) => r.reconnect?.phases?.reopened,
+    'Recovery, third part: from the start of the attempt that worked to its first message (connect, handshake, resume)',
+    ['p50', 'p99'],
+  ),
   metric(
     'reconnect.publishedDuringOutage',
     'published in outage',

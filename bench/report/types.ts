@@ -192,6 +192,8 @@ export interface ReconnectFigures {
   notRecovered: number;
   /** Drop to the first feed message received again (update or reset), per client-drop (µs). */
   recovery: LatencySummary;
+  /** Where the recovery's time went, over the client-drops that saw their connection end (absent in older results). */
+  phases?: ReconnectPhases;
   /** Updates published while each client was away (from its last update before the drop to its first after), summed. */
   publishedDuringOutage: number;
   /** Of those, received after the reconnect, through resume. */
@@ -214,6 +216,16 @@ export interface ReconnectFigures {
   clientAttemptsPerSecondPeak: number;
   /** The storm at ~200 ms resolution over the window: server accepts/s and client attempts/s. */
   storm: StormPoint[];
+}
+
+/** A recovery in three parts that add up to it (µs each, per client-drop that saw its connection end). */
+export interface ReconnectPhases {
+  /** Drop → the client saw its connection end. */
+  noticed: LatencySummary;
+  /** Loss → the start of the attempt that worked: the backoff, and any attempt that failed. */
+  waited: LatencySummary;
+  /** That attempt's start → its first message: connect, handshake and resume. */
+  reopened: LatencySummary;
 }
 
 export interface StormPoint {

@@ -38,6 +38,8 @@ interface ClientDrop {
   segment: Segment | undefined;
   resetSeq: number;
   resetEpoch: string;
+  /** µs from the start of the attempt that received again to its first message (connect + resume); -1 unknown. */
+  reopenMicros: number;
 }
 
 export class ClientFollower {
@@ -49,6 +51,8 @@ export class ClientFollower {
   maxSeq = -1;
   /** The record of the latest drop, until the next one. */
   open: ClientDrop | undefined;
+  /** The latest connection's time from its attempt's start to its first message (µs); -1 none yet. */
+  private openedMicros = -1;
   readonly done: ClientDrop[] = [];
 
   constructor(
@@ -88,7 +92,13 @@ export class ClientFollower {
       segment: undefined,
       resetSeq: 0,
       resetEpoch: '',
+      reopenMicros: -1,
     };
+  }
+
+  /** A connection delivered its first message, `connectMicros` after its attempt started (just before that message). */
+  opened(connectMicros: number): void {
+    this.openedMicros = connectMicros;
   }
 
   /** The connection ended (the client will reconnect). */
@@ -97,6 +107,7 @@ export class ClientFollower {
     if (open === undefined || open.lostAt !== 0 || open.recoveredAt !== 0) return;
     open.lostAt = now;
     open.seqAtLoss = this.maxSeq;
+    this.openedMicros = -1;
   }
 
   /** Hot path: one update; `floorOk`: it belongs to the window and counts for delivery. */
@@ -106,6 +117,7 @@ export class ClientFollower {
       if (open.recoveredAt === 0 && this.mayRecover(open)) {
         if (open.lostAt === 0) open.seqAtLoss = this.maxSeq;
         open.recoveredAt = receivedAt;
+        open.reopenMicros = this.openedMicros;
         open.kind = 'update';
         open.top = open.seqAtLoss;
         open.segment = this.current;
@@ -123,6 +135,7 @@ export class ClientFollower {
     if (open !== undefined && open.recoveredAt === 0 && this.mayRecover(open)) {
       if (open.lostAt === 0) open.seqAtLoss = this.maxSeq;
       open.recoveredAt = now;
+      open.reopenMicros = this.openedMicros;
       open.kind = 'reset';
       open.resetSeq = seq;
       open.resetEpoch = epoch;
@@ -182,6 +195,7 @@ export class DropLog {
     let outOfOrder = 0;
     const figures = { clientDrops: 0, recovered: 0, publishedDuringOutage: 0, recoveredByResume: 0, missedInOutage: 0, coveredByReset: 0 };
     const recovery = createHistogram();
+    const phases = new RecoveryPhases();
     for (const follower of followers) {
       let covered = follower.coveredInEpoch;
       for (const segment of follower.segments) {
@@ -201,7 +215,10 @@ export class DropLog {
         if (record.recoveredAt === 0) continue;
         figures.recovered += 1;
         const startedAt = this.started.get(record.drop);
-        if (startedAt !== undefined) recovery.recordValue(Math.max(1, Math.round(record.recoveredAt - startedAt)));
+        if (startedAt !== undefined) {
+          recovery.recordValue(Math.max(1, Math.round(record.recoveredAt - startedAt)));
+          phases.record(record, startedAt);
+        }
         if (record.kind === 'update' && record.segment !== undefined) {
           const from = Math.max(record.seqAtLoss, record.segment.tracker.floorSeq);
           const published = Math.max(0, record.top - from);
@@ -223,9 +240,44 @@ export class DropLog {
         }
       }
     }
-    const reconnect: WorkerReconnect = { ...figures, recovery: encodeHistogram(recovery) };
+    const reconnect: WorkerReconnect = { ...figures, recovery: encodeHistogram(recovery), phases: phases.encode() };
     recovery.destroy();
     return { delivery: { expected, delivered, duplicated, outOfOrder }, reconnect };
+  }
+}
+
+/**
+ * Where a recovery's time went, for the client-drops that saw their connection end: *noticed*
+ * (drop → the client saw the loss), *reopened* (start of the attempt that worked → its first
+ * message: connect, handshake and resume) and *waited* between them (the backoff, and any
+ * attempt that failed). The three add up to the recovery.
+ */
+class RecoveryPhases {
+  private readonly noticed = createHistogram();
+  private readonly waited = createHistogram();
+  private readonly reopened = createHistogram();
+
+  record(record: ClientDrop, startedAt: number): void {
+    if (record.lostAt === 0 || record.reopenMicros < 0) return;
+    const total = Math.max(0, record.recoveredAt - startedAt);
+    const noticed = Math.min(total, Math.max(0, record.lostAt - startedAt));
+    const reopened = Math.min(total - noticed, record.reopenMicros);
+    this.noticed.recordValue(Math.max(1, Math.round(noticed)));
+    this.reopened.recordValue(Math.max(1, Math.round(reopened)));
+    this.waited.recordValue(Math.max(1, Math.round(total - noticed - reopened)));
+  }
+
+  /** Encoded, and released. */
+  encode(): WorkerReconnect['phases'] {
+    const encoded = {
+      noticed: encodeHistogram(this.noticed),
+      waited: encodeHistogram(this.waited),
+      reopened: encodeHistogram(this.reopened),
+    };
+    this.noticed.destroy();
+    this.waited.destroy();
+    this.reopened.destroy();
+    return encoded;
   }
 }
 

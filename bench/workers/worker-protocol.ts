@@ -128,6 +128,8 @@ export interface WorkerReconnect {
   recovered: number;
   /** Encoded histogram of drop → first message again (µs). */
   recovery: string;
+  /** Encoded histograms of the recovery's parts (µs), see ReconnectPhases. */
+  phases: { noticed: string; waited: string; reopened: string };
   publishedDuringOutage: number;
   recoveredByResume: number;
   missedInOutage: number;

@@ -179,6 +179,7 @@ function makeSlot(index: number, current: ClientPlan): Slot {
       onOpen(connectMicros) {
         if (!slot.connected) connectHistogram.recordValue(Math.max(0, Math.round(connectMicros)));
         slot.connected = true;
+        if (follow) follower.opened(connectMicros);
       },
       onError(error) {
         noteError(error.message);

@@ -18,6 +18,25 @@ describe('scale-out options', () => {
     expect(resolveBenchOptions({ servers: 1 }).scaleOut).toBeNull();
   });
 
+  it('scenario failover: a recovery limit per protocol from the promised timings, a polled protocol given its interval', () => {
+    const limits = (pollIntervalMs?: number): string[] =>
+      resolveBenchOptions({
+        servers: 2,
+        broker: 'redis',
+        scenario: 'failover',
+        ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),
+      }).thresholds.filter((threshold) => threshold.includes('recovery'));
+    expect(limits()).toEqual([
+      'ws.reconnect.recovery.p99<2000ms',
+      'sse.reconnect.recovery.p99<2000ms',
+      'long-poll.reconnect.recovery.p99<2000ms',
+      'short-poll.reconnect.recovery.p99<2000ms',
+    ]);
+    // A short poll learns of the kill at its next request: one interval, then the connect promise.
+    expect(limits(3000)).toContain('short-poll.reconnect.recovery.p99<3500ms');
+    expect(limits(3000)).toContain('ws.reconnect.recovery.p99<2000ms');
+  });
+
   it('resolves --servers with --broker, hiding a password in what is recorded but keeping it for the instances', () => {
     const options = resolveBenchOptions({ servers: 3, broker: 'redis://user:secret@127.0.0.1:6390/2' });
     expect(options.scaleOut).toEqual({ servers: 3, broker: 'redis://user:***@127.0.0.1:6390/2' });

@@ -45,6 +45,38 @@ describe('ClientFollower and DropLog', () => {
     expect(Math.abs(recovery.maxValue - (back - (ts(20) + 50_000)))).toBeLessThan(1000);
   });
 
+  it('splits a recovery into noticed, waited and reopened, which add up to it', () => {
+    const { log, client } = window();
+    deliver(client, 11, 20);
+    const dropAt = ts(20) + 50_000;
+    client.arm(0, dropAt, true);
+    log.dropped(0, dropAt, dropAt + 1000);
+    client.lost(dropAt + 30_000); // the close is read 30 ms after the drop
+    // The attempt that works starts 700 ms later and its first message comes 120 ms after its start.
+    const back = dropAt + 30_000 + 700_000 + 120_000;
+    client.opened(120_000);
+    deliver(client, 21, 28, () => back);
+    const { reconnect } = log.settle([client], { aaaa1111: 28 });
+    const part = (encoded: string): number => decodeHistogram(encoded).maxValue;
+    expect(decodeHistogram(reconnect.phases.noticed).totalCount).toBe(1);
+    expect(Math.abs(part(reconnect.phases.noticed) - 30_000)).toBeLessThan(100);
+    expect(Math.abs(part(reconnect.phases.waited) - 700_000)).toBeLessThan(1000);
+    expect(Math.abs(part(reconnect.phases.reopened) - 120_000)).toBeLessThan(200);
+    expect(Math.abs(part(reconnect.recovery) - (back - dropAt))).toBeLessThan(1000);
+  });
+
+  it('has no recovery parts for a short poll that never saw the drop', () => {
+    const { log, client } = window(true);
+    deliver(client, 11, 20);
+    client.arm(0, ts(20) + 10, true);
+    log.dropped(0, ts(20) + 10, ts(20) + 20);
+    client.opened(5000);
+    deliver(client, 21, 25);
+    const { reconnect } = log.settle([client], { aaaa1111: 25 });
+    expect(reconnect.recovered).toBe(1);
+    expect(decodeHistogram(reconnect.phases.noticed).totalCount).toBe(0);
+  });
+
   it('counts a gap in the resumed updates as missed in the outage, and a re-sent one as duplicated', () => {
     const { log, client } = window();
     deliver(client, 11, 20);

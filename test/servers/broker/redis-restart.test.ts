@@ -58,21 +58,13 @@ describe('broker: Redis restarts', () => {
     instances = [];
   });
 
-  async function outage(target: TestRedis): Promise<void> {
-    await target.kill();
-    // Reported as down on every instance, in /stats and /metrics, while clients stay connected.
-    for (const instance of instances) {
-      await eventually(async () => (await stats(instance.url)).broker?.up === false, 'the broker reported down');
-      expect(await metricsUp(instance.url)).toBe('0');
-    }
-    await target.restart();
-    for (const instance of instances)
-      await eventually(async () => (await stats(instance.url)).broker?.up === true, 'the broker reported up again', 15_000);
-    expect(await metricsUp(instances[0]!.url)).toBe('1');
-  }
-
-  it('keeping its data: zero loss and no duplicates for connected clients, same epoch, no reset', async () => {
-    redis = await startRedis({ persistent: true });
+  /**
+   * Two instances on a fresh Redis (`persistent`: it keeps its data over a restart), the first
+   * the publisher; a client of every transport on each, reading the bench feed at 100 updates/s
+   * until every one has 20 of them. Returns where the clients started.
+   */
+  async function twoInstancesReading(persistent: boolean): Promise<{ a: Instance; b: Instance; epoch: string; start: number }> {
+    redis = await startRedis({ persistent });
     instances.push(await startInstance(redis.url, 'restart'));
     await instances[0]!.server.context.broker!.whenPublisher();
     instances.push(await startInstance(redis.url, 'restart'));
@@ -81,8 +73,27 @@ describe('broker: Redis restarts', () => {
     clients = await connectClients(instances, epoch, start);
     expect((await controlFeed(b.url, { mode: 'bench', rate: 100, payload: 120 })).status).toBe(200);
     await eventually(() => clients.every((client) => client.log.seq >= start + 20), 'every client to read 20 updates');
+    return { a, b, epoch, start };
+  }
 
-    await outage(redis);
+  async function outage(target: TestRedis): Promise<void> {
+    await target.kill();
+    // Reported as down on every instance, in /stats and /metrics, while clients stay connected.
+    for (const instance of instances) {
+      await eventually(async () => (await stats(instance.url)).broker?.up === false, 'the broker reported down');
+      expect(await metricsUp(instance.url)).toBe('0');
+    }
+    await target.restart();
+    for (const instance of instances) {
+      await eventually(async () => (await stats(instance.url)).broker?.up === true, 'the broker reported up again', 15_000);
+      expect(await metricsUp(instance.url)).toBe('1');
+    }
+  }
+
+  it('keeping its data: zero loss and no duplicates for connected clients, same epoch, no reset', async () => {
+    const { a, b, epoch, start } = await twoInstancesReading(true);
+
+    await outage(redis!);
 
     // Publishing goes on from the stream's last id (the stored settings still say bench).
     const back = (await publisherOf(instances)).server.context.feed.head;
@@ -134,17 +145,9 @@ describe('broker: Redis restarts', () => {
   }, 60_000);
 
   it('losing its data: a new epoch, and every connected client gets one reset, never a silent gap', async () => {
-    redis = await startRedis();
-    instances.push(await startInstance(redis.url, 'restart'));
-    await instances[0]!.server.context.broker!.whenPublisher();
-    instances.push(await startInstance(redis.url, 'restart'));
-    const [a, b] = instances as [Instance, Instance];
-    const { epoch, head: start } = b.server.context.feed;
-    clients = await connectClients(instances, epoch, start);
-    expect((await controlFeed(b.url, { mode: 'bench', rate: 100, payload: 120 })).status).toBe(200);
-    await eventually(() => clients.every((client) => client.log.seq >= start + 20), 'every client to read 20 updates');
+    const { a, b, epoch, start } = await twoInstancesReading(false);
 
-    await outage(redis);
+    await outage(redis!);
 
     await eventually(() => clients.every((client) => client.log.resets.length === 1), 'every client to get the reset');
     const fresh = a.server.context.feed.epoch;
