@@ -263,6 +263,7 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     targetPids: input.targetPids,
     protocols: input.protocols === undefined ? undefined : protocols,
     scenario: scenarioForeign,
+    restart: input.restart,
     network: input.network,
     rate: input.rate ?? BENCH_DEFAULTS.rate,
     payload: input.payload ?? BENCH_DEFAULTS.payload,
@@ -404,7 +405,6 @@ function resolveForeign(
     foreign: undefined,
     targetPids: undefined,
     protocols: [...foreign.protocols],
-    network: undefined,
     scenario: scenario.name,
   });
   return Object.freeze({

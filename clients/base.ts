@@ -260,6 +260,12 @@ export abstract class BaseClient implements FeedClient {
     return n;
   }
 
+  dropConnection(): boolean {
+    if (this.currentState !== 'open') return false;
+    this.lost(this.generation, { reason: 'closed by the client (a planned drop)' });
+    return true;
+  }
+
   close(): Promise<void> {
     if (this.stopping !== undefined) return this.stopping;
     this.stop(new FeedClientError('the client was closed'));

@@ -209,6 +209,12 @@ export interface FeedClient {
    * cannot be sent now (a WebSocket that is not open, a closed client).
    */
   chat(text: string): number;
+  /**
+   * Cuts the current connection as if it were lost (scenario `reconnect` against a server the
+   * harness cannot drop connections of): the client reconnects with its backoff and resumes as
+   * after any lost connection. False when there was no open connection to cut.
+   */
+  dropConnection(): boolean;
   /** Stops everything (timers, sockets, requests); resolves once the sockets are closed. */
   close(): Promise<void>;
 }

@@ -121,7 +121,9 @@ export function formatDropLine(
           ? 'instance killed'
           : drop.kind === 'broker-restart'
             ? `Redis restarted (back in ${formatMillis(drop.tookMs)})`
-            : 'drop';
+            : drop.kind === 'client-close'
+              ? 'clients closed their connections'
+              : 'drop';
   return `${c.yellow('↯')} ${c.bold(protocol)}: ${what} at ${formatDurationMs(drop.atMs)} of the window, ${formatCount(drop.connections)} connection${drop.connections === 1 ? '' : 's'} cut`;
 }
 

@@ -321,8 +321,12 @@ async function measure(start: number, epoch: string, settleTimeoutMs: number): P
   send({ type: 'measuring', settled });
 }
 
-/** Every open client (on `instance` only, when given) starts a record for drop `drop`; answers how many were open. */
-function arm(drop: number, instance: string | undefined): void {
+/**
+ * Every open client (on `instance` only, when given) starts a record for drop `drop`; with
+ * `cut` each open one then closes its connection itself (and reconnects with its backoff).
+ * Answers how many were open.
+ */
+function arm(drop: number, instance: string | undefined, cut: boolean): void {
   const now = nowMicros();
   let open = 0;
   for (const slot of slots) {
@@ -332,6 +336,7 @@ function arm(drop: number, instance: string | undefined): void {
     if (isOpen) open += 1;
     slot.follower.arm(drop, now, isOpen);
   }
+  if (cut) for (const slot of slots) if (slot.connected) slot.client.dropConnection();
   send({ type: 'armed', open });
 }
 
@@ -396,7 +401,7 @@ async function handle(message: CoordinatorMessage): Promise<void> {
       await measure(message.seqStart, message.epoch, message.settleTimeoutMs);
       return;
     case 'arm':
-      arm(message.drop, message.instance);
+      arm(message.drop, message.instance, message.cut === true);
       return;
     case 'dropped':
       dropLog.dropped(message.drop, message.startedAt, message.doneAt);
