@@ -64,8 +64,12 @@ export interface FeedClientHandlers {
    * The same message also reaches `onUpdate`: it is an update of the room's feed.
    */
   onChat?(from: string, n: number, sentTs: number, receivedAt: number, bytes: number): void;
-  /** Foreign targets: a message without a marker of this run (receive-only runs count these). */
-  onUnmarked?(receivedAt: number, bytes: number): void;
+  /**
+   * Foreign targets: a message without a marker of this run (receive-only runs count these).
+   * `sentAtEpochMicros`: the send time the server wrote into it (`foreign.timestamp`), µs since
+   * the Unix epoch on the server's clock, when there is one.
+   */
+  onUnmarked?(receivedAt: number, bytes: number, sentAtEpochMicros?: number): void;
 }
 
 export interface CloseInfo {
@@ -171,6 +175,11 @@ export interface ForeignFeed {
   drain?: boolean;
   /** Speak Socket.IO v4 (Engine.IO v4) over the `ws` or `long-poll` transport instead of plain frames and answers. */
   socketio?: SocketIoDialect;
+  /**
+   * Receive-only: reads the server's own send time from a message without a marker
+   * (clients/codecs/timestamp-field.ts). A poll answer with one counts as a message, not an empty poll.
+   */
+  timestamp?: { read(buf: Buffer, start: number, end: number): number | undefined };
 }
 
 export interface SocketIoDialect {

@@ -229,7 +229,12 @@ function foreignFootnotes(result: BenchResult, c: Palette): string[] {
     if (foreign === undefined || foreign === null) continue;
     if (foreign.serverUnmeasured !== null) notes.add(`– server process: ${foreign.serverUnmeasured}`);
     else notes.add('– server loop delay, bytes sent, accepts/s: not measurable on a foreign server (CPU and memory are from /proc)');
-    if (foreign.publish === null)
+    if (foreign.publish === null && foreign.timestamp !== undefined) {
+      notes.add(
+        `– latency: from the server's own send time (${foreign.timestamp.field}, ${foreign.timestamp.clock}) to receipt on this machine's wall clock: it includes the difference between the two machines' clocks (a server clock ahead counts as 0)`,
+      );
+      notes.add('– integrity: receive-only run (no --publish): nothing of the harness was published, so there is no seq to count against');
+    } else if (foreign.publish === null)
       notes.add(
         '– latency and integrity: receive-only run (no --publish): nothing of the harness was published, so there is no seq or publish time to measure against',
       );

@@ -339,5 +339,6 @@ function foreignFigures(
         }
       : null,
     serverUnmeasured: measured ? null : 'a foreign server has no /stats; give --target-pid PID[,PID…] for a server on this machine',
+    ...(plan.timestamp === undefined ? {} : { timestamp: { field: plan.timestamp.field, clock: plan.timestamp.clock } }),
   };
 }

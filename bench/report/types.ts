@@ -333,6 +333,8 @@ export interface ForeignFigures {
   server: { cpuPercent: number; cpuMicros: number; rssBytes: number; rssBaselineBytes: number; memoryPerConnectionBytes: number } | null;
   /** Why the server rows are "–" (no `--target-pid`), or null when they were measured. */
   serverUnmeasured: string | null;
+  /** Receive-only: latency from the server's own send time (`--timestamp-field`, `--timestamp-clock`); absent otherwise. */
+  timestamp?: { field: string; clock: string };
 }
 
 export interface PublishFigures {

@@ -29,6 +29,8 @@ const port = parentPort;
 if (port === null) throw new Error('bench/workers/worker.ts must run as a worker thread');
 
 const TICK_MS = 1000;
+/** This thread's wall clock (µs since the epoch) minus its monotonic clock: a server's own send times are wall-clock times. */
+const EPOCH_OFFSET_MICROS = Math.round((performance.timeOrigin + performance.now()) * 1000) - nowMicros();
 const MAX_ERROR_SAMPLES = 5;
 /** Node 20's monitorEventLoopDelay counts its own sampling interval in every value; it is taken off. */
 const LOOP_RESOLUTION_MS = 20;
@@ -176,6 +178,17 @@ function makeSlot(index: number, current: ClientPlan): Slot {
         windowMessages += 1;
         payloadBytes += bytes;
       },
+      // Receive-only with the server's own send time (--timestamp-field): latency across two clocks.
+      ...(current.target?.plan.timestamp === undefined
+        ? {}
+        : {
+            onUnmarked(localReceivedAt: number, _bytes: number, sentAt: number | undefined) {
+              if (sentAt === undefined) return;
+              const latency = localReceivedAt + EPOCH_OFFSET_MICROS - sentAt;
+              // A server clock ahead of this machine's gives a negative time: recorded as 0 (docs/targets.md).
+              latencyBins.record(latency > 0 ? latency : 0);
+            },
+          }),
       onOpen(connectMicros) {
         if (!slot.connected) connectHistogram.recordValue(Math.max(0, Math.round(connectMicros)));
         slot.connected = true;
