@@ -281,7 +281,7 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   if (target !== undefined && (input.controlToken === undefined || input.controlToken === '')) {
     throw new OptionError(
       '--target',
-      `${target} needs --control-token (or WIRELAB_CONTROL_TOKEN): the harness sets the feed's rate and reads /stats through /control`,
+      `${target} needs --control-token (or WIRELAB_CONTROL_TOKEN): the harness sets the feed's rate and reads /stats through /control; or give --preset wirelab to watch its feed as it runs (receive-only)`,
     );
   }
   if (target === undefined && input.controlToken !== undefined) {

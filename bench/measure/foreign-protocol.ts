@@ -263,7 +263,7 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
       start: serverAtStart,
       end: serverAtEnd,
     });
-    const withPublishes = published === undefined ? result : discountFailed(result, published);
+    const withPublishes = published === undefined ? watchedFeed(plan, result) : discountFailed(result, published);
     const final: ProtocolResult = {
       ...withPublishes,
       foreign,
@@ -285,6 +285,21 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
   }
 }
 
+/**
+ * wirelab's feed watched without a control token (`--preset wirelab`): its messages carry the
+ * server's seq and its monotonic-clock timestamp. That clock is this machine's only when the
+ * server runs here (a loopback target); elsewhere the latency would be meaningless and is left out.
+ */
+function watchedFeed(plan: TargetPlan, result: ProtocolResult): ProtocolResult {
+  if (plan.publisher.kind !== 'feed' || isLoopbackHost(new URL(plan.target).hostname)) return result;
+  const none = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  return { ...result, latency: none, spread: null, histograms: { ...result.histograms, latency: '' } };
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
 /** A seq whose publish failed is not expected at any client: taken off `expected` once per connected client. */
 function discountFailed(result: ProtocolResult, published: PublisherResult): ProtocolResult {
   if (published.failedSeqs.length === 0) return result;
@@ -295,7 +310,7 @@ function discountFailed(result: ProtocolResult, published: PublisherResult): Pro
 function foreignFigures(
   plan: TargetPlan,
   result: ProtocolResult,
-  finals: ReadonlyArray<{ counters: { unmarked: number } }>,
+  finals: ReadonlyArray<{ messages: number; counters: { unmarked: number } }>,
   countersAtStart: { unmarked: number },
   measuredMs: number,
   published: PublisherResult | undefined,
@@ -309,6 +324,8 @@ function foreignFigures(
   const clients = result.clients.connected;
   const seconds = measuredMs / 1000;
   const unmarked = finals.reduce((sum, final) => sum + final.counters.unmarked, 0) - countersAtStart.unmarked;
+  // The window's messages the clients read as updates (marked ones, or wirelab's own feed), duplicates included.
+  const updates = finals.reduce((sum, final) => sum + final.messages, 0);
   const perClientSecond = (value: number): number => (clients > 0 && seconds > 0 ? Math.round((value / clients / seconds) * 10) / 10 : 0);
   const { before, connected, start, end } = server;
   const measured = before !== undefined && connected !== undefined && start !== undefined && end !== undefined;
@@ -316,7 +333,7 @@ function foreignFigures(
   return {
     preset: plan.preset,
     unmarked,
-    messagesPerSecondPerClient: perClientSecond(result.delivery.delivered + result.delivery.duplicated + unmarked),
+    messagesPerSecondPerClient: perClientSecond(updates + unmarked),
     bytesPerSecondPerClient: perClientSecond(result.bandwidth.bytesDown),
     publish:
       published === undefined

@@ -35,7 +35,9 @@ export interface ForeignCheckInput {
  */
 export function resolveForeignTarget(input: ForeignCheckInput): { plan: TargetPlan; protocols: readonly ProtocolName[] } | null {
   const foreign = input.foreign;
-  if (foreign === undefined || foreign.preset === 'wirelab') {
+  // `--preset wirelab` without a control token: wirelab's feed measured as it runs, receive-only, like any foreign server.
+  const unsteered = foreign?.preset === 'wirelab' && input.target !== undefined && (input.controlToken ?? '') === '';
+  if (foreign === undefined || (foreign.preset === 'wirelab' && !unsteered)) {
     if (input.targetPids !== undefined)
       throw new OptionError(
         '--target-pid',
@@ -53,6 +55,11 @@ export function resolveForeignTarget(input: ForeignCheckInput): { plan: TargetPl
     target: input.target,
     ...(input.controlToken === undefined ? {} : { controlToken: input.controlToken }),
   });
+  if (unsteered && input.scenario !== 'broadcast')
+    throw new OptionError(
+      '--scenario',
+      `${input.scenario} needs --control-token against wirelab's server: without it the harness only watches the feed as it runs (scenario broadcast)`,
+    );
   if (!FOREIGN_SCENARIOS.includes(input.scenario)) {
     throw new OptionError(
       '--scenario',

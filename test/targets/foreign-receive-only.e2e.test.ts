@@ -3,6 +3,8 @@ import { formatTable } from '../../bench/cli/print.js';
 import type { BenchOptions } from '../../bench/options.js';
 import { runBench } from '../../bench/run.js';
 import { startGenericServer, type RunningGeneric } from '../helpers/generic-server.js';
+import { ControlClient } from '../../bench/target/control-client.js';
+import { spawnServer, type SpawnedServer } from '../../bench/target/spawn.js';
 
 /**
  * Receive-only runs with latency: a server that publishes on its own and writes its send time
@@ -101,5 +103,45 @@ describe('receive-only latency from the server’s own timestamp', () => {
     await expect(
       runBench(options({ target: generic.url, foreign: { preset: 'nchan', channel: 'x', timestampField: 'at' } })),
     ).rejects.toThrow(/--timestamp-field does not apply to --preset nchan/);
+  });
+});
+
+describe('--preset wirelab without a control token', () => {
+  let server: SpawnedServer;
+  beforeAll(async () => {
+    server = await spawnServer();
+    // The feed runs on its own (the test holds the token; the run does not).
+    await new ControlClient(server.url, server.controlToken).setFeed({ mode: 'bench', rate: 40, payload: 128 });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('watches the feed as it runs, receive-only: messages, latency on the shared clock, integrity not counted', async () => {
+    const result = await runBench(options({ target: server.url, foreign: { preset: 'wirelab' }, protocols: ['ws', 'sse'] }));
+    expect(result.failures).toEqual([]);
+    expect(result.options.targetSummary).toMatch(/publisher: the server's own feed as it runs \(receive-only\)/);
+    for (const p of result.protocols) {
+      expect(p.foreign?.preset, p.protocol).toBe('wirelab');
+      expect(p.foreign?.publish, p.protocol).toBeNull();
+      // 40 updates a second for 1.5 s: the clients read them as the feed's own updates, not as unmarked messages.
+      expect(p.foreign?.messagesPerSecondPerClient, p.protocol).toBeGreaterThan(25);
+      expect(p.foreign?.unmarked, p.protocol).toBe(0);
+      expect(p.latency.count, p.protocol).toBeGreaterThan(CLIENTS * 40);
+      expect(p.latency.p99, p.protocol).toBeLessThan(1_000_000);
+      expect(p.delivery.expected, p.protocol).toBe(0);
+    }
+    const table = formatTable(result);
+    expect(table).toMatch(/cannot fence the window, so missed and duplicated are not counted/);
+    expect(table).toMatch(/the monotonic clock this machine shares with it/);
+  }, 90_000);
+
+  it('refuses other scenarios without a token, and a bare --target still asks for the token', async () => {
+    await expect(
+      runBench(options({ target: server.url, foreign: { preset: 'wirelab' }, scenario: 'reconnect', protocols: ['ws'] })),
+    ).rejects.toThrow(/--scenario reconnect needs --control-token against wirelab's server/);
+    await expect(runBench(options({ target: server.url, protocols: ['ws'] }))).rejects.toThrow(
+      /needs --control-token.*or give --preset wirelab to watch its feed as it runs/,
+    );
   });
 });
