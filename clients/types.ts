@@ -180,6 +180,17 @@ export interface ForeignFeed {
    * (clients/codecs/timestamp-field.ts). A poll answer with one counts as a message, not an empty poll.
    */
   timestamp?: { read(buf: Buffer, start: number, end: number): number | undefined };
+  /**
+   * WebSocket: ask for `subprotocol`, whose messages open with an `id: ID` line (nchan's
+   * `ws+meta.nchan`), and resume after a reconnect with `?PARAM=ID` of the last message received.
+   */
+  wsMessageIds?: WsMessageIds;
+}
+
+export interface WsMessageIds {
+  readonly subprotocol: string;
+  /** The query parameter the last message id goes in on a reconnect. */
+  readonly param: string;
 }
 
 export interface SocketIoDialect {

@@ -33,5 +33,6 @@ function foreignFeed(endpoint: EndpointPlan, scanner: MarkerScanner): ForeignFee
     ...(endpoint.cursor === undefined ? {} : { cursor: endpoint.cursor }),
     ...(endpoint.drain === undefined ? {} : { drain: endpoint.drain }),
     ...(endpoint.socketio === undefined ? {} : { socketio: { namespace: endpoint.socketio.namespace } }),
+    ...(endpoint.wsMessageIds === undefined ? {} : { wsMessageIds: { ...endpoint.wsMessageIds } }),
   };
 }

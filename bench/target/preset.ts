@@ -69,6 +69,8 @@ export interface EndpointPlan {
   readonly cursor?: PollCursor;
   readonly drain?: boolean;
   readonly socketio?: { readonly namespace: string };
+  /** WebSocket: the subprotocol whose messages carry ids, and the query parameter a reconnect resumes with. */
+  readonly wsMessageIds?: { readonly subprotocol: string; readonly param: string };
 }
 
 /** How the harness publishes (or does not). */

@@ -40,7 +40,7 @@ describe('scenario reconnect against nginx + nchan', () => {
     await Promise.all([nchan?.stop(), short?.stop()]);
   });
 
-  it('every client closes its connection at the drop and comes back; SSE and the polls resume with nothing missed', async () => {
+  it('every client closes its connection at the drop and comes back; every protocol resumes with nothing missed nor duplicated', async () => {
     const result = await runBench(
       options({ target: nchan.url, foreign: { preset: 'nchan', channel: 'recon' }, scenario: 'reconnect', dropAtMs: [1000] }),
     );
@@ -64,19 +64,16 @@ describe('scenario reconnect against nginx + nchan', () => {
       // nchan's storm as the server sees it is not known: no /stats.
       expect(p.reconnect?.acceptedPerSecondBaseline, p.protocol).toBeNull();
     }
-    const [ws, ...resumed] = result.protocols;
-    for (const p of resumed) expect(p.delivery.duplicated, p.protocol).toBe(0);
-    // nchan's plain WebSocket frames carry no id: the reconnect asks again from the window's start, every earlier message comes twice.
-    expect(ws!.delivery.duplicated).toBeGreaterThan(0);
-    expect(ws!.delivery.duplicated % CLIENTS).toBe(0);
+    // Every protocol resumes: WebSocket by ws+meta.nchan's message ids, SSE by Last-Event-ID, the polls by Etag/Last-Modified.
+    for (const p of result.protocols) expect(p.delivery.duplicated, p.protocol).toBe(0);
   }, 120_000);
 
-  it('a message buffer shorter than the outage: SSE resumes at the oldest message nchan still holds, the rest is missed, exactly', async () => {
+  it('a message buffer shorter than the outage: every protocol resumes at the oldest message nchan still holds, the rest is missed, exactly', async () => {
     const result = await runBench(
       options({
         target: short.url,
         foreign: { preset: 'nchan', channel: 'evicted' },
-        protocols: ['sse', 'long-poll'],
+        protocols: ['ws', 'sse', 'long-poll'],
         scenario: 'reconnect',
         dropAtMs: [1000],
         durationMs: 4000,
@@ -87,9 +84,11 @@ describe('scenario reconnect against nginx + nchan', () => {
     for (const p of result.protocols) {
       const r = p.reconnect!;
       expect([r.clientDrops, r.recovered], p.protocol).toEqual([CLIENTS, CLIENTS]);
-      // 1.5 s away at 20/s: about 30 messages each, of which nchan still holds its last 5.
+      // 1.5 s away at 20/s: about 30 messages each, of which nchan still holds its last 5 (and one may be
+      // on its way as the client comes back: published before the first message reached it, so still in the outage).
       expect(r.publishedDuringOutage, p.protocol).toBeGreaterThan(20 * CLIENTS);
-      expect(r.recoveredByResume, p.protocol).toBe(5 * CLIENTS);
+      expect(r.recoveredByResume, p.protocol).toBeGreaterThanOrEqual(5 * CLIENTS);
+      expect(r.recoveredByResume, p.protocol).toBeLessThan(7 * CLIENTS);
       expect(r.missedInOutage, p.protocol).toBe(r.publishedDuringOutage - r.recoveredByResume);
       expect(p.delivery.missed, p.protocol).toBe(r.missedInOutage);
       expect(p.delivery.delivered + p.delivery.missed, p.protocol).toBe(p.delivery.expected);
@@ -135,7 +134,8 @@ describe('scenario reconnect against a Socket.IO relay and the generic server', 
         target: generic.url,
         foreign: { preset: 'generic', urls: { ws: '/stream/ws', sse: '/stream/sse' }, publish: '/publish' },
         network: { latencyMs: 40, resetEveryMs: 1000 },
-        durationMs: 2500,
+        // The last reset leaves 0.9 s of publishing: a client without resume recovers only with a message after it.
+        durationMs: 2900,
       }),
     );
     expect(result.failures).toEqual([]);

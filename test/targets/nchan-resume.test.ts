@@ -130,7 +130,30 @@ describe('nchan resume after a disconnect', () => {
     });
   }
 
-  it('ws cannot resume on nchan (plain frames carry no message id): a reconnect starts over at the oldest buffered message', async () => {
+  it('ws resumes on nchan with ws+meta.nchan message ids: the reconnect asks for last_event_id and gets exactly what it missed', async () => {
+    const channel = 'resume_ws_meta';
+    const run = newRunTag();
+    const subscribers = await subscribe({
+      protocol: 'ws',
+      url: endpoint(roomyGate, roomy, 'ws', channel),
+      run,
+      count: CLIENTS,
+      foreign: { wsMessageIds: { subprotocol: 'ws+meta.nchan', param: 'last_event_id' } },
+    });
+    try {
+      await publishInStep(roomy, channel, run, subscribers, BEFORE);
+      await outage(roomyGate, roomy, channel, run, subscribers, true);
+      await untilAll(subscribers, BEFORE + DURING);
+      for (const { recorder, client } of subscribers) {
+        expect(recorder.seqs).toEqual(range(1, BEFORE + DURING));
+        expect(client.counters.reconnects).toBe(1);
+      }
+    } finally {
+      await closeAll(subscribers);
+    }
+  });
+
+  it('ws without message ids (plain frames) cannot resume on nchan: a reconnect starts over at the oldest buffered message', async () => {
     const channel = 'resume_ws';
     const run = newRunTag();
     const subscribers = await subscribe({ protocol: 'ws', url: endpoint(roomyGate, roomy, 'ws', channel), run, count: CLIENTS });
