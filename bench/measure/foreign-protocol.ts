@@ -29,7 +29,9 @@ import { PhaseClock } from './phase-clock.js';
  * only once every client is connected, and drain until every client has the last seq (or the
  * drain timeout); without one, receive whatever the server sends for the window. Integrity is
  * counted on the harness's own seqs: expected = the seqs published, less those whose publish
- * failed.
+ * failed. With `--net-*` the clients connect through the fault proxy (the publisher does not);
+ * scenario `reconnect` and `--net-reset-every` drop the connections during the window, made by
+ * the clients themselves or by the proxy (foreign-drops.ts), and their recovery is followed.
  */
 
 /** One publish awaiting its acknowledgement at a time: the server sees the seqs in order, so out-of-order counts are the server's. */
