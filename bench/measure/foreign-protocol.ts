@@ -292,7 +292,7 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
  * server's seq and its monotonic-clock timestamp. That clock is this machine's only when the
  * server runs here (a loopback target); elsewhere the latency would be meaningless and is left out.
  */
-function watchedFeed(plan: TargetPlan, result: ProtocolResult): ProtocolResult {
+export function watchedFeed(plan: TargetPlan, result: ProtocolResult): ProtocolResult {
   if (plan.publisher.kind !== 'feed' || isLoopbackHost(new URL(plan.target).hostname)) return result;
   const none = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
   return { ...result, latency: none, spread: null, histograms: { ...result.histograms, latency: '' } };
