@@ -1,3 +1,4 @@
+import { needsProxy } from '../netem/options.js';
 import { newRunTag } from '../clients/codecs/marker.js';
 import { checkFileLimit } from './measure/fd-limit.js';
 import { runForeignProtocol } from './measure/foreign-protocol.js';
@@ -13,7 +14,8 @@ import {
   type ProtocolResult,
   type TimeseriesPoint,
 } from './report/types.js';
-import { makeRunId, writeResultFiles } from './result-files.js';
+import { makeRunId } from './result-files.js';
+import { failRun, finishRun } from './run-end.js';
 import type { ProgressListener } from './report/types.js';
 import type { ResultFiles } from './result-files.js';
 import { TargetError } from './target/control-client.js';
@@ -91,19 +93,16 @@ export async function runForeignBench(options: ResolvedBenchOptions, hooks: Fore
       failures,
       refused,
       timeseries,
-      network: null,
+      network:
+        options.network === null
+          ? null
+          : { ...options.network, proxied: needsProxy(options.network), namespace: null, lossMechanism: null },
       thresholds,
       suspect: protocols.some((p) => p.generator.saturated),
       passed: failures.length === 0 && refused.length === 0 && thresholds.every((t) => t.passed),
     };
-    if (options.writeFiles) {
-      const files = await writeResultFiles(result, options.outDir);
-      hooks.onFiles?.(files);
-    }
-    emit({ type: 'done', result });
-    return result;
+    return await finishRun(result, options, emit, hooks.onFiles);
   } catch (error) {
-    emit({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
-    throw error;
+    return failRun(error, emit);
   }
 }

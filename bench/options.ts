@@ -263,6 +263,7 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     targetPids: input.targetPids,
     protocols: input.protocols === undefined ? undefined : protocols,
     scenario: scenarioForeign,
+    restart: input.restart,
     network: input.network,
     rate: input.rate ?? BENCH_DEFAULTS.rate,
     payload: input.payload ?? BENCH_DEFAULTS.payload,
@@ -280,7 +281,7 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   if (target !== undefined && (input.controlToken === undefined || input.controlToken === '')) {
     throw new OptionError(
       '--target',
-      `${target} needs --control-token (or WIRELAB_CONTROL_TOKEN): the harness sets the feed's rate and reads /stats through /control`,
+      `${target} needs --control-token (or WIRELAB_CONTROL_TOKEN): the harness sets the feed's rate and reads /stats through /control; or give --preset wirelab to watch its feed as it runs (receive-only)`,
     );
   }
   if (target === undefined && input.controlToken !== undefined) {
@@ -404,7 +405,6 @@ function resolveForeign(
     foreign: undefined,
     targetPids: undefined,
     protocols: [...foreign.protocols],
-    network: undefined,
     scenario: scenario.name,
   });
   return Object.freeze({

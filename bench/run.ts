@@ -20,7 +20,8 @@ import {
   type TimeseriesPoint,
 } from './report/types.js';
 import { interleavedSteps, RepetitionCollector } from './repetition-plan.js';
-import { makeRunId, writeResultFiles, type ResultFiles } from './result-files.js';
+import { makeRunId, type ResultFiles } from './result-files.js';
+import { failRun, finishRun } from './run-end.js';
 import { TargetError } from './target/control-client.js';
 import { AgentRun } from './agent/agent-run.js';
 import { AgentLostError } from './agent/remote-pool.js';
@@ -218,15 +219,9 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       passed: !interrupted && failures.length === 0 && refused.length === 0 && thresholds.every((t) => t.passed),
       ...(interrupted ? { partial: true } : {}),
     };
-    if (options.writeFiles) {
-      const files = await writeResultFiles(result, options.outDir);
-      hooks.onFiles?.(files);
-    }
-    emit({ type: 'done', result });
-    return result;
+    return await finishRun(result, options, emit, hooks.onFiles);
   } catch (error) {
-    emit({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
-    throw error;
+    return failRun(error, emit);
   } finally {
     await agents?.close().catch(() => undefined);
     // Interrupted: the server gets a moment to close, then SIGKILL (Ctrl+C must end in 2 s).

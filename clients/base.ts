@@ -265,6 +265,12 @@ export abstract class BaseClient implements FeedClient {
     return n;
   }
 
+  dropConnection(): boolean {
+    if (this.currentState !== 'open') return false;
+    this.lost(this.generation, { reason: 'closed by the client (a planned drop)' });
+    return true;
+  }
+
   close(): Promise<void> {
     if (this.stopping !== undefined) return this.stopping;
     this.stop(new FeedClientError('the client was closed'));
@@ -324,7 +330,7 @@ export abstract class BaseClient implements FeedClient {
   protected receive(buf: Buffer, start: number, end: number, receivedAt: number): void {
     if (this.currentState === 'closed') return;
     if (this.decoder !== undefined) {
-      if (this.receiveMarked(buf, start, end, receivedAt) === 0) this.receiveUnmarked(end - start, receivedAt);
+      if (this.receiveMarked(buf, start, end, receivedAt) === 0) this.receiveUnmarked(buf, start, end, receivedAt);
       return;
     }
     if (readUpdateBytes(buf, start, end)) {
@@ -364,10 +370,15 @@ export abstract class BaseClient implements FeedClient {
     return count;
   }
 
-  /** Foreign targets: a message without a marker of this run. */
-  protected receiveUnmarked(bytes: number, receivedAt: number): void {
+  /** Foreign targets: a message without a marker of this run in `buf[start, end)`, with its own send time when it is read. */
+  protected receiveUnmarked(buf: Buffer, start: number, end: number, receivedAt: number): void {
+    this.countUnmarked(end - start, receivedAt, this.foreign?.timestamp?.read(buf, start, end));
+  }
+
+  /** Counts one unmarked message of `bytes`; `sentAt`: its own send time (µs since the epoch), when read. */
+  protected countUnmarked(bytes: number, receivedAt: number, sentAt: number | undefined): void {
     this.counters.unmarked += 1;
-    this.handlers.onUnmarked?.(receivedAt, bytes);
+    this.handlers.onUnmarked?.(receivedAt, bytes, sentAt);
   }
 
   /**

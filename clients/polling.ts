@@ -417,7 +417,10 @@ export abstract class PollingClient extends HttpFeedClient {
     this.markOpen(receivedAt);
     this.lastAnswerCarried = !empty;
     const found = empty || body.length === 0 ? 0 : this.receiveMarked(body, 0, body.length, receivedAt);
-    if (found === 0) this.counters.emptyPolls += 1;
+    // Receive-only with the server's own send time: an answer that has one is a message.
+    const sentAt = found === 0 && !empty && body.length > 0 ? this.foreign?.timestamp?.read(body, 0, body.length) : undefined;
+    if (sentAt !== undefined) this.countUnmarked(body.length, receivedAt, sentAt);
+    else if (found === 0) this.counters.emptyPolls += 1;
     return generation === this.generation;
   }
 

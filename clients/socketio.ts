@@ -164,7 +164,7 @@ export class SocketIoWsClient extends WebSocketClient {
         send: (packet) => this.sendText(packet),
         connected: (receivedAt) => this.markOpen(receivedAt),
         event: (buf, start, end, receivedAt) => {
-          if (this.receiveMarked(buf, start, end, receivedAt) === 0) this.receiveUnmarked(end - start, receivedAt);
+          if (this.receiveMarked(buf, start, end, receivedAt) === 0) this.receiveUnmarked(buf, start, end, receivedAt);
         },
         ended: (reason) => this.lost(this.generation, { reason }),
         refused: (message) => this.fail(this.generation, new FeedClientError(`Socket.IO refused the namespace: ${message}`)),
@@ -227,7 +227,7 @@ export class SocketIoPollingClient extends PollingClient {
         connected: (receivedAt) => this.markOpen(receivedAt),
         event: (buf, start, end, receivedAt) => {
           if (this.receiveMarked(buf, start, end, receivedAt) > 0) this.carried = true;
-          else this.receiveUnmarked(end - start, receivedAt);
+          else this.receiveUnmarked(buf, start, end, receivedAt);
         },
         ended: (reason) => this.lost(this.generation, { reason }),
         refused: (message) => this.fail(this.generation, new FeedClientError(`Socket.IO refused the namespace: ${message}`)),

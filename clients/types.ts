@@ -64,8 +64,12 @@ export interface FeedClientHandlers {
    * The same message also reaches `onUpdate`: it is an update of the room's feed.
    */
   onChat?(from: string, n: number, sentTs: number, receivedAt: number, bytes: number): void;
-  /** Foreign targets: a message without a marker of this run (receive-only runs count these). */
-  onUnmarked?(receivedAt: number, bytes: number): void;
+  /**
+   * Foreign targets: a message without a marker of this run (receive-only runs count these).
+   * `sentAtEpochMicros`: the send time the server wrote into it (`foreign.timestamp`), µs since
+   * the Unix epoch on the server's clock, when there is one.
+   */
+  onUnmarked?(receivedAt: number, bytes: number, sentAtEpochMicros?: number): void;
 }
 
 export interface CloseInfo {
@@ -173,6 +177,22 @@ export interface ForeignFeed {
   drain?: boolean;
   /** Speak Socket.IO v4 (Engine.IO v4) over the `ws` or `long-poll` transport instead of plain frames and answers. */
   socketio?: SocketIoDialect;
+  /**
+   * Receive-only: reads the server's own send time from a message without a marker
+   * (clients/codecs/timestamp-field.ts). A poll answer with one counts as a message, not an empty poll.
+   */
+  timestamp?: { read(buf: Buffer, start: number, end: number): number | undefined };
+  /**
+   * WebSocket: ask for `subprotocol`, whose messages open with an `id: ID` line (nchan's
+   * `ws+meta.nchan`), and resume after a reconnect with `?PARAM=ID` of the last message received.
+   */
+  wsMessageIds?: WsMessageIds;
+}
+
+export interface WsMessageIds {
+  readonly subprotocol: string;
+  /** The query parameter the last message id goes in on a reconnect. */
+  readonly param: string;
 }
 
 export interface SocketIoDialect {
@@ -211,6 +231,12 @@ export interface FeedClient {
    * cannot be sent now (a WebSocket that is not open, a closed client).
    */
   chat(text: string): number;
+  /**
+   * Cuts the current connection as if it were lost (scenario `reconnect` against a server the
+   * harness cannot drop connections of): the client reconnects with its backoff and resumes as
+   * after any lost connection. False when there was no open connection to cut.
+   */
+  dropConnection(): boolean;
   /** Stops everything (timers, sockets, requests); resolves once the sockets are closed. */
   close(): Promise<void>;
 }

@@ -17,7 +17,7 @@ import {
   type WsFrameHandler,
 } from './codecs/ws-frames.js';
 import { openSocket, requestHead } from './raw-socket.js';
-import type { FeedClientOptions } from './types.js';
+import type { FeedClientOptions, WsMessageIds } from './types.js';
 import { deflateMessage, MessageInflater } from './ws-deflate.js';
 import { PROTOCOLS } from '../wire/protocols.js';
 
@@ -72,17 +72,40 @@ export class WebSocketClient extends BaseClient {
   readonly protocol = 'ws' as const;
   private connection: Connection | undefined;
   private readonly deflateOffer: DeflateOffer;
+  /** `foreign.wsMessageIds`: the subprotocol asked for and where the resume point goes. */
+  private readonly messageIds: WsMessageIds | undefined;
+  /** The id of the last message received (with message ids): where a reconnect resumes. */
+  private lastMessageId: string | undefined;
 
   constructor(options: FeedClientOptions) {
     super(options);
+    this.messageIds = options.foreign?.wsMessageIds;
     this.deflateOffer = options.wsDeflate ?? 'off';
     if (!DEFLATE_OFFERS.includes(this.deflateOffer))
       throw new TypeError(`wsDeflate must be ${DEFLATE_OFFERS.join(', ')}, got ${JSON.stringify(options.wsDeflate)}`);
   }
 
+  /** A foreign endpoint: as given; with message ids, the last one received goes in its query on a reconnect. */
+  private foreignUpgradePath(): string {
+    const requestTarget = this.target.requestTarget;
+    if (this.messageIds === undefined || this.lastMessageId === undefined) return requestTarget;
+    const url = new URL(requestTarget, 'http://x');
+    url.searchParams.set(this.messageIds.param, this.lastMessageId);
+    return url.pathname + url.search;
+  }
+
+  /** Message ids (`foreign.wsMessageIds`): each message opens with `id: ID\n`; the last one is the resume point. */
+  protected override receive(buf: Buffer, start: number, end: number, receivedAt: number): void {
+    if (this.messageIds !== undefined) {
+      const id = messageId(buf, start, end);
+      if (id !== undefined) this.lastMessageId = id;
+    }
+    super.receive(buf, start, end, receivedAt);
+  }
+
   /** The request target of the upgrade: wirelab's `/ws` with the room and resume query, or a foreign endpoint as given. */
   protected upgradePath(): string {
-    if (this.foreign !== undefined) return this.target.requestTarget;
+    if (this.foreign !== undefined) return this.foreignUpgradePath();
     const query = this.feedQuery();
     return `${this.target.prefix}${PROTOCOLS.ws.path}${query === '' ? '' : `?${query}`}`;
   }
@@ -98,6 +121,7 @@ export class WebSocketClient extends BaseClient {
         Connection: 'Upgrade',
         Upgrade: 'websocket',
         ...(offer === undefined ? {} : { 'Sec-WebSocket-Extensions': offer }),
+        ...(this.messageIds === undefined ? {} : { 'Sec-WebSocket-Protocol': this.messageIds.subprotocol }),
       },
     });
     const connection: Connection = {
@@ -152,7 +176,7 @@ export class WebSocketClient extends BaseClient {
         decoder.push(read.buf, read.bodyStart, read.bodyEnd);
         return;
       }
-      const wrong = checkUpgrade(head.headers, key, offer !== undefined);
+      const wrong = checkUpgrade(head.headers, key, offer !== undefined, this.messageIds?.subprotocol);
       const agreed = wrong === undefined ? acceptDeflate(head.headers['sec-websocket-extensions'], this.deflateOffer) : wrong;
       if (typeof agreed === 'string') {
         const error = new FeedClientError(agreed);
@@ -333,4 +357,15 @@ export class WebSocketClient extends BaseClient {
     const compressed = connection.deflate === undefined ? undefined : deflateMessage(payload, connection.deflate);
     connection.socket.write(compressed === undefined ? maskedFrame(OPCODE.text, payload) : maskedFrame(RSV1 | OPCODE.text, compressed));
   }
+}
+
+const ID_LINE = Buffer.from('id: ');
+
+/** The id of a message that opens with `id: ID\n` (nchan's `ws+meta.nchan`), or undefined. */
+export function messageId(buf: Buffer, start: number, end: number): string | undefined {
+  if (end - start < ID_LINE.length + 2 || buf.compare(ID_LINE, 0, ID_LINE.length, start, start + ID_LINE.length) !== 0) return undefined;
+  const from = start + ID_LINE.length;
+  const newline = buf.indexOf(10, from);
+  if (newline === -1 || newline >= end || newline === from || newline - from > 256) return undefined;
+  return buf.toString('latin1', from, newline);
 }

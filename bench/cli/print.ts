@@ -121,7 +121,9 @@ export function formatDropLine(
           ? 'instance killed'
           : drop.kind === 'broker-restart'
             ? `Redis restarted (back in ${formatMillis(drop.tookMs)})`
-            : 'drop';
+            : drop.kind === 'client-close'
+              ? 'clients closed their connections'
+              : 'drop';
   return `${c.yellow('↯')} ${c.bold(protocol)}: ${what} at ${formatDurationMs(drop.atMs)} of the window, ${formatCount(drop.connections)} connection${drop.connections === 1 ? '' : 's'} cut`;
 }
 
@@ -227,7 +229,21 @@ function foreignFootnotes(result: BenchResult, c: Palette): string[] {
     if (foreign === undefined || foreign === null) continue;
     if (foreign.serverUnmeasured !== null) notes.add(`– server process: ${foreign.serverUnmeasured}`);
     else notes.add('– server loop delay, bytes sent, accepts/s: not measurable on a foreign server (CPU and memory are from /proc)');
-    if (foreign.publish === null)
+    if (foreign.preset === 'wirelab') {
+      notes.add(
+        "– integrity: wirelab's feed watched as it runs (no --control-token): the harness cannot fence the window, so missed and duplicated are not counted",
+      );
+      notes.add(
+        p.latency.count > 0
+          ? "– latency: the server's own timestamps, on the monotonic clock this machine shares with it (a loopback target)"
+          : "– latency: the server's timestamps are its own monotonic clock, comparable only when it runs on this machine",
+      );
+    } else if (foreign.publish === null && foreign.timestamp !== undefined) {
+      notes.add(
+        `– latency: from the server's own send time (${foreign.timestamp.field}, ${foreign.timestamp.clock}) to receipt on this machine's wall clock: it includes the difference between the two machines' clocks (a server clock ahead counts as 0)`,
+      );
+      notes.add('– integrity: receive-only run (no --publish): nothing of the harness was published, so there is no seq to count against');
+    } else if (foreign.publish === null)
       notes.add(
         '– latency and integrity: receive-only run (no --publish): nothing of the harness was published, so there is no seq or publish time to measure against',
       );

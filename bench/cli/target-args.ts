@@ -34,6 +34,11 @@ export function addTargetFlags(program: Command): Command {
       'generic: none, etag, last-modified, etag+last-modified, query:PARAM[=json:PATH|=header:NAME] (default none)',
     )
     .option('--poll-drain', 'generic: after a short-poll answer with a message, poll again at once')
+    .option(
+      '--timestamp-field <path>',
+      "generic, receive-only: the JSON path of the server's own send time in each message (ts, data.sentAt)",
+    )
+    .option('--timestamp-clock <clock>', 'what --timestamp-field counts: epoch-s, epoch-ms (default), epoch-us, epoch-ns or iso')
     .option('--target-pid <pids>', 'foreign target on this machine: server CPU and memory from /proc, summed over PID[,PID…]');
 }
 
@@ -67,6 +72,8 @@ export function readTargetFlags(flags: Flags, options: BenchOptions): void {
   if (flags.insecure === true) foreign.insecure = true;
   set('pollCursor', text('pollCursor'));
   if (flags.pollDrain === true) foreign.pollDrain = true;
+  set('timestampField', text('timestampField'));
+  set('timestampClock', text('timestampClock'));
   const given = Object.keys(foreign).length > 1 || preset !== undefined;
   if (given) options.foreign = foreign;
   const pids = text('targetPid');

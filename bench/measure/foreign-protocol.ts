@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { ResolvedBenchOptions } from '../options.js';
 import type { ForeignFigures, ProgressEvent, ProtocolResult, TimeseriesPoint } from '../report/types.js';
 import type { EndpointPlan, TargetPlan } from '../target/preset.js';
@@ -16,6 +15,13 @@ import { SecondSampler } from './second-sampler.js';
 import { readProcesses, type ProcessReading } from './target-processes.js';
 import type { Phase } from '../report/types.js';
 import { idlePhaseMs } from './idle-phase.js';
+import { BENCH_DEFAULTS } from '../defaults.js';
+import { nowMicros } from '../../wire/clock.js';
+import { proxyInFront } from '../target/foreign-proxy.js';
+import { planDrops } from './drops.js';
+import { runForeignDrops } from './foreign-drops.js';
+import { StormRecorder } from './storm.js';
+import { PhaseClock } from './phase-clock.js';
 
 /**
  * One protocol against a foreign target (docs/targets.md): connect every client to the
@@ -23,7 +29,9 @@ import { idlePhaseMs } from './idle-phase.js';
  * only once every client is connected, and drain until every client has the last seq (or the
  * drain timeout); without one, receive whatever the server sends for the window. Integrity is
  * counted on the harness's own seqs: expected = the seqs published, less those whose publish
- * failed.
+ * failed. With `--net-*` the clients connect through the fault proxy (the publisher does not);
+ * scenario `reconnect` and `--net-reset-every` drop the connections during the window, made by
+ * the clients themselves or by the proxy (foreign-drops.ts), and their recovery is followed.
  */
 
 /** One publish awaiting its acknowledgement at a time: the server sees the seqs in order, so out-of-order counts are the server's. */
@@ -46,22 +54,13 @@ const NO_STATS = { stats: (): Promise<ServerStatsSnapshot> => Promise.reject(new
 
 export async function runForeignProtocol(context: ForeignRunContext, planned: EndpointPlan): Promise<ProtocolResult> {
   const { options, plan, signal } = context;
-  const endpoint = await startAtNewest(plan, planned);
-  const protocol = endpoint.protocol;
+  const positioned = await startAtNewest(plan, planned);
+  const protocol = positioned.protocol;
   const errors: string[] = [];
   const spread = new SpreadMerger();
-  let phase: Phase = 'connecting';
-  const setPhase = (next: Phase, durationMs?: number): void => {
-    phase = next;
-    context.emit({
-      type: 'phase',
-      protocol,
-      phase: next,
-      t: Math.round(performance.now() - context.runStartedAt),
-      ...(durationMs === undefined ? {} : { durationMs }),
-    });
-  };
-  const wait = (ms: number): Promise<void> => delay(ms, undefined, signal === undefined ? {} : { signal });
+  const phases = new PhaseClock(protocol, context, signal);
+  const setPhase = (next: Phase, durationMs?: number): void => phases.set(next, durationMs);
+  const wait = (ms: number): Promise<void> => phases.wait(ms);
   const pids = options.targetPids;
   const readServer = (): ProcessReading | undefined => {
     if (pids.length === 0) return undefined;
@@ -73,12 +72,24 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
   };
 
   setPhase('connecting');
+  const drops = planDrops(options);
+  const trackDrops = drops.length > 0;
+  const storm = trackDrops
+    ? new StormRecorder(protocol, NO_STATS, BENCH_DEFAULTS.stormSampleMs, BENCH_DEFAULTS.attemptBinMs, nowMicros)
+    : undefined;
+  // µs of the monotonic clock → ms since the run started (the time series' `t`).
+  const clockOffset = nowMicros() - performance.now() * 1000;
+  const toRunMs = (micros: number): number => (micros - clockOffset) / 1000 - context.runStartedAt;
+  const proxied = await proxyInFront(options.network, positioned);
+  const proxy = proxied?.proxy;
+  const endpoint = proxied?.endpoint ?? positioned;
   const sampler = new SecondSampler(
     protocol,
     { control: NO_STATS, runStartedAt: context.runStartedAt, emit: context.emit, timeseries: context.timeseries },
-    () => phase,
+    () => phases.phase,
     spread,
   );
+  if (storm !== undefined) sampler.onAttempts = (pairs) => storm.addAttempts(pairs);
   const pool = new WorkerPool(Math.min(options.workers, options.clients), (worker, tick) => sampler.addTick(worker, tick));
   const terminate = (): void => {
     sampler.stop();
@@ -106,7 +117,7 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
       connectConcurrency: options.connectConcurrency,
       connectTimeoutMs: options.connectTimeoutMs,
       reconnect: { ...options.reconnect },
-      trackDrops: false,
+      trackDrops,
       target: { plan, endpoint, run: context.run },
     });
     signal?.throwIfAborted();
@@ -126,9 +137,19 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
     const cpuStart = process.cpuUsage();
     const machineStart = readMachineCpu();
     const threadsStart = pool.threadIds.map((tid) => (tid === null ? undefined : readThreadTimes(tid)));
+    const proxyAtStart = proxy?.stats();
     const windowStartedAt = performance.now();
+    const windowStartMicros = nowMicros();
     setPhase('measuring');
     sampler.measuring = true;
+    storm?.start();
+    // The drops run beside the publisher, timed from the window start.
+    const dropEvents = runForeignDrops(
+      { protocol, pool, proxy, runStartedAt: context.runStartedAt, emit: context.emit, wait, triggered: () => sampler.noteDrop() },
+      drops,
+      windowStartedAt,
+    );
+    dropEvents.catch(() => undefined);
     let published: PublisherResult | undefined;
     if (transport === undefined) {
       await wait(options.durationMs);
@@ -162,7 +183,9 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
             .join(', ')}`,
         );
     }
+    const events = await dropEvents;
     const measuredMs = performance.now() - windowStartedAt;
+    const windowEndMicros = nowMicros();
     const serverAtEnd = readServer();
     const threadsEnd = pool.threadIds.map((tid) => (tid === null ? undefined : readThreadTimes(tid)));
 
@@ -170,6 +193,9 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
     const seqEnd = published?.lastSeq ?? 0;
     const finals = await pool.finish(seqEnd, context.run, { [context.run]: seqEnd }, transport === undefined ? 0 : options.drainTimeoutMs);
     sampler.measuring = false;
+    await storm?.stop();
+    for (const final of finals) storm?.addAttempts(final.attemptBins);
+    const proxyAtEnd = proxy?.stats();
     const cpu = process.cpuUsage(cpuStart);
     const machineBusy = machineBusyShare(machineStart, readMachineCpu());
     const rssAfter = process.memoryUsage().rss;
@@ -193,8 +219,28 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
       seqStart: 0,
       seqEnd,
       epochs: [{ epoch: context.run, start: 0, end: seqEnd }],
-      reconnect: null,
-      network: null,
+      reconnect:
+        storm === undefined
+          ? null
+          : {
+              events,
+              storm: storm.figures(
+                windowStartMicros,
+                windowEndMicros,
+                events[0] === undefined ? undefined : windowStartMicros + events[0].atMs * 1000,
+                toRunMs,
+              ),
+            },
+      network:
+        options.network === null
+          ? null
+          : {
+              settings: options.network,
+              proxied: proxy !== undefined,
+              namespace: false,
+              proxy: proxyAtStart !== undefined && proxyAtEnd !== undefined ? { start: proxyAtStart, end: proxyAtEnd } : null,
+              loss: null,
+            },
       measuredMs,
       countersAtStart,
       idleBefore,
@@ -219,7 +265,7 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
       start: serverAtStart,
       end: serverAtEnd,
     });
-    const withPublishes = published === undefined ? result : discountFailed(result, published);
+    const withPublishes = published === undefined ? watchedFeed(plan, result) : discountFailed(result, published);
     const final: ProtocolResult = {
       ...withPublishes,
       foreign,
@@ -234,9 +280,26 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
   } finally {
     signal?.removeEventListener('abort', terminate);
     sampler.stop();
+    await storm?.stop();
     await transport?.close().catch(() => undefined);
     await pool.close();
+    await proxy?.close().catch(() => undefined);
   }
+}
+
+/**
+ * wirelab's feed watched without a control token (`--preset wirelab`): its messages carry the
+ * server's seq and its monotonic-clock timestamp. That clock is this machine's only when the
+ * server runs here (a loopback target); elsewhere the latency would be meaningless and is left out.
+ */
+export function watchedFeed(plan: TargetPlan, result: ProtocolResult): ProtocolResult {
+  if (plan.publisher.kind !== 'feed' || isLoopbackHost(new URL(plan.target).hostname)) return result;
+  const none = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0 };
+  return { ...result, latency: none, spread: null, histograms: { ...result.histograms, latency: '' } };
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 /** A seq whose publish failed is not expected at any client: taken off `expected` once per connected client. */
@@ -249,7 +312,7 @@ function discountFailed(result: ProtocolResult, published: PublisherResult): Pro
 function foreignFigures(
   plan: TargetPlan,
   result: ProtocolResult,
-  finals: ReadonlyArray<{ counters: { unmarked: number } }>,
+  finals: ReadonlyArray<{ messages: number; counters: { unmarked: number } }>,
   countersAtStart: { unmarked: number },
   measuredMs: number,
   published: PublisherResult | undefined,
@@ -263,6 +326,8 @@ function foreignFigures(
   const clients = result.clients.connected;
   const seconds = measuredMs / 1000;
   const unmarked = finals.reduce((sum, final) => sum + final.counters.unmarked, 0) - countersAtStart.unmarked;
+  // The window's messages the clients read as updates (marked ones, or wirelab's own feed), duplicates included.
+  const updates = finals.reduce((sum, final) => sum + final.messages, 0);
   const perClientSecond = (value: number): number => (clients > 0 && seconds > 0 ? Math.round((value / clients / seconds) * 10) / 10 : 0);
   const { before, connected, start, end } = server;
   const measured = before !== undefined && connected !== undefined && start !== undefined && end !== undefined;
@@ -270,7 +335,7 @@ function foreignFigures(
   return {
     preset: plan.preset,
     unmarked,
-    messagesPerSecondPerClient: perClientSecond(result.delivery.delivered + result.delivery.duplicated + unmarked),
+    messagesPerSecondPerClient: perClientSecond(updates + unmarked),
     bytesPerSecondPerClient: perClientSecond(result.bandwidth.bytesDown),
     publish:
       published === undefined
@@ -293,5 +358,6 @@ function foreignFigures(
         }
       : null,
     serverUnmeasured: measured ? null : 'a foreign server has no /stats; give --target-pid PID[,PID…] for a server on this machine',
+    ...(plan.timestamp === undefined ? {} : { timestamp: { field: plan.timestamp.field, clock: plan.timestamp.clock } }),
   };
 }

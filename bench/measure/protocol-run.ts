@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { linkWindow, type LinkSnapshot } from '../../netem/link-snapshot.js';
 import type { RunningProxy } from '../../netem/proxy.js';
 import { nowMicros } from '../../wire/clock.js';
@@ -28,6 +27,7 @@ import { FleetControl } from '../target/fleet-control.js';
 import { instanceFigures } from './instances.js';
 import { closingFenceAt, countedWindow, windowUpdates } from './window-length.js';
 import { idlePhaseMs } from './idle-phase.js';
+import { PhaseClock } from './phase-clock.js';
 import { WorkerPool, type ClientPool } from '../workers/worker-pool.js';
 import type { WorkerTick } from '../workers/worker-protocol.js';
 
@@ -75,18 +75,9 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
   const errors: string[] = [];
   const spread = new SpreadMerger();
   const feedOn = { mode: 'bench' as const, rate: options.rate, payload: options.payload };
-  let phase: Phase = 'connecting';
-  const setPhase = (next: Phase, durationMs?: number): void => {
-    phase = next;
-    context.emit({
-      type: 'phase',
-      protocol,
-      phase: next,
-      t: Math.round(performance.now() - context.runStartedAt),
-      ...(durationMs === undefined ? {} : { durationMs }),
-    });
-  };
-  const wait = (ms: number): Promise<void> => delay(ms, undefined, signal === undefined ? {} : { signal });
+  const phases = new PhaseClock(protocol, context, signal);
+  const setPhase = (next: Phase, durationMs?: number): void => phases.set(next, durationMs);
+  const wait = (ms: number): Promise<void> => phases.wait(ms);
 
   setPhase('connecting');
   await control.setFeed({ mode: 'idle' });
@@ -95,7 +86,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
 
   const plan = planDrops(options);
   const trackDrops = plan.length > 0;
-  const sampler = new SecondSampler(protocol, context, () => phase, spread);
+  const sampler = new SecondSampler(protocol, context, () => phases.phase, spread);
   const storm = trackDrops
     ? new StormRecorder(protocol, control, BENCH_DEFAULTS.stormSampleMs, BENCH_DEFAULTS.attemptBinMs, nowMicros)
     : undefined;
@@ -388,6 +379,8 @@ async function dropOnce(
       connections = 0;
       break;
     }
+    case 'client-close':
+      throw new Error("client-close drops are a foreign target's (bench/measure/foreign-drops.ts)");
   }
   if (planned.kind !== 'restart') pool.dropped(index, startedAt, doneAt);
   return { kind: planned.kind, t, atMs: planned.atMs, connections, tookMs: Math.round(tookMs * 10) / 10 };

@@ -34,7 +34,7 @@ export class StormRecorder {
 
   constructor(
     private readonly protocol: ProtocolName,
-    private readonly control: ControlClient,
+    private readonly control: Pick<ControlClient, 'stats'>,
     private readonly intervalMs: number,
     private readonly binMs: number,
     private readonly now: () => number,

@@ -66,6 +66,7 @@ const DROP_LABEL: Record<string, string> = {
   'net-reset': 'reset',
   failover: 'failover',
   'broker-restart': 'broker restart',
+  'client-close': 'clients closed',
 };
 
 /** The charts' data: every number the page draws, computed here. */

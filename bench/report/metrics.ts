@@ -613,7 +613,8 @@ export const METRICS: readonly MetricDefinition[] = Object.freeze([
     'per-second',
     true,
     'Peak connection attempts per second at the server',
-    (r) => r.reconnect?.attemptsPerSecondPeak ?? null,
+    // A foreign server has no /stats: its accepts are not known (never shown as 0).
+    (r) => (r.foreign === undefined || r.foreign === null ? (r.reconnect?.attemptsPerSecondPeak ?? null) : null),
   ),
   metric(
     'reconnect.acceptedPerSecondBaseline',

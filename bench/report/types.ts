@@ -163,7 +163,8 @@ export interface CapacityFigures {
 
 /** What made clients lose their connections: the control endpoint, a server restart, the proxy. */
 /** `failover`: one instance of several is killed; `broker-restart`: the harness's Redis is restarted (docs/scenarios/failover.md). */
-export type DropKind = 'drop' | 'restart' | 'net-reset' | 'failover' | 'broker-restart';
+/** `client-close`: a foreign target's clients closed their connections themselves (docs/targets.md). */
+export type DropKind = 'drop' | 'restart' | 'net-reset' | 'failover' | 'broker-restart' | 'client-close';
 
 /** One drop the harness caused during the window. */
 export interface DropEvent {
@@ -172,7 +173,7 @@ export interface DropEvent {
   t: number;
   /** Milliseconds since the window opened. */
   atMs: number;
-  /** Connections the server (drop), the proxy (net-reset) or the workers (restart: clients open) reported cut. */
+  /** Connections the server (drop), the proxy (net-reset) or the workers (restart, client-close: clients open) reported cut. */
   connections: number;
   /** restart: from the kill to the new server's ready line; else the control call's round trip. */
   tookMs: number;
@@ -344,6 +345,8 @@ export interface ForeignFigures {
   server: { cpuPercent: number; cpuMicros: number; rssBytes: number; rssBaselineBytes: number; memoryPerConnectionBytes: number } | null;
   /** Why the server rows are "–" (no `--target-pid`), or null when they were measured. */
   serverUnmeasured: string | null;
+  /** Receive-only: latency from the server's own send time (`--timestamp-field`, `--timestamp-clock`); absent otherwise. */
+  timestamp?: { field: string; clock: string };
 }
 
 export interface PublishFigures {

@@ -1,4 +1,5 @@
 import { MarkerScanner } from '../../clients/codecs/marker.js';
+import { TimestampReader } from '../../clients/codecs/timestamp-field.js';
 import type { FeedClientOptions, ForeignFeed } from '../../clients/types.js';
 import type { EndpointPlan, TargetPlan } from './preset.js';
 
@@ -21,6 +22,7 @@ export function targetClientOptions(
   if (endpoint.format === 'marker') {
     if (scanner === undefined) throw new TypeError(`endpoint ${endpoint.protocol} of preset ${plan.preset} needs a marker scanner`);
     options.foreign = foreignFeed(endpoint, scanner);
+    if (plan.timestamp !== undefined) options.foreign.timestamp = new TimestampReader(plan.timestamp.path, plan.timestamp.clock);
   }
   return options;
 }
@@ -31,5 +33,6 @@ function foreignFeed(endpoint: EndpointPlan, scanner: MarkerScanner): ForeignFee
     ...(endpoint.cursor === undefined ? {} : { cursor: endpoint.cursor }),
     ...(endpoint.drain === undefined ? {} : { drain: endpoint.drain }),
     ...(endpoint.socketio === undefined ? {} : { socketio: { namespace: endpoint.socketio.namespace } }),
+    ...(endpoint.wsMessageIds === undefined ? {} : { wsMessageIds: { ...endpoint.wsMessageIds } }),
   };
 }

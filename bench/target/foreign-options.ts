@@ -8,6 +8,9 @@ import { MESSAGE_PLACEHOLDER } from './publisher.js';
 import type { TargetInput, TargetPlan } from './preset.js';
 import { planTarget } from './presets/index.js';
 
+/** The scenarios a foreign target runs: the others need wirelab's own server (its PING, its limits). */
+const FOREIGN_SCENARIOS: readonly ScenarioName[] = ['broadcast', 'reconnect'];
+
 /** What the bench options say about a foreign target: every TargetInput but the URL and the token (their own options). */
 export type ForeignTargetOptions = Omit<TargetInput, 'target' | 'controlToken'>;
 
@@ -19,6 +22,8 @@ export interface ForeignCheckInput {
   targetPids: readonly number[] | undefined;
   protocols: readonly ProtocolName[] | undefined;
   scenario: ScenarioName;
+  /** --restart (scenario reconnect): refused, the harness cannot restart someone else's server. */
+  restart: boolean | undefined;
   network: Partial<NetworkSettings> | undefined;
   rate: number;
   payload: number;
@@ -30,7 +35,9 @@ export interface ForeignCheckInput {
  */
 export function resolveForeignTarget(input: ForeignCheckInput): { plan: TargetPlan; protocols: readonly ProtocolName[] } | null {
   const foreign = input.foreign;
-  if (foreign === undefined || foreign.preset === 'wirelab') {
+  // `--preset wirelab` without a control token: wirelab's feed measured as it runs, receive-only, like any foreign server.
+  const unsteered = foreign?.preset === 'wirelab' && input.target !== undefined && (input.controlToken ?? '') === '';
+  if (foreign === undefined || (foreign.preset === 'wirelab' && !unsteered)) {
     if (input.targetPids !== undefined)
       throw new OptionError(
         '--target-pid',
@@ -48,14 +55,27 @@ export function resolveForeignTarget(input: ForeignCheckInput): { plan: TargetPl
     target: input.target,
     ...(input.controlToken === undefined ? {} : { controlToken: input.controlToken }),
   });
-  if (input.scenario !== 'broadcast') {
+  if (unsteered && input.scenario !== 'broadcast')
     throw new OptionError(
       '--scenario',
-      `${input.scenario} is not available against a foreign target yet: its drops come from wirelab's control endpoint or a server the harness spawned; use scenario broadcast`,
+      `${input.scenario} needs --control-token against wirelab's server: without it the harness only watches the feed as it runs (scenario broadcast)`,
+    );
+  if (!FOREIGN_SCENARIOS.includes(input.scenario)) {
+    throw new OptionError(
+      '--scenario',
+      `${input.scenario} is not available against a foreign target: it needs wirelab's own server; use scenario ${FOREIGN_SCENARIOS.join(' or ')}`,
     );
   }
-  if (input.network !== undefined) {
-    throw new OptionError('--net-*', 'network faults are not available against a foreign target yet; measure it without --net-* flags');
+  if (input.restart === true)
+    throw new OptionError(
+      '--restart',
+      `cannot restart ${plan.target}: the harness only restarts a server it spawned; against a foreign target the clients close their connections themselves`,
+    );
+  if (input.network?.lossPercent !== undefined && input.network.lossPercent !== null) {
+    throw new OptionError(
+      '--net-loss',
+      `cannot be used with a foreign target: packet loss needs the server inside a network namespace the harness makes, and ${plan.target} runs on its own; --net-latency, --net-jitter, --net-bandwidth and --net-reset-every work (the proxy in front of it)`,
+    );
   }
   for (const pid of input.targetPids ?? []) {
     if (!existsSync(`/proc/${pid}/stat`)) throw new OptionError('--target-pid', `${pid} is not a running process on this machine`);

@@ -2,6 +2,13 @@ import type { PollCursor } from '../../clients/poll-cursor.js';
 import { PROTOCOLS, type ProtocolName } from '../../wire/protocols.js';
 import { OptionError } from '../../wire/errors.js';
 import { printableUrl } from './publish-transport.js';
+import {
+  isTimestampClock,
+  parseJsonPath,
+  TIMESTAMP_CLOCKS,
+  type JsonPath,
+  type TimestampClock,
+} from '../../clients/codecs/timestamp-field.js';
 
 /**
  * A preset says how to speak to one kind of server: which protocols it serves and at which
@@ -44,6 +51,10 @@ export interface TargetInput {
   pollDrain?: boolean;
   /** --control-token (wirelab): steer the server's own feed. */
   controlToken?: string;
+  /** --timestamp-field (generic, receive-only): the JSON path of the server's own send time in each message. */
+  timestampField?: string;
+  /** --timestamp-clock: what that field counts. @default 'epoch-ms' */
+  timestampClock?: string;
 }
 
 /** How one protocol's clients reach the target. */
@@ -58,6 +69,8 @@ export interface EndpointPlan {
   readonly cursor?: PollCursor;
   readonly drain?: boolean;
   readonly socketio?: { readonly namespace: string };
+  /** WebSocket: the subprotocol whose messages carry ids, and the query parameter a reconnect resumes with. */
+  readonly wsMessageIds?: { readonly subprotocol: string; readonly param: string };
 }
 
 /** How the harness publishes (or does not). */
@@ -93,6 +106,16 @@ export interface TargetPlan {
   readonly insecure: boolean;
   /** What the run's header line says about the target: never a secret. */
   readonly summary: string;
+  /** Receive-only: where each message carries the server's own send time, for latency. */
+  readonly timestamp?: TimestampPlan;
+}
+
+/** `--timestamp-field` and `--timestamp-clock`, checked. */
+export interface TimestampPlan {
+  /** As the user typed it (the header line, the result). */
+  readonly field: string;
+  readonly path: JsonPath;
+  readonly clock: TimestampClock;
 }
 
 export interface Preset {
@@ -123,6 +146,8 @@ export const FLAGS: Readonly<Record<keyof TargetInput, string>> = Object.freeze(
   pollCursor: '--poll-cursor',
   pollDrain: '--poll-drain',
   controlToken: '--control-token',
+  timestampField: '--timestamp-field',
+  timestampClock: '--timestamp-clock',
 });
 
 const URL_FLAGS: Readonly<Record<ProtocolName, string>> = Object.freeze({
@@ -227,6 +252,32 @@ export function httpPublisherPlan(input: TargetInput, target: URL, fallback?: st
     headers: { ...input.headers, ...input.publishHeaders },
     ...(template === undefined ? {} : { bodyTemplate: template }),
   };
+}
+
+/**
+ * The server's own send time of a receive-only run (`--timestamp-field`, `--timestamp-clock`),
+ * or undefined when not asked for. With the harness publishing, its marker gives the latency.
+ */
+export function timestampPlan(input: TargetInput, publisher: PublisherPlan): TimestampPlan | undefined {
+  if (input.timestampField === undefined) {
+    if (input.timestampClock !== undefined) throw new OptionError('--timestamp-clock', 'needs --timestamp-field: the field it reads');
+    return undefined;
+  }
+  if (publisher.kind !== 'none')
+    throw new OptionError(
+      '--timestamp-field',
+      'applies to a receive-only run (no --publish): with the harness publishing, latency comes from its own marker, on one clock',
+    );
+  let path: JsonPath;
+  try {
+    path = parseJsonPath(input.timestampField);
+  } catch (error) {
+    throw new OptionError('--timestamp-field', (error as Error).message);
+  }
+  const clock = input.timestampClock ?? 'epoch-ms';
+  if (!isTimestampClock(clock))
+    throw new OptionError('--timestamp-clock', `must be one of ${TIMESTAMP_CLOCKS.join(', ')}, got ${JSON.stringify(clock)}`);
+  return { field: input.timestampField, path, clock };
 }
 
 /** A plan from its parts, with its summary. */

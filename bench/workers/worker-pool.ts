@@ -81,6 +81,12 @@ export class WorkerPool {
     return replies.reduce((sum, reply) => sum + reply.open, 0);
   }
 
+  /** Drop `drop` made by the clients themselves: each arms, then closes its open connection; resolves with how many were open. */
+  async cut(drop: number): Promise<number> {
+    const replies = await this.broadcast({ type: 'arm', drop, cut: true }, 'armed');
+    return replies.reduce((sum, reply) => sum + reply.open, 0);
+  }
+
   /** Tells the workers when drop `drop` happened (µs of the monotonic clock); no answer. */
   dropped(drop: number, startedAt: number, doneAt: number): void {
     if (this.failure !== undefined) return;

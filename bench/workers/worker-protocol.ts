@@ -46,7 +46,8 @@ export type CoordinatorMessage =
   | { type: 'measure'; seqStart: number; epoch: string; settleTimeoutMs: number }
   /** A drop is about to happen: every client starts a new client-drop record. */
   /** `instance`: only the clients connected to that instance (`host:port`; scenario `failover`). */
-  | { type: 'arm'; drop: number; instance?: string }
+  /** `cut`: the clients make the drop themselves, each closing its open connection (a foreign target has no control endpoint). */
+  | { type: 'arm'; drop: number; instance?: string; cut?: boolean }
   /** The drop happened: `startedAt` just before it was triggered, `doneAt` once it was done (µs, monotonic). */
   | { type: 'dropped'; drop: number; startedAt: number; doneAt: number }
   /** `epochEnds`: the window's last seq in each feed epoch it went through (a restart starts a new one). */

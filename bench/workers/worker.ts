@@ -29,6 +29,8 @@ const port = parentPort;
 if (port === null) throw new Error('bench/workers/worker.ts must run as a worker thread');
 
 const TICK_MS = 1000;
+/** This thread's wall clock (µs since the epoch) minus its monotonic clock: a server's own send times are wall-clock times. */
+const EPOCH_OFFSET_MICROS = Math.round((performance.timeOrigin + performance.now()) * 1000) - nowMicros();
 const MAX_ERROR_SAMPLES = 5;
 /** Node 20's monitorEventLoopDelay counts its own sampling interval in every value; it is taken off. */
 const LOOP_RESOLUTION_MS = 20;
@@ -176,6 +178,17 @@ function makeSlot(index: number, current: ClientPlan): Slot {
         windowMessages += 1;
         payloadBytes += bytes;
       },
+      // Receive-only with the server's own send time (--timestamp-field): latency across two clocks.
+      ...(current.target?.plan.timestamp === undefined
+        ? {}
+        : {
+            onUnmarked(localReceivedAt: number, _bytes: number, sentAt: number | undefined) {
+              if (sentAt === undefined) return;
+              const latency = localReceivedAt + EPOCH_OFFSET_MICROS - sentAt;
+              // A server clock ahead of this machine's gives a negative time: recorded as 0 (docs/targets.md).
+              latencyBins.record(latency > 0 ? latency : 0);
+            },
+          }),
       onOpen(connectMicros) {
         if (!slot.connected) connectHistogram.recordValue(Math.max(0, Math.round(connectMicros)));
         slot.connected = true;
@@ -322,8 +335,12 @@ async function measure(start: number, epoch: string, settleTimeoutMs: number): P
   send({ type: 'measuring', settled });
 }
 
-/** Every open client (on `instance` only, when given) starts a record for drop `drop`; answers how many were open. */
-function arm(drop: number, instance: string | undefined): void {
+/**
+ * Every open client (on `instance` only, when given) starts a record for drop `drop`; with
+ * `cut` each open one then closes its connection itself (and reconnects with its backoff).
+ * Answers how many were open.
+ */
+function arm(drop: number, instance: string | undefined, cut: boolean): void {
   const now = nowMicros();
   let open = 0;
   for (const slot of slots) {
@@ -333,6 +350,7 @@ function arm(drop: number, instance: string | undefined): void {
     if (isOpen) open += 1;
     slot.follower.arm(drop, now, isOpen);
   }
+  if (cut) for (const slot of slots) if (slot.connected) slot.client.dropConnection();
   send({ type: 'armed', open });
 }
 
@@ -397,7 +415,7 @@ async function handle(message: CoordinatorMessage): Promise<void> {
       await measure(message.seqStart, message.epoch, message.settleTimeoutMs);
       return;
     case 'arm':
-      arm(message.drop, message.instance);
+      arm(message.drop, message.instance, message.cut === true);
       return;
     case 'dropped':
       dropLog.dropped(message.drop, message.startedAt, message.doneAt);

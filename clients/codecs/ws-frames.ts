@@ -38,15 +38,26 @@ export function acceptFor(key: string): string {
 }
 
 /**
- * Checks a 101 answer to an upgrade asked with `key` (no subprotocol). When no extension was
- * offered, an extension in the answer is wrong; when one was, the caller checks the answer's
- * extensions itself. Returns what is wrong, or undefined when the handshake is complete.
+ * Checks a 101 answer to an upgrade asked with `key` (and `subprotocol`, when one was asked
+ * for: the answer must name it). When no extension was offered, an extension in the answer is
+ * wrong; when one was, the caller checks the answer's extensions itself. Returns what is wrong,
+ * or undefined when the handshake is complete.
  */
-export function checkUpgrade(headers: Readonly<Record<string, string>>, key: string, extensionOffered = false): string | undefined {
+export function checkUpgrade(
+  headers: Readonly<Record<string, string>>,
+  key: string,
+  extensionOffered = false,
+  subprotocol?: string,
+): string | undefined {
   const upgrade = headers.upgrade;
   if (upgrade === undefined || upgrade.toLowerCase() !== 'websocket') return 'Invalid Upgrade header';
   if (headers['sec-websocket-accept'] !== acceptFor(key)) return 'Invalid Sec-WebSocket-Accept header';
-  if (headers['sec-websocket-protocol'] !== undefined) return 'Server sent a subprotocol but none was requested';
+  const answered = headers['sec-websocket-protocol'];
+  if (subprotocol === undefined && answered !== undefined) return 'Server sent a subprotocol but none was requested';
+  if (subprotocol !== undefined && answered !== subprotocol)
+    return answered === undefined
+      ? `Server did not accept the subprotocol ${subprotocol}`
+      : `Server sent the subprotocol ${answered}, not ${subprotocol}`;
   if (!extensionOffered && headers['sec-websocket-extensions'] !== undefined)
     return 'Server sent a Sec-WebSocket-Extensions header but no extension was requested';
   return undefined;

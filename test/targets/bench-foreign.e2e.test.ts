@@ -149,11 +149,16 @@ describe('runBench against foreign servers', () => {
 
   it('refuses what it cannot do against a foreign target with an option error naming the flag', async () => {
     await expect(
-      runBench(options({ target: generic.url, foreign: { preset: 'generic', urls: { ws: '/stream/ws' } }, scenario: 'reconnect' })),
-    ).rejects.toThrow(/--scenario.*reconnect is not available against a foreign target/);
+      runBench(options({ target: generic.url, foreign: { preset: 'generic', urls: { ws: '/stream/ws' } }, scenario: 'ping' })),
+    ).rejects.toThrow(/--scenario.*ping is not available against a foreign target/);
     await expect(
-      runBench(options({ target: generic.url, foreign: { preset: 'generic', urls: { ws: '/stream/ws' } }, network: { latencyMs: 10 } })),
-    ).rejects.toThrow(/--net-\*/);
+      runBench(options({ target: generic.url, foreign: { preset: 'generic', urls: { ws: '/stream/ws' } }, network: { lossPercent: 1 } })),
+    ).rejects.toThrow(/--net-loss cannot be used with a foreign target.*network namespace/);
+    await expect(
+      runBench(
+        options({ target: generic.url, foreign: { preset: 'generic', urls: { ws: '/stream/ws' } }, scenario: 'reconnect', restart: true }),
+      ),
+    ).rejects.toThrow(/--restart cannot restart/);
     await expect(
       runBench(options({ target: generic.url, foreign: { preset: 'generic', urls: { ws: '/stream/ws' } }, protocols: ['sse'] })),
     ).rejects.toThrow(/--protocols.*sse not offered/);
@@ -166,9 +171,9 @@ describe('runBench against foreign servers', () => {
       runBench(options({ target: generic.url, foreign: { preset: 'nchan', channel: 'x' }, targetPids: [2 ** 30] })),
     ).rejects.toThrow(/--target-pid.*not a running process/);
     await expect(runBench(options({ targetPids: [process.pid] }))).rejects.toThrow(/--target-pid.*applies to a foreign target/);
-    const run = await cli(['--target', generic.url, '--preset', 'nchan', '--channel', 'x', '--scenario', 'reconnect', '--no-live']);
+    const run = await cli(['--target', generic.url, '--preset', 'nchan', '--channel', 'x', '--net-loss', '1%', '--no-live']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/--scenario/);
+    expect(run.stderr).toMatch(/--net-loss/);
   }, 60_000);
 });
 

@@ -88,6 +88,7 @@ async function acrossOutage(
   protocol: ProtocolName,
   channel: string,
   check: (subscribers: Subscriber[]) => void,
+  foreign?: Parameters<typeof subscribe>[0]['foreign'],
 ): Promise<void> {
   const run = newRunTag();
   const subscribers = await subscribe({
@@ -95,7 +96,7 @@ async function acrossOutage(
     url: endpoint(gate, server, protocol, channel),
     run,
     count: CLIENTS,
-    ...(protocol === 'ws' ? {} : { foreign: { cursor: NCHAN_CURSOR, drain: true } }),
+    ...(foreign !== undefined ? { foreign } : protocol === 'ws' ? {} : { foreign: { cursor: NCHAN_CURSOR, drain: true } }),
   });
   try {
     await publishInStep(server, channel, run, subscribers, BEFORE);
@@ -131,7 +132,24 @@ describe('nchan resume after a disconnect', () => {
     });
   }
 
-  it('ws cannot resume on nchan (plain frames carry no message id): a reconnect starts over at the oldest buffered message', async () => {
+  it('ws resumes on nchan with ws+meta.nchan message ids: the reconnect asks for last_event_id and gets exactly what it missed', async () => {
+    const ids = { wsMessageIds: { subprotocol: 'ws+meta.nchan', param: 'last_event_id' } };
+    await acrossOutage(
+      roomyGate,
+      roomy,
+      'ws',
+      'resume_ws_meta',
+      (subscribers) => {
+        for (const { recorder, client } of subscribers) {
+          expect(recorder.seqs).toEqual(range(1, BEFORE + DURING));
+          expect(client.counters.reconnects).toBe(1);
+        }
+      },
+      ids,
+    );
+  });
+
+  it('ws without message ids (plain frames) cannot resume on nchan: a reconnect starts over at the oldest buffered message', async () => {
     await acrossOutage(roomyGate, roomy, 'ws', 'resume_ws', (subscribers) => {
       // The reconnect is a new subscriber: nchan sends its whole buffer again, and the
       // duplicates are there for the delivery count to report.

@@ -49,6 +49,18 @@ describe('foreign-target flags', () => {
     expect(options.controlToken).toBeUndefined();
   });
 
+  it('read the receive-only timestamp flags, checked by the preset', () => {
+    const args = ['--target', 'http://127.0.0.1:9000', '--preset', 'generic', '--sse-url', '/sse', '--timestamp-field', 'data.sentAt'];
+    const { options } = parseCliArgs([...args, '--timestamp-clock', 'epoch-us']);
+    expect(options.foreign).toMatchObject({ timestampField: 'data.sentAt', timestampClock: 'epoch-us' });
+    const resolved = resolveBenchOptions(options);
+    expect(resolved.targetPlan?.timestamp).toEqual({ field: 'data.sentAt', path: ['data', 'sentAt'], clock: 'epoch-us' });
+    expect(resolved.targetPlan?.summary).toMatch(/latency from the server's own data\.sentAt \(epoch-us\)$/);
+    expect(() => resolveBenchOptions(parseCliArgs([...args, '--timestamp-clock', 'hours']).options)).toThrow(
+      /--timestamp-clock must be one of/,
+    );
+  });
+
   it('leave the environment control token to wirelab targets', () => {
     expect(
       parseCliArgs(['--target', 'http://127.0.0.1:9000', '--preset', 'nchan', '--channel', 'c'], { WIRELAB_CONTROL_TOKEN: 't' }).options

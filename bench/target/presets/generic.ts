@@ -8,6 +8,7 @@ import {
   makePlan,
   protocolEndpointUrl,
   targetUrl,
+  timestampPlan,
   type EndpointPlan,
   type Preset,
 } from '../preset.js';
@@ -26,7 +27,18 @@ export const genericPreset: Preset = {
     'the endpoints given; each message must carry the published body, in any envelope that keeps its ASCII text',
     'for polling, an answer that carries the messages after the position --poll-cursor passes (304/204/408 or a 200 without messages when nothing is new)',
   ],
-  accepts: [...COMMON_OPTIONS, 'urls', 'publish', 'publishHeaders', 'publishMethod', 'publishBody', 'pollCursor', 'pollDrain'],
+  accepts: [
+    ...COMMON_OPTIONS,
+    'urls',
+    'publish',
+    'publishHeaders',
+    'publishMethod',
+    'publishBody',
+    'pollCursor',
+    'pollDrain',
+    'timestampField',
+    'timestampClock',
+  ],
   plan(input) {
     checkApplies(this, input);
     const target = targetUrl(input);
@@ -63,6 +75,10 @@ export const genericPreset: Preset = {
     }
     if (endpoints.length === 0)
       throw new OptionError('--ws-url/--sse-url/--long-poll-url/--poll-url', 'give at least one with --preset generic');
-    return makePlan('generic', input, target, endpoints, httpPublisherPlan(input, target));
+    const publisher = httpPublisherPlan(input, target);
+    const timestamp = timestampPlan(input, publisher);
+    const plan = makePlan('generic', input, target, endpoints, publisher);
+    if (timestamp === undefined) return plan;
+    return { ...plan, timestamp, summary: `${plan.summary}; latency from the server's own ${timestamp.field} (${timestamp.clock})` };
   },
 };

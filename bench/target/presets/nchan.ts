@@ -14,6 +14,7 @@ import {
 
 const CHANNEL = /^[A-Za-z0-9_.~-]{1,128}$/;
 const NCHAN_CURSOR = parsePollCursor('etag+last-modified');
+const NCHAN_WS_IDS = Object.freeze({ subprotocol: 'ws+meta.nchan', param: 'last_event_id' });
 
 /**
  * nginx with the nchan module. The harness publishes with `POST /pub/CHANNEL`; WebSocket,
@@ -24,7 +25,8 @@ const NCHAN_CURSOR = parsePollCursor('etag+last-modified');
  * Resume: SSE by `Last-Event-ID` (nchan's own ids); both polls walk the channel's buffer with
  * `If-None-Match` + `If-Modified-Since` from each answer's `Etag` + `Last-Modified`, and an
  * interval-poll client drains it (one message per answer) before waiting for its next tick.
- * WebSocket cannot resume: nchan's plain frames carry no message id.
+ * WebSocket asks for nchan's `ws+meta.nchan` subprotocol, whose messages open with their id, and
+ * resumes with `?last_event_id=` of the last one.
  */
 export const nchanPreset: Preset = {
   name: 'nchan',
@@ -54,7 +56,7 @@ export const nchanPreset: Preset = {
       const url = protocolEndpointUrl(target, protocol, input.urls?.[protocol] ?? paths[protocol]);
       switch (protocol) {
         case 'ws':
-          return { protocol, url, format: 'marker', resume: "none (nchan's plain frames carry no message id)" };
+          return { protocol, url, format: 'marker', resume: 'last_event_id (ws+meta.nchan message ids)', wsMessageIds: NCHAN_WS_IDS };
         case 'sse':
           return { protocol, url, format: 'marker', resume: 'Last-Event-ID' };
         case 'long-poll':

@@ -1,3 +1,4 @@
+import { messageId } from '../../../clients/websocket.js';
 import { describe, expect, it } from 'vitest';
 import {
   acceptFor,
@@ -228,5 +229,27 @@ describe('opening handshake', () => {
     expect(checkUpgrade({ connection: 'Upgrade', 'sec-websocket-accept': acceptFor(key) }, key)).toBe('Invalid Upgrade header');
     expect(checkUpgrade({ ...good, 'sec-websocket-extensions': 'permessage-deflate' }, key)).toMatch(/Extensions/);
     expect(checkUpgrade({ ...good, 'sec-websocket-protocol': 'chat' }, key)).toMatch(/subprotocol/);
+  });
+
+  it('asked for a subprotocol (nchan message ids), accepts only an answer that names it', () => {
+    const key = handshakeKey();
+    const good = { upgrade: 'websocket', 'sec-websocket-accept': acceptFor(key), 'sec-websocket-protocol': 'ws+meta.nchan' };
+    expect(checkUpgrade(good, key, false, 'ws+meta.nchan')).toBeUndefined();
+    expect(checkUpgrade({ ...good, 'sec-websocket-protocol': 'chat' }, key, false, 'ws+meta.nchan')).toBe(
+      'Server sent the subprotocol chat, not ws+meta.nchan',
+    );
+    const { 'sec-websocket-protocol': _, ...none } = good;
+    expect(checkUpgrade(none, key, false, 'ws+meta.nchan')).toBe('Server did not accept the subprotocol ws+meta.nchan');
+  });
+});
+
+describe('messageId (ws+meta.nchan)', () => {
+  it('reads the id line a message opens with, and nothing from a message without one', () => {
+    const message = Buffer.from('..id: 1796080368:2\ncontent-type: text/plain\n\n~wl1.abcd…');
+    expect(messageId(message, 2, message.length)).toBe('1796080368:2');
+    expect(messageId(message, 0, message.length)).toBeUndefined();
+    expect(messageId(Buffer.from('id: \nx'), 0, 6)).toBeUndefined();
+    expect(messageId(Buffer.from('id: 12'), 0, 6)).toBeUndefined();
+    expect(messageId(Buffer.from('hello'), 0, 5)).toBeUndefined();
   });
 });
