@@ -22,6 +22,8 @@ const SECTIONS: Record<string, string> = {
   latency: 'Delivery latency (publish → receipt, one-way)',
   spread: 'Broadcast spread (publish → first / last client)',
   ping: 'PING round trip (open loop: from each PING’s scheduled time)',
+  chat: 'Chat (scenario chat: latency and delivery above are the chat messages’, sender → every member of its room)',
+  http2: 'HTTP/2 connections',
   delivery: 'Delivery integrity',
   publish: 'Publishing (the harness → the target)',
   receive: 'Received (every message, marked or not)',
