@@ -74,6 +74,7 @@ export function chatFigures(
   let refused = 0;
   let failed = 0;
   let senders = 0;
+  let chatBytes = 0;
   for (const final of finals) {
     if (final.chat === undefined) continue;
     tally.scheduled += final.chat.tally.scheduled;
@@ -81,9 +82,11 @@ export function chatFigures(
     tally.notSent += final.chat.tally.notSent;
     refused += final.chat.refused;
     failed += final.chat.failed;
+    chatBytes += final.chat.bytesWritten;
     senders += final.chat.senders.length;
   }
   const relayed = server?.chat?.relayed ?? null;
+  const http2 = finals.some((final) => final.h2ConnectionsOpened !== undefined);
   const cpuMicros = server === undefined ? null : server.process.cpuUserMicros + server.process.cpuSystemMicros;
   return {
     senders,
@@ -96,6 +99,8 @@ export function chatFigures(
     relayedByServer: relayed,
     sendersComplete: delivery.sendersComplete,
     upBytesPerSent: tally.sent > 0 ? round(window.bytesWritten / tally.sent, 1) : 0,
+    // HTTP/2 columns: a POST is a stream of the shared connection, its bytes not counted apart.
+    messageBytesPerSent: http2 || tally.sent === 0 ? null : round(chatBytes / tally.sent, 1),
     requestsPerSent: tally.sent > 0 ? round(window.requests / tally.sent, 3) : 0,
     serverCpuMicrosPerRelayed: cpuMicros !== null && relayed !== null && relayed > 0 ? round(cpuMicros / relayed, 1) : null,
   };

@@ -215,6 +215,14 @@ const CHAT_METRICS: readonly MetricDefinition[] = [
     (r) => r.chat?.upBytesPerSent ?? null,
   ),
   metric(
+    'chat.messageBytesPerSent',
+    'chat message bytes / sent',
+    'bytes',
+    true,
+    "The chat messages' own upstream bytes (WebSocket frame, or POST /chat with its headers) per message sent; – over HTTP/2",
+    (r) => r.chat?.messageBytesPerSent ?? null,
+  ),
+  metric(
     'chat.requestsPerSent',
     'requests / sent',
     'ratio',

@@ -665,6 +665,8 @@ export interface ChatFigures {
   sendersComplete: number;
   /** Bytes every client wrote in the window (the uplink: chat frames or POSTs, and polls when polling) ÷ messages sent. */
   upBytesPerSent: number;
+  /** The chat messages' own bytes (WebSocket frames, or POST /chat requests with their headers) ÷ messages sent; null over HTTP/2, where a stream's bytes are not told apart. */
+  messageBytesPerSent: number | null;
   /** HTTP requests of every client in the window ÷ messages sent (0 on a WebSocket). */
   requestsPerSent: number;
   /** Server CPU in the window ÷ messages it relayed (µs; the fan-out to the room included); null when unknown. */

@@ -21,6 +21,8 @@ export interface WorkerChat {
   readonly senders: Array<[string, string, number]>;
   readonly refused: number;
   readonly failed: number;
+  /** Bytes the senders wrote for their chat messages alone (ClientCounters.chatBytesWritten). */
+  readonly bytesWritten: number;
   /** Connected members of each room among this worker's clients. */
   readonly members: Record<string, number>;
   /** Distinct messages this worker's clients received, by sender id. */
@@ -135,10 +137,12 @@ export class WorkerChatState {
     const members: Record<string, number> = {};
     let refused = 0;
     let failed = 0;
+    let bytesWritten = 0;
     for (const [client, member] of this.members) {
       if (connected(client)) members[member.room] = (members[member.room] ?? 0) + 1;
       if (!member.sends) continue;
-      const { chatSent, chatRefused } = client.counters;
+      const { chatSent, chatRefused, chatBytesWritten } = client.counters;
+      bytesWritten += chatBytesWritten;
       const memberRefused = chatRefused + member.closedForRate;
       refused += memberRefused;
       failed += member.failed;
@@ -149,6 +153,7 @@ export class WorkerChatState {
       senders,
       refused,
       failed,
+      bytesWritten,
       members,
       deliveredBy: Object.fromEntries(this.counts.deliveredBy),
       duplicated: this.counts.duplicated,

@@ -11,6 +11,8 @@ function column(result: BenchResult, name: string): ProtocolResult {
 }
 
 const CLIENTS = 12;
+/** The four protocols, and SSE over HTTP/2 with 4 clients per connection (chat POSTs as streams of it). */
+const COLUMNS = [...PROTOCOL_NAMES, 'sse/h2'];
 const ROOM_SIZE = 4;
 
 /** Scenario chat against the real spawned server: every protocol sends the way it really does, and every sender's stream is checked at every member. */
@@ -20,6 +22,8 @@ describe('scenario chat end to end', () => {
   beforeAll(async () => {
     result = await runBench({
       scenario: 'chat',
+      protocols: COLUMNS,
+      h2StreamsPerConnection: 4,
       clients: CLIENTS,
       roomSize: ROOM_SIZE,
       sendRate: 2,
@@ -31,32 +35,38 @@ describe('scenario chat end to end', () => {
     });
   }, 180_000);
 
-  it.each([...PROTOCOL_NAMES])(
-    '%s: every accepted message reaches every member of its room once, in order; nothing is refused',
-    (protocol) => {
-      expect(result.failures).toEqual([]);
-      const p = column(result, protocol);
-      const chat = p.chat!;
-      expect(p.clients.connected).toBe(CLIENTS);
-      expect(chat).toMatchObject({ senders: CLIENTS, rooms: CLIENTS / ROOM_SIZE, refused: 0, failed: 0, notSent: 0 });
-      // Two a second for two seconds, give or take the slot at the window's edge.
-      expect(chat.sent).toBeGreaterThanOrEqual(CLIENTS * 3);
-      expect(chat.sent).toBe(chat.scheduled);
-      expect(chat.relayedByServer).toBe(chat.sent);
-      // Rooms isolate: a message is expected at its own room's members only; one leaking into another
-      // room would be delivered there too and push `delivered` over `expected`.
-      expect(p.delivery.expected).toBe(chat.sent * ROOM_SIZE);
-      expect(p.delivery).toMatchObject({ delivered: p.delivery.expected, missed: 0, duplicated: 0, outOfOrder: 0 });
-      expect(chat.sendersComplete).toBe(CLIENTS);
-      expect(p.latency.count).toBe(p.delivery.delivered);
-      expect(chat.upBytesPerSent).toBeGreaterThan(64);
-      expect(chat.serverCpuMicrosPerRelayed).toBeGreaterThan(0);
-    },
-  );
+  it.each(COLUMNS)('%s: every accepted message reaches every member of its room once, in order; nothing is refused', (protocol) => {
+    expect(result.failures).toEqual([]);
+    const p = column(result, protocol);
+    const chat = p.chat!;
+    expect(p.clients.connected).toBe(CLIENTS);
+    expect(chat).toMatchObject({ senders: CLIENTS, rooms: CLIENTS / ROOM_SIZE, refused: 0, failed: 0, notSent: 0 });
+    // Two a second for two seconds, give or take the slot at the window's edge.
+    expect(chat.sent).toBeGreaterThanOrEqual(CLIENTS * 3);
+    expect(chat.sent).toBe(chat.scheduled);
+    expect(chat.relayedByServer).toBe(chat.sent);
+    // Rooms isolate: a message is expected at its own room's members only; one leaking into another
+    // room would be delivered there too and push `delivered` over `expected`.
+    expect(p.delivery.expected).toBe(chat.sent * ROOM_SIZE);
+    expect(p.delivery).toMatchObject({ delivered: p.delivery.expected, missed: 0, duplicated: 0, outOfOrder: 0 });
+    expect(chat.sendersComplete).toBe(CLIENTS);
+    expect(p.latency.count).toBe(p.delivery.delivered);
+    expect(chat.upBytesPerSent).toBeGreaterThan(64);
+    expect(chat.serverCpuMicrosPerRelayed).toBeGreaterThan(0);
+  });
 
   it('sends upstream the way each protocol does: on the WebSocket, or one POST per message beside the SSE stream', () => {
     expect(column(result, 'ws').chat!.requestsPerSent).toBe(0);
     expect(column(result, 'sse').chat!.requestsPerSent).toBe(1);
+    expect(column(result, 'sse/h2').chat!.requestsPerSent).toBe(1);
+    // The message's own bytes: a masked frame is smaller than a POST with its headers; a POST's are the same beside SSE or polls.
+    const frame = column(result, 'ws').chat!.messageBytesPerSent!;
+    const post = column(result, 'sse').chat!.messageBytesPerSent!;
+    expect(frame).toBeGreaterThan(64);
+    expect(post).toBeGreaterThan(frame);
+    expect(column(result, 'long-poll').chat!.messageBytesPerSent).toBeCloseTo(post, -1);
+    expect(column(result, 'sse/h2').chat!.messageBytesPerSent).toBeNull();
+    expect(column(result, 'sse/h2').http2).toEqual({ streamsPerConnection: 4, connectionsOpened: CLIENTS / 4 });
     // Polling: the POSTs, and the polls the uplink carries as well.
     expect(column(result, 'long-poll').chat!.requestsPerSent).toBeGreaterThan(1);
     expect(column(result, 'short-poll').chat!.requestsPerSent).toBeGreaterThan(1);
