@@ -78,9 +78,7 @@ export async function controlFeed(
   return { status: response.status, body: (await response.json()) as never };
 }
 
-export async function stats(
-  url: string,
-): Promise<{
+export async function stats(url: string): Promise<{
   feed: { head: number };
   broker?: { up: boolean; publisher: boolean; published: number; publishRefused: number; resets: number; outages: number };
 }> {
