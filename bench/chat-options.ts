@@ -3,6 +3,7 @@ import { OptionError } from '../wire/errors.js';
 import type { Variant } from '../wire/variants.js';
 import { BENCH_DEFAULTS } from './defaults.js';
 import { roomCount } from './measure/chat-rooms.js';
+import { formatPercent } from './report/format.js';
 import type { ChatSettings, ScenarioName } from './report/types.js';
 
 /** Scenario `chat`'s flags and `--h2-streams-per-connection`, as given. */
@@ -66,6 +67,13 @@ export function resolveChat(input: ChatInput, context: ChatContext): Readonly<Ch
   const senderShare = input.senderShare ?? 1;
   if (!(typeof senderShare === 'number' && senderShare > 0 && senderShare <= 1))
     throw new OptionError('--senders', `must be a share above 0 and at most 100% (e.g. 10% or 0.1), got ${JSON.stringify(senderShare)}`);
+  const firstRoom = Math.min(context.clients, roomSize ?? context.clients);
+  if (Math.floor(firstRoom * senderShare) < 1) {
+    throw new OptionError(
+      '--senders',
+      `${formatPercent(senderShare * 100)} of a room of ${firstRoom} is no sender at all: give a larger share or larger rooms`,
+    );
+  }
   const rooms = roomCount(context.clients, roomSize) * context.columns * context.repeat;
   if (rooms > SERVER_DEFAULTS.maxRooms) {
     throw new OptionError(

@@ -40,6 +40,7 @@ describe('scenario chat options', () => {
     expect(refusal({ scenario: 'chat', sendRate: 5000 }).message).toContain('--send-rate');
     expect(refusal({ scenario: 'chat', roomSize: 0 }).message).toContain('--room-size');
     expect(refusal({ scenario: 'chat', senderShare: 1.5 }).message).toContain('--senders');
+    expect(refusal({ scenario: 'chat', clients: 100, roomSize: 5, senderShare: 0.1 }).message).toMatch(/--senders.*room of 5 is no sender/);
   });
 
   it('refuses a layout with more rooms than the server keeps', () => {
