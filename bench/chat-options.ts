@@ -14,6 +14,8 @@ export interface ChatInput {
   readonly roomSize?: number | undefined;
   /** Share of the clients that send, above 0 and at most 1 (`--senders 10%`). @default 1 (every client) */
   readonly senderShare?: number | undefined;
+  /** `--rate`: the main feed's, which scenario chat keeps idle. */
+  readonly rate?: number | undefined;
 }
 
 export interface ChatContext {
@@ -54,6 +56,11 @@ export function resolveChat(input: ChatInput, context: ChatContext): Readonly<Ch
     throw new OptionError(
       '--net-reset-every',
       'is not followed by scenario chat yet: its drop accounting counts the main feed, which chat clients do not read',
+    );
+  if (input.rate !== undefined && input.rate !== 0)
+    throw new OptionError(
+      '--rate',
+      'does not apply to scenario chat: its clients read their rooms, and the main feed stays idle; use --send-rate',
     );
   const sendRate = input.sendRate ?? BENCH_DEFAULTS.chatSendRate;
   if (typeof sendRate !== 'number' || !Number.isFinite(sendRate) || sendRate <= 0 || sendRate > MAX_SEND_RATE)

@@ -37,6 +37,7 @@ describe('scenario chat options', () => {
 
   it('refuses values out of range, naming the flag', () => {
     expect(refusal({ scenario: 'chat', sendRate: 0 }).message).toMatch(/--send-rate.*above 0/);
+    expect(refusal({ scenario: 'chat', rate: 10 }).message).toMatch(/--rate.*main feed stays idle/);
     expect(refusal({ scenario: 'chat', sendRate: 5000 }).message).toContain('--send-rate');
     expect(refusal({ scenario: 'chat', roomSize: 0 }).message).toContain('--room-size');
     expect(refusal({ scenario: 'chat', senderShare: 1.5 }).message).toContain('--senders');
