@@ -124,8 +124,9 @@ function connectedCount(): number {
 
 /** Open clients that have received every update up to `seq` (of `epoch`, when given). */
 function caughtUpCount(seq: number, epoch?: string): number {
-  // Scenario chat: the clients read their rooms, not the main feed; the drain waits for quiet instead.
-  if (chat !== undefined) return connectedCount();
+  // Scenario chat: the clients read their rooms, not the main feed; the drain waits for quiet
+  // instead, and what a member missed (one reconnecting at the end too) counts as missed per sender.
+  if (chat !== undefined) return slots.filter((slot) => slot.connected).length;
   let count = 0;
   for (const slot of slots) {
     if (!slot.connected || slot.client.state !== 'open' || (slot.client.lastSeq ?? 0) < seq) continue;
