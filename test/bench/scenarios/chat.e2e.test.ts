@@ -118,3 +118,42 @@ describe('scenario chat over the rate limit', () => {
     expect(p.delivery).toMatchObject({ delivered: p.delivery.expected, missed: 0, duplicated: 0, outOfOrder: 0 });
   });
 });
+
+/** A WebSocket sender over the limit for three seconds in a row is closed with 1008: reported, its later slots not sent, nothing lost. */
+describe('scenario chat: a WebSocket closed for the rate limit', () => {
+  let result: BenchResult;
+
+  beforeAll(async () => {
+    result = await runBench({
+      scenario: 'chat',
+      protocols: ['ws'],
+      clients: 4,
+      // One sender (the room's 4th member): what it sends reaches the 4 members, itself included.
+      senderShare: 0.25,
+      sendRate: 12,
+      durationMs: 3800,
+      warmupMs: 300,
+      idleMs: 0,
+      // Still waiting to reconnect when the window ends.
+      reconnect: { initialDelayMs: 8000, maxDelayMs: 8000, jitter: 0 },
+      workers: 1,
+      writeFiles: false,
+    });
+  }, 120_000);
+
+  it('counts the close as a refusal, the slots while closed as not sent, and misses nothing', () => {
+    expect(result.failures).toEqual([]);
+    const p = column(result, 'ws');
+    const chat = p.chat!;
+    expect(chat.senders).toBe(1);
+    expect(p.refusals?.['close 1008']).toBe(1);
+    // Two struck seconds refused message by message, the third's first excess closes the socket.
+    expect(chat.refused).toBe((p.refusals?.WL_RATE_LIMITED ?? 0) + 1);
+    expect(chat.notSent).toBeGreaterThan(0);
+    expect(chat.relayedByServer! + chat.refused).toBe(chat.sent);
+    expect(p.delivery.expected).toBe(chat.relayedByServer! * 4);
+    expect(p.delivery).toMatchObject({ delivered: p.delivery.expected, missed: 0, duplicated: 0, outOfOrder: 0 });
+    // A member reconnecting when the window ends is not "behind on the last update": chat has no main feed to be behind on.
+    expect(p.errors.filter((error) => error.includes('had not received the last update'))).toEqual([]);
+  });
+});
