@@ -34,6 +34,12 @@ export const BENCH_DEFAULTS = Object.freeze({
   longPollTimeoutMs: TIMINGS.longPollHoldMs,
   /** Scenario `ping`: each client's PING interval. */
   pingIntervalMs: 1_000,
+  /** Scenario `chat`: messages per second each sending client sends (`--send-rate`). */
+  chatSendRate: 1,
+  /** Scenario `chat`: characters of text in each message. */
+  chatTextBytes: 64,
+  /** HTTP/2 columns: logical clients per HTTP/2 connection (`--h2-streams-per-connection`). */
+  h2StreamsPerConnection: 1,
   /** Feed idle after the window, to measure what an idle client costs. */
   idleMs: 2_000,
   /** Times each protocol is measured (`--repeat`), interleaved; the table shows medians and min–max. */

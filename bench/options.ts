@@ -7,12 +7,13 @@ import type { BackoffSchedule } from '../wire/timings.js';
 import { BENCH_DEFAULTS, defaultWorkers, MAX_REPEAT, MIN_PING_INTERVAL_MS } from './defaults.js';
 import { formatDurationMs, formatSetting, type SettingUnit } from './report/format.js';
 import { parseThreshold } from './report/thresholds.js';
-import type { DropSettings, RecordedOptions, ScaleOutSettings, ScenarioName } from './report/types.js';
+import type { ChatSettings, DropSettings, RecordedOptions, ScaleOutSettings, ScenarioName } from './report/types.js';
 import { resolveScaleOut } from './scale-out-options.js';
 import { SCENARIO_NAMES, scenarioNamed } from './scenarios/registry.js';
 import { resolveForeignTarget, type ForeignTargetOptions } from './target/foreign-options.js';
 import type { TargetPlan } from './target/preset.js';
 import { resolveAgents, type AgentSettings } from './agent/agent-options.js';
+import { resolveChat, resolveH2Streams } from './chat-options.js';
 
 export type { AgentSettings };
 
@@ -103,6 +104,14 @@ export interface BenchOptions {
   timeBudgetMs?: number;
   /** Load agents on other hosts take the clients in shards (`--agents N --broker redis://…`, docs/distributed.md). */
   agents?: AgentSettings;
+  /** Scenario `chat`: messages per second each sending client sends. @default 1 */
+  sendRate?: number;
+  /** Scenario `chat`: clients per room. @default one room of every client */
+  roomSize?: number;
+  /** Scenario `chat`: the share of clients that send, above 0 and at most 1. @default 1 */
+  senderShare?: number;
+  /** HTTP/2 columns: logical clients per HTTP/2 connection. @default 1 */
+  h2StreamsPerConnection?: number;
 }
 
 /** Options that always have a value once resolved: the defaulted ones. */
@@ -124,6 +133,9 @@ type Defaulted = Exclude<
   | 'compareEmbedded'
   | 'maxClients'
   | 'agents'
+  | 'sendRate'
+  | 'roomSize'
+  | 'senderShare'
 >;
 
 /** What the harness runs with: every option checked, defaulted and frozen. */
@@ -151,6 +163,8 @@ export type ResolvedBenchOptions = Readonly<Required<Pick<BenchOptions, Defaulte
   readonly maxClients: number | undefined;
   /** Agents to split the clients over, or null for this machine's own threads. */
   readonly agents: Readonly<Required<AgentSettings>> | null;
+  /** Scenario `chat`'s settings, or null for other scenarios. */
+  readonly chat: Readonly<ChatSettings> | null;
 };
 
 export type { RecordedOptions };
@@ -189,6 +203,10 @@ export function recordedOptions(options: ResolvedBenchOptions): RecordedOptions 
     scaleOut: options.scaleOut,
     compareEmbedded: options.compareEmbedded,
     connectionsPerAddress: options.connectionsPerAddress,
+    ...(options.chat === null ? {} : { chat: options.chat }),
+    ...(options.h2StreamsPerConnection === BENCH_DEFAULTS.h2StreamsPerConnection
+      ? {}
+      : { h2StreamsPerConnection: options.h2StreamsPerConnection }),
     ...(options.scenario === 'capacity'
       ? {
           capacitySearch: {
@@ -268,6 +286,8 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     rate: input.rate ?? BENCH_DEFAULTS.rate,
     payload: input.payload ?? BENCH_DEFAULTS.payload,
   });
+  if (foreign !== null && scenario.name === 'chat')
+    throw new OptionError('--scenario', "chat needs wirelab's own server (its rooms and POST /chat); not a foreign --target");
   if (foreign !== null) {
     const variant = columns.find((column) => !isPlainVariant(column));
     if (variant !== undefined)
@@ -339,6 +359,16 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   }
   if (agents !== null && scaleOut !== null)
     throw new OptionError('--agents', 'cannot be combined with --servers/--broker instances yet: the agents measure one spawned server');
+  const chat = resolveChat(input, {
+    scenario: scenario.name,
+    clients: input.clients ?? defaults.clients,
+    columns: columns.length,
+    repeat,
+    scaleOut: scaleOut !== null,
+    agents: agents !== null,
+    resets: (network?.resetEveryMs ?? null) !== null,
+  });
+  const h2StreamsPerConnection = resolveH2Streams(input.h2StreamsPerConnection, columns);
 
   return Object.freeze({
     clients: input.clients ?? defaults.clients,
@@ -379,6 +409,8 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
     maxClients: input.maxClients,
     timeBudgetMs: input.timeBudgetMs ?? BENCH_DEFAULTS.timeBudgetMs,
     agents,
+    chat,
+    h2StreamsPerConnection,
   });
 }
 

@@ -6,6 +6,7 @@ import { asError, BaseClient, FeedClientError, httpError } from './base.js';
 import type { OutgoingChat } from './codecs/chat-message.js';
 import { parseMessage } from './codecs/feed-message.js';
 import type { H2SideHandlers } from './h2-requests.js';
+import { SocketMeter } from './meter.js';
 
 /** A complete HTTP answer. */
 export interface Answer {
@@ -55,6 +56,8 @@ export abstract class HttpFeedClient extends BaseClient {
   private readonly pingRequests = new Set<ClientRequest>();
   /** The keep-alive connection chat messages go on, one request at a time, as a page's `fetch` reuses one. */
   private chatAgent: http.Agent | undefined;
+  /** The chat connection's bytes alone (its sockets are on the client's meter too). */
+  private readonly chatMeter = new SocketMeter();
 
   /**
    * Starts a request to `path` (under the URL's prefix) on a new connection (or on `agent`'s).
@@ -137,6 +140,9 @@ export abstract class HttpFeedClient extends BaseClient {
       ? new https.Agent({ keepAlive: true, maxSockets: 1, ...this.tlsTrust() })
       : new http.Agent({ keepAlive: true, maxSockets: 1 });
     const req = this.request('POST', '/chat', headers, this.requestTimeoutMs, this.chatAgent);
+    req.on('socket', (socket: Socket) => this.chatMeter.track(socket));
+    // Read when the answer is in: by then the request is on the wire.
+    req.on('close', () => (this.counters.chatBytesWritten = this.chatMeter.bytesWritten));
     this.pingRequests.add(req);
     req.on('close', () => this.pingRequests.delete(req));
     this.exchange(req, MAX_SMALL_BODY_BYTES).then(

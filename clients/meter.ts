@@ -73,6 +73,7 @@ export class Counters implements ClientCounters {
   decompressedBytes = 0;
   chatSent = 0;
   chatRefused = 0;
+  chatBytesWritten = 0;
   unmarked = 0;
 
   constructor(meter: SocketMeter) {

@@ -38,6 +38,12 @@ export interface ClientCounters {
   readonly chatSent: number;
   /** Chat messages the server refused for going over the rate limit (WL_RATE_LIMITED). */
   readonly chatRefused: number;
+  /**
+   * Bytes written for chat messages alone: their WebSocket frames, or the `POST /chat` requests
+   * on the HTTP/1.1 chat connection (headers included). 0 over HTTP/2, where a stream's bytes
+   * cannot be told apart from the rest of its connection's.
+   */
+  readonly chatBytesWritten: number;
   /** Foreign targets: messages that carried no marker of this run (a server's own messages). */
   readonly unmarked: number;
 }

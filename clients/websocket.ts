@@ -345,17 +345,19 @@ export class WebSocketClient extends BaseClient {
   }
 
   protected override transmitChat(message: OutgoingChat): void {
-    this.sendText(this.chatText(message, true));
+    this.counters.chatBytesWritten += this.sendText(this.chatText(message, true));
   }
 
-  /** Sends one text message on the open connection, compressed when permessage-deflate was agreed; throws when it is not open. */
-  protected sendText(text: string): void {
+  /** Sends one text message on the open connection, compressed when permessage-deflate was agreed; throws when it is not open. Returns the frame's size. */
+  protected sendText(text: string): number {
     const connection = this.connection;
     if (connection === undefined || connection.phase !== 'open' || !connection.socket.writable)
       throw new FeedClientError('the WebSocket is not open');
     const payload = Buffer.from(text);
     const compressed = connection.deflate === undefined ? undefined : deflateMessage(payload, connection.deflate);
-    connection.socket.write(compressed === undefined ? maskedFrame(OPCODE.text, payload) : maskedFrame(RSV1 | OPCODE.text, compressed));
+    const frame = compressed === undefined ? maskedFrame(OPCODE.text, payload) : maskedFrame(RSV1 | OPCODE.text, compressed);
+    connection.socket.write(frame);
+    return frame.length;
   }
 }
 

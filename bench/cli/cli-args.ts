@@ -12,6 +12,10 @@ import type { ProtocolName } from '../../wire/protocols.js';
 import { parseCount, parseDuration, parseShare, parseSize } from './units.js';
 import { parseNetFlags, type NetFlags } from '../../netem/options.js';
 import { addTargetFlags, readTargetFlags } from './target-args.js';
+import { SERVER_DEFAULTS } from '../../servers/config.js';
+
+/** The server's per-client message limit, named in `--send-rate`'s help. */
+const SERVER_LIMIT = SERVER_DEFAULTS.messageRatePerSecond;
 
 /** What the command line asks for: the library's options plus how the CLI shows them. */
 export interface CliRequest {
@@ -52,6 +56,19 @@ export function createProgram(): Command {
     .option(
       '--ping-interval <time>',
       `scenario ping: each client's PING interval, at least ${MIN_PING_INTERVAL_MS}ms (the server's rate limit); bare number = ms (default ${D.pingIntervalMs}ms)`,
+    )
+    .option(
+      '--send-rate <n>',
+      `scenario chat: messages per second each sending client sends, e.g. 1 or 0.5; above the server's limit (${SERVER_LIMIT}/s per client) the excess is refused and counted (default ${D.chatSendRate})`,
+    )
+    .option('--room-size <n>', 'scenario chat: clients per room, each message relayed to its room (default: one room of every client)')
+    .option(
+      '--senders <share>',
+      'scenario chat: the share of clients that send, spread evenly over the rooms, e.g. 10% or 0.1 (default 100%)',
+    )
+    .option(
+      '--h2-streams-per-connection <n>',
+      `HTTP/2 columns (sse/h2 …): logical clients sharing one HTTP/2 connection, each a stream on it (default ${D.h2StreamsPerConnection}: a connection each)`,
     )
     .option(
       '--repeat <n>',
@@ -206,6 +223,10 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
   assign(options, 'longPollTimeoutMs', convert('longPollTimeout', '--long-poll-timeout', millis));
   assign(options, 'pingIntervalMs', convert('pingInterval', '--ping-interval', millis));
   assign(options, 'idleMs', convert('idle', '--idle', seconds));
+  assign(options, 'sendRate', convert('sendRate', '--send-rate', parseRate));
+  assign(options, 'roomSize', convert('roomSize', '--room-size', parseCount));
+  assign(options, 'senderShare', convert('senders', '--senders', parseShare));
+  assign(options, 'h2StreamsPerConnection', convert('h2StreamsPerConnection', '--h2-streams-per-connection', parseCount));
   assign(options, 'repeat', convert('repeat', '--repeat', parseCount));
   assign(options, 'capacityDurationMs', convert('capacityDuration', '--capacity-duration', seconds));
   assign(options, 'capacityConnections', convert('capacityConnections', '--capacity-connections', parseCount));
@@ -301,4 +322,11 @@ function parseProtocols(_flag: string, text: string): ProtocolName[] {
 function parseFraction(flag: string, text: string): number {
   if (!/^\s*\d+(\.\d+)?\s*$/.test(text)) throw new OptionError(flag, `must be a number from 0 to 1, got "${text}"`, text);
   return Number(text);
+}
+
+/** A rate that may have decimals: `1`, `0.5`, `2.5`. */
+function parseRate(option: string, text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+  if (match === null) throw new OptionError(option, `must be a number of messages per second like 1 or 0.5, got "${text}"`, text);
+  return Number(match[1]);
 }

@@ -22,6 +22,8 @@ const SECTIONS: Record<string, string> = {
   latency: 'Delivery latency (publish → receipt, one-way)',
   spread: 'Broadcast spread (publish → first / last client)',
   ping: 'PING round trip (open loop: from each PING’s scheduled time)',
+  chat: 'Chat (scenario chat: latency and delivery above are the chat messages’, sender → every member of its room)',
+  http2: 'HTTP/2 connections',
   delivery: 'Delivery integrity',
   publish: 'Publishing (the harness → the target)',
   receive: 'Received (every message, marked or not)',
@@ -48,9 +50,11 @@ export function formatHeader(
     `${formatCount(o.clients)} clients × ${(o.variants ?? o.protocols).join(', ')}`,
     `scenario ${o.scenario}`,
     // A foreign target: the harness publishes (no warm-up), or the server does (receive-only).
-    o.preset === undefined
-      ? `feed ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')}`
-      : `published ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')} (if a publisher)`,
+    o.scenario === 'chat'
+      ? 'main feed idle'
+      : o.preset === undefined
+        ? `feed ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')}`
+        : `published ${formatCount(o.rate)}/s × ${formatMetric(o.payload, 'bytes')} (if a publisher)`,
     o.preset === undefined
       ? `${formatDurationMs(o.durationMs)} window (+${formatDurationMs(o.warmupMs)} warm-up)`
       : `${formatDurationMs(o.durationMs)} window`,
@@ -59,6 +63,7 @@ export function formatHeader(
   if (o.protocols.some((name) => PROTOCOLS[name]?.onInterval === true)) parts.push(`poll every ${formatDurationMs(o.pollIntervalMs)}`);
   // A result written by a version that had other scenarios names one the registry may not know.
   parts.push(...(scenarioNamed(o.scenario)?.header(o) ?? []));
+  if (o.h2StreamsPerConnection !== undefined) parts.push(`${formatCount(o.h2StreamsPerConnection)} clients per HTTP/2 connection`);
   // Results written before the spread existed have no `connectionsPerAddress`.
   if (o.connectionsPerAddress !== undefined) {
     const spread = describeSourceAddresses(

@@ -1,5 +1,6 @@
 import type { ServerStatsSnapshot } from '../target/control-client.js';
 import { subtractCounters, sumCounters } from './counters.js';
+import { chatDelivery, chatFigures, http2Figures } from './chat-result.js';
 import { addEncoded, createHistogram, encodeHistogram, summarize } from '../report/histogram.js';
 import type { ResolvedBenchOptions } from '../options.js';
 import { SCENARIOS } from '../scenarios/registry.js';
@@ -119,6 +120,9 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
     for (const key of Object.keys(pingCounts) as Array<keyof typeof pingCounts>) pingCounts[key] += final.ping[key];
     for (const message of final.errors) pushError(errors, `client: ${message}`);
   }
+  // Scenario chat: the messages counted are the chat messages, each sender's stream at every member of its room.
+  const chat = chatDelivery(finals);
+  if (chat !== null) ({ expected, delivered, duplicated, outOfOrder } = chat);
   if (caughtUp < connected) {
     pushError(
       errors,
@@ -156,6 +160,7 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
   };
 
   const latencySummary = summarize(latency);
+  const http2 = http2Figures(options, finals);
   const reconnect = data.reconnect === null ? null : reconnectFigures(data.reconnect, finals, window, duplicated);
   const network = data.network === null ? null : networkFigures(data.network, latencySummary, window.bytesRead, connected, data.measuredMs);
 
@@ -169,7 +174,14 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
     spread: spreadFirst.totalCount > 0 ? { first: summarize(spreadFirst), last: summarize(spreadLast) } : null,
     ping: section.ping,
     refusals,
-    delivery: { expected, delivered, missed: Math.max(0, expected - delivered), duplicated, outOfOrder, resets: window.resets },
+    delivery: {
+      expected,
+      delivered,
+      missed: chat?.missed ?? Math.max(0, expected - delivered),
+      duplicated,
+      outOfOrder,
+      resets: window.resets,
+    },
     bandwidth: {
       bytesDown: window.bytesRead,
       bytesUp: window.bytesWritten,
@@ -189,6 +201,8 @@ export function buildProtocolResult(data: ProtocolRunData): ProtocolResult {
     capacity: data.capacity,
     reconnect: reconnect?.figures ?? null,
     network,
+    ...(chat === null ? {} : { chat: chatFigures(options, finals, chat, window, data.server?.window) }),
+    ...(http2 === null ? {} : { http2 }),
     histograms: {
       latency: encodeHistogram(latency),
       connect: encodeHistogram(connect),

@@ -26,6 +26,7 @@ import type { Fleet } from '../target/fleet.js';
 import { FleetControl } from '../target/fleet-control.js';
 import { instanceFigures } from './instances.js';
 import { closingFenceAt, countedWindow, windowUpdates } from './window-length.js';
+import { chatPlan } from './chat-result.js';
 import { idlePhaseMs } from './idle-phase.js';
 import { PhaseClock } from './phase-clock.js';
 import { WorkerPool, type ClientPool } from '../workers/worker-pool.js';
@@ -74,7 +75,9 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
   const { options, control, signal } = context;
   const errors: string[] = [];
   const spread = new SpreadMerger();
-  const feedOn = { mode: 'bench' as const, rate: options.rate, payload: options.payload };
+  // Scenario chat: the clients read their rooms; the only traffic is what they send, so the main feed stays idle.
+  const chat = chatPlan(options, protocol, context.firstClientIndex);
+  const feedOn = chat === undefined ? { mode: 'bench' as const, rate: options.rate, payload: options.payload } : { mode: 'idle' as const };
   const phases = new PhaseClock(protocol, context, signal);
   const setPhase = (next: Phase, durationMs?: number): void => phases.set(next, durationMs);
   const wait = (ms: number): Promise<void> => phases.wait(ms);
@@ -124,6 +127,8 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
       trackDrops,
       sourceAddresses: sourceAddresses(options.clients, context.clientUrl, options.connectionsPerAddress),
       variant: variantClientOptions(context.variant ?? plainVariant(protocol)),
+      h2StreamsPerConnection: options.h2StreamsPerConnection,
+      ...(chat === undefined ? {} : { chat }),
     });
     signal?.throwIfAborted();
     if (connected.every((reply) => reply.connected === 0)) {
@@ -145,10 +150,16 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     // counting starts; counters are read and reset with nothing moving.
     const firstFence = (await control.setFeed({ mode: 'idle' })).feed;
     const seqStart = firstFence.head;
+    const startCounting = async (): Promise<ReturnType<typeof sumCounters>> => {
+      const counters = sumCounters((await pool.sample()).map((reply) => reply.counters));
+      await control.resetCounters();
+      return counters;
+    };
+    // Scenario chat: the senders start when the workers are told to measure, so everything is counted from before that.
+    const chatCountersAtStart = chat === undefined ? undefined : await startCounting();
     const measuring = await pool.measure(seqStart, firstFence.epoch, Math.max(BENCH_DEFAULTS.settleTimeoutMs, options.pollIntervalMs * 2));
     if (measuring.some((reply) => !reply.settled)) errors.push(`some clients had not received update ${seqStart} when the window opened`);
-    const countersAtStart = sumCounters((await pool.sample()).map((reply) => reply.counters));
-    await control.resetCounters();
+    const countersAtStart = chatCountersAtStart ?? (await startCounting());
     const proxyAtStart = context.proxy?.stats();
     const lossAtStart = await context
       .lossCounters?.()
@@ -165,11 +176,15 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     storm?.start();
     const feedCallAt = performance.now();
     // A window without drops on one server with the embedded feed is counted by the server itself (window-length.ts).
-    const counted = countedWindow(context, plan.length);
+    const counted = chat === undefined && countedWindow(context, plan.length);
     await control.setFeed(counted ? { ...feedOn, count: windowUpdates(options.rate, options.durationMs) } : feedOn);
     const feedCallMs = performance.now() - feedCallAt;
     // The window ends after rate × duration updates, the same count for every protocol (window-length.ts).
-    const windowEndAt = closingFenceAt(feedCallAt + feedCallMs / 2, feedCallMs / 2, options.rate, options.durationMs);
+    // Scenario chat: the senders' schedules run for the window's duration.
+    const windowEndAt =
+      chat === undefined
+        ? closingFenceAt(feedCallAt + feedCallMs / 2, feedCallMs / 2, options.rate, options.durationMs)
+        : windowStartedAt + options.durationMs;
     // The window: the feed runs, and the harness drops connections when the plan says.
     // Each feed epoch's first and last seq in the window (a restart starts a new epoch at 0).
     const window = { epochStarts: { [firstFence.epoch]: seqStart } as Record<string, number>, epochEnds: {} as Record<string, number> };
@@ -312,7 +327,7 @@ async function dropOnce(
   index: number,
   planned: PlannedDrop,
   window: { epochStarts: Record<string, number>; epochEnds: Record<string, number> },
-  feedOn: { mode: 'bench'; rate: number; payload: number },
+  feedOn: Parameters<ControlClient['setFeed']>[0],
   triggered: () => void,
 ): Promise<DropEvent> {
   const { control, fleet } = context;

@@ -5,6 +5,8 @@ export const SECTION_TITLES: Readonly<Record<string, string>> = {
   latency: 'Delivery latency (publish → receipt, one-way)',
   spread: 'Broadcast spread (publish → first / last client)',
   ping: 'PING round trip (coordinated-omission corrected)',
+  chat: 'Chat (scenario chat)',
+  http2: 'HTTP/2 connections',
   delivery: 'Delivery integrity',
   bandwidth: 'Bandwidth (bytes at the client sockets)',
   server: 'Server process',

@@ -14,7 +14,7 @@ import type { BackoffSchedule } from '../../wire/timings.js';
 export type { LossMechanism, TcpCounters };
 
 /** The scenarios a result can name (each is a module in bench/scenarios/). */
-export type ScenarioName = 'broadcast' | 'ping' | 'reconnect' | 'failover' | 'capacity' | 'hold';
+export type ScenarioName = 'broadcast' | 'ping' | 'reconnect' | 'failover' | 'capacity' | 'hold' | 'chat';
 export type Phase = 'starting' | 'connecting' | 'warmup' | 'measuring' | 'draining' | 'idle' | 'closing' | 'capacity' | 'done';
 
 export { RESULT_SCHEMA };
@@ -399,6 +399,10 @@ export interface ProtocolResult {
   capacitySearch?: CapacitySearchFigures | null;
   /** Scenario `hold`: what an idle connection costs the server; absent otherwise. */
   hold?: HoldFigures | null;
+  /** Scenario `chat`: what the clients sent, what became of it, and what it cost (docs/scenarios/chat.md); absent otherwise. */
+  chat?: ChatFigures | null;
+  /** HTTP/2 columns (`sse/h2` …): how many logical clients shared a connection, and the connections opened; absent otherwise. */
+  http2?: Http2Figures | null;
   histograms: EncodedHistograms;
   errors: string[];
   /**
@@ -537,6 +541,10 @@ export type RecordedOptions = {
   readonly compareEmbedded?: boolean;
   /** Clients per loopback source address before they spread; absent in older results. */
   readonly connectionsPerAddress?: number;
+  /** Scenario `chat`: its settings; absent for other scenarios and in older results. */
+  readonly chat?: ChatSettings;
+  /** HTTP/2 columns: logical clients per HTTP/2 connection (`--h2-streams-per-connection`); absent in older results: 1. */
+  readonly h2StreamsPerConnection?: number;
   /** Scenario `capacity`: the search's settings; absent for other scenarios and in older results. */
   readonly capacitySearch?: {
     readonly sloP99Ms: number;
@@ -638,3 +646,57 @@ export type ProgressEvent =
   | { type: 'failed'; message: string };
 
 export type ProgressListener = (event: ProgressEvent) => void;
+
+/** Scenario `chat`'s settings (`--send-rate`, `--room-size`, `--senders`). */
+export interface ChatSettings {
+  /** Messages per second each sending client sends. */
+  readonly sendRate: number;
+  /** Clients per room; null: one room of every client. */
+  readonly roomSize: number | null;
+  /** Share of the clients that send, 0 < share <= 1 (spread evenly over the rooms). */
+  readonly senderShare: number;
+  /** Characters of text in each message. */
+  readonly textBytes: number;
+  /** The server's per-client message limit the send rate was checked against (messages per second). */
+  readonly serverLimit: number;
+}
+
+/**
+ * Scenario `chat`'s own figures. Latency and integrity of the chat messages are the result's
+ * `latency` and `delivery` (sender → every member of its room, the sender's own echo included).
+ */
+export interface ChatFigures {
+  /** Clients that sent, and the rooms they were spread over. */
+  senders: number;
+  rooms: number;
+  /** Messages the senders' schedules had due in the window. */
+  scheduled: number;
+  /** Handed to the transport (WebSocket frame written, POST /chat started). */
+  sent: number;
+  /** Due while the sender was not connected (or its transport would not take it): never sent. */
+  notSent: number;
+  /** Refused by the server's rate limit (WL_RATE_LIMITED: a 429 or an error message naming the message; a WebSocket closed 1008). */
+  refused: number;
+  /** Sent, and failed otherwise (another HTTP status, the request or connection failed): their fate is unknown. */
+  failed: number;
+  /** Relayed to their room, as the server counted them (its /stats over the window); null when unknown. */
+  relayedByServer: number | null;
+  /** Senders whose every accepted message reached every member of its room once, in order. */
+  sendersComplete: number;
+  /** Bytes every client wrote in the window (the uplink: chat frames or POSTs, and polls when polling) ÷ messages sent. */
+  upBytesPerSent: number;
+  /** The chat messages' own bytes (WebSocket frames, or POST /chat requests with their headers) ÷ messages sent; null over HTTP/2, where a stream's bytes are not told apart. */
+  messageBytesPerSent: number | null;
+  /** HTTP requests of every client in the window ÷ messages sent (0 on a WebSocket). */
+  requestsPerSent: number;
+  /** Server CPU in the window ÷ messages it relayed (µs; the fan-out to the room included); null when unknown. */
+  serverCpuMicrosPerRelayed: number | null;
+}
+
+/** HTTP/2 columns: the multiplexing that was measured. */
+export interface Http2Figures {
+  /** Logical clients per HTTP/2 connection (`--h2-streams-per-connection`). */
+  streamsPerConnection: number;
+  /** HTTP/2 connections the clients opened, from connect to close (reconnects included). */
+  connectionsOpened: number;
+}

@@ -5,13 +5,22 @@
 import type { ScenarioName } from '../report/types.js';
 import { broadcast } from './broadcast.js';
 import { capacity } from './capacity.js';
+import { chat } from './chat.js';
 import { failover } from './failover.js';
 import { hold } from './hold.js';
 import { ping } from './ping.js';
 import { reconnect } from './reconnect.js';
 import type { Scenario } from './scenario.js';
 
-export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = Object.freeze({ broadcast, ping, reconnect, failover, capacity, hold });
+export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = Object.freeze({
+  broadcast,
+  ping,
+  reconnect,
+  failover,
+  capacity,
+  hold,
+  chat,
+});
 
 /** Every scenario's name, in the order `--help` lists them. */
 export const SCENARIO_NAMES: readonly ScenarioName[] = Object.freeze(Object.keys(SCENARIOS) as ScenarioName[]);

@@ -25,6 +25,8 @@ export interface ServerStatsSnapshot {
     rssBytes: number;
     eventLoopDelayMs: { p99: number };
   };
+  /** Chat messages relayed and refused since the last reset, and the rooms that exist; absent on older servers. */
+  chat?: { relayed: number; refused: number; rooms: number };
 }
 
 export interface FeedSettings {

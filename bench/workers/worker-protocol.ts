@@ -3,6 +3,7 @@ import type { ProtocolName } from '../../wire/protocols.js';
 import type { EndpointPlan, TargetPlan } from '../target/preset.js';
 import type { RefusalCounts } from '../measure/refusals.js';
 import type { PingTally } from './ping-schedule.js';
+import type { ChatPlan, WorkerChat } from './worker-chat.js';
 
 /** Messages between the coordinator and a worker thread holding clients. */
 
@@ -38,6 +39,10 @@ export interface ClientPlan {
   readonly clockOffsetMicros?: number;
   /** The column's variant client options (wire/variants.ts): permessage-deflate, Accept-Encoding, HTTP/2. */
   readonly variant?: VariantClientOptions;
+  /** HTTP/2 columns: logical clients per HTTP/2 connection (bench/workers/h2-groups.ts). @default 1 */
+  readonly h2StreamsPerConnection?: number;
+  /** Scenario `chat`: rooms, senders and their rate; the clients read their room instead of the main feed. */
+  readonly chat?: ChatPlan;
 }
 
 export type CoordinatorMessage =
@@ -164,6 +169,10 @@ export interface WorkerFinal {
   attemptBins: number[];
   /** The first few client errors seen, for the result's `errors`. */
   errors: string[];
+  /** Scenario `chat`: this worker's share; absent otherwise. */
+  chat?: WorkerChat;
+  /** HTTP/2 columns: connections this worker's clients opened; absent otherwise. */
+  h2ConnectionsOpened?: number;
 }
 
 export type WorkerMessage =

@@ -17,6 +17,8 @@ import { addRefusal, refusalOfClose, refusalOfError, type RefusalCounts } from '
 import { currentThreadId } from '../measure/schedstat.js';
 import { SpreadRing } from './spread.js';
 import { WindowProfiler } from './window-profiler.js';
+import { H2Groups } from './h2-groups.js';
+import { WorkerChatState } from './worker-chat.js';
 import { emptyCounters, type ClientPlan, type CoordinatorMessage, type WorkerCounters, type WorkerMessage } from './worker-protocol.js';
 
 /**
@@ -74,6 +76,10 @@ let connectFailed = 0;
 let windowMessages = 0;
 let payloadBytes = 0;
 let tickTimer: NodeJS.Timeout | undefined;
+/** Scenario `chat`: rooms, senders, per-sender streams (worker-chat.ts); undefined otherwise. */
+let chat: WorkerChatState | undefined;
+/** HTTP/2 columns: the connections the clients share (h2-groups.ts); undefined otherwise. */
+let h2Groups: H2Groups | undefined;
 let lastUtilisation = performance.eventLoopUtilization();
 
 function send(message: WorkerMessage): void {
@@ -104,6 +110,11 @@ function counters(): WorkerCounters {
     total.compressedBytes += c.compressedBytes;
     total.decompressedBytes += c.decompressedBytes;
   }
+  // Shared HTTP/2 connections count their bytes themselves, not per client.
+  if (h2Groups !== undefined) {
+    total.bytesRead += h2Groups.bytesRead;
+    total.bytesWritten += h2Groups.bytesWritten;
+  }
   return total;
 }
 
@@ -115,6 +126,9 @@ function connectedCount(): number {
 
 /** Open clients that have received every update up to `seq` (of `epoch`, when given). */
 function caughtUpCount(seq: number, epoch?: string): number {
+  // Scenario chat: the clients read their rooms, not the main feed; the drain waits for quiet
+  // instead, and what a member missed (one reconnecting at the end too) counts as missed per sender.
+  if (chat !== undefined) return slots.filter((slot) => slot.connected).length;
   let count = 0;
   for (const slot of slots) {
     if (!slot.connected || slot.client.state !== 'open' || (slot.client.lastSeq ?? 0) < seq) continue;
@@ -139,6 +153,15 @@ function makeSlot(index: number, current: ClientPlan): Slot {
   const follow = current.trackDrops;
   // On an agent host: receipt times move onto the feed server's clock (one addition per update).
   const clockOffset = current.clockOffsetMicros ?? 0;
+  const chatPart = chat?.join(
+    index,
+    (latency, bytes) => {
+      latencyBins.record(latency);
+      windowMessages += 1;
+      payloadBytes += bytes;
+    },
+    clockOffset,
+  );
   const options: FeedClientOptions = {
     ...clientUrls(index, current),
     protocol: current.protocol,
@@ -153,9 +176,16 @@ function makeSlot(index: number, current: ClientPlan): Slot {
       ? {}
       : targetClientOptions(current.target.plan, current.target.endpoint, markerScanner(current.target.run))),
     ...current.variant,
+    ...(h2Groups === undefined ? {} : { http2: h2Groups.connectionFor(slots.length) }),
+    ...(chatPart === undefined ? {} : { room: chat!.roomOf(index) }),
     handlers: {
       // The hot path: keep it to integer arithmetic and three array writes.
       onUpdate(seq, ts, localReceivedAt, bytes) {
+        // Scenario chat: the room's updates are the chat messages, counted by onChat per sender.
+        if (chatPart !== undefined) {
+          received += 1;
+          return;
+        }
         const receivedAt = localReceivedAt + clockOffset;
         const latency = receivedAt > ts ? receivedAt - ts : 0;
         received += 1;
@@ -194,12 +224,15 @@ function makeSlot(index: number, current: ClientPlan): Slot {
         slot.connected = true;
         if (follow) follower.opened(connectMicros);
       },
+      ...(chatPart === undefined ? {} : { onChat: chatPart.onChat }),
       onError(error) {
+        chatPart?.onError(error);
         noteError(error.message);
         const refused = refusalOfError(error);
         if (refused !== undefined) addRefusal(refusals, refused);
       },
       onClose(info) {
+        chatPart?.onClose(info);
         const refused = refusalOfClose(info);
         if (refused !== undefined) addRefusal(refusals, refused);
         // Out of sockets or ports while connecting: retrying with backoff would only hide it.
@@ -219,6 +252,7 @@ function makeSlot(index: number, current: ClientPlan): Slot {
     },
   };
   slot.client = createClient(options);
+  chatPart?.attach(slot.client);
   return slot;
 }
 
@@ -332,6 +366,7 @@ async function measure(start: number, epoch: string, settleTimeoutMs: number): P
   measuring = true;
   profiler.start();
   if (plan?.pings === true) startPings(plan);
+  chat?.start(connectedClients());
   send({ type: 'measuring', settled });
 }
 
@@ -358,7 +393,8 @@ async function finish(seqEnd: number, epoch: string, epochEnds: Record<string, n
   const drainStarted = performance.now();
   // The window is over: no PING comes due any more; those sent may still be answered.
   pings?.stopScheduling();
-  await waitForCaughtUp(seqEnd, drainTimeoutMs, epoch);
+  if (chat !== undefined) await chat.drain(drainTimeoutMs);
+  else await waitForCaughtUp(seqEnd, drainTimeoutMs, epoch);
   await pings?.settle(Math.max(0, drainTimeoutMs - (performance.now() - drainStarted)));
   await profiler.stop(`${plan?.protocol ?? 'clients'}-window`);
   latencyBins.flushInto(intervalLatency);
@@ -390,6 +426,8 @@ async function finish(seqEnd: number, epoch: string, epochEnds: Record<string, n
     reconnect: plan?.trackDrops === true ? reconnect : null,
     attemptBins: attempts.drain(),
     errors: [...errorSamples],
+    ...(chat === undefined ? {} : { chat: chat.report(connectedClients()) }),
+    ...(h2Groups === undefined ? {} : { h2ConnectionsOpened: h2Groups.opened }),
   });
 }
 
@@ -398,7 +436,9 @@ async function closeAll(): Promise<void> {
   if (tickTimer !== undefined) clearInterval(tickTimer);
   tickTimer = undefined;
   pings?.stopScheduling();
+  chat?.stop();
   await Promise.allSettled(slots.map(({ client }) => client.close()));
+  await h2Groups?.close();
   loopDelay.disable();
   send({ type: 'closed' });
 }
@@ -407,6 +447,8 @@ async function handle(message: CoordinatorMessage): Promise<void> {
   switch (message.type) {
     case 'connect':
       plan = message.plan;
+      if (message.plan.chat !== undefined) chat = new WorkerChatState(message.plan.chat, noteError);
+      if (message.plan.variant?.http2 === true) h2Groups = new H2Groups(message.plan.url, message.plan.h2StreamsPerConnection ?? 1);
       dropLog = new DropLog(!PROTOCOLS[message.plan.protocol].holdsConnection);
       startTicks();
       await connectAll(message.plan);
@@ -447,4 +489,10 @@ function clientUrls(index: number, current: ClientPlan): Pick<FeedClientOptions,
   const first = index % instances.length;
   const urls = [...instances.slice(first), ...instances.slice(0, first)];
   return { url: urls[0]!, urls: urls.slice(1) };
+}
+
+/** Whether a client connected (and so counts as a member of its room): a lookup made once, not a scan per client. */
+function connectedClients(): (client: FeedClient) => boolean {
+  const connected = new Set(slots.filter((slot) => slot.connected).map((slot) => slot.client));
+  return (client) => connected.has(client);
 }

@@ -7,7 +7,7 @@ import { SCENARIO_NAMES, SCENARIOS, scenarioNamed } from '../../../bench/scenari
 
 describe('the scenario registry', () => {
   it('registers each scenario under its own name, each with its page in docs/scenarios/', () => {
-    expect(SCENARIO_NAMES).toEqual(['broadcast', 'ping', 'reconnect', 'failover', 'capacity', 'hold']);
+    expect(SCENARIO_NAMES).toEqual(['broadcast', 'ping', 'reconnect', 'failover', 'capacity', 'hold', 'chat']);
     for (const name of SCENARIO_NAMES) {
       expect(SCENARIOS[name].name).toBe(name);
       expect(scenarioNamed(name)).toBe(SCENARIOS[name]);
