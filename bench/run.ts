@@ -108,6 +108,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       options: recordedOptions(options),
       protocols: [...options.protocols],
       ...(link === undefined ? {} : { lossMechanism: link.mechanism }),
+      ...(options.agents === null ? {} : { agents: options.agents.count }),
     });
     let firstClientIndex = 0;
     const collector = new RepetitionCollector();

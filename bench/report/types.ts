@@ -627,6 +627,8 @@ export type ProgressEvent =
       options: RecordedOptions;
       protocols: ProtocolName[];
       lossMechanism?: LossMechanism | null;
+      /** `--agents N`: the agents hold the clients (where they connect from is theirs to say). */
+      agents?: number;
     }
   /** `durationMs`: the phase's length when it differs from the option's (long polling's idle phase lasts a hold). */
   | { type: 'phase'; protocol: ProtocolName; phase: Phase; t: number; durationMs?: number }
