@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatInstances } from '../../../bench/cli/instances-text.js';
 import { runBench } from '../../../bench/run.js';
 import type { BenchOptions } from '../../../bench/options.js';
 import { startRedis, type TestRedis } from '../../servers/broker/redis-server.js';
@@ -89,6 +90,11 @@ describe('scenario hold with --servers 2 and --agents 2', () => {
       const meanHeap = (instances[0]!.heapPerConnectionBytes + instances[1]!.heapPerConnectionBytes) / 2;
       expect(Math.abs(hold.heapPerConnectionBytes - meanHeap), name).toBeLessThanOrEqual(1);
     }
+    // The terminal's instance lines carry each instance's own figures.
+    const lines = formatInstances(result)
+      .split('\n')
+      .filter((line) => line.includes('after GC per connection'));
+    expect(lines).toHaveLength(4);
   }, 180_000);
 });
 
