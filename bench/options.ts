@@ -333,9 +333,6 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   }
   if (repeat > 1 && input.compareEmbedded === true)
     throw new OptionError('--repeat', 'is not taken with --compare-embedded yet: the embedded baseline runs once per protocol');
-  if (scaleOut !== null && scenario.name === 'hold') {
-    throw new OptionError('--scenario', `${scenario.name} measures one server's limits; it does not take --servers or --broker yet`);
-  }
   const variant = columns.find((column) => !isPlainVariant(column));
   if (variant !== undefined && (target !== undefined || scaleOut !== null)) {
     throw new OptionError(
@@ -353,12 +350,15 @@ export function resolveBenchOptions(input: BenchOptions = {}): ResolvedBenchOpti
   if (resolution !== undefined && !(typeof resolution === 'number' && resolution > 0 && resolution < 1)) {
     throw new OptionError('--capacity-resolution', `must be a share above 0 and below 1 (e.g. 5%), got ${JSON.stringify(resolution)}`);
   }
+  if (input.agents !== undefined && scaleOut !== null && scaleOut.broker === 'redis')
+    throw new OptionError(
+      '--broker',
+      'with --agents and --servers N must be redis://HOST:PORT of a Redis already running: the agents wait for work on it before the run starts',
+    );
   const agents = resolveAgents(input.agents, drops.atMs.length > 0 || network !== null);
-  if (agents !== null && (scenario.name === 'capacity' || scenario.name === 'hold')) {
+  if (agents !== null && scenario.name === 'capacity') {
     throw new OptionError('--agents', `cannot run scenario ${scenario.name} yet: its steps hold the clients on this machine`);
   }
-  if (agents !== null && scaleOut !== null)
-    throw new OptionError('--agents', 'cannot be combined with --servers/--broker instances yet: the agents measure one spawned server');
   const chat = resolveChat(input, {
     scenario: scenario.name,
     clients: input.clients ?? defaults.clients,

@@ -2,7 +2,7 @@ import { BENCH_DEFAULTS } from './defaults.js';
 import { runForeignBench } from './foreign-run.js';
 import { capacitySettings, withCapacityCeiling } from './measure/capacity-ceiling.js';
 import { runCapacitySearch } from './measure/capacity-steps.js';
-import { runHold } from './measure/hold-run.js';
+import { runHold, withAgentAddresses } from './measure/hold-run.js';
 import { LOSS_CONTROL_PASSES, runWithLossControl } from './measure/loss-control.js';
 import { describeEnvironment } from './measure/machine.js';
 import { runProtocol } from './measure/protocol-run.js';
@@ -109,6 +109,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
       options: recordedOptions(options),
       protocols: [...options.protocols],
       ...(link === undefined ? {} : { lossMechanism: link.mechanism }),
+      ...(options.agents === null ? {} : { agents: options.agents.count }),
     });
     let firstClientIndex = 0;
     const collector = new RepetitionCollector();
@@ -166,6 +167,7 @@ export async function runBench(input: BenchOptions = {}, hooks: RunBenchHooks = 
               : runProtocol(context, protocol);
         const measured = await untilAborted(shards === undefined ? step : shards.race(step), hooks.signal);
         if (shards !== undefined) measured.agents = shards.figures(measured);
+        if (measured.hold && measured.agents !== undefined) measured.hold = withAgentAddresses(measured.hold, measured.agents);
         collector.add(measured);
         if (options.compareEmbedded) embedded.push(await untilAborted(runEmbeddedBaseline(context, options, protocol), hooks.signal));
       } catch (error) {

@@ -20,6 +20,7 @@ import { redisOptions } from './redis-url.js';
 import { checkSourceAddresses } from './source-address.js';
 import { mismatch, WIRELAB_VERSION } from './version.js';
 import { WorkerPool } from '../workers/worker-pool.js';
+import { countOpenFiles, shardFileNeed, shardFileRefusal } from '../measure/fd-limit.js';
 import type { WorkerMessage, WorkerTick } from '../workers/worker-protocol.js';
 
 export interface AgentOptions {
@@ -116,6 +117,11 @@ async function runShard(
   const data = job.data;
   const refused = mismatch(data);
   if (refused !== undefined) throw new Error(`agent ${registration.id} refuses shard ${data.shard}: ${refused}`);
+  const threads = Math.max(1, Math.min(maxWorkers ?? data.workers, data.workers, data.plan.clients));
+  // The open-files limit is this process's own: checked here, before any client connects (the coordinator cannot see it).
+  const tooMany = shardFileRefusal(shardFileNeed({ ...data.plan, threads }, countOpenFiles()), data.plan.clients);
+  if (tooMany !== undefined)
+    throw new Error(`agent ${registration.id} (pid ${registration.pid}) refuses shard ${data.shard + 1}/${data.shards}: ${tooMany}`);
   const jobId = job.id ?? '';
   log(
     `shard ${data.shard + 1}/${data.shards}: ${data.plan.protocol}, clients ${data.plan.firstClientIndex}–${data.plan.firstClientIndex + data.plan.clients - 1}`,
@@ -129,7 +135,6 @@ async function runShard(
   let rssPeak = process.memoryUsage().rss;
   const latest = new Map<number, WorkerTick>();
   let pending: Array<{ worker: number; tick: WorkerTick }> = [];
-  const threads = Math.max(1, Math.min(maxWorkers ?? data.workers, data.workers, data.plan.clients));
   const pool = new WorkerPool(threads, (worker, tick) => {
     latest.set(worker, tick);
     pending.push({ worker, tick });

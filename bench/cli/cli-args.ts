@@ -141,7 +141,7 @@ export function createProgram(): Command {
     )
     .option(
       '--broker <redis|url>',
-      '"redis": start a redis-server (on PATH) the instances share the feed through; or redis://HOST:PORT of an existing one (with --agents: the Redis the agents listen on)',
+      '"redis": start a redis-server (on PATH) the instances share the feed through; or redis://HOST:PORT of an existing one (with --agents: the Redis the agents listen on, and with --servers N as well the instances\' feed)',
     )
     .option(
       '--broker-restart',
@@ -280,14 +280,13 @@ export function toRequest(flags: Flags, env: NodeJS.ProcessEnv = {}): CliRequest
   if (agentCount !== undefined) {
     const broker = options.broker;
     if (broker === undefined) throw new OptionError('--agents', 'needs --broker redis://host:port, the Redis the agents listen on');
-    if ((options.servers ?? 1) > 1)
-      throw new OptionError('--agents', 'cannot be combined with --servers yet: the agents measure one spawned server');
     if (options.compareEmbedded === true || options.brokerRestart === true)
       throw new OptionError(
         options.compareEmbedded === true ? '--compare-embedded' : '--broker-restart',
         "is for --servers N; with --agents the broker only carries the agents' work",
       );
-    delete options.broker;
+    // With --servers N the instances share the feed through the same Redis (it must be running already: the agents wait on it).
+    if ((options.servers ?? 1) <= 1) delete options.broker;
     options.agents = { count: agentCount, broker, ...(agentTimeout === undefined ? {} : { timeoutMs: agentTimeout }) };
   } else if (agentTimeout !== undefined) {
     throw new OptionError('--agent-timeout', 'is only used with --agents N');

@@ -10,8 +10,14 @@ export function formatInstances(result: BenchResult): string {
   for (const protocol of result.protocols) {
     for (const instance of protocol.instances ?? []) {
       const gone = instance.cpuMicros === null ? ' (killed in the window)' : '';
+      // Scenario hold: the instance's own memory per connection, both readings after a full GC.
+      const held = protocol.hold?.instances?.find((entry) => entry.url === instance.url);
+      const memory =
+        held === undefined
+          ? ''
+          : ` · after GC per connection: RSS ${formatBytes(held.rssPerConnectionBytes)}, heap ${formatBytes(held.heapPerConnectionBytes)} (${formatCount(held.connectionsPerGb)} per GB)`;
       lines.push(
-        `  ${protocol.protocol.padEnd(11)} ${instance.url.padEnd(24)} ${formatCount(instance.connections).padStart(7)} connected · ${formatCount(instance.acceptedInWindow)} accepted in the window · CPU ${formatPercent(instance.cpuPercent)} · RSS ${formatBytes(instance.rssBytes)} · loop p99 ${formatMillis(instance.eventLoopDelayP99Ms)}${gone}`,
+        `  ${protocol.protocol.padEnd(11)} ${instance.url.padEnd(24)} ${formatCount(instance.connections).padStart(7)} connected · ${formatCount(instance.acceptedInWindow)} accepted in the window · CPU ${formatPercent(instance.cpuPercent)} · RSS ${formatBytes(instance.rssBytes)} · loop p99 ${formatMillis(instance.eventLoopDelayP99Ms)}${memory}${gone}`,
       );
     }
   }

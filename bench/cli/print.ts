@@ -39,7 +39,14 @@ const SECTIONS: Record<string, string> = {
 
 /** `wirelab bench · http://127.0.0.1:41234 (spawned) · 1000 clients × ws, sse · feed 10/s × 256 B · …` */
 export function formatHeader(
-  start: { target: string; spawned: boolean; options: RecordedOptions; runId: string; lossMechanism?: LossMechanism | null },
+  start: {
+    target: string;
+    spawned: boolean;
+    options: RecordedOptions;
+    runId: string;
+    lossMechanism?: LossMechanism | null;
+    agents?: number;
+  },
   c: Palette = createPalette(false),
 ): string {
   const o = start.options;
@@ -65,7 +72,9 @@ export function formatHeader(
   parts.push(...(scenarioNamed(o.scenario)?.header(o) ?? []));
   if (o.h2StreamsPerConnection !== undefined) parts.push(`${formatCount(o.h2StreamsPerConnection)} clients per HTTP/2 connection`);
   // Results written before the spread existed have no `connectionsPerAddress`.
-  if (o.connectionsPerAddress !== undefined) {
+  // Agents connect from their own --source-address when given (the Agents section says), else from the planned spread.
+  if (start.agents !== undefined) parts.push(`clients on ${start.agents} agent${start.agents === 1 ? '' : 's'}`);
+  if (o.connectionsPerAddress !== undefined && start.agents === undefined) {
     const spread = describeSourceAddresses(
       sourceAddresses(o.clients, start.target, o.connectionsPerAddress),
       o.connectionsPerAddress,

@@ -114,6 +114,21 @@ export interface HoldFigures {
   idleMs: number;
   /** Loopback source addresses the clients came from (1: the system's choice). */
   sourceAddresses: number;
+  /** `--servers N`: each instance's own readings (the figures above are their sum ÷ every connection); absent with one server. */
+  instances?: HoldInstanceFigures[];
+}
+
+/** One instance's memory in scenario hold (`--servers N`): its own growth after GC ÷ its own connections. */
+export interface HoldInstanceFigures {
+  url: string;
+  /** The protocol's connections on it when memory was read. */
+  connections: number;
+  /** Its RSS and heap used after a full GC with every client connected. */
+  rssBytes: number;
+  heapUsedBytes: number;
+  rssPerConnectionBytes: number;
+  heapPerConnectionBytes: number;
+  connectionsPerGb: number | null;
 }
 
 /** Why a capacity step failed: the generator saturated, clients did not connect, updates were missed, or latency p99 passed the SLO. */
@@ -623,6 +638,8 @@ export type ProgressEvent =
       options: RecordedOptions;
       protocols: ProtocolName[];
       lossMechanism?: LossMechanism | null;
+      /** `--agents N`: the agents hold the clients (where they connect from is theirs to say). */
+      agents?: number;
     }
   /** `durationMs`: the phase's length when it differs from the option's (long polling's idle phase lasts a hold). */
   | { type: 'phase'; protocol: ProtocolName; phase: Phase; t: number; durationMs?: number }

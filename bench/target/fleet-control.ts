@@ -66,6 +66,23 @@ export class FleetControl extends ControlClient {
     return { dropped };
   }
 
+  /** A full garbage collection on every live instance, then each one's memory (scenario hold reads them per instance). */
+  async collectGarbageEach(): Promise<Array<{ url: string; gc: boolean; rssBytes: number; heapUsedBytes: number }>> {
+    const live = this.live();
+    const all = await Promise.all(live.map((member) => member.collectGarbage()));
+    return all.map((memory, index) => ({ url: live[index]!.baseUrl, ...memory }));
+  }
+
+  /** Every live instance's collection; their memory summed, as `stats` sums it. */
+  override async collectGarbage(): Promise<{ gc: boolean; rssBytes: number; heapUsedBytes: number }> {
+    const all = await this.collectGarbageEach();
+    return {
+      gc: all.every((memory) => memory.gc),
+      rssBytes: all.reduce((sum, memory) => sum + memory.rssBytes, 0),
+      heapUsedBytes: all.reduce((sum, memory) => sum + memory.heapUsedBytes, 0),
+    };
+  }
+
   override async resetCounters(): Promise<unknown> {
     return Promise.all(this.live().map((member) => member.resetCounters()));
   }

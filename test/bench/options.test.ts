@@ -207,11 +207,10 @@ describe('resolveBenchOptions', () => {
       [{ ...nchan, repeat: 3 }, '--repeat', /foreign --target/],
       [{ ...nchan, agents: { count: 2, broker: 'redis://127.0.0.1:6379' } }, '--agents', /foreign --target/],
       [{ ...nchan, protocols: ['ws+deflate'] }, '--protocols', /ws\+deflate.*foreign target/],
-      [{ scenario: 'hold', servers: 2, broker: 'redis' }, '--scenario', /hold.*--servers/],
       [{ scenario: 'hold', repeat: 2 }, '--repeat', /hold/],
       [{ servers: 2, broker: 'redis', compareEmbedded: true, repeat: 2 }, '--repeat', /--compare-embedded/],
       [{ scenario: 'capacity', agents: { count: 2, broker: 'redis://127.0.0.1:6379' } }, '--agents', /capacity/],
-      [{ servers: 2, broker: 'redis', agents: { count: 2, broker: 'redis://127.0.0.1:6379' } }, '--agents', /--servers/],
+      [{ servers: 2, broker: 'redis', agents: { count: 2, broker: 'redis://127.0.0.1:6379' } }, '--broker', /Redis already running/],
       [{ servers: 2, broker: 'redis', protocols: ['sse/h2'] }, '--protocols', /sse\/h2.*--servers/],
       [{ target: 'http://127.0.0.1:3000', controlToken: 't', protocols: ['ws+deflate'] }, '--protocols', /--target/],
     ];

@@ -20,16 +20,28 @@ describe('--agents, --broker, --agent-timeout', () => {
     expect(resolveBenchOptions({}).agents).toBeNull();
   });
 
-  it("refuses --agents without a broker, a timeout without --agents, and --agents beside --servers; a lone --broker is the instances' one", () => {
+  it("refuses --agents without a broker and a timeout without --agents; a lone --broker is the instances' one", () => {
     expect(() => parse('--agents', '2')).toThrow('--agents needs --broker redis://host:port');
-    expect(() => parse('--agents', '2', '--servers', '2', '--broker', 'redis://127.0.0.1:6379')).toThrow(
-      '--agents cannot be combined with --servers yet',
-    );
     const instances = parse('--servers', '2', '--broker', 'redis://127.0.0.1:6379').options;
     expect(instances.broker).toBe('redis://127.0.0.1:6379');
     expect(instances.agents).toBeUndefined();
     expect(parse('--agents', '2', '--broker', 'redis://127.0.0.1:6379').options.broker).toBeUndefined();
     expect(() => parse('--agent-timeout', '5s')).toThrow('--agent-timeout is only used with --agents N');
+  });
+
+  it('gives the one --broker to both the agents and the instances with --servers N, and takes scenario hold', () => {
+    const request = parse('--scenario', 'hold', '--agents', '2', '--servers', '2', '--broker', 'redis://127.0.0.1:6379').options;
+    expect(request.broker).toBe('redis://127.0.0.1:6379');
+    expect(request.agents?.broker).toBe('redis://127.0.0.1:6379');
+    const resolved = resolveBenchOptions(request);
+    expect(resolved.scaleOut).toEqual({ servers: 2, broker: 'redis://127.0.0.1:6379' });
+    expect(resolved.brokerUrl).toBe('redis://127.0.0.1:6379');
+    expect(resolved.agents?.count).toBe(2);
+    expect(resolved.scenario).toBe('hold');
+    // `redis` starts a Redis when the run starts: the agents, already waiting, could not know it.
+    expect(() => resolveBenchOptions(parse('--agents', '2', '--servers', '2', '--broker', 'redis').options)).toThrow(
+      '--broker with --agents and --servers N must be redis://HOST:PORT of a Redis already running',
+    );
   });
 
   it('refuses a broker that is not redis://, and drops or faults, naming the flag', () => {

@@ -15,6 +15,15 @@ describe('printing', () => {
     expect(header).toContain('10s window');
   });
 
+  it('says the agents hold the clients instead of the loopback spread they may replace with their own addresses', () => {
+    const options = recordedOptions(resolveBenchOptions({ scenario: 'hold', clients: 30_000, protocols: ['ws'] }));
+    const target = 'http://127.0.0.1:40000';
+    expect(formatHeader({ runId: 'r', target, spawned: true, options })).toContain('clients from 2 loopback source addresses');
+    const agents = formatHeader({ runId: 'r', target, spawned: true, options, agents: 2 });
+    expect(agents).toContain('clients on 2 agents');
+    expect(agents).not.toContain('loopback source addresses');
+  });
+
   it('prints protocols as columns and skips rows no protocol has', () => {
     const table = formatTable(result);
     const lines = table.split('\n');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkFileLimit, readFileLimit } from '../../../bench/measure/fd-limit.js';
+import { checkFileLimit, fileNeeds, readFileLimit, shardFileNeed, shardFileRefusal } from '../../../bench/measure/fd-limit.js';
 import { resolveBenchOptions } from '../../../bench/options.js';
 import { OptionError } from '../../../wire/errors.js';
 
@@ -38,5 +38,50 @@ describe('the open-files check', () => {
     expect(error.message).toMatch(/Run `ulimit -n \d+` and start again/);
     expect(error.message).not.toContain('hard limit');
     expect(() => checkFileLimit(hold, { soft: 40_000, hard: 40_000 }, 20)).not.toThrow();
+  });
+
+  it('counts per process with --servers N and --agents: the harness holds no client socket, each instance its round-robin share', () => {
+    const broker = 'redis://127.0.0.1:6379';
+    const spread = resolveBenchOptions({
+      scenario: 'hold',
+      clients: 30_000,
+      protocols: ['ws'],
+      servers: 2,
+      broker,
+      agents: { count: 2, broker },
+    });
+    const needs = fileNeeds(spread, 20);
+    expect(needs.harnessSockets).toBe(0);
+    expect(needs.serverSockets).toBe(15_000);
+    expect(needs.harness).toBeLessThan(1000);
+    expect(needs.server).toBeGreaterThan(15_000);
+    expect(needs.server).toBeLessThan(16_000);
+    expect(() => checkFileLimit(spread, { soft: 20_000, hard: 20_000 }, 20)).not.toThrow();
+    // An odd count: the first instance takes the extra client.
+    expect(fileNeeds({ ...spread, clients: 30_001 }, 20).serverSockets).toBe(15_001);
+    // Three instances would be needed for 50,000 under 20,000 each: two are refused, naming each instance's share.
+    const error = refusal(() => checkFileLimit({ ...spread, clients: 50_000 }, { soft: 20_000, hard: 20_000 }, 20));
+    expect(error.message).toContain('the agents hold the client sockets, each of the 2 feed server instances about 25,000');
+    // Instances alone do not help the harness: it still holds every client socket, and the message says what would.
+    const instancesOnly = resolveBenchOptions({ scenario: 'hold', clients: 30_000, protocols: ['ws'], servers: 2, broker });
+    const alone = refusal(() => checkFileLimit(instancesOnly, { soft: 20_000, hard: 20_000 }, 20));
+    expect(alone.message).toContain('the harness holds 30,000 client sockets, each of the 2 feed server instances about 15,000');
+    expect(alone.message).toContain('--servers N --broker redis://HOST:PORT --agents N');
+  });
+
+  it("checks an agent's shard against the agent's own limit: its sockets, its threads and what it holds already", () => {
+    const need = shardFileNeed({ protocol: 'ws', pings: false, clients: 15_000, threads: 2 }, 40);
+    expect(need).toBeGreaterThan(15_040);
+    expect(need).toBeLessThan(15_200);
+    // Clients that PING over a protocol without in-band PING hold a second socket each.
+    expect(shardFileNeed({ protocol: 'sse', pings: true, clients: 100, threads: 1 }, 40)).toBeGreaterThan(240);
+    expect(shardFileRefusal(need, 15_000, { soft: 20_000, hard: 20_000 })).toBeUndefined();
+    const refused = shardFileRefusal(need, 15_000, { soft: 10_000, hard: 10_000 });
+    expect(refused).toContain(
+      `its 15,000 clients need about ${need.toLocaleString('en-US')} open files, but this agent's open-files limit is 10,000`,
+    );
+    expect(refused).toContain(`Run \`ulimit -n ${need}\``);
+    expect(refused).toContain('the hard limit is 10,000');
+    expect(shardFileRefusal(need, 15_000, undefined)).toBeUndefined();
   });
 });
