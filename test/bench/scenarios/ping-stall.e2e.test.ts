@@ -90,7 +90,10 @@ describe('scenario ping through a stalled server', () => {
     for (const percentile of [80, 85, 90, 95, 99]) {
       const measuredMs = histogram.getValueAtPercentile(percentile) / 1000;
       const modelMs = modelPercentileMs(percentile / 100, ping.scheduled!, stalled, stallMs);
-      expect(Math.abs(measuredMs - modelMs), `p${percentile}: measured ${measuredMs} ms, model ${modelMs} ms`).toBeLessThan(120);
+      // Coordinated omission would hide the stall (a percentile far under the model): that side is tight.
+      // Above it, a busy machine adds its own delay to every PING, so that side allows for the machine.
+      expect(measuredMs - modelMs, `p${percentile}: measured ${measuredMs} ms, model ${modelMs} ms`).toBeGreaterThan(-120);
+      expect(measuredMs - modelMs, `p${percentile}: measured ${measuredMs} ms, model ${modelMs} ms`).toBeLessThan(500);
     }
     // The PING due just after the server stopped waited the whole stall.
     expect(ping.corrected.max / 1000).toBeGreaterThan(stallMs - 150);
