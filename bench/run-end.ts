@@ -11,7 +11,11 @@ export async function finishRun(
   emit: (event: ProgressEvent) => void,
   onFiles: ((files: ResultFiles) => void) | undefined,
 ): Promise<BenchResult> {
-  if (output.writeFiles) onFiles?.(await writeResultFiles(result, output.outDir));
+  if (output.writeFiles) {
+    // Written whether or not anyone listens: `onFiles?.(await write())` would skip the write itself without a listener.
+    const files = await writeResultFiles(result, output.outDir);
+    onFiles?.(files);
+  }
   emit({ type: 'done', result });
   return result;
 }
