@@ -14,7 +14,7 @@ import { readThreadTimes, waitShares } from './schedstat.js';
 import { SecondSampler } from './second-sampler.js';
 import { readProcesses, type ProcessReading } from './target-processes.js';
 import type { Phase } from '../report/types.js';
-import { idlePhaseMs } from './idle-phase.js';
+import { measureIdle } from './idle-phase.js';
 import { BENCH_DEFAULTS } from '../defaults.js';
 import { nowMicros } from '../../wire/clock.js';
 import { proxyInFront } from '../target/foreign-proxy.js';
@@ -200,11 +200,7 @@ export async function runForeignProtocol(context: ForeignRunContext, planned: En
     const machineBusy = machineBusyShare(machineStart, readMachineCpu());
     const rssAfter = process.memoryUsage().rss;
 
-    const idleMs = idlePhaseMs(protocol, options.idleMs, options.longPollTimeoutMs);
-    setPhase('idle', idleMs);
-    const idleBefore = sumCounters((await pool.sample()).map((reply) => reply.counters));
-    await wait(idleMs);
-    const idleAfter = sumCounters((await pool.sample()).map((reply) => reply.counters));
+    const { idleMs, idleBefore, idleAfter } = await measureIdle(protocol, options, pool, phases);
 
     setPhase('closing');
     await pool.close();

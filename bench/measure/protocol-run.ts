@@ -27,7 +27,7 @@ import { FleetControl } from '../target/fleet-control.js';
 import { instanceFigures } from './instances.js';
 import { closingFenceAt, countedWindow, windowUpdates } from './window-length.js';
 import { chatPlan } from './chat-result.js';
-import { idlePhaseMs } from './idle-phase.js';
+import { measureIdle } from './idle-phase.js';
 import { PhaseClock } from './phase-clock.js';
 import { WorkerPool, type ClientPool } from '../workers/worker-pool.js';
 import type { WorkerTick } from '../workers/worker-protocol.js';
@@ -223,11 +223,7 @@ export async function runProtocol(context: ProtocolRunContext, protocol: Protoco
     const instances = control instanceof FleetControl ? instanceFigures(protocol, instancesConnected, control.lastInstances) : undefined;
     const rssAfter = process.memoryUsage().rss;
 
-    const idleMs = idlePhaseMs(protocol, options.idleMs, options.longPollTimeoutMs);
-    setPhase('idle', idleMs);
-    const idleBefore = sumCounters((await pool.sample()).map((reply) => reply.counters));
-    await wait(idleMs);
-    const idleAfter = sumCounters((await pool.sample()).map((reply) => reply.counters));
+    const { idleMs, idleBefore, idleAfter } = await measureIdle(protocol, options, pool, phases);
 
     setPhase('closing');
     await pool.close();

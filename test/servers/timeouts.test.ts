@@ -57,6 +57,17 @@ function expectRequestTimeout(answer: string): void {
   expect(body.error.code).toBe('WL_REQUEST_TIMEOUT');
 }
 
+/** A POST whose body trickles in a byte every `stepMs`: resolves when the server closes it, with when and what it answered. */
+async function trickledBody(options: { requestTimeoutMs: number; timeoutCheckIntervalMs: number }, stepMs: number) {
+  const slow = await trickle(
+    server!.url,
+    'POST /ping HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
+    ' ',
+    stepMs,
+  );
+  return within(slow.closed, options.requestTimeoutMs + options.timeoutCheckIntervalMs + SLACK_MS, 'trickled body closed');
+}
+
 describe('header and request timeouts', () => {
   it('answers 408 and closes slowloris connections within a check interval of the header timeout', async () => {
     const headersTimeoutMs = 500;
@@ -79,17 +90,7 @@ describe('header and request timeouts', () => {
   it('answers 408 to a trickled body at the request timeout, not at the header timeout and not later', async () => {
     const options = { headersTimeoutMs: 300, requestTimeoutMs: 1000, timeoutCheckIntervalMs: 100 };
     server = await startServer(options);
-    const slow = await trickle(
-      server.url,
-      'POST /ping HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
-      ' ',
-      100,
-    );
-    const { afterMs, answer } = await within(
-      slow.closed,
-      options.requestTimeoutMs + options.timeoutCheckIntervalMs + SLACK_MS,
-      'trickled body closed',
-    );
+    const { afterMs, answer } = await trickledBody(options, 100);
     expect(afterMs).toBeGreaterThanOrEqual(options.requestTimeoutMs - 5);
     expectRequestTimeout(answer);
   });
@@ -112,17 +113,7 @@ describe('header and request timeouts', () => {
       5000,
       'long poll held',
     );
-    const slow = await trickle(
-      server.url,
-      'POST /ping HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
-      ' ',
-      50,
-    );
-    const { afterMs, answer } = await within(
-      slow.closed,
-      options.requestTimeoutMs + options.timeoutCheckIntervalMs + SLACK_MS,
-      'trickled body closed',
-    );
+    const { afterMs, answer } = await trickledBody(options, 50);
     expectRequestTimeout(answer);
     // That check ran after all three had been open longer than both timeouts.
     expect(afterMs).toBeGreaterThanOrEqual(options.requestTimeoutMs - 5);
