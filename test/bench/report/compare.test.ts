@@ -101,6 +101,12 @@ describe('comparing two runs', () => {
       'sse: the load generator was saturated in B only',
     ]);
     expect(compareResults(quiet, quiet).machineDiffers).toEqual([]);
+    // Measured once: a small move is not named, a large one is.
+    const once = (wait: number) => benchResult([waiting('ws', [wait])]);
+    expect(compareResults(once(1.8), once(2.7)).machineDiffers).toEqual([]);
+    expect(compareResults(once(4), once(41)).machineDiffers).toEqual([
+      'ws: the load generator waited for a CPU 4.0% → 41% of the window (the machine was busier in B)',
+    ]);
     expect(formatComparison(comparison)).toContain('machine differs: ws: the load generator waited for a CPU 4.4% → 7.9%');
   });
 
